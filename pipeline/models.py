@@ -65,8 +65,10 @@ class Source:
         return host_of(self.url)
 
     def alias_map(self) -> dict[str, str]:
-        """alias host → canonical host (the host of ``url``)."""
-        return {a.lower(): self.host for a in self.aliases}
+        """alias host → the canonical ``scheme://host[:port]`` of ``url``."""
+        from urllib.parse import urlsplit
+        parts = urlsplit(self.url)
+        return {a.lower(): f"{parts.scheme}://{parts.netloc}" for a in self.aliases}
 
 
 @dataclass(frozen=True)
