@@ -28,6 +28,17 @@ CONTENT_TYPES = {
 }
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client dropping a kept-alive connection is normal, not worth a traceback."""
+
+    def handle_error(self, request, client_address):
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class LocalServer:
     """Serve ``folder`` on 127.0.0.1 at a free port. Use as a context manager or start()/stop().
 
@@ -46,6 +57,7 @@ class LocalServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True      # headers and body in one segment: no ACK stall
 
             def log_message(self, *args):  # quiet
                 pass
@@ -63,7 +75,7 @@ class LocalServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -13,7 +13,7 @@ import unicodedata
 
 # The five Vietnamese tone marks as combining characters (grave, acute, tilde, hook, dot below).
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[\w\u0300-\u036f]+")  # combining marks are not \w
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 # Characters that are never wanted in stored text: C0/C1 controls except \n and \t.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -66,3 +66,22 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text, for shingling and counting."""
     return _WORD.findall(text)
+
+
+def _contains_phrase(haystack: str, needle: str) -> bool:
+    if not needle:
+        return False
+    return re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", haystack) is not None
+
+
+def mentions_any(text: str, phrases: list[str] | tuple[str, ...]) -> str | None:
+    """The first phrase that ``text`` mentions, matched case-, tone-placement- and
+    diacritic-insensitively (so "chuyen doi so", "Chuyển Đổi Số" and the typo "chuyên đổi số"
+    all match "chuyển đổi số"); ``None`` when it mentions none."""
+    if not phrases:
+        return None
+    keyed, folded = tone_key(text), fold(text)
+    for phrase in phrases:
+        if _contains_phrase(keyed, tone_key(phrase)) or _contains_phrase(folded, fold(phrase)):
+            return phrase
+    return None

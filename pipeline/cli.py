@@ -1,0 +1,80 @@
+"""The ``cds`` command line: thin commands over ``jobs``; user errors become one line each.
+
+Exit status: 0 all well; 1 finished but something failed; 2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import CdsError, ConfigError
+
+
+def eprint(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 without the usage dump."""
+
+    def error(self, message: str):  # noqa: D102
+        raise ConfigError(f"usage: {message} (see `cds --help`)")
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="cds", description="Harvest and publish chuyển đổi số news.")
+    p.add_argument("--root", type=Path, default=Path("."), help="the site root (default: .)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.add_argument("--version", action="version", version=f"cds {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    h = sub.add_parser("harvest", help="fetch the sources and store new and changed articles")
+    h.add_argument("--source", action="append", default=[], metavar="ID",
+                   help="harvest only this source (repeatable)")
+    h.add_argument("--wait", action="store_true", help="wait for a running harvest to finish")
+    t = sub.add_parser("tag", help="(re)tag stored articles")
+    t.add_argument("--all", action="store_true", help="re-tag every article not locked by an editor")
+    t.add_argument("--explain", type=Path, metavar="PATH", help="show why an article gets its themes")
+    sub.add_parser("publish", help="regenerate site_src/ from content/")
+    sub.add_parser("build", help="publish, then build site/ with MkDocs, feeds and search")
+    s = sub.add_parser("serve", help="build and serve the site on 127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--no-build", action="store_true", help="serve site/ as it is")
+    r = sub.add_parser("run", help="harvest, then build")
+    r.add_argument("--commit", action="store_true", help="commit content/ to git after a change")
+    r.add_argument("--wait", action="store_true", help="wait for a running harvest to finish")
+    sub.add_parser("schedule", help="run `run` on the schedule in feeds.yml until stopped")
+    sub.add_parser("status", help="per-source health")
+    sub.add_parser("check", help="validate feeds.yml and content/")
+    d = sub.add_parser("docs", help="the legal documents register")
+    dsub = d.add_subparsers(dest="docs_command", metavar="ACTION", parser_class=Parser)
+    dsub.required = True
+    da = dsub.add_parser("add", help="a new register entry prefilled from a cited number")
+    da.add_argument("number", help="e.g. 749/QĐ-TTg")
+    dm = sub.add_parser("demo", help="the whole pipeline against bundled sample sources")
+    dm.add_argument("--out", type=Path, default=Path("demo-root"),
+                    help="where to lay out the demo root (default: ./demo-root)")
+    i = sub.add_parser("init", help="make a new root")
+    i.add_argument("dir", type=Path)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        from pipeline import commands  # imported late: `cds --help` stays fast
+        return commands.dispatch(args)
+    except ConfigError as exc:
+        for line in exc.problems:
+            eprint(f"error: {line}")
+        return 2
+    except CdsError as exc:
+        eprint(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        eprint("interrupted")
+        return 130

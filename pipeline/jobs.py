@@ -1,0 +1,462 @@
+"""The pipeline, one screen per job: ``harvest()``, ``build()``, ``demo()``.
+
+Stage modules never call each other; this module is where their results meet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tqdm import tqdm
+
+from pipeline import clean, dedupe, extract, publish, sitebuild
+from pipeline import config as config_mod
+from pipeline import store as store_mod
+from pipeline import tag as tagger
+from pipeline.errors import CdsError, ConfigError, ExtractError, FetchError
+from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
+from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
+from pipeline.state import State
+from pipeline.text import mentions_any, nfc
+
+PACKAGE = Path(__file__).parent
+
+
+def now_in(tz: ZoneInfo) -> datetime:
+    return datetime.now(tz).replace(microsecond=0)
+
+
+# --- harvest ---------------------------------------------------------------------------------
+
+@dataclass
+class Harvested:
+    """What one source's network phase produced: full items ready to store, and its report."""
+    source: Source
+    report: SourceReport
+    items: list[Item] = field(default_factory=list)
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)     # url → fingerprint, once handled
+    retry_after: float | None = None
+    interrupted: bool = False           # stopped early (``stop``): health and validators kept
+
+
+def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = False,
+            progress: bool = True, stop: Callable[[], bool] | None = None) -> RunReport:
+    """Fetch every enabled source (or the named ones), store new and changed articles, tag them,
+    write the run report. A failing source is recorded and never stops the others.
+
+    ``stop`` is asked between requests; once it returns True the sources still fetching end
+    early: what they fetched is stored, but their validators and health stay as they were, so
+    the next run fetches the rest."""
+    tz = config_mod.timezone(config)
+    started = now_in(tz)
+    state = State.load(config.state_dir)
+    store = store_mod.Store(config.content_dir)
+    store.cleanup()
+    taxonomy = tagger.Taxonomy.load(config.root)
+    sources = select_sources(config, source_ids)
+    if due_only:
+        sources = [s for s in sources if state.is_due(s, started)]
+    report = RunReport(started=started)
+
+    results: dict[str, Harvested] = {}
+    workers = max(1, min(config.defaults.concurrency, len(sources) or 1))
+    with Fetcher() as fetcher, ThreadPoolExecutor(max_workers=workers,
+                                                  thread_name_prefix="harvest") as pool:
+        futures = {pool.submit(fetch_source, fetcher, s, state, store, tz, stop): s
+                   for s in sources}
+        bar = tqdm(total=len(futures), desc="Nguồn", unit="nguồn", disable=not progress,
+                   file=sys.stderr, leave=False)
+        for fut in as_completed(futures):
+            src = futures[fut]
+            try:
+                results[src.id] = fut.result()
+            except Exception as exc:  # a bug in one source's handling must not stop the others
+                results[src.id] = Harvested(src, SourceReport(src.id, failed=f"internal error: {exc!r}"))
+            bar.update(1)
+        bar.close()
+
+    index = dedupe.DupIndex()
+    for art in store.articles():
+        index.add(art.id, art.body)
+    names = {s.id: s.name for s in config.sources}
+    for src in sources:                      # store serially, in feeds.yml order: deterministic
+        h = results[src.id]
+        for url, (etag, modified) in ({} if h.interrupted else h.validators).items():
+            state.set_validators(url, etag, modified)
+        if h.report.failed:
+            state.record_failure(src.id, started, h.report.failed, retry_after=h.retry_after)
+        else:
+            new_dates = store_items(h, store, index, taxonomy, names, started)
+            for url, fingerprint in h.seen.items():
+                state.set_seen(url, fingerprint)
+            if not h.interrupted:
+                state.record_success(src.id, started, items=h.report.new, interval=src.interval)
+            state.record_items(src.id, new_dates)
+        report.sources.append(h.report)
+    report.finished = now_in(tz)
+    state.save()
+    write_run_report(config, report)
+    return report
+
+
+def select_sources(config: Config, source_ids: Iterable[str]) -> list[Source]:
+    wanted = list(source_ids)
+    unknown = [i for i in wanted if config.source(i) is None]
+    if unknown:
+        raise ConfigError([f"--source {i}: no such source in feeds.yml" for i in unknown])
+    if wanted:
+        return [config.source(i) for i in wanted]
+    return [s for s in config.sources if s.enabled]
+
+
+def fetch_source(fetcher: Fetcher, src: Source, state: State, store: store_mod.Store,
+                 tz: ZoneInfo, stop: Callable[[], bool] | None = None) -> Harvested:
+    """The network phase of one source: listing or feed, then the article pages it needs."""
+    h = Harvested(src, SourceReport(src.id))
+
+    def stopped() -> bool:
+        if stop is not None and stop():
+            h.interrupted = True
+            h.report.errors.append("interrupted: the rest is fetched on the next run")
+            return True
+        return False
+
+    if stopped():
+        return h
+    try:
+        items = list_items(fetcher, src, state, tz, h)
+    except (FetchError, ExtractError) as exc:
+        h.report.failed = exc.reason
+        h.retry_after = getattr(exc, "retry_after", None)
+        return h
+    if h.report.not_modified:
+        return h
+    items = items[: src.max_items]
+    h.report.fetched = len(items)
+    for item in items:
+        if stopped():
+            break
+        if item.fingerprint and state.seen(item.url) == item.fingerprint:
+            h.report.unchanged += 1          # the entry is as it was: do not re-fetch the page
+            continue
+        try:
+            full = complete_item(fetcher, src, item, tz)
+        except (FetchError, ExtractError) as exc:
+            h.report.errors.append(f"{item.url}: {exc.reason}")
+            continue
+        h.items.append(full)
+    if items and not h.items and h.report.errors and not h.report.unchanged and not h.interrupted:
+        h.report.failed = f"no article page could be read ({h.report.errors[0]})"
+    return h
+
+
+def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
+               h: Harvested) -> list[Item]:
+    """The feed's entries, or the listing pages' entries up to ``max_pages``."""
+    if src.kind == "feed":
+        fetched = conditional_get(fetcher, src, src.url, state, h)
+        if fetched.not_modified:
+            h.report.not_modified = True
+            return []
+        return extract.read_feed(fetched, src, tz)
+    items: list[Item] = []
+    url: str | None = src.url
+    pages = src.list.max_pages if src.list else 1
+    seen_pages: set[str] = set()
+    for page in range(pages):
+        if not url or url in seen_pages:
+            break
+        seen_pages.add(url)
+        fetched = conditional_get(fetcher, src, url, state, h)
+        if fetched.not_modified:
+            if page == 0:                     # first page unchanged: nothing new anywhere
+                h.report.not_modified = True
+                return []
+            break
+        page_items, url = extract.read_listing(fetched, src, tz)
+        items.extend(i for i in page_items if i.url not in {x.url for x in items})
+    return items
+
+
+def conditional_get(fetcher: Fetcher, src: Source, url: str, state: State, h: Harvested):
+    etag, modified = state.validators(url)
+    fetched = fetcher.get(url, timeout=src.timeout, user_agent=src.user_agent, etag=etag,
+                          last_modified=modified,
+                          accept=ACCEPT_FEED if src.kind == "feed" else ACCEPT_PAGE)
+    h.validators[url] = (fetched.etag, fetched.last_modified)
+    return fetched
+
+
+def complete_item(fetcher: Fetcher, src: Source, item: Item, tz: ZoneInfo) -> Item:
+    """The whole article: the feed's own full content, or the article page read by the source's
+    selectors, or generic main-text extraction when the feed has only a summary."""
+    if item.full and not src.article:
+        return item
+    page = fetcher.get(item.url, timeout=src.timeout, user_agent=src.user_agent,
+                       accept=ACCEPT_PAGE)
+    if src.article:
+        return extract.read_article(page, src, item, tz)
+    return extract.read_generic(page, item, tz)
+
+
+def to_article(item: Item, src: Source, taxonomy, now: datetime) -> Article:
+    """A stored article from a complete item: cleaned, tagged, dated."""
+    body = clean.to_markdown(item.content_html or item.summary, item.url)
+    title = clean.plain_text(item.title) or clean.plain_text(item.url)
+    summary = clean.plain_text(item.summary)
+    image = item.image or clean.first_image(item.content_html, item.url) or ""
+    tagging = tagger.tag(title, body, taxonomy)
+    return Article(
+        id=store_mod.make_id(item.url), title=nfc(title), url=item.url, source=src.id,
+        published=item.published or now, harvested=now, body=body,
+        author=clean.plain_text(item.author), summary=summary, image=image,
+        themes=tagging.themes, pillars=tagging.pillars, tags=tagging.tags,
+        doc_refs=tagging.doc_refs, date_estimated=item.published is None,
+    )
+
+
+def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, taxonomy,
+                names: dict[str, str], now: datetime) -> list[datetime]:
+    """Store one source's items; returns the publication dates of the new ones."""
+    rep, src, new_dates = h.report, h.source, []
+    for item in h.items:
+        art = to_article(item, src, taxonomy, now)
+        text = art.body                          # re-posts often change the title
+        h.seen[item.url] = item.fingerprint
+        if src.keywords and not mentions_any(f"{art.title}\n{art.summary}\n{art.body}", src.keywords):
+            rep.skipped += 1
+            continue
+        stored = store.find_by_url(item.url)
+        if stored is None:
+            hit = index.find(text)
+            if hit is not None:
+                other = store.get(hit[0])
+                if other is not None and other.source != src.id:
+                    try:
+                        if merge_copies(store, other, art, names, now) == "replaced":
+                            index.add(other.id, text)
+                    except CdsError as exc:
+                        rep.errors.append(f"{item.url}: {exc}")
+                        continue
+                    rep.duplicates += 1
+                    continue
+        status = store.save(art, now=now)
+        if status == "new":
+            rep.new += 1
+            new_dates.append(art.published)
+            index.add(art.id, text)
+            rep.date_estimated += int(art.date_estimated)
+        elif status == "updated":
+            rep.updated += 1
+        elif status == "locked":
+            rep.skipped += 1
+        else:
+            rep.unchanged += 1
+    return new_dates
+
+
+def merge_copies(store: store_mod.Store, stored: Article, new: Article, names: dict[str, str],
+                 now: datetime) -> str:
+    """Two sources carry the same article: keep one, record the other address in ``also_at``.
+    The copy that the other credits ("Nguồn: Báo …") is the original; else the earlier one."""
+    credited_by_new = dedupe.credited_source(new.body, names)
+    credited_by_stored = dedupe.credited_source(stored.body, names)
+    if credited_by_stored == new.source:
+        new_is_original = True
+    elif credited_by_new == stored.source:
+        new_is_original = False
+    elif new.date_estimated or stored.date_estimated:     # a real date beats a guessed one
+        new_is_original = stored.date_estimated and not new.date_estimated
+    else:
+        new_is_original = new.published < stored.published
+    if new_is_original:
+        status = store.replace_original(stored, new, now=now)
+        return "replaced" if status == "updated" else status
+    return store.merge_duplicate(stored, new.url, now=now)
+
+
+def write_run_report(config: Config, report: RunReport) -> Path:
+    runs = config.state_dir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    data = {
+        "started": report.started.isoformat(),
+        "finished": report.finished.isoformat() if report.finished else None,
+        "ok": report.ok,
+        "totals": report.totals(),
+        "sources": [asdict(s) for s in report.sources],
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    path = runs / (report.started.strftime("%Y%m%dT%H%M%S") + ".json")
+    for target in (path, config.state_dir / "last-run.json"):
+        tmp = target.with_name("." + target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    return path
+
+
+# --- build -----------------------------------------------------------------------------------
+
+def build(config: Config, *, progress: bool = True):
+    """``publish`` then MkDocs, feeds and search index into ``site/``."""
+    store = store_mod.Store(config.content_dir)
+    articles = store.articles()
+    pub = publish.publish(config, articles)
+    result = sitebuild.build_site(config.root, quiet=not progress)
+    return pub, result
+
+
+# --- init and demo ---------------------------------------------------------------------------
+
+def init_root(dest: Path) -> Path:
+    """A new root with a starter feeds.yml, mkdocs.yml, taxonomy and pages."""
+    if (dest / "feeds.yml").exists():
+        raise ConfigError(f"{dest}/feeds.yml: already exists; not overwriting a root")
+    init_root_files(dest)
+    return dest
+
+
+def prepare_demo_root(dest: Path, base_url: str) -> Config:
+    """Lay out the demo root: the starter files, plus the demo's feeds.yml pointing at base_url."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    init_root_files(dest)
+    text = (PACKAGE / "data" / "demo" / "feeds.yml").read_text(encoding="utf-8")
+    (dest / "feeds.yml").write_text(text.replace("{base}", base_url), encoding="utf-8")
+    return config_mod.load(dest)
+
+
+def init_root_files(dest: Path) -> None:
+    """The starter files (feeds.yml, mkdocs.yml, theme overrides, pages) and the default
+    taxonomy; existing files are kept."""
+    dest.mkdir(parents=True, exist_ok=True)
+    config_mod.copy_starter(dest)
+    taxonomy = dest / "taxonomy.yml"
+    if not taxonomy.exists():
+        shutil.copy(PACKAGE / "data" / "taxonomy.yml", taxonomy)
+    (dest / "content" / "articles").mkdir(parents=True, exist_ok=True)
+
+
+def demo_sources_dir() -> Path:
+    return PACKAGE / "data" / "demo" / "sources"
+
+
+def run_demo(dest: Path, *, progress: bool = True):
+    """Serve the bundled sample sources on loopback, harvest them into ``dest``, build its site."""
+    from pipeline.localserver import LocalServer
+
+    with LocalServer(demo_sources_dir()) as server:
+        config = prepare_demo_root(dest, server.base)
+        report = harvest(config, progress=progress)
+    pub, result = build(config, progress=progress)
+    return config, report, result
+
+
+def replace_config_root(config: Config, root: Path) -> Config:
+    return replace(config, root=root)
+
+
+__all__ = ["harvest", "build", "init_root", "run_demo", "CdsError"]
+
+
+# --- tagging, checking, serving, committing ----------------------------------------------------
+
+def run_lock(config: Config, *, wait: bool = False):
+    """The root's run lock (one harvest at a time); a context manager."""
+    from pipeline.state import RunLock
+    return RunLock(config.state_dir, wait=wait)     # acquired by `with` (acquiring twice fails)
+
+
+def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
+    """Re-tag stored articles the editor has not locked. Without ``everything`` only articles
+    that have no themes yet. Returns (changed, considered)."""
+    store = store_mod.Store(config.content_dir)
+    taxonomy = tagger.Taxonomy.load(config.root)
+    changed = considered = 0
+    for art in store.articles():
+        if art.locked or art.themes_locked or (not everything and art.themes):
+            continue
+        considered += 1
+        t = tagger.tag(art.title, art.body, taxonomy)
+        new = replace(art, themes=t.themes, pillars=t.pillars, doc_refs=t.doc_refs,
+                      tags=art.tags + [x for x in t.tags if x not in art.tags])
+        if (new.themes, new.pillars, new.doc_refs, new.tags) != \
+                (art.themes, art.pillars, art.doc_refs, art.tags):
+            store.write(new)
+            changed += 1
+    return changed, considered
+
+
+def explain(config: Config, path: Path) -> str:
+    path = path if path.is_absolute() or path.exists() else config.root / path
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    art = store_mod.parse(path.read_text(encoding="utf-8"), path)
+    return tagger.explain(art.title, art.body, tagger.Taxonomy.load(config.root))
+
+
+def check(root: Path) -> tuple[list[str], list[str]]:
+    """Every problem in feeds.yml and content/, and notes for the editor."""
+    problems: list[str] = []
+    notes: list[str] = []
+    try:
+        config = config_mod.load(root)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        config = None
+    store = store_mod.Store(root / "content")
+    for _path, message in store.iter_parse_errors():
+        problems.append(message)
+    if config is not None:
+        known = {s.id for s in config.sources}
+        for art in store.articles():
+            where = f"content/{art.path}" if art.path else art.id
+            if art.source not in known:
+                notes.append(f"{where}: source '{art.source}' is not in feeds.yml (kept)")
+    return problems, notes
+
+
+def serve(site: Path, *, port: int = 8000) -> None:
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    if not (site / "index.html").exists():
+        raise ConfigError(f"{site}: no built site; run `cds build` first")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        print(f"serving {site} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C stops)",
+              file=sys.stderr, flush=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def commit_content(config: Config, report: RunReport) -> str | None:
+    """Commit ``content/`` to git with a message summarising the run; None when nothing changed."""
+    import subprocess
+
+    t = report.totals()
+    lines = [f"cds run: {t['new']} new, {t['updated']} updated"]
+    for s in report.sources:
+        if s.new or s.updated or s.duplicates:
+            lines.append(f"- {s.source}: {s.new} new, {s.updated} updated, {s.duplicates} merged")
+    message = "\n".join(lines)
+    git = ["git", "-C", str(config.root)]
+    if subprocess.run(git + ["rev-parse", "--git-dir"], capture_output=True).returncode != 0:
+        subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "--", "content"], check=True)
+    if subprocess.run(git + ["diff", "--cached", "--quiet", "--", "content"]).returncode == 0:
+        return None
+    subprocess.run(git + ["-c", "user.name=cds", "-c", "user.email=cds@localhost",
+                          "commit", "-q", "-m", message, "--", "content"], check=True)
+    return message
