@@ -1,0 +1,525 @@
+"""Text → the plan's themes, the three pillars, activity tags and the documents cited.
+
+The taxonomy is data (``taxonomy.yml``: the root's copy, else the one shipped in
+``pipeline/data/``), so editors tune it without touching code. Matching survives real Vietnamese:
+
+- NFC, case folding, old and new tone placement (``hòa`` = ``hoà``) through
+  :func:`pipeline.text.tone_key`; listed typos ("chuyên đổi số") are corrected first;
+- a diacritic-folded fallback (:func:`pipeline.text.fold`) for text typed without marks, accepted
+  only where the words carry no marks at all (so "sổ", "sở", "xổ" never pass for "số") and not
+  inside a guard phrase ("xổ số", "sổ đỏ", "so với" …);
+- a relevance gate: an article that mentions CĐS only in passing gets no theme.
+
+``tag`` is pure: it never reads or writes anything. Whether its result is applied (editors win:
+``themes_locked``/``locked``) is the caller's decision.
+
+Public API::
+
+    Taxonomy.load(root=None) -> Taxonomy       # <root>/taxonomy.yml, else the packaged default
+    tag(title, body, taxonomy) -> Tagging
+    explain(title, body, taxonomy) -> str      # why: every score and the phrases that earned it
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from pipeline import docrefs
+from pipeline.errors import ConfigError
+from pipeline.models import PILLARS, THEMES, Tagging
+from pipeline.text import fold, nfc, tone_key
+
+FILENAME = "taxonomy.yml"
+_WORD = re.compile(r"[\w\u0300-\u036f]+")  # combining marks are not \\w
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+# --- the taxonomy ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase as the editor wrote it, with its matching forms and weight."""
+    text: str
+    words: tuple[str, ...]            # tone_key form, one entry a word
+    folded: tuple[str, ...]           # fold() form
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Category:
+    """A theme, a pillar or an activity tag."""
+    id: str
+    name: str
+    description: str = ""
+    threshold: float = 0.0
+    phrases: tuple[Phrase, ...] = ()
+    title: tuple[Phrase, ...] = ()       # count double when found in the title
+    against: tuple[Phrase, ...] = ()     # subtract
+    doc_ref_weight: float = 0.0          # per document cited (van-ban)
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """The gate "this article is about CĐS"."""
+    phrases: tuple[Phrase, ...]
+    min_score: float = 5.0
+    min_density: float = 1.2             # score per 100 words, when the title says nothing
+    title_bonus: float = 4.0
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    themes: tuple[Category, ...]
+    pillars: tuple[Category, ...]
+    tags: tuple[Category, ...]
+    relevance: Relevance
+    typos: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    guards: tuple[Phrase, ...] = ()
+    max_count: int = 3
+    length_norm: int = 400               # bodies longer than this many words are scaled down
+    source: str = FILENAME
+
+    @classmethod
+    def load(cls, root: Path | str | None = None) -> Taxonomy:
+        """``<root>/taxonomy.yml`` when present, else the packaged default.
+
+        Raises :class:`ConfigError` listing every problem (file, key, what is wrong)."""
+        if root is not None:
+            path = Path(root) / FILENAME
+            if path.is_file():
+                return cls.from_file(path)
+        return cls.default()
+
+    @classmethod
+    def default(cls) -> Taxonomy:
+        """The taxonomy shipped with the package (``pipeline/data/taxonomy.yml``)."""
+        ref = resources.files("pipeline").joinpath("data", FILENAME)
+        return cls.from_text(ref.read_text(encoding="utf-8"), source=f"pipeline/data/{FILENAME}")
+
+    @classmethod
+    def from_file(cls, path: Path | str) -> Taxonomy:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: cannot read: {err}") from None
+        return cls.from_text(text, source=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, source: str = FILENAME) -> Taxonomy:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise ConfigError(f"{source}:{where}: not valid YAML: {problem}") from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_dict(cls, data: object, source: str = FILENAME) -> Taxonomy:
+        return _Reader(source).taxonomy(data)
+
+    def theme(self, theme_id: str) -> Category | None:
+        return next((c for c in self.themes if c.id == theme_id), None)
+
+
+def _phrase(text: str, weight: float = 1.0) -> Phrase:
+    key = tone_key(nfc(text))
+    words = tuple(_WORD.findall(key))
+    return Phrase(nfc(text).strip(), words, tuple(fold(w) for w in words), float(weight))
+
+
+class _Reader:
+    """Validates the YAML structure; collects every problem before raising."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[str] = []
+
+    def bad(self, where: str, what: str) -> None:
+        self.problems.append(f"{self.source}: {where}: {what}")
+
+    def number(self, value, where: str, default: float, *, positive: bool = False) -> float:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.bad(where, f"must be a number, not {value!r}")
+            return default
+        if positive and value <= 0:
+            self.bad(where, f"must be greater than 0, not {value!r}")
+            return default
+        return float(value)
+
+    def phrases(self, value, where: str) -> tuple[Phrase, ...]:
+        """A mapping ``phrase: weight`` or a list of phrases (weight 1)."""
+        if value is None:
+            return ()
+        if isinstance(value, list):
+            items = [(p, 1) for p in value]
+        elif isinstance(value, dict):
+            items = list(value.items())
+        else:
+            self.bad(where, "must be a list of phrases or a mapping 'phrase: weight'")
+            return ()
+        out = []
+        for text, weight in items:
+            if not isinstance(text, str) or not _WORD.search(text):
+                self.bad(where, f"{text!r} is not a phrase")
+                continue
+            w = self.number(weight, f"{where}.{text}", 1.0, positive=True)
+            out.append(_phrase(text, w))
+        return tuple(out)
+
+    def keys(self, data: dict, allowed: set[str], where: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.bad(where, f"unknown key {key!r} (expected one of: {', '.join(sorted(allowed))})")
+
+    def categories(self, value, where: str, ids: tuple[str, ...] | None, *,
+                   scored: bool) -> tuple[Category, ...]:
+        if not isinstance(value, list):
+            self.bad(where, "must be a list")
+            return ()
+        out: list[Category] = []
+        allowed = {"id", "name", "description", "threshold", "phrases", "title", "against",
+                   "doc_ref_weight"} if scored else {"id", "name", "description", "phrases"}
+        for i, item in enumerate(value):
+            here = f"{where}[{i}]"
+            if not isinstance(item, dict):
+                self.bad(here, "must be a mapping with id, name and phrases")
+                continue
+            cid = item.get("id")
+            if isinstance(cid, str):
+                here = f"{where}[{i}] ({cid})"
+            if not isinstance(cid, str) or not _SLUG.fullmatch(cid):
+                self.bad(here, f"id: {cid!r} must be an ASCII slug such as 'kinh-te-so'")
+                continue
+            if ids is not None and cid not in ids:
+                self.bad(here, f"id: {cid!r} is not one of {', '.join(ids)}")
+                continue
+            if any(c.id == cid for c in out):
+                self.bad(here, f"id: {cid!r} is used twice")
+                continue
+            self.keys(item, allowed, here)
+            name = item.get("name")
+            if not isinstance(name, str) or not name.strip():
+                self.bad(here, "name: a Vietnamese name is required")
+                name = cid
+            phrases = self.phrases(item.get("phrases"), f"{here}.phrases")
+            if not phrases:
+                self.bad(here, "phrases: at least one phrase is required")
+            out.append(Category(
+                id=cid, name=nfc(name).strip(),
+                description=nfc(str(item.get("description") or "")).strip(),
+                threshold=self.number(item.get("threshold"), f"{here}.threshold", 5.0),
+                phrases=phrases,
+                title=self.phrases(item.get("title"), f"{here}.title"),
+                against=self.phrases(item.get("against"), f"{here}.against"),
+                doc_ref_weight=self.number(item.get("doc_ref_weight"),
+                                           f"{here}.doc_ref_weight", 0.0)))
+        if ids is not None:
+            for missing in (i for i in ids if not any(c.id == i for c in out)):
+                if not any(f"({missing})" in p for p in self.problems):
+                    self.bad(where, f"{missing} is missing")
+        return tuple(out)
+
+    def taxonomy(self, data: object) -> Taxonomy:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.source}: must be a mapping with themes, pillars, tags")
+        self.keys(data, {"version", "max_count", "length_norm", "typos", "guards", "relevance",
+                         "themes", "pillars", "tags"}, "top level")
+        max_count = int(self.number(data.get("max_count"), "max_count", 3, positive=True))
+        length_norm = int(self.number(data.get("length_norm"), "length_norm", 400, positive=True))
+        typos = []
+        raw = data.get("typos") or {}
+        if not isinstance(raw, dict):
+            self.bad("typos", "must be a mapping 'wrong: right'")
+            raw = {}
+        for wrong, right in raw.items():
+            if not isinstance(wrong, str) or not isinstance(right, str) or \
+                    not _WORD.search(wrong) or not _WORD.search(right):
+                self.bad(f"typos.{wrong}", "must map a phrase to a phrase")
+                continue
+            typos.append((_phrase(wrong).words, _phrase(right).words))
+        guards = self.phrases(data.get("guards"), "guards")
+        rel = data.get("relevance")
+        if not isinstance(rel, dict):
+            self.bad("relevance", "must be a mapping with phrases and min_score")
+            rel = {}
+        self.keys(rel, {"phrases", "min_score", "min_density", "title_bonus"}, "relevance")
+        relevance = Relevance(
+            phrases=self.phrases(rel.get("phrases"), "relevance.phrases"),
+            min_score=self.number(rel.get("min_score"), "relevance.min_score", 5.0),
+            min_density=self.number(rel.get("min_density"), "relevance.min_density", 1.2),
+            title_bonus=self.number(rel.get("title_bonus"), "relevance.title_bonus", 4.0))
+        if not relevance.phrases:
+            self.bad("relevance.phrases", "at least one phrase is required")
+        themes = self.categories(data.get("themes"), "themes", THEMES, scored=True)
+        pillars = self.categories(data.get("pillars") or [], "pillars", PILLARS, scored=True) \
+            if "pillars" in data else ()
+        tags = self.categories(data.get("tags") or [], "tags", None, scored=False)
+        for i, c in enumerate(tags):
+            if c.id in (*THEMES, *PILLARS, "cds"):
+                self.bad(f"tags[{i}] ({c.id})", "id: already the id of a theme or a pillar")
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Taxonomy(themes, pillars, tags, relevance, tuple(typos), guards, max_count,
+                        length_norm, self.source)
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_TAG = re.compile(r"<[^>]{0,500}>")
+
+
+def _plain(text: str) -> str:
+    """Markdown/HTML → words only: no image syntax, link targets, bare addresses or tags."""
+    text = html.unescape(nfc(text or ""))
+    text = _MD_IMAGE.sub(" ", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _TAG.sub(" ", text)
+    return _URL.sub(" ", text)
+
+
+class _Words:
+    """A text as words in three forms, and where each phrase occurs."""
+
+    def __init__(self, text: str, taxonomy: Taxonomy):
+        words = _WORD.findall(tone_key(_plain(text)))
+        for wrong, right in taxonomy.typos:
+            words = _replace(words, wrong, right)
+        self.words = words
+        self.folded = [fold(w) for w in words]
+        self.plain = [w == f for w, f in zip(words, self.folded, strict=True)]
+        self.index: dict[str, list[int]] = {}
+        for i, f in enumerate(self.folded):
+            self.index.setdefault(f, []).append(i)
+        self.guarded: set[int] = set()
+        for g in taxonomy.guards:
+            for i, _ in self._occurrences(g, guarded=False):
+                self.guarded.update(range(i, i + len(g.words)))
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def _occurrences(self, p: Phrase, *, guarded: bool = True) -> list[tuple[int, bool]]:
+        """``(position, exact)`` of each occurrence of ``p``; folded matches only where sound."""
+        out = []
+        n = len(p.folded)
+        for i in self.index.get(p.folded[0], ()) if p.folded else ():
+            if self.folded[i:i + n] != list(p.folded):
+                continue
+            span = self.words[i:i + n]
+            if span == list(p.words):
+                out.append((i, True))
+                continue
+            # every differing word must be written without marks, and the span must not mix a
+            # marked word with an unmarked stand-in for a marked one ("chuyển đổi so")
+            stand_in = marked = False
+            ok = True
+            for j, w in enumerate(span):
+                if w == p.words[j]:
+                    marked = marked or not self.plain[i + j]
+                elif self.plain[i + j]:
+                    stand_in = True
+                else:
+                    ok = False
+                    break
+            if not ok or (stand_in and marked):
+                continue
+            if guarded and any(k in self.guarded for k in range(i, i + n)):
+                continue
+            out.append((i, False))
+        return out
+
+    def count(self, p: Phrase) -> tuple[int, int]:
+        """(all occurrences, of which folded-only)."""
+        occ = self._occurrences(p)
+        return len(occ), sum(1 for _, exact in occ if not exact)
+
+
+def _replace(words: list[str], wrong: tuple[str, ...], right: tuple[str, ...]) -> list[str]:
+    n = len(wrong)
+    if not n:
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if tuple(words[i:i + n]) == wrong:
+            out.extend(right)
+            i += n
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+@dataclass
+class _Score:
+    value: float = 0.0
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, label: str, points: float) -> None:
+        self.value += points
+        self.lines.append(f"{label} {points:+.1f}")
+
+
+def _label(p: Phrase, n: int, folded: int, where: str = "") -> str:
+    times = f" ×{n}" if n > 1 else ""
+    note = " (không dấu)" if folded else ""
+    return f"«{p.text}»{where}{times}{note}"
+
+
+def _score(cat: Category, title: _Words, body: _Words, cap: int, refs: int,
+           scale: float) -> _Score:
+    s = _Score()
+    for p in cat.phrases:
+        nt, ft = title.count(p)
+        nb, fb = body.count(p)
+        if nt + nb:
+            s.add(_label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap) * scale)
+    for p in cat.title:
+        n, f = title.count(p)
+        if n:
+            s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
+    for p in cat.against:
+        n = title.count(p)[0] + body.count(p)[0]
+        if n:
+            s.add(_label(p, n, 0) + " [ngược]", -p.weight * min(n, cap) * scale)
+    if cat.doc_ref_weight and refs:
+        s.add(f"{refs} văn bản được trích dẫn", cat.doc_ref_weight * min(refs, cap))
+    return s
+
+
+@dataclass
+class _Result:
+    tagging: Tagging
+    relevance: _Score
+    relevant: bool
+    density: float
+    title_hit: bool
+    words: int
+    themes: dict[str, _Score]
+    pillars: dict[str, _Score]
+    tags: dict[str, list[str]]
+
+
+def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
+    t = _Words(title or "", taxonomy)
+    b = _Words(body or "", taxonomy)
+    cap = taxonomy.max_count
+    nwords = max(len(t) + len(b), 1)
+    scale = 1.0 if len(b) <= taxonomy.length_norm else math.sqrt(taxonomy.length_norm / len(b))
+    refs = docrefs.find_refs(_plain(f"{title or ''}\n{body or ''}"))
+
+    rel = _Score()
+    title_hit = False
+    mentions = 0.0                       # uncapped: how thick CĐS is in the text
+    for p in taxonomy.relevance.phrases:
+        nt, ft = t.count(p)
+        nb, fb = b.count(p)
+        if nt + nb:
+            rel.add(_label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap))
+            mentions += p.weight * (nt + nb)
+            title_hit = title_hit or nt > 0
+    density = 100.0 * mentions / nwords
+    if title_hit:
+        rel.add("tiêu đề nói về chuyển đổi số", taxonomy.relevance.title_bonus)
+    relevant = rel.value >= taxonomy.relevance.min_score and (
+        title_hit or density >= taxonomy.relevance.min_density)
+
+    themes = {c.id: _score(c, t, b, cap, len(refs), scale) for c in taxonomy.themes}
+    pillars = {c.id: _score(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
+    tags: dict[str, list[str]] = {}
+    for c in taxonomy.tags:
+        hits = [p.text for p in c.phrases if t.count(p)[0] or b.count(p)[0]]
+        if hits:
+            tags[c.id] = hits
+
+    tagging = Tagging(doc_refs=refs)
+    tagging.scores["cds"] = round(rel.value, 2)
+    tagging.evidence["cds"] = list(rel.lines)
+    for group, cats, out in (("themes", taxonomy.themes, tagging.themes),
+                             ("pillars", taxonomy.pillars, tagging.pillars)):
+        scores = themes if group == "themes" else pillars
+        for c in cats:
+            sc = scores[c.id]
+            tagging.scores[c.id] = round(sc.value, 2)
+            tagging.evidence[c.id] = list(sc.lines)
+            if relevant and round(sc.value, 6) >= c.threshold:
+                out.append(c.id)
+    if relevant:
+        tagging.tags = [c.id for c in taxonomy.tags if c.id in tags]
+    for cid, hits in tags.items():
+        tagging.evidence[cid] = [f"«{h}»" for h in hits]
+    return _Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags)
+
+
+def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:
+    """Themes, pillars, activity tags and document references of an article. Pure.
+
+    ``scores`` holds the CĐS relevance (``"cds"``) and every theme's and pillar's score;
+    ``evidence`` the phrases that earned them. An article that is not about CĐS (the relevance
+    gate) gets no theme, pillar or activity tag, but its ``doc_refs`` are still listed."""
+    return _run(title, body, taxonomy).tagging
+
+
+def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
+    """A report for editors (in Vietnamese): every score and the phrases that earned it."""
+    r = _run(title, body, taxonomy)
+    rv = taxonomy.relevance
+    lines = [f"Phân loại theo: {taxonomy.source}",
+             f"Tiêu đề: {_one_line(title)}",
+             "",
+             f"Liên quan đến chuyển đổi số: {'CÓ' if r.relevant else 'KHÔNG'} — điểm "
+             f"{r.relevance.value:.1f} (cần ≥ {rv.min_score:g}); mật độ {r.density:.1f}/100 chữ "
+             f"(cần ≥ {rv.min_density:g} khi tiêu đề không nói về chuyển đổi số)"]
+    lines += [f"    {x}" for x in r.relevance.lines] or ["    (không có cụm từ nào)"]
+    if not r.relevant:
+        lines.append("    → bài chỉ nhắc đến chuyển đổi số thoáng qua: không gắn chủ đề.")
+
+    def block(heading: str, cats: tuple[Category, ...], scores: dict[str, _Score],
+              chosen: list[str]) -> None:
+        lines.extend(["", heading])
+        for c in cats:
+            sc = scores[c.id]
+            mark = "✓" if c.id in chosen else "✗"
+            lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g}")
+            lines.extend(f"      {x}" for x in sc.lines)
+
+    block("Chủ đề (Kế hoạch 96/KH-UBND, mục II.1):", taxonomy.themes, r.themes,
+          r.tagging.themes)
+    if taxonomy.pillars:
+        block("Trụ cột:", taxonomy.pillars, r.pillars, r.tagging.pillars)
+    lines.extend(["", "Hoạt động:"])
+    if r.tags:
+        for c in taxonomy.tags:
+            if c.id in r.tags:
+                mark = "✓" if c.id in r.tagging.tags else "✗"
+                lines.append(f"  {mark} {c.id} ({c.name}): " +
+                             ", ".join(f"«{h}»" for h in r.tags[c.id]))
+    else:
+        lines.append("  (không có)")
+    lines.extend(["", "Văn bản được trích dẫn: " + (", ".join(r.tagging.doc_refs) or "(không có)"),
+                  "",
+                  "Kết quả: chủ đề = " + (", ".join(r.tagging.themes) or "(không)") +
+                  "; trụ cột = " + (", ".join(r.tagging.pillars) or "(không)") +
+                  "; hoạt động = " + (", ".join(r.tagging.tags) or "(không)")])
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(nfc(text or "").split())

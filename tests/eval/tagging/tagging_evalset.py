@@ -1,0 +1,79 @@
+"""Load the labelled tagging sets and score a tagger on them (shared by the gate test and
+bench/tagging_model.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+THEMES = ("nhan-thuc", "trach-nhiem", "van-ban", "dien-hinh")
+
+
+def _strip_marks(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _form(text: str, form: str | None) -> str:
+    if form == "nfd":
+        return unicodedata.normalize("NFD", text)
+    if form == "nodiacritics":
+        return _strip_marks(text)
+    return text
+
+
+def load(name: str) -> list[dict]:
+    """Entries of ``<name>.yml`` (dev | heldout) with ``form`` applied to title and body."""
+    items = yaml.safe_load((HERE / f"{name}.yml").read_text(encoding="utf-8"))
+    for item in items:
+        item["title"] = _form(item["title"], item.get("form"))
+        item["body"] = _form(item["body"], item.get("form"))
+        item.setdefault("pillars", None)
+        item.setdefault("tags", None)
+    return items
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def score(items: list[dict], predicted: list[list[str]], key: str = "themes",
+          labels: tuple[str, ...] = THEMES) -> dict:
+    """Micro P/R/F1, per-label F1, negatives tagged, and the mistakes."""
+    per = {lab: [0, 0, 0] for lab in labels}
+    mistakes = []
+    negatives_tagged = []
+    for item, pred in zip(items, predicted, strict=True):
+        gold = item.get(key)
+        if gold is None:
+            continue
+        gold, pred = set(gold), set(pred)
+        for lab in labels:
+            if lab in gold and lab in pred:
+                per[lab][0] += 1
+            elif lab in pred:
+                per[lab][1] += 1
+            elif lab in gold:
+                per[lab][2] += 1
+        if gold != pred:
+            mistakes.append((item["id"], sorted(gold), sorted(pred)))
+        if key == "themes" and not gold and pred:
+            negatives_tagged.append(item["id"])
+    tp, fp, fn = (sum(v[i] for v in per.values()) for i in range(3))
+    p, r, f = prf(tp, fp, fn)
+    return {"micro": {"p": p, "r": r, "f1": f},
+            "per": {lab: prf(*v)[2] for lab, v in per.items()},
+            "negatives_tagged": negatives_tagged, "mistakes": mistakes}
+
+
+def report(name: str, result: dict) -> str:
+    m = result["micro"]
+    per = ", ".join(f"{k} {v:.2f}" for k, v in result["per"].items())
+    return (f"{name}: micro P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f} | {per} | "
+            f"negatives tagged {len(result['negatives_tagged'])}")

@@ -1,0 +1,314 @@
+"""The tagger: taxonomy loading and validation, matching real Vietnamese, the relevance gate,
+scoring, explanations. The quality gate on labelled texts is tests/eval/tagging/."""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import ConfigError
+from pipeline.models import PILLARS, THEMES, Tagging
+from pipeline.tag import FILENAME, Taxonomy, explain, tag
+
+DEFAULT = Path(__file__).resolve().parents[1] / "pipeline" / "data" / FILENAME
+
+CDS_TITLE = "Chuyển đổi số mang lại lợi ích gì cho người dân?"
+CDS_BODY = (
+    "Chuyển đổi số là quá trình thay đổi tổng thể cách sống, cách làm việc dựa trên công nghệ "
+    "số. Lợi ích lớn nhất của chuyển đổi số là người dân nộp hồ sơ trực tuyến, thanh toán không "
+    "dùng tiền mặt mọi lúc, mọi nơi. Vì sao phải chuyển đổi số? Vì đó là xu thế tất yếu, giúp "
+    "nâng cao chất lượng cuộc sống. Khái niệm chính quyền số cũng cần được hiểu đúng.")
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.default()
+
+
+def _data() -> dict:
+    return yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+
+
+def _strip_marks(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                   if not unicodedata.combining(c))
+
+
+# --- the packaged taxonomy ---------------------------------------------------------------------
+
+def test_default_taxonomy_has_the_plan_themes_pillars_and_activities(taxonomy):
+    assert [c.id for c in taxonomy.themes] == list(THEMES)
+    assert [c.id for c in taxonomy.pillars] == list(PILLARS)
+    tags = {c.id for c in taxonomy.tags}
+    assert {"ngay-cds-quoc-gia", "ngay-chu-nhat-so", "tap-huan", "hoi-nghi", "cuoc-thi",
+            "ngoai-khoa", "truyen-thanh-co-so", "trien-lam"} <= tags
+    for c in (*taxonomy.themes, *taxonomy.pillars, *taxonomy.tags):
+        assert c.id.isascii() and c.name and not c.name.isascii(), c.id   # Vietnamese names
+    for c in taxonomy.themes:
+        assert c.description and c.phrases and c.title
+    assert taxonomy.theme("van-ban").doc_ref_weight > 0
+    assert any(c.against for c in taxonomy.themes)
+
+
+def test_load_reads_the_roots_copy_first(tmp_path):
+    assert Taxonomy.load(tmp_path).source.endswith(f"data/{FILENAME}")
+    assert Taxonomy.load(None).themes == Taxonomy.default().themes
+    data = _data()
+    data["themes"][0]["name"] = "Nhận thức (bản của tỉnh)"
+    (tmp_path / FILENAME).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    loaded = Taxonomy.load(tmp_path)
+    assert loaded.source == str(tmp_path / FILENAME)
+    assert loaded.theme("nhan-thuc").name == "Nhận thức (bản của tỉnh)"
+
+
+def test_bad_yaml_is_one_line_with_file_and_line(tmp_path):
+    (tmp_path / FILENAME).write_text("themes: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        Taxonomy.load(tmp_path)
+    msg = str(err.value)
+    assert str(tmp_path / FILENAME) in msg and "line" in msg and "YAML" in msg
+    assert "\n" not in msg and "Traceback" not in msg
+
+
+def test_every_problem_is_reported_with_its_key():
+    data = _data()
+    data["themes"][1]["id"] = "trach-nhiem-x"           # not a theme of the plan
+    data["themes"][2]["threshold"] = "cao"              # not a number
+    data["themes"][3]["phrases"]["điển hình"] = -1      # weights are positive
+    data["themes"][0]["phrase"] = ["typo in the key"]   # unknown key
+    data["tags"].append({"id": "Hội thảo", "name": "Hội thảo", "phrases": ["hội thảo"]})
+    data["relevance"]["min_score"] = None
+    with pytest.raises(ConfigError) as err:
+        Taxonomy.from_dict(data, source="root/taxonomy.yml")
+    problems = err.value.problems
+    text = "\n".join(problems)
+    assert all(p.startswith("root/taxonomy.yml: ") for p in problems)
+    assert "themes[1] (trach-nhiem-x): id: 'trach-nhiem-x' is not one of" in text
+    assert "themes: trach-nhiem is missing" in text
+    assert "themes[2] (van-ban).threshold: must be a number, not 'cao'" in text
+    assert "themes[3] (dien-hinh).phrases.điển hình: must be greater than 0" in text
+    assert "themes[0] (nhan-thuc): unknown key 'phrase'" in text
+    assert "tags[8] (Hội thảo): id: 'Hội thảo' must be an ASCII slug" in text
+    assert err.value.exit_code == 2
+
+
+def test_a_tag_cannot_take_a_theme_id():
+    data = _data()
+    data["tags"][0]["id"] = "van-ban"
+    with pytest.raises(ConfigError, match=r"tags\[0\] \(van-ban\): id: already the id"):
+        Taxonomy.from_dict(data)
+
+
+def test_phrases_may_be_a_plain_list():
+    data = _data()
+    data["themes"][0]["phrases"] = ["lợi ích", "là gì"]
+    t = Taxonomy.from_dict(data)
+    assert [p.weight for p in t.theme("nhan-thuc").phrases] == [1.0, 1.0]
+
+
+def test_not_a_mapping():
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        Taxonomy.from_text("- a\n- b\n", source="x.yml")
+
+
+# --- tagging --------------------------------------------------------------------------------
+
+def test_tag_returns_a_tagging_with_scores_and_evidence(taxonomy):
+    t = tag(CDS_TITLE, CDS_BODY, taxonomy)
+    assert isinstance(t, Tagging)
+    assert t.themes == ["nhan-thuc"]
+    assert "xa-hoi-so" not in t.pillars
+    assert set(t.scores) >= {"cds", *THEMES, *PILLARS}
+    assert any("lợi ích" in line for line in t.evidence["nhan-thuc"])
+
+
+def test_tag_is_pure(taxonomy):
+    before = copy.deepcopy(taxonomy)
+    first = tag(CDS_TITLE, CDS_BODY, taxonomy)
+    second = tag(CDS_TITLE, CDS_BODY, taxonomy)
+    assert first == second
+    assert taxonomy == before
+
+
+def test_decomposed_unicode_tags_the_same(taxonomy):
+    nfd = tag(unicodedata.normalize("NFD", CDS_TITLE), unicodedata.normalize("NFD", CDS_BODY),
+              taxonomy)
+    assert nfd == tag(CDS_TITLE, CDS_BODY, taxonomy)
+
+
+def test_case_does_not_matter(taxonomy):
+    assert tag(CDS_TITLE.upper(), CDS_BODY.upper(), taxonomy).themes == ["nhan-thuc"]
+
+
+def test_old_and_new_tone_placement_are_the_same():
+    data = _data()
+    data["themes"][0]["phrases"] = {"hòa nhập số": 10}
+    data["themes"][0]["threshold"] = 10
+    t = Taxonomy.from_dict(data)
+    body = CDS_BODY + " Người cao tuổi hoà nhập số."
+    assert tag("Chuyển đổi số", body, t).scores["nhan-thuc"] == 10
+    assert tag("Chuyển đổi số", body.replace("hoà", "hòa"), t).scores["nhan-thuc"] == 10
+
+
+def test_text_without_diacritics_gets_the_same_themes(taxonomy):
+    plain = tag(_strip_marks(CDS_TITLE), _strip_marks(CDS_BODY), taxonomy)
+    assert plain.themes == ["nhan-thuc"]
+    assert any("không dấu" in line for line in plain.evidence["cds"])
+
+
+def test_the_typo_chuyen_doi_so(taxonomy):
+    typo = tag(CDS_TITLE.replace("Chuyển", "Chuyên"), CDS_BODY.replace("chuyển", "chuyên"),
+               taxonomy)
+    right = tag(CDS_TITLE, CDS_BODY, taxonomy)
+    assert typo.scores == right.scores
+    assert typo.themes == right.themes
+
+
+@pytest.mark.parametrize("text", [
+    "Chuyển đổi sổ đỏ sang sổ hồng cho người dân",
+    "chuyen doi so do sang so hong",                  # the same, typed without marks
+    "chinh quyen so tai phoi hop",                     # chính quyền sở tại
+    "tỷ lệ chuyển đổi so với năm trước",               # a marked phrase with an unmarked stand-in
+    "Kết quả xổ số kiến thiết, số lượng vé số phát hành",
+    "Chuyển đổi cơ cấu cây trồng, chuyển đổi mục đích sử dụng đất",
+    "Xây dựng chính quyền cơ sở vững mạnh, chính quyền gần dân",
+    "Nộp hồ sơ tại trụ sở Sở Tài chính",
+])
+def test_folds_that_change_meaning_do_not_count(taxonomy, text):
+    t = tag(text, text, taxonomy)
+    assert t.scores["cds"] == 0, t.evidence["cds"]
+    assert t.themes == [] and t.pillars == [] and t.tags == []
+
+
+def test_unmarked_text_still_matches_next_to_a_guard(taxonomy):
+    # "so voi" guards the "so" right before it, not a whole sentence
+    t = tag("", "chuyen doi so la xu the, tang 10% so voi nam truoc", taxonomy)
+    assert any("chuyển đổi số" in line for line in t.evidence["cds"])
+
+
+def test_a_passing_mention_gets_no_theme(taxonomy):
+    title = "Thái Bình đón gần 1 triệu lượt khách du lịch dịp đầu xuân"
+    body = ("Trong quý I, tỉnh đón 980.000 lượt khách, tăng 12% so với cùng kỳ. Các di tích đền "
+            "Trần, chùa Keo thu hút đông du khách. Ban quản lý bố trí lực lượng bảo đảm an ninh, "
+            "niêm yết giá công khai, vệ sinh môi trường. Một số di tích bán vé bằng mã QR, một "
+            "phần của chuyển đổi số ngành du lịch. Năm nay tỉnh phát triển du lịch tâm linh gắn "
+            "với nông nghiệp, nâng cao chất lượng dịch vụ lưu trú, ẩm thực và vận chuyển khách.")
+    t = tag(title, body, taxonomy)
+    assert 0 < t.scores["cds"] < taxonomy.relevance.min_score
+    assert t.themes == [] and t.pillars == [] and t.tags == []
+
+
+def test_a_long_article_with_a_few_mentions_is_not_about_cds(taxonomy):
+    filler = "Nông dân thu hoạch lúa, giá lúa ổn định, thời tiết thuận lợi cho vụ đông. " * 40
+    body = filler + "Chuyển đổi số, chuyển đổi số, chuyển đổi số là xu thế tất yếu, có lợi ích."
+    t = tag("Vụ mùa bội thu", body, taxonomy)
+    assert t.scores["cds"] >= taxonomy.relevance.min_score   # enough points …
+    assert t.themes == []                                    # … but far too thin
+
+
+def test_title_phrases_count_double():
+    data = _data()
+    data["themes"][0]["phrases"] = {"xyz": 1}
+    data["themes"][0]["title"] = {"lợi ích": 3}
+    t = Taxonomy.from_dict(data)
+    assert tag("Lợi ích của chuyển đổi số", CDS_BODY, t).scores["nhan-thuc"] == 6
+    assert tag("Chuyển đổi số", CDS_BODY, t).scores["nhan-thuc"] == 0
+
+
+def test_phrases_against_a_theme_subtract():
+    data = _data()
+    data["themes"][0]["phrases"] = {"lợi ích": 2}
+    data["themes"][0]["title"] = {}
+    data["themes"][0]["against"] = {"xu thế": 1.5}
+    t = Taxonomy.from_dict(data)
+    # "lợi ích" ×1 in the body (+2), "xu thế" ×1 (−1.5)
+    assert tag("Chuyển đổi số", CDS_BODY, t).scores["nhan-thuc"] == 0.5
+
+
+def test_repeats_are_capped():
+    data = _data()
+    data["max_count"] = 2
+    data["themes"][0]["phrases"] = {"chuyển đổi số": 1}
+    data["themes"][0]["title"] = {}
+    t = Taxonomy.from_dict(data)
+    assert tag("", CDS_BODY, t).scores["nhan-thuc"] == 2
+
+
+def test_markdown_links_and_addresses_are_not_text(taxonomy):
+    body = ("Giá lúa vụ mùa tăng. [Xem thêm](https://example.vn/chuyen-doi-so/chinh-quyen-so) "
+            "![ảnh](https://example.vn/chuyen-doi-so.jpg) www.chuyendoiso.vn/chuyen-doi-so "
+            "<a href='/chuyen-doi-so'>tin khác</a>")
+    assert tag("Giá lúa", body, taxonomy).scores["cds"] == 0
+
+
+def test_doc_refs_are_listed_even_when_not_about_cds(taxonomy):
+    t = tag("Chuyển đổi mục đích sử dụng đất",
+            "Công bố Quyết định số 1532/QĐ-UBND về chuyển đổi mục đích sử dụng đất.", taxonomy)
+    assert t.themes == []
+    assert t.doc_refs == ["1532/QĐ-UBND"]
+
+
+def test_van_ban_from_a_document_article(taxonomy):
+    t = tag("UBND tỉnh ban hành Kế hoạch chuyển đổi số năm 2025",
+            "Ủy ban nhân dân tỉnh vừa ban hành Kế hoạch số 12/KH-UBND ngày 20/01/2025 về chuyển "
+            "đổi số năm 2025, cụ thể hóa Nghị quyết số 02-NQ/TU và Quyết định số 571/QĐ-UBND. "
+            "Kế hoạch đề ra 42 chỉ tiêu, giao nhiệm vụ cho từng sở, ngành; chính quyền số, dịch "
+            "vụ công trực tuyến toàn trình đạt 100%.", taxonomy)
+    assert "van-ban" in t.themes
+    assert t.doc_refs == ["12/KH-UBND", "02-NQ/TU", "571/QĐ-UBND"]
+
+
+def test_activity_tags(taxonomy):
+    t = tag("Hưởng ứng Ngày Chuyển đổi số quốc gia 10/10",
+            "Sáng 10/10, tỉnh tổ chức hội thảo, triển lãm về chuyển đổi số, cuộc thi tìm hiểu "
+            "chuyển đổi số, buổi học ngoại khóa cho học sinh, tập huấn kỹ năng số; sự kiện "
+            "\"Ngày Chủ nhật số\" và chuyên mục trên đài truyền thanh xã.", taxonomy)
+    assert t.tags == ["ngay-cds-quoc-gia", "ngay-chu-nhat-so", "tap-huan", "hoi-nghi",
+                      "cuoc-thi", "ngoai-khoa", "truyen-thanh-co-so", "trien-lam"]
+
+
+def test_empty_input(taxonomy):
+    t = tag("", "", taxonomy)
+    assert t.themes == [] and t.doc_refs == [] and t.scores["cds"] == 0
+    assert "KHÔNG" in explain("", "", taxonomy)
+
+
+# --- explain ----------------------------------------------------------------------------------
+
+def test_explain_shows_scores_and_the_phrases_that_earned_them(taxonomy):
+    out = explain(CDS_TITLE, CDS_BODY, taxonomy)
+    assert "Liên quan đến chuyển đổi số: CÓ" in out
+    for theme in taxonomy.themes:
+        assert f"{theme.id} ({theme.name}): " in out
+    assert "✓ nhan-thuc" in out and "✗ van-ban" in out
+    assert "«lợi ích» ×2 +4.0" in out
+    assert "«lợi ích» [tiêu đề] +4.0" in out
+    assert "Kết quả: chủ đề = nhan-thuc" in out
+
+
+def test_explain_says_why_a_passing_mention_has_no_theme(taxonomy):
+    out = explain("Giá lúa tăng", "Giá lúa tăng mạnh, một phần nhờ chuyển đổi số.", taxonomy)
+    assert "Liên quan đến chuyển đổi số: KHÔNG" in out
+    assert "thoáng qua" in out
+    assert "chủ đề = (không)" in out
+
+
+def test_a_long_article_about_cds_is_still_tagged(taxonomy):
+    body = "\n\n".join([CDS_BODY] * 20)                     # ~1,300 words, no CĐS title
+    t = tag("Tin tức trong tuần", body, taxonomy)
+    assert t.themes == ["nhan-thuc"]
+
+
+@given(st.text(max_size=300), st.text(max_size=2000))
+@settings(max_examples=60, deadline=None)
+def test_never_crashes(taxonomy, title, body):
+    t = tag(title, body, taxonomy)
+    assert set(t.themes) <= set(THEMES)
+    assert isinstance(explain(title, body, taxonomy), str)
