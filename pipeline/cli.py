@@ -36,6 +36,8 @@ def build_parser() -> Parser:
     h.add_argument("--source", action="append", default=[], metavar="ID",
                    help="harvest only this source (repeatable)")
     h.add_argument("--wait", action="store_true", help="wait for a running harvest to finish")
+    h.add_argument("--due", action="store_true",
+                   help="only the sources whose interval (or backoff) has passed")
     t = sub.add_parser("tag", help="(re)tag stored articles")
     t.add_argument("--all", action="store_true", help="re-tag every article not locked by an editor")
     t.add_argument("--explain", type=Path, metavar="PATH", help="show why an article gets its themes")
@@ -47,7 +49,10 @@ def build_parser() -> Parser:
     r = sub.add_parser("run", help="harvest, then build")
     r.add_argument("--commit", action="store_true", help="commit content/ to git after a change")
     r.add_argument("--wait", action="store_true", help="wait for a running harvest to finish")
-    sub.add_parser("schedule", help="run `run` on the schedule in feeds.yml until stopped")
+    r.add_argument("--due", action="store_true",
+                   help="only the sources whose interval (or backoff) has passed")
+    sc = sub.add_parser("schedule", help="run `run` on the schedule in feeds.yml until stopped")
+    sc.add_argument("--commit", action="store_true", help="commit content/ to git after a change")
     sub.add_parser("status", help="per-source health")
     sub.add_parser("check", help="validate feeds.yml and content/")
     d = sub.add_parser("docs", help="the legal documents register")

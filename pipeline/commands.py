@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pipeline import config as config_mod
 from pipeline import jobs
-from pipeline.errors import ConfigError
 from pipeline.models import RunReport
 
 
@@ -56,7 +55,8 @@ def print_report(report: RunReport, config) -> None:
 def cmd_harvest(args) -> int:
     config = load(args)
     with jobs.run_lock(config, wait=args.wait):
-        report = jobs.harvest(config, source_ids=args.source, progress=not args.quiet)
+        report = jobs.harvest(config, source_ids=args.source, due_only=args.due,
+                              progress=not args.quiet)
     print_report(report, config)
     return 0 if report.ok else 1
 
@@ -64,7 +64,7 @@ def cmd_harvest(args) -> int:
 def cmd_run(args) -> int:
     config = load(args)
     with jobs.run_lock(config, wait=args.wait):
-        report = jobs.harvest(config, progress=not args.quiet)
+        report = jobs.harvest(config, due_only=args.due, progress=not args.quiet)
         print_report(report, config)
         if report.changed or not (config.root / "site" / "index.html").exists():
             pub, _ = jobs.build(config, progress=not args.quiet)
@@ -149,10 +149,21 @@ def cmd_demo(args) -> int:
     return 0 if report.ok else 1
 
 
-def not_yet(name: str):
-    def handler(args) -> int:
-        raise ConfigError(f"{name}: not available in this version")
-    return handler
+def cmd_schedule(args) -> int:
+    from pipeline import scheduler
+    return scheduler.cmd_schedule(args)
+
+
+def cmd_status(args) -> int:
+    from pipeline import status
+    return status.cmd_status(args)
+
+
+def cmd_docs(args) -> int:
+    config = load(args)
+    path = jobs.add_document(config, args.number)
+    eprint(f"new register entry {path.relative_to(config.root)}: complete it, then `cds check`")
+    return 0
 
 
 COMMANDS = {
@@ -165,7 +176,7 @@ COMMANDS = {
     "check": cmd_check,
     "init": cmd_init,
     "demo": cmd_demo,
-    "schedule": not_yet("schedule"),
-    "status": not_yet("status"),
-    "docs": not_yet("docs"),
+    "schedule": cmd_schedule,
+    "status": cmd_status,
+    "docs": cmd_docs,
 }

@@ -6,7 +6,6 @@ Stage modules never call each other; this module is where their results meet.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable
@@ -18,17 +17,18 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, dedupe, extract, publish, sitebuild
+from pipeline import clean, dedupe, extract, publish, register, sitebuild
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
 from pipeline.errors import CdsError, ConfigError, ExtractError, FetchError
 from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
-from pipeline.state import State
+from pipeline.state import State, atomic_write
 from pipeline.text import mentions_any, nfc
 
 PACKAGE = Path(__file__).parent
+KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
 
 
 def now_in(tz: ZoneInfo) -> datetime:
@@ -91,8 +91,11 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     names = {s.id: s.name for s in config.sources}
     for src in sources:                      # store serially, in feeds.yml order: deterministic
         h = results[src.id]
-        for url, (etag, modified) in ({} if h.interrupted else h.validators).items():
-            state.set_validators(url, etag, modified)
+        # Validators are kept only when everything the listing led to was read: otherwise the
+        # next run would get a 304 and never retry the pages that failed.
+        if not (h.interrupted or h.report.failed or h.report.errors):
+            for url, (etag, modified) in h.validators.items():
+                state.set_validators(url, etag, modified)
         if h.report.failed:
             state.record_failure(src.id, started, h.report.failed, retry_after=h.retry_after)
         else:
@@ -183,7 +186,12 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
                 h.report.not_modified = True
                 return []
             break
-        page_items, url = extract.read_listing(fetched, src, tz)
+        try:
+            page_items, url = extract.read_listing(fetched, src, tz)
+        except ExtractError:
+            if page == 0:                     # the first page has no items: the site changed
+                raise
+            break                             # a later page without items ends the listing
         items.extend(i for i in page_items if i.url not in {x.url for x in items})
     return items
 
@@ -298,9 +306,9 @@ def write_run_report(config: Config, report: RunReport) -> Path:
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     path = runs / (report.started.strftime("%Y%m%dT%H%M%S") + ".json")
     for target in (path, config.state_dir / "last-run.json"):
-        tmp = target.with_name("." + target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        atomic_write(target, text)
+    for old in sorted(runs.glob("*.json"))[:-KEEP_RUN_REPORTS]:
+        old.unlink(missing_ok=True)
     return path
 
 
@@ -416,6 +424,8 @@ def check(root: Path) -> tuple[list[str], list[str]]:
     store = store_mod.Store(root / "content")
     for _path, message in store.iter_parse_errors():
         problems.append(message)
+    problems.extend(register.validate(root / "content" / "van-ban"))
+    notes.extend(register.check_messages(register.load_docs(root / "content"), store.articles()))
     if config is not None:
         known = {s.id for s in config.sources}
         for art in store.articles():
@@ -423,6 +433,12 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             if art.source not in known:
                 notes.append(f"{where}: source '{art.source}' is not in feeds.yml (kept)")
     return problems, notes
+
+
+def add_document(config: Config, number: str) -> Path:
+    """A new register entry for ``number``, prefilled from the number and citing sentences."""
+    articles = store_mod.Store(config.content_dir).articles()
+    return register.docs_add(config.root, number, articles)
 
 
 def serve(site: Path, *, port: int = 8000) -> None:

@@ -91,7 +91,8 @@ class LocalServer:
         return self.base + (path if path.startswith("/") else "/" + path)
 
     def start(self) -> LocalServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self._thread.start()
         return self
 

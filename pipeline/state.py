@@ -190,6 +190,7 @@ class State:
         With ``interval`` (seconds), ``next_attempt`` is stored as ``now + interval``."""
         h = self._source(source_id)
         h["consecutive_failures"] = 0
+        h.pop("failing_since", None)
         h["last_success"] = _iso(now)
         h["last_items"] = int(items)
         h["next_attempt"] = _iso(now + timedelta(seconds=interval)) if interval else None
@@ -200,6 +201,7 @@ class State:
         wins, up to a week. Returns the delay in seconds."""
         h = self._source(source_id)
         h["consecutive_failures"] = int(h.get("consecutive_failures") or 0) + 1
+        h.setdefault("failing_since", _iso(now))
         delay = backoff_delay(h["consecutive_failures"])
         if retry_after is not None and retry_after > delay:
             delay = float(min(retry_after, RETRY_AFTER_CAP))
