@@ -478,6 +478,15 @@ _VIDEO_HOSTS = re.compile(r"(^|\.)(youtube\.com|youtube-nocookie\.com|youtu\.be|
                           r"dailymotion\.com|facebook\.com|tiktok\.com)$")
 
 
+_YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,20})")
+
+
+def _watch_url(url: str) -> str:
+    """A player's address as the page a reader can open: YouTube's /embed/ID → /watch?v=ID."""
+    m = _YOUTUBE_EMBED.match(url)
+    return f"https://www.youtube.com/watch?v={m.group(1)}" if m else url
+
+
 def _embeds_to_links(root: Tag, soup: BeautifulSoup, base_url: str) -> None:
     """A video or audio player becomes a link to it, so the editor does not lose it silently."""
     for el in root.find_all(["video", "audio", "iframe"]):
@@ -492,6 +501,7 @@ def _embeds_to_links(root: Tag, soup: BeautifulSoup, base_url: str) -> None:
             if not _VIDEO_HOSTS.search((urlsplit(url).hostname or "").lower()):
                 continue
             label = _EMBED_LABELS["video"]
+            url = _watch_url(url)
         else:
             label = _EMBED_LABELS[el.name]
         p = soup.new_tag("p")

@@ -179,8 +179,10 @@ def _flat_attrs(el: Tag) -> str:
     return " ".join(f'{k}="{html_escape(_attr(el, k))}"' for k in list(el.attrs)[:10])
 
 
-_SPACE_BEFORE = re.compile(r"\s+([.,;:!?)\]}”’…])")
-_SPACE_AFTER = re.compile(r"([(\[{“‘])\s+")
+# Joining inline elements with spaces leaves "word ," and "( x )"; braces and brackets are left
+# alone: a title such as "{{ x }}" is kept as published.
+_SPACE_BEFORE = re.compile(r"\s+([.,;:!?)”’…])")
+_SPACE_AFTER = re.compile(r"([(“‘])\s+")
 
 
 def _line(text: str) -> str:
@@ -350,6 +352,16 @@ def _title_of(detail, raw) -> str:
     return clean_line(str(raw or ""))
 
 
+_LEADING_DATE_CHARS = 48
+
+
+def _leading_date(text: str, tz: tzinfo, now: datetime) -> datetime | None:
+    """A date that opens an undated item's text ("06/12/2023 04:40 CH | (TBTV) - …"), as
+    radio-TV feeds print it. Only the opening is read: a date further on is more likely that of
+    a document or an event the text mentions."""
+    return dates.find_date(text[:_LEADING_DATE_CHARS], tz, now=now) if text else None
+
+
 def _feed_item(entry, base: str, source: Source, tz: tzinfo, now: datetime) -> Item | None:
     title = _title_of(entry.get("title_detail"), entry.get("title"))
     contents = [c for c in entry.get("content") or [] if isinstance(c, dict) and c.get("value")]
@@ -379,6 +391,8 @@ def _feed_item(entry, base: str, source: Source, tz: tzinfo, now: datetime) -> I
     if "src=" in body or "href=" in body or "srcset=" in body:
         body = _fix_images_html(body, base)
     published, raw_date = _feed_date(entry, tz, now)
+    if published is None:
+        published = _leading_date(summary or _plain(content_html), tz, now)
     author = _plain(str(entry.get("author") or ""))
     guid = entry.get("id")
     return Item(
@@ -403,6 +417,17 @@ def _newest(items: list[Item], limit: int) -> list[Item]:
     return [items[i] for i in order][:max(0, limit)]
 
 
+def _feed_headers(text: str, base: str) -> dict[str, str]:
+    """Headers for feedparser. Without a Content-Location links stay relative and are made
+    absolute here, against the feed's address (with one, feedparser would also turn relative
+    ids into addresses). But where the feed uses xml:base, a base is needed: without a document
+    base, one entry's relative xml:base leaks into the next entries' links."""
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    if "xml:base" in text:
+        headers["content-location"] = base
+    return headers
+
+
 def read_feed(fetched: Fetched, source: Source, tz: tzinfo) -> list[Item]:
     """The items of an RSS/Atom feed, newest first, at most ``source.max_items``.
 
@@ -420,9 +445,7 @@ def read_feed(fetched: Fetched, source: Source, tz: tzinfo) -> list[Item]:
     try:
         parsed = feedparser.parse(
             io.BytesIO(text.encode("utf-8", "replace")),   # a stream: never a URL or a path
-            # No Content-Location: feedparser would resolve ids as if they were addresses.
-            # Links are made absolute here, against the feed's address.
-            response_headers={"content-type": "application/xml; charset=utf-8"},
+            response_headers=_feed_headers(text, base),
             sanitize_html=False, resolve_relative_uris=True)
     except Exception as err:  # noqa: BLE001 - feedparser must not crash a harvest
         raise ExtractError(base, f"malformed feed: {_one_line(err)}") from None

@@ -442,7 +442,7 @@ def test_videos_become_links_other_embeds_go():
            '<iframe src="https://ads.example/banner"></iframe>'
            '<iframe src="javascript:alert(1)"></iframe>')
     assert to_markdown(src, BASE) == (
-        "[Xem video](https://www.youtube.com/embed/abc123)\n\n"
+        "[Xem video](https://www.youtube.com/watch?v=abc123)\n\n"
         f"[Xem video]({HOST}/media/clip.mp4)")
 
 

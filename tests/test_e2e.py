@@ -94,6 +94,9 @@ def test_articles_match_the_labels(demo):
         for chrome in EXPECTED["body_excludes"]:
             if chrome in art.body:
                 problems.append(f"{exp['key']}: body has chrome {chrome!r}")
+        for pattern in EXPECTED["body_excludes_patterns"]:
+            if re.search(pattern, art.body):
+                problems.append(f"{exp['key']}: body has chrome /{pattern}/")
         for copy in exp.get("also_at", []):
             if copy not in {urlsplit(u).path for u in art.also_at}:
                 problems.append(f"{exp['key']}: also_at lacks {copy}")

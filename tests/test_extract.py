@@ -638,3 +638,29 @@ def test_deep_page_keeps_its_metadata_and_text():
     got = extract.read_generic(fetched(html, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
     assert got.title == "Tiêu đề của bài viết"
     assert "Nội dung chính của bài" in got.content_html
+
+
+def test_one_entrys_xml_base_does_not_leak_into_the_next():
+    atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            '<entry xml:base="tin-tuc/2024/10/"><id>tag:x,2024:1</id><title>Một</title>'
+            '<link rel="alternate" href="mot.html"/><content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry>'
+            '<entry><id>tag:x,2024:2</id><title>Hai</title>'
+            '<link rel="alternate" href="tin-tuc/2023/08/hai.html"/><content type="html">&lt;p&gt;y&lt;/p&gt;</content></entry>'
+            '</feed>')
+    one, two = extract.read_feed(fetched(atom), feed_source(), TZ)
+    base = FEED_URL.rsplit("/", 1)[0]
+    assert one.url == base + "/tin-tuc/2024/10/mot.html"
+    assert two.url == base + "/tin-tuc/2023/08/hai.html"
+
+
+def test_an_undated_item_takes_the_date_that_opens_its_text():
+    rss = ('<rss version="2.0"><channel><title>t</title><item><title>Học bạ số</title>'
+           '<link>https://tv.example.vn/news/a1.htm</link>'
+           '<description>06/12/2023 04:40 CH | (TBTV) - Trường THCS chuyển học bạ sang dạng số, '
+           'theo Quyết định số 749/QĐ-TTg ngày 03/6/2020.</description></item>'
+           '<item><title>Không ngày</title><link>https://tv.example.vn/news/a2.htm</link>'
+           '<description>Thực hiện Quyết định số 749/QĐ-TTg ngày 03/6/2020, xã đã triển khai.'
+           '</description></item></channel></rss>')
+    dated, undated = extract.read_feed(fetched(rss), feed_source(), TZ)
+    assert dated.published.isoformat() == "2023-12-06T16:40:00+07:00"
+    assert undated.published is None          # a cited document's date is not the item's
