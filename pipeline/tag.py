@@ -72,6 +72,18 @@ class Relevance:
     min_score: float = 5.0
     min_density: float = 1.2             # score per 100 words, when the title says nothing
     title_bonus: float = 4.0
+    lead_score: float = 0.0              # a lead scoring this much counts like a CĐS title
+                                         # for the density rule, and earns title_bonus / 2
+    title_min_weight: float = 0.0        # a title "speaks of CĐS" with a phrase this heavy
+
+
+@dataclass(frozen=True)
+class Assign:
+    """How themes are chosen from their scores (``ratio`` = score / threshold)."""
+    default: str | None = None           # a relevant text with no theme over its threshold
+    fallback: float = 1.0                # … gets its best theme when that ratio reaches this,
+                                         # else ``default``
+    secondary: float = 1.0               # a theme beside the main one needs this ratio
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,10 @@ class Taxonomy:
     max_count: int = 3
     length_norm: int = 400               # bodies longer than this many words are scaled down
     source: str = FILENAME
+    lead_words: int = 0                  # the lead: first paragraph, at most this many words
+    lead_bonus: float = 0.0              # a theme phrase in the lead earns this × its weight
+    assign: Assign = field(default_factory=Assign)
+    blockers: tuple[Phrase, ...] = ()    # void any match they overlap ("chuyển đổi số hiệu")
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> Taxonomy:
@@ -234,10 +250,13 @@ class _Reader:
     def taxonomy(self, data: object) -> Taxonomy:
         if not isinstance(data, dict):
             raise ConfigError(f"{self.source}: must be a mapping with themes, pillars, tags")
-        self.keys(data, {"version", "max_count", "length_norm", "typos", "guards", "relevance",
-                         "themes", "pillars", "tags"}, "top level")
+        self.keys(data, {"version", "max_count", "length_norm", "lead_words", "lead_bonus",
+                         "assign", "typos", "guards", "blockers", "relevance", "themes", "pillars", "tags"},
+                  "top level")
         max_count = int(self.number(data.get("max_count"), "max_count", 3, positive=True))
         length_norm = int(self.number(data.get("length_norm"), "length_norm", 400, positive=True))
+        lead_words = int(self.number(data.get("lead_words"), "lead_words", 0))
+        lead_bonus = self.number(data.get("lead_bonus"), "lead_bonus", 0.0)
         typos = []
         raw = data.get("typos") or {}
         if not isinstance(raw, dict):
@@ -250,16 +269,21 @@ class _Reader:
                 continue
             typos.append((_phrase(wrong).words, _phrase(right).words))
         guards = self.phrases(data.get("guards"), "guards")
+        blockers = self.phrases(data.get("blockers"), "blockers")
         rel = data.get("relevance")
         if not isinstance(rel, dict):
             self.bad("relevance", "must be a mapping with phrases and min_score")
             rel = {}
-        self.keys(rel, {"phrases", "min_score", "min_density", "title_bonus"}, "relevance")
+        self.keys(rel, {"phrases", "min_score", "min_density", "title_bonus", "lead_score",
+                        "title_min_weight"}, "relevance")
         relevance = Relevance(
             phrases=self.phrases(rel.get("phrases"), "relevance.phrases"),
             min_score=self.number(rel.get("min_score"), "relevance.min_score", 5.0),
             min_density=self.number(rel.get("min_density"), "relevance.min_density", 1.2),
-            title_bonus=self.number(rel.get("title_bonus"), "relevance.title_bonus", 4.0))
+            title_bonus=self.number(rel.get("title_bonus"), "relevance.title_bonus", 4.0),
+            lead_score=self.number(rel.get("lead_score"), "relevance.lead_score", 0.0),
+            title_min_weight=self.number(rel.get("title_min_weight"),
+                                         "relevance.title_min_weight", 0.0))
         if not relevance.phrases:
             self.bad("relevance.phrases", "at least one phrase is required")
         themes = self.categories(data.get("themes"), "themes", THEMES, scored=True)
@@ -269,10 +293,28 @@ class _Reader:
         for i, c in enumerate(tags):
             if c.id in (*THEMES, *PILLARS, "cds"):
                 self.bad(f"tags[{i}] ({c.id})", "id: already the id of a theme or a pillar")
+        assign = self.assign(data.get("assign"))
         if self.problems:
             raise ConfigError(self.problems)
         return Taxonomy(themes, pillars, tags, relevance, tuple(typos), guards, max_count,
-                        length_norm, self.source)
+                        length_norm, self.source, lead_words, lead_bonus, assign, blockers)
+
+    def assign(self, value) -> Assign:
+        if value is None:
+            return Assign()
+        if not isinstance(value, dict):
+            self.bad("assign", "must be a mapping with default, fallback, secondary")
+            return Assign()
+        self.keys(value, {"default", "fallback", "secondary"}, "assign")
+        default = value.get("default")
+        if default is not None and default not in THEMES:
+            self.bad("assign.default", f"{default!r} is not one of {', '.join(THEMES)}")
+            default = None
+        return Assign(default=default,
+                      fallback=self.number(value.get("fallback"), "assign.fallback", 1.0,
+                                           positive=True),
+                      secondary=self.number(value.get("secondary"), "assign.secondary", 1.0,
+                                            positive=True))
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -309,6 +351,10 @@ class _Words:
         for g in taxonomy.guards:
             for i, _ in self._occurrences(g, guarded=False):
                 self.guarded.update(range(i, i + len(g.words)))
+        self.blocked: list[tuple[int, int]] = []
+        for g in taxonomy.blockers:
+            self.blocked.extend((i, i + len(g.words))
+                                for i, _ in self._occurrences(g, guarded=False))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -321,6 +367,9 @@ class _Words:
             if self.folded[i:i + n] != list(p.folded):
                 continue
             span = self.words[i:i + n]
+            if guarded and self.blocked and any(
+                    s < i + n and i < e and not (i <= s and e <= i + n) for s, e in self.blocked):
+                continue
             if span == list(p.words):
                 out.append((i, True))
                 continue
@@ -343,10 +392,38 @@ class _Words:
             out.append((i, False))
         return out
 
-    def count(self, p: Phrase) -> tuple[int, int]:
-        """(all occurrences, of which folded-only)."""
-        occ = self._occurrences(p)
+    def count(self, p: Phrase, inside: set[int] | frozenset[int] = frozenset()
+              ) -> tuple[int, int]:
+        """(all occurrences, of which folded-only); those lying wholly within ``inside`` (the
+        positions of a theme's ``against`` phrases) are not counted."""
+        occ = [(i, exact) for i, exact in self._occurrences(p)
+               if not inside or not all(k in inside for k in range(i, i + len(p.words)))]
         return len(occ), sum(1 for _, exact in occ if not exact)
+
+    def positions(self, phrases: tuple[Phrase, ...]) -> set[int]:
+        """Every word position covered by an occurrence of one of ``phrases``."""
+        out: set[int] = set()
+        for p in phrases:
+            for i, _ in self._occurrences(p):
+                out.update(range(i, i + len(p.words)))
+        return out
+
+    def count_longest(self, phrases: tuple[Phrase, ...]) -> dict[Phrase, tuple[int, int]]:
+        """Like :meth:`count` for each phrase, but a word counts for one phrase only: the
+        longest one covering it ("dịch vụ công trực tuyến" is not also "trực tuyến")."""
+        taken: set[int] = set()
+        out: dict[Phrase, tuple[int, int]] = {}
+        for p in sorted(phrases, key=lambda q: -len(q.words)):
+            n = folded = 0
+            for i, exact in self._occurrences(p):
+                span = range(i, i + len(p.words))
+                if any(k in taken for k in span):
+                    continue
+                taken.update(span)
+                n += 1
+                folded += not exact
+            out[p] = (n, folded)
+        return out
 
 
 def _replace(words: list[str], wrong: tuple[str, ...], right: tuple[str, ...]) -> list[str]:
@@ -384,15 +461,21 @@ def _label(p: Phrase, n: int, folded: int, where: str = "") -> str:
 
 
 def _score(cat: Category, title: _Words, body: _Words, cap: int, refs: int,
-           scale: float) -> _Score:
+           scale: float, lead: _Words | None = None, lead_bonus: float = 0.0) -> _Score:
     s = _Score()
+    # a phrase inside one of the theme's "against" phrases does not count for it
+    # ("văn bản" in "văn bản điện tử")
+    t_in, b_in = title.positions(cat.against), body.positions(cat.against)
+    l_in = lead.positions(cat.against) if lead is not None else set()
     for p in cat.phrases:
-        nt, ft = title.count(p)
-        nb, fb = body.count(p)
+        nt, ft = title.count(p, t_in)
+        nb, fb = body.count(p, b_in)
         if nt + nb:
             s.add(_label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap) * scale)
+            if lead_bonus and lead is not None and lead.count(p, l_in)[0]:
+                s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
     for p in cat.title:
-        n, f = title.count(p)
+        n, f = title.count(p, t_in)
         if n:
             s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
     for p in cat.against:
@@ -417,9 +500,38 @@ class _Result:
     tags: dict[str, list[str]]
 
 
+_PARAGRAPH = re.compile(r"\n\s*\n|\n")
+_LEAD_MIN_WORDS = 12        # shorter first lines are datelines, captions, bylines
+
+
+def _lead(body: str, taxonomy: Taxonomy) -> _Words | None:
+    """The lead (sapo): the first paragraph of real text, at most ``lead_words`` words."""
+    if not taxonomy.lead_words:
+        return None
+    for para in _PARAGRAPH.split(_plain(body or "")):
+        words = _WORD.findall(para)
+        if len(words) >= _LEAD_MIN_WORDS:
+            return _Words(" ".join(words[:taxonomy.lead_words]), taxonomy)
+    return None
+
+
+def _choose(ratios: dict[str, float], assign: Assign) -> list[str]:
+    """Themes of a relevant text, the main one (highest score / threshold) first."""
+    order = sorted(ratios, key=lambda k: -ratios[k])   # stable: taxonomy order on ties
+    if not order:
+        return []
+    main = order[0]
+    if ratios[main] < 1.0:
+        if ratios[main] >= assign.fallback:
+            return [main]
+        return [assign.default] if assign.default else []
+    return [main] + [k for k in order[1:] if ratios[k] >= max(assign.secondary, 1.0)]
+
+
 def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
     t = _Words(title or "", taxonomy)
     b = _Words(body or "", taxonomy)
+    lead = _lead(body, taxonomy)
     cap = taxonomy.max_count
     nwords = max(len(t) + len(b), 1)
     scale = 1.0 if len(b) <= taxonomy.length_norm else math.sqrt(taxonomy.length_norm / len(b))
@@ -428,20 +540,30 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
     rel = _Score()
     title_hit = False
     mentions = 0.0                       # uncapped: how thick CĐS is in the text
+    in_title = t.count_longest(taxonomy.relevance.phrases)
+    in_body = b.count_longest(taxonomy.relevance.phrases)
     for p in taxonomy.relevance.phrases:
-        nt, ft = t.count(p)
-        nb, fb = b.count(p)
+        nt, ft = in_title[p]
+        nb, fb = in_body[p]
         if nt + nb:
             rel.add(_label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap))
             mentions += p.weight * (nt + nb)
-            title_hit = title_hit or nt > 0
+            title_hit = title_hit or (nt > 0 and p.weight >= taxonomy.relevance.title_min_weight)
     density = 100.0 * mentions / nwords
     if title_hit:
         rel.add("tiêu đề nói về chuyển đổi số", taxonomy.relevance.title_bonus)
+    lead_hit = False
+    if lead is not None and taxonomy.relevance.lead_score and not title_hit:
+        in_lead = sum(p.weight * min(n, cap)
+                      for p, (n, _) in lead.count_longest(taxonomy.relevance.phrases).items())
+        lead_hit = in_lead >= taxonomy.relevance.lead_score
+        if lead_hit:
+            rel.add("phần mở đầu nói về chuyển đổi số", taxonomy.relevance.title_bonus / 2)
     relevant = rel.value >= taxonomy.relevance.min_score and (
-        title_hit or density >= taxonomy.relevance.min_density)
+        title_hit or lead_hit or density >= taxonomy.relevance.min_density)
 
-    themes = {c.id: _score(c, t, b, cap, len(refs), scale) for c in taxonomy.themes}
+    themes = {c.id: _score(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus)
+              for c in taxonomy.themes}
     pillars = {c.id: _score(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
     tags: dict[str, list[str]] = {}
     for c in taxonomy.tags:
@@ -459,13 +581,23 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
             sc = scores[c.id]
             tagging.scores[c.id] = round(sc.value, 2)
             tagging.evidence[c.id] = list(sc.lines)
-            if relevant and round(sc.value, 6) >= c.threshold:
+            if group == "pillars" and relevant and round(sc.value, 6) >= c.threshold:
                 out.append(c.id)
+    if relevant:
+        tagging.themes = _choose({c.id: _ratio(themes[c.id].value, c.threshold)
+                                  for c in taxonomy.themes}, taxonomy.assign)
     if relevant:
         tagging.tags = [c.id for c in taxonomy.tags if c.id in tags]
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
     return _Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags)
+
+
+def _ratio(value: float, threshold: float) -> float:
+    value = round(value, 6)
+    if threshold <= 0:
+        return math.inf if value >= threshold else 0.0
+    return value / threshold
 
 
 def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:

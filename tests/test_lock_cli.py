@@ -8,8 +8,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from pipeline import commands, scheduler
 from pipeline import status as status_mod
 from pipeline.state import RunLock

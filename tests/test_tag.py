@@ -227,6 +227,7 @@ def test_phrases_against_a_theme_subtract():
     data["themes"][0]["phrases"] = {"lợi ích": 2}
     data["themes"][0]["title"] = {}
     data["themes"][0]["against"] = {"xu thế": 1.5}
+    data["lead_bonus"] = 0
     t = Taxonomy.from_dict(data)
     # "lợi ích" ×1 in the body (+2), "xu thế" ×1 (−1.5)
     assert tag("Chuyển đổi số", CDS_BODY, t).scores["nhan-thuc"] == 0.5
@@ -235,6 +236,7 @@ def test_phrases_against_a_theme_subtract():
 def test_repeats_are_capped():
     data = _data()
     data["max_count"] = 2
+    data["lead_bonus"] = 0
     data["themes"][0]["phrases"] = {"chuyển đổi số": 1}
     data["themes"][0]["title"] = {}
     t = Taxonomy.from_dict(data)
