@@ -26,6 +26,7 @@ from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
 from pipeline.state import State, atomic_write
 from pipeline.text import mentions_any, nfc
+from pipeline.urls import host_of
 
 PACKAGE = Path(__file__).parent
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
@@ -209,6 +210,10 @@ def complete_item(fetcher: Fetcher, src: Source, item: Item, tz: ZoneInfo) -> It
     """The whole article: the feed's own full content, or the article page read by the source's
     selectors, or generic main-text extraction when the feed has only a summary."""
     if item.full and not src.article:
+        return item
+    if host_of(item.url) not in src.hosts():
+        # Article pages are fetched only from the source's own site (its host and aliases):
+        # a feed cannot send the harvester to arbitrary, or internal, addresses.
         return item
     page = fetcher.get(item.url, timeout=src.timeout, user_agent=src.user_agent,
                        accept=ACCEPT_PAGE)

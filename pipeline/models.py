@@ -64,6 +64,10 @@ class Source:
         from pipeline.urls import host_of
         return host_of(self.url)
 
+    def hosts(self) -> frozenset[str]:
+        """The hostnames of the source's site: that of ``url`` and its aliases."""
+        return frozenset({self.host, *(a.lower() for a in self.aliases)})
+
     def alias_map(self) -> dict[str, str]:
         """alias host → the canonical ``scheme://host[:port]`` of ``url``."""
         from urllib.parse import urlsplit
