@@ -1,0 +1,422 @@
+"""The built site, with real MkDocs + Material, from 45 articles in a temporary root using the
+Thái Bình mkdocs.yml and pages: every article page exists, every internal link and image
+resolves, no stylesheet, script or font from another host, lang="vi", one h1 an article,
+a Vietnamese 404, sitemap.xml, feeds announced in <head>, hostile content inert, articles out of
+the nav, and an incremental build that leaves exactly what a clean build leaves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import pytest
+from lxml import etree, html
+from mkdocs.config import load_config
+
+from pipeline import config as config_mod
+from pipeline import publish, sitebuild, store
+from pipeline.errors import ConfigError
+from pipeline.models import Article, Config, Defaults, Site, Source
+
+REPO = Path(__file__).resolve().parent.parent
+ICT = timezone(timedelta(hours=7))
+SITE_URL = "https://example.gov.vn/"
+HOSTILE_TITLE = 'Tin "đặc biệt" </title><script>alert(1)</script> [x](javascript:alert(2)) {{ y }} | *z*'
+HOSTILE_BODY = ("Đoạn mở đầu.\n\n<script>alert(3)</script>\n\n[bấm vào](javascript:alert(4))\n\n"
+                "<img src=x onerror=alert(5)>\n\nĐoạn cuối\n{: onclick=\"alert(6)\" }\n")
+THEMES = ["nhan-thuc", "trach-nhiem", "van-ban", "dien-hinh"]
+
+
+def make_config(root: Path) -> Config:
+    return Config(root=root, site=Site(title="Chuyển đổi số Thái Bình", url=SITE_URL),
+                  defaults=Defaults(),
+                  sources=(Source(id="bao-thai-binh", name="Báo Thái Bình", kind="feed",
+                                  url="https://baothaibinh.example.vn/rss"),
+                           Source(id="so-tttt", name="Sở TT&TT", kind="html",
+                                  url="https://stttt.example.vn/cds")))
+
+
+def make_articles(n: int = 45) -> list[Article]:
+    out = []
+    for i in range(n):
+        published = datetime(2023, 8, 1, 7, 30, tzinfo=ICT) + timedelta(days=2 * i, minutes=i)
+        out.append(Article(
+            id=f"{i:016x}", title=HOSTILE_TITLE if i == 7 else f"Xã số {i} chuyển đổi số toàn diện",
+            url=f"https://baothaibinh.example.vn/tin/{i}.html",
+            source="bao-thai-binh" if i % 3 else "so-tttt", published=published, harvested=published,
+            body=HOSTILE_BODY if i == 7 else
+            (f"Người dân xã {i} dùng dịch vụ công trực tuyến.\n\n## Kết quả\n\nTỷ lệ hồ sơ trực tuyến "
+             f"đạt {40 + i}%.\n\n![Cán bộ hướng dẫn người dân](https://baothaibinh.example.vn/anh/{i}.jpg)\n\n"
+             f"Xem [văn bản](https://vanban.example.vn/{i})."),
+            summary=f"Xã số {i} đẩy mạnh chuyển đổi số.",
+            image=f"https://baothaibinh.example.vn/anh/dai-dien-{i}.jpg" if i % 4 == 0 else "",
+            themes=[THEMES[i % 4]] + (["dien-hinh"] if i % 5 == 0 and i % 4 != 3 else []),
+            pillars=["chinh-quyen-so", "xa-hoi-so"][: 1 + i % 2],
+            doc_refs=["749/QĐ-TTg"] if i % 6 == 0 else [],
+            also_at=[f"https://cong.example.vn/bai/{i}"] if i % 7 == 0 else [],
+            featured=i % 10 == 0,
+            path=Path(f"articles/{published:%Y}/{published:%m}/xa-so-{i}.md")))
+    return out
+
+
+def make_root(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(REPO / "content" / "pages", folder / "content" / "pages")
+    return folder
+
+
+def build(root: Path, articles: list[Article]) -> sitebuild.BuildResult:
+    config = make_config(root)
+    publish.publish(config, articles)
+    return sitebuild.build_site(root, config=config, articles=articles)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, list[Article], sitebuild.BuildResult]:
+    root = make_root(tmp_path_factory.mktemp("site") / "root")
+    articles = make_articles()
+    result = build(root, articles)
+    return root, articles, result
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def parse(path: Path) -> html.HtmlElement:
+    return html.fromstring(path.read_bytes())
+
+
+def page_url(site: Path, path: Path) -> str:
+    rel = path.relative_to(site).as_posix()
+    return urljoin(SITE_URL, rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+
+def target_file(site: Path, url: str) -> Path | None:
+    """The file in site/ that an address on the site names (None for another host)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.netloc != urlsplit(SITE_URL).netloc:
+        return None
+    rel = parts.path.lstrip("/")
+    path = site / rel
+    return path / "index.html" if rel == "" or rel.endswith("/") or path.is_dir() else path
+
+
+def test_build_result(built):
+    root, articles, result = built
+    assert result.full and result.pages >= len(articles) + 15
+    assert result.rendered == result.pages and result.warnings == []
+    assert result.feeds is not None and "rss.xml" in result.feeds.files
+
+
+def test_every_article_page_exists(built):
+    root, articles, _ = built
+    assert (root / "site/tru-cot/chinh-quyen-so/trang-1/index.html").is_file()   # an archive page
+    for art in articles:
+        page = root / "site" / "tin-tuc" / art.path.parent.relative_to("articles") / art.path.stem / "index.html"
+        assert page.is_file(), page
+
+
+def test_every_internal_link_and_image_resolves(built):
+    root, _, _ = built
+    site = root / "site"
+    broken = []
+    for path in pages(site):
+        doc = parse(path)
+        base = "/" if path.name == "404.html" and path.parent == site else page_url(site, path)
+        for el, attr in [(el, a) for a in ("href", "src") for el in doc.xpath(f"//*[@{a}]")]:
+            ref = el.get(attr).strip()
+            if not ref or ref.startswith(("#", "mailto:", "tel:", "data:")):
+                continue
+            url = urljoin(urljoin(SITE_URL, base), ref)
+            target = target_file(site, url)
+            if target is not None and not target.is_file():
+                broken.append(f"{path.relative_to(site)}: {el.tag} {attr}={ref}")
+    assert broken == [], broken[:20]
+
+
+def test_no_stylesheet_script_or_font_from_another_host(built):
+    root, _, _ = built
+    site = root / "site"
+    offenders = []
+    for path in pages(site):
+        doc = parse(path)
+        for el in doc.xpath("//script[@src] | //link[@href] | //iframe[@src] | //object | //embed"):
+            ref = el.get("src") or el.get("href") or el.get("data") or ""
+            rel = (el.get("rel") or "").lower()
+            if el.tag == "link" and ("alternate" in rel or "canonical" in rel):
+                continue                              # announced, not loaded
+            if urlsplit(urljoin(SITE_URL, ref)).netloc not in ("", urlsplit(SITE_URL).netloc):
+                offenders.append(f"{path.relative_to(site)}: <{el.tag} {ref}>")
+        for style in doc.xpath("//style/text() | //@style"):
+            if "http" in style or "@import" in style:
+                offenders.append(f"{path.relative_to(site)}: style {style[:80]}")
+    for css in site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        if "url(http" in text or "@import" in text or "fonts.googleapis" in text:
+            offenders.append(str(css.relative_to(site)))
+    assert offenders == []
+    assert "fonts.g" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_lang_vi_headings_and_escaped_titles(built):
+    root, articles, _ = built
+    site = root / "site"
+    for path in pages(site):
+        assert parse(path).get("lang") == "vi", path
+    for art in articles:
+        page = site / "tin-tuc" / art.path.parent.relative_to("articles") / art.path.stem / "index.html"
+        doc = parse(page)
+        assert len(doc.xpath("//article//h1")) == 1, page
+        assert doc.xpath("//article//h1")[0].text_content() == art.title
+        assert doc.findtext(".//title") == f"{art.title} - Chuyển đổi số Thái Bình"
+
+
+def test_article_markup_for_the_search_index(built):
+    root, articles, _ = built
+    art = articles[5]
+    doc = parse(root / "site/tin-tuc/2023/08/xa-so-5/index.html")
+    body = doc.xpath("//div[@data-pagefind-body]")
+    assert len(body) == 1 and body[0].get("markdown") is None
+    assert body[0].xpath("./h1")[0].text_content() == art.title
+    assert body[0].xpath(".//h2/text()") == ["Kết quả"]                  # the Markdown body
+    assert body[0].xpath(".//time/@data-pagefind-meta") == ["date:2023-08-11"]
+    assert body[0].xpath(".//time/@data-pagefind-filter") == ["nam:2023"]
+    assert body[0].xpath(".//a[@data-pagefind-filter='nguon']/text()") == ["Báo Thái Bình"]
+    assert len(body[0].xpath(".//a[@data-pagefind-filter='chude']")) == len(art.themes)
+    assert not body[0].xpath(".//*[contains(@class, 'cds-related') or contains(@class, 'cds-crumbs')]")
+    assert doc.xpath("//section[contains(@class, 'cds-related')]/@data-pagefind-ignore") == ["all"]
+    listing = (root / "site/chu-de/nhan-thuc/index.html").read_text(encoding="utf-8")
+    assert "data-pagefind-body" not in listing                            # only articles are indexed
+
+
+def test_hostile_content_is_inert(built):
+    root, _, _ = built
+    site = root / "site"
+    for path in pages(site):
+        text = path.read_text(encoding="utf-8")
+        doc = html.fromstring(text)
+        for script in doc.xpath("//script"):
+            assert "alert(" not in (script.text or ""), path
+        assert not doc.xpath("//*[starts-with(normalize-space(@href), 'javascript:')]"), path
+        inline = [(el.tag, a) for el in doc.xpath("//article//*") for a in el.attrib if a.startswith("on")]
+        assert inline == [], (path, inline)
+    hostile = parse(site / "tin-tuc/2023/08/xa-so-7/index.html")
+    assert "[bấm vào]" in hostile.text_content() or "bấm vào" in hostile.text_content()
+
+
+def test_vietnamese_404(built):
+    root, _, _ = built
+    doc = parse(root / "site/404.html")
+    assert doc.get("lang") == "vi"
+    assert "Không tìm thấy trang" in doc.text_content()
+    assert doc.xpath("//a[normalize-space()='Về trang chủ']/@href") == ["/"]
+
+
+def test_sitemap(built):
+    root, articles, _ = built
+    tree = etree.parse(str(root / "site/sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = dict(zip(tree.xpath("//s:loc/text()", namespaces=ns),
+                    tree.xpath("//s:lastmod/text()", namespaces=ns), strict=True))
+    art = articles[3]
+    url = f"{SITE_URL}tin-tuc/{art.published:%Y/%m}/xa-so-3/"
+    assert locs[url] == art.published.strftime("%Y-%m-%d")                # the article's own date
+    assert SITE_URL in locs and f"{SITE_URL}chu-de/nhan-thuc/" in locs
+    assert (root / "site/sitemap.xml.gz").is_file()
+
+
+def test_feeds_announced_in_head_and_valid(built):
+    root, _, _ = built
+    site = root / "site"
+
+    def alternates(path: Path) -> set[str]:
+        doc = parse(path)
+        return {urljoin(page_url(site, path), href)
+                for href in doc.xpath("//head/link[@rel='alternate']/@href")}
+
+    home = alternates(site / "index.html")
+    assert {f"{SITE_URL}rss.xml", f"{SITE_URL}atom.xml"} <= home
+    theme = alternates(site / "chu-de/van-ban/index.html")
+    assert {f"{SITE_URL}chu-de/van-ban/rss.xml", f"{SITE_URL}chu-de/van-ban/atom.xml", f"{SITE_URL}rss.xml"} <= theme
+    source = alternates(site / "nguon/so-tttt/index.html")
+    assert f"{SITE_URL}nguon/so-tttt/atom.xml" in source
+    for url in home | theme | source:
+        parsed = feedparser.parse(target_file(site, url).read_bytes())
+        assert parsed.bozo == 0 and parsed.entries, url
+
+
+def test_articles_stay_out_of_the_nav(built):
+    root, _, _ = built
+    doc = parse(root / "site/tin-tuc/2023/08/xa-so-1/index.html")
+    nav_links = doc.xpath("//nav[contains(@class, 'md-tabs')]//a/@href | //nav[contains(@class, 'md-nav--primary')]//a/@href")
+    assert 0 < len(nav_links) <= 20
+    assert not [h for h in nav_links if "tin-tuc" in h]
+    labels = [t.strip() for t in doc.xpath("//nav[contains(@class, 'md-tabs')]//a/text()") if t.strip()]
+    assert labels[:3] == ["Trang chủ", "Chủ đề", "Câu chuyện thành công"]
+
+
+def test_incremental_build_leaves_what_a_clean_build_leaves(built, tmp_path: Path):
+    root, articles, _ = built
+    work = tmp_path / "work"
+    shutil.copytree(root, work)
+    more = make_articles(48)
+    changed = [a for a in more if a.id != articles[12].id]                # one removed
+    changed[0].title = "Tiêu đề đã sửa"                                   # one edited, three new
+    incremental = build(work, changed)
+    assert not incremental.full
+    assert 0 < incremental.rendered < incremental.pages
+    assert incremental.removed >= 1
+    assert not (work / "site/tin-tuc/2023/08" / "xa-so-12").exists() and \
+        not (work / "site/tin-tuc/2023/09/xa-so-12").exists()
+
+    clean = make_root(tmp_path / "clean")
+    assert build(clean, changed).full
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    a, b = tree(work / "site"), tree(clean / "site")
+    assert sorted(set(a) ^ set(b)) == []
+    assert [k for k in a if a[k] != b[k]] == []
+
+    again = build(work, changed)                                         # nothing changed
+    assert not again.full and again.rendered == 0 and again.removed == 0
+
+    # A change is seen by its bytes, not its modification time.
+    page = work / "site_src/gioi-thieu.md"
+    old = page.stat()
+    page.write_text(page.read_text(encoding="utf-8").replace("Giới thiệu", "Về trang"), encoding="utf-8")
+    os.utime(page, ns=(old.st_atime_ns, old.st_mtime_ns - 10**12))
+    edited = sitebuild.build_site(work, config=make_config(work), articles=changed)
+    assert edited.rendered == 1 and "Về trang" in (work / "site/gioi-thieu/index.html").read_text(encoding="utf-8")
+
+
+def test_pages_shared_out_between_processes_give_the_same_site(built, tmp_path: Path, monkeypatch):
+    root, articles, _ = built
+    monkeypatch.setattr(sitebuild, "_workers", lambda changed: 3)
+    shared = make_root(tmp_path / "shared")
+    result = build(shared, articles)
+    assert result.full and result.rendered == result.pages
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    assert tree(shared / "site") == tree(root / "site")
+    more = make_articles(47)
+    incremental = build(shared, more)
+    assert not incremental.full and 0 < incremental.rendered < incremental.pages
+    assert (shared / "site/tin-tuc/2023/11/xa-so-46/index.html").is_file()
+
+
+def test_bad_mkdocs_yml_is_one_line(tmp_path: Path):
+    root = make_root(tmp_path / "root")
+    publish.publish(make_config(root), [])
+    (root / "mkdocs.yml").write_text("site_name: x\ntheme:\n  name: no-such-theme\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        sitebuild.build_site(root, config=make_config(root), articles=[])
+    assert "mkdocs.yml" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_build_site_alone_reads_feeds_yml_and_the_store(tmp_path: Path):
+    root = make_root(tmp_path / "root")
+    (root / "feeds.yml").write_text(
+        "site:\n  title: Trang riêng\n  url: https://rieng.example.vn/\nsources:\n"
+        "  - id: bao-thai-binh\n    name: Báo Thái Bình\n    kind: feed\n    url: https://b.example.vn/rss\n",
+        encoding="utf-8")
+    art = make_articles(2)[1]
+    path = root / "content" / art.path
+    path.parent.mkdir(parents=True)
+    path.write_text(store.dump(art), encoding="utf-8")
+    config = config_mod.load(root)
+    publish.publish(config, store.Store(config.content_dir).articles())
+    result = sitebuild.build_site(root)
+    feed = feedparser.parse((root / "site/rss.xml").read_bytes())
+    assert [e.title for e in feed.entries] == [art.title] and feed.feed.title == "Trang riêng"
+    assert result.feeds.written > 0
+    home = (root / "site/index.html").read_text(encoding="utf-8")
+    assert "https://rieng.example.vn/" in home and "Trang riêng" in home      # feeds.yml wins
+
+
+def test_starter_mkdocs_yml_is_valid(tmp_path: Path):
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(REPO / "pipeline/starter/mkdocs.yml", root / "mkdocs.yml")
+    publish.publish(make_config(root), [])
+    cfg = load_config(config_file=str(root / "mkdocs.yml"))
+    assert cfg.theme["language"] == "vi" and cfg.use_directory_urls
+    assert Path(cfg.theme.custom_dir).is_dir()
+
+
+CORPUS = Path("/work/shared/corpora/feedparser/sanitize")
+MATERIAL_INLINE = ("__md_scope", "var target=", "document.", "{")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="feedparser corpus not present")
+def test_unsafe_corpus_stays_inert_even_as_raw_bodies(tmp_path: Path):
+    """feedparser's 745 unsafe-HTML feeds, *unsanitised* (as if clean had let everything
+    through): their titles, summaries and HTML used as Markdown bodies. Nothing that can run
+    may reach a page or a feed."""
+    arts = []
+    base = datetime(2024, 1, 1, tzinfo=ICT)
+    for n, path in enumerate(sorted(CORPUS.glob("*.xml"))):
+        parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
+        entry, feed = (parsed.entries or [{}])[0], parsed.feed
+        texts = [c.get("value", "") for c in entry.get("content", [])] + [
+            entry.get("summary", ""), feed.get("subtitle", ""), feed.get("info", ""), feed.get("rights", "")]
+        link = entry.get("link", "") or feed.get("link", "")
+        arts.append(Article(
+            id=f"corpus{n:04d}", title=entry.get("title", "") or feed.get("title", "") or path.stem,
+            url=link or f"https://x.example/{n}", source="bao-thai-binh",
+            published=base + timedelta(minutes=n), harvested=base, body="\n\n".join(t for t in texts if t),
+            summary=(entry.get("summary", "") or feed.get("subtitle", ""))[:500], themes=[THEMES[n % 4]],
+            image=link, also_at=[link], path=Path(f"articles/2024/01/corpus-{n}.md")))
+    assert len(arts) == len(list(CORPUS.glob("*.xml"))) > 700
+    root = make_root(tmp_path / "root")
+    result = build(root, arts)
+    assert result.feeds is not None
+
+    site = root / "site"
+    problems = []
+    for path in pages(site):
+        doc = parse(path)
+        rel = path.relative_to(site).as_posix()
+        for el in doc.xpath("//article//*"):
+            if el.tag in ("script", "iframe", "object", "embed", "applet", "form", "meta", "link",
+                          "style", "base", "frame", "frameset", "input", "button", "svg", "math"):
+                problems.append(f"{rel}: <{el.tag}>")
+            for attr, value in el.attrib.items():
+                v = "".join(value.split()).lower()
+                if attr.lower().startswith("on") or attr.lower() in ("formaction", "srcdoc", "xmlns"):
+                    problems.append(f"{rel}: {el.tag}@{attr}")
+                if attr in ("href", "src", "action", "data", "background", "poster") and \
+                        v.startswith(("javascript:", "vbscript:", "data:")):
+                    problems.append(f"{rel}: {el.tag}@{attr}={value[:40]}")
+                if attr == "style" and v.replace("text-align:", "").strip(";").isalpha() is False:
+                    problems.append(f"{rel}: {el.tag}@style={value[:40]}")
+        for script in doc.xpath("//script"):
+            src = script.get("src")
+            if src is not None:
+                if "assets/javascripts/" not in src:
+                    problems.append(f"{rel}: script src={src[:60]}")
+            elif not (script.text or "").lstrip().startswith(MATERIAL_INLINE):
+                problems.append(f"{rel}: inline script {(script.text or '')[:60]!r}")
+        if doc.xpath("//meta[@http-equiv] | //base | //head/*[not(self::meta or self::title or self::link "
+                     "or self::script or self::style)]"):
+            problems.append(f"{rel}: unexpected element in <head>")
+    assert problems == [], problems[:20]
+
+    for rel in result.feeds.files:
+        for entry in feedparser.parse((site / rel).read_bytes(), sanitize_html=False).entries:
+            doc = html.fromstring(f"<div>{entry.content[0].value}</div>")
+            bad = [el.tag for el in doc.iter() if el.tag in ("script", "iframe", "object", "embed", "style")]
+            bad += [a for el in doc.iter() for a in el.attrib if a.lower().startswith(("on", "style"))]
+            bad += [v for v in doc.xpath("//@href | //@src") if "".join(v.split()).lower().startswith(
+                ("javascript:", "vbscript:", "data:"))]
+            assert bad == [], (rel, entry.title, bad)
