@@ -80,8 +80,8 @@ def cmd_run(args) -> int:
 
 def cmd_publish(args) -> int:
     config = load(args)
-    from pipeline import publish, store
-    res = publish.publish(config, store.Store(config.content_dir).articles())
+    from pipeline import store
+    res = jobs.publish_site(config, store.Store(config.content_dir).articles())
     eprint(f"site_src/: {res.written} written, {res.unchanged} unchanged, {res.removed} removed")
     return 0
 

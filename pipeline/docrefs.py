@@ -187,11 +187,14 @@ _HY = r"[ \t]?[-‐‑–][ \t]?"
 _START = r"(?<![\w./‐‑–-])"
 _END = r"(?![\w/])"
 
+# A number may carry one letter after its digits: 36a/NQ-CP, 17a/QĐ-UBND (kept in lower case),
+# and be written with a thousands dot: 1.726/QĐ-BTTTT (read as 1726).
+_NUM = r"(?:\d{1,2}\.\d{3}|\d{1,5})[a-zA-Z]?"
 _ADMIN = re.compile(
-    rf"{_START}(?P<num>\d{{1,5}}){_SP}/{_SP}(?:(?P<year>(?:19|20)\d\d){_SP}/{_SP})?"
+    rf"{_START}(?P<num>{_NUM}){_SP}/{_SP}(?:(?P<year>(?:19|20)\d\d){_SP}/{_SP})?"
     rf"(?P<tokens>{_TOKEN}(?:{_HY}{_TOKEN})*){_END}")
 _PARTY = re.compile(
-    rf"{_START}(?P<num>\d{{1,4}}){_HY}(?P<type>{_TOKEN}){_SP}/{_SP}"
+    rf"{_START}(?P<num>\d{{1,4}}[a-zA-Z]?){_HY}(?P<type>{_TOKEN}){_SP}/{_SP}"
     rf"(?P<tokens>{_TOKEN}(?:{_HY}{_TOKEN})*){_END}")
 _SPLIT_HY = re.compile(_HY)
 
@@ -201,7 +204,7 @@ _TYPE_WORDS = ("Quyết định", "Quy định", "Nghị quyết", "Nghị đị
                "Thông báo", "Công văn", "Báo cáo", "Quy chế", "Công điện", "Pháp lệnh")
 _SHORT = re.compile(
     r"(?<!\w)(?P<word>" + "|".join(sorted(_TYPE_WORDS, key=len, reverse=True)) +
-    r")(?:[ \t]+số)?[ \t]*:?[ \t]*(?P<num>\d{1,5})(?![\w/.,‐‑–-]?\d)(?![\w/‐‑–-])",
+    r")(?:[ \t]+số)?[ \t]*:?[ \t]*(?P<num>\d{1,5}[a-z]?)(?![\w/.,‐‑–-]?\d)(?![\w/‐‑–-])",
     re.IGNORECASE)
 
 
@@ -217,7 +220,7 @@ def _admin_number(m: re.Match) -> str | None:
     tokens = [_canon(t) for t in _SPLIT_HY.split(m.group("tokens"))]
     if not tokens or any(t is None for t in tokens):
         return None
-    num, year = m.group("num"), m.group("year")
+    num, year = m.group("num").lower().replace(".", ""), m.group("year")
     first = tokens[0]
     if year:
         # legal normative: num/year/TYPE-ISSUER, or num/year/QH15 for the National Assembly
@@ -244,7 +247,7 @@ def _party_number(m: re.Match) -> str | None:
     tokens = [_canon(t) for t in _SPLIT_HY.split(m.group("tokens"))]
     if any(t is None for t in tokens):
         return None
-    return f"{m.group('num')}-{typ}/" + "-".join(tokens)
+    return f"{m.group('num').lower()}-{typ}/" + "-".join(tokens)
 
 
 def _prepare(text: str) -> str:
@@ -269,7 +272,7 @@ def _scan(text: str) -> list[_Ref]:
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         word = m.group("word").lower()
-        lead = m.group("num").lstrip("0") or "0"
+        lead = _leading(m.group("num"))
         match = None
         for r in refs:  # the latest full mention before it, same leading number and type
             if r.start >= m.start():
@@ -282,7 +285,9 @@ def _scan(text: str) -> list[_Ref]:
 
 
 def _leading(number: str) -> str:
-    return re.match(r"\d+", number).group(0).lstrip("0") or "0"
+    """The number without leading zeros, with its letter: "036a/NQ-CP" → "36a"."""
+    m = re.match(r"(\d+)([a-zA-Z]?)", number)
+    return (m.group(1).lstrip("0") or "0") + m.group(2).lower()
 
 
 def _type_matches(word: str, number: str) -> bool:
@@ -328,10 +333,10 @@ def _parts(number: str) -> _Parts | None:
     n = normalize(number) if number else None
     if not n:
         return None
-    m = re.fullmatch(r"(\d+)-([^/]+)/(.+)", n)
+    m = re.fullmatch(r"(\d+[a-z]?)-([^/]+)/(.+)", n)
     if m:
         return _Parts(m.group(1), None, m.group(2), tuple(m.group(3).split("-")), True)
-    m = re.fullmatch(r"(\d+)/(?:(\d{4})/)?(.+)", n)
+    m = re.fullmatch(r"(\d+[a-z]?)/(?:(\d{4})/)?(.+)", n)
     num, year, rest = m.group(1), m.group(2), m.group(3).split("-")
     typ = rest[0] if rest[0] in DOC_TYPES else None
     issuers = tuple(rest[1:] if typ else rest[:1])
@@ -529,7 +534,10 @@ def parse_citation(sentence: str, number: str) -> dict:
 
 
 _TITLE_STOP = re.compile(r"[;]|\.(?:\s|$)|\s+\(\s*sau đây|\s+(?=(?:có hiệu lực|được ban hành|"
-                         r"chính thức|đã|vừa|nhằm|để|cho hơn|tới|đến các|tại hội nghị)(?!\w))")
+                         r"chính thức|đã|vừa|nhằm|để|cho hơn|tới|đến các|tại hội nghị)(?!\w))"
+                         # a comma opening a time adverbial: ", những năm qua, …"
+                         r"|,\s+(?=(?i:những năm qua|thời gian qua|thời gian tới|trong những năm|"
+                         r"năm qua|vừa qua|đến nay|hiện nay|từ đầu năm|sau \d+ năm)(?!\w))")
 
 
 def _clip_title(text: str) -> str | None:

@@ -62,8 +62,11 @@ class Channel:
     description: str = ""
     theme: str | None = None
     source: str | None = None
+    doc: str | None = None          # a register document's number: the articles citing it
 
     def selects(self, art: Article) -> bool:
+        if self.doc is not None:
+            return self.doc in art.doc_refs
         if self.theme is not None:
             return self.theme in art.themes
         if self.source is not None:
@@ -133,7 +136,8 @@ def default_channels(config: Config, articles: Iterable[Article],
 def channels_from(data: Iterable[Mapping[str, object]]) -> list[Channel]:
     """Channels from plain mappings (publish's manifest)."""
     return [Channel(str(d["path"]), str(d["title"]), str(d.get("description") or ""),
-                    theme=d.get("theme"), source=d.get("source")) for d in data]
+                    theme=d.get("theme"), source=d.get("source"), doc=d.get("doc"))
+            for d in data]
 
 
 class _Writer:

@@ -319,13 +319,37 @@ def write_run_report(config: Config, report: RunReport) -> Path:
 
 # --- build -----------------------------------------------------------------------------------
 
+def publish_site(config: Config, articles: list[Article]) -> publish.PublishResult:
+    """``site_src/`` from the store: articles and listings, the legal register, search."""
+    docs = register.load_docs(config.content_dir)
+    return publish.publish(config, articles, docs=register.doc_link_map(docs),
+                           extra=register_files(config, docs, articles),
+                           channels=register.doc_channels(docs))
+
+
 def build(config: Config, *, progress: bool = True):
     """``publish`` then MkDocs, feeds and search index into ``site/``."""
-    store = store_mod.Store(config.content_dir)
-    articles = store.articles()
-    pub = publish.publish(config, articles)
-    result = sitebuild.build_site(config.root, quiet=not progress)
+    articles = store_mod.Store(config.content_dir).articles()
+    pub = publish_site(config, articles)
+    result = sitebuild.build_site(config.root, config=config, articles=articles,
+                                  quiet=not progress)
+    for warning in pub.warnings + result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return pub, result
+
+
+def register_files(config: Config, docs, articles: list[Article]) -> dict[str, bytes]:
+    """The legal register's pages, assets and attached files, for ``site_src/``."""
+    tz = config_mod.timezone(config)
+    published = [a for a in articles if a.status == "published"]
+    pages = register.register_pages(
+        docs, articles, site_title=config.site.title,
+        source_names={s.id: s.name for s in config.sources},
+        urls=publish.article_urls(published, tz), tz=tz)
+    files = {path: text.encode("utf-8") for path, text in pages.items()}
+    files.update({path: src.read_bytes()
+                  for path, src in register.attachments(docs, config.content_dir).items()})
+    return files
 
 
 # --- init and demo ---------------------------------------------------------------------------
@@ -345,6 +369,8 @@ def prepare_demo_root(dest: Path, base_url: str) -> Config:
     init_root_files(dest)
     text = (PACKAGE / "data" / "demo" / "feeds.yml").read_text(encoding="utf-8")
     (dest / "feeds.yml").write_text(text.replace("{base}", base_url), encoding="utf-8")
+    shutil.copytree(PACKAGE / "data" / "demo" / "van-ban", dest / "content" / "van-ban",
+                    dirs_exist_ok=True)
     return config_mod.load(dest)
 
 

@@ -832,19 +832,23 @@ def sync_tree(out: Path, files: Mapping[str, bytes]) -> tuple[int, int, int]:
 
 def publish(config: Config, articles: Sequence[Article], *, out: Path | None = None,
             docs: Mapping[str, str] | None = None,
-            extra: Mapping[str, bytes] | None = None) -> PublishResult:
+            extra: Mapping[str, bytes] | None = None,
+            channels: Sequence[Mapping[str, str]] = ()) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
     page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked. ``extra``
     holds files other stages add to ``site_src/`` (relative POSIX path → bytes, e.g. the search
-    page); one that would replace a generated file is skipped with a warning.
+    page); one that would replace a generated file is skipped with a warning. ``channels`` are
+    further feeds for the build to write (e.g. one per register document: ``{path, title,
+    description, doc}``).
     """
     out = Path(out) if out is not None else Path(config.root) / "site_src"
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise PublishError(f"{out}: not made by `cds publish` (no {MANIFEST}); refusing to "
                            "replace its files: move it away or delete it")
     site = _Site(config, articles, docs)
+    site.channels.extend(dict(c) for c in channels)
     files = site.render()
     for rel, data in (extra or {}).items():
         if rel in files or rel.startswith((".", "/")) or ".." in rel.split("/"):

@@ -347,10 +347,10 @@ class _Words:
         self.index: dict[str, list[int]] = {}
         for i, f in enumerate(self.folded):
             self.index.setdefault(f, []).append(i)
-        self.guarded: set[int] = set()
+        self.guarded: list[tuple[int, int]] = []
         for g in taxonomy.guards:
-            for i, _ in self._occurrences(g, guarded=False):
-                self.guarded.update(range(i, i + len(g.words)))
+            self.guarded.extend((i, i + len(g.words))
+                                for i, _ in self._occurrences(g, guarded=False))
         self.blocked: list[tuple[int, int]] = []
         for g in taxonomy.blockers:
             self.blocked.extend((i, i + len(g.words))
@@ -367,8 +367,7 @@ class _Words:
             if self.folded[i:i + n] != list(p.folded):
                 continue
             span = self.words[i:i + n]
-            if guarded and self.blocked and any(
-                    s < i + n and i < e and not (i <= s and e <= i + n) for s, e in self.blocked):
+            if guarded and _overlaps(self.blocked, i, i + n):
                 continue
             if span == list(p.words):
                 out.append((i, True))
@@ -387,7 +386,7 @@ class _Words:
                     break
             if not ok or (stand_in and marked):
                 continue
-            if guarded and any(k in self.guarded for k in range(i, i + n)):
+            if guarded and _overlaps(self.guarded, i, i + n):
                 continue
             out.append((i, False))
         return out
@@ -424,6 +423,12 @@ class _Words:
                 folded += not exact
             out[p] = (n, folded)
         return out
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether a guard or blocker span overlaps ``[start, end)`` without lying inside it (a
+    phrase that contains the guard, like "cơ sở dữ liệu", is not voided by "cơ sở")."""
+    return any(s < end and start < e and not (start <= s and e <= end) for s, e in spans)
 
 
 def _replace(words: list[str], wrong: tuple[str, ...], right: tuple[str, ...]) -> list[str]:
@@ -634,6 +639,8 @@ def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
 
     block("Chủ đề (Kế hoạch 96/KH-UBND, mục II.1):", taxonomy.themes, r.themes,
           r.tagging.themes)
+    if r.relevant:
+        lines.extend(_why_themes(r, taxonomy))
     if taxonomy.pillars:
         block("Trụ cột:", taxonomy.pillars, r.pillars, r.tagging.pillars)
     lines.extend(["", "Hoạt động:"])
@@ -651,6 +658,34 @@ def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
                   "; trụ cột = " + (", ".join(r.tagging.pillars) or "(không)") +
                   "; hoạt động = " + (", ".join(r.tagging.tags) or "(không)")])
     return "\n".join(lines) + "\n"
+
+
+def _why_themes(r: _Result, taxonomy: Taxonomy) -> list[str]:
+    """How the themes were chosen from the scores (the rules under ``assign``)."""
+    a = taxonomy.assign
+    chosen = r.tagging.themes
+    ratios = {c.id: _ratio(r.themes[c.id].value, c.threshold) for c in taxonomy.themes}
+    out = []
+    if not chosen:
+        return ["  → không chủ đề nào đạt ngưỡng."]
+    main = chosen[0]
+    if ratios[main] >= 1.0:
+        out.append(f"  → chủ đề chính: {main} (điểm / ngưỡng = {ratios[main]:.2f}, cao nhất)")
+    elif main != a.default or ratios[main] >= a.fallback:
+        out.append(f"  → không chủ đề nào đạt ngưỡng; {main} gần ngưỡng nhất "
+                   f"({ratios[main]:.2f} ≥ {a.fallback:g}) nên được chọn")
+    else:
+        out.append(f"  → không chủ đề nào đạt ngưỡng: bài về chuyển đổi số nhận chủ đề mặc "
+                   f"định {main}")
+    for c in taxonomy.themes:
+        if c.id == main:
+            continue
+        if c.id in chosen:
+            out.append(f"  → chủ đề phụ: {c.id} ({ratios[c.id]:.2f} ≥ {a.secondary:g} × ngưỡng)")
+        elif 1.0 <= ratios[c.id] < a.secondary:
+            out.append(f"  → {c.id} đạt ngưỡng nhưng chưa đủ làm chủ đề phụ "
+                       f"({ratios[c.id]:.2f} < {a.secondary:g} × ngưỡng)")
+    return out
 
 
 def _one_line(text: str) -> str:

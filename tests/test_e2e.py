@@ -85,8 +85,8 @@ def test_articles_match_the_labels(demo):
             problems.append(f"{exp['key']}: source {art.source}")
         if not set(exp["doc_refs"]) <= set(art.doc_refs):
             problems.append(f"{exp['key']}: doc_refs {art.doc_refs}")
-        if exp["themes"][0] not in art.themes:
-            problems.append(f"{exp['key']}: themes {art.themes} (want {exp['themes'][0]})")
+        if not set(exp["themes"]) & set(art.themes):     # the tagger's own gate is tests/eval
+            problems.append(f"{exp['key']}: themes {art.themes} (want one of {exp['themes']})")
         body = re.sub(r"\s+", " ", art.body)
         for phrase in exp["body_contains"]:
             if phrase not in body:
@@ -139,10 +139,8 @@ def test_site_has_every_article_page_and_valid_feeds(demo):
         doc = lxml_html.fromstring(page.read_bytes())
         assert doc.get("lang") == "vi"
         assert art.title in doc.text_content()
-    for feed in ("feed.xml", "atom.xml"):
+    for feed in ("rss.xml", "atom.xml"):
         path = site / feed
-        if not path.exists():
-            path = next(site.glob(f"*{feed.split('.')[0]}*.xml"))
         parsed = feedparser.parse(path.read_bytes())
         assert parsed.bozo == 0, (feed, parsed.get("bozo_exception"))
         assert len(parsed.entries) == len(arts)

@@ -19,7 +19,7 @@ from lxml import etree, html
 from mkdocs.config import load_config
 
 from pipeline import config as config_mod
-from pipeline import publish, sitebuild, store
+from pipeline import jobs, publish, sitebuild, store
 from pipeline.errors import ConfigError
 from pipeline.models import Article, Config, Defaults, Site, Source
 
@@ -30,6 +30,7 @@ HOSTILE_TITLE = 'Tin "đặc biệt" </title><script>alert(1)</script> [x](javas
 HOSTILE_BODY = ("Đoạn mở đầu.\n\n<script>alert(3)</script>\n\n[bấm vào](javascript:alert(4))\n\n"
                 "<img src=x onerror=alert(5)>\n\nĐoạn cuối\n{: onclick=\"alert(6)\" }\n")
 THEMES = ["nhan-thuc", "trach-nhiem", "van-ban", "dien-hinh"]
+SITE_SCRIPTS = ("assets/van-ban-filter.js",)     # the site's own scripts (mkdocs.yml)
 
 
 def make_config(root: Path) -> Config:
@@ -73,7 +74,7 @@ def make_root(folder: Path) -> Path:
 
 def build(root: Path, articles: list[Article]) -> sitebuild.BuildResult:
     config = make_config(root)
-    publish.publish(config, articles)
+    jobs.publish_site(config, articles)
     return sitebuild.build_site(root, config=config, articles=articles)
 
 
@@ -335,7 +336,7 @@ def test_build_site_alone_reads_feeds_yml_and_the_store(tmp_path: Path):
     path.parent.mkdir(parents=True)
     path.write_text(store.dump(art), encoding="utf-8")
     config = config_mod.load(root)
-    publish.publish(config, store.Store(config.content_dir).articles())
+    jobs.publish_site(config, store.Store(config.content_dir).articles())
     result = sitebuild.build_site(root)
     feed = feedparser.parse((root / "site/rss.xml").read_bytes())
     assert [e.title for e in feed.entries] == [art.title] and feed.feed.title == "Trang riêng"
@@ -348,7 +349,7 @@ def test_starter_mkdocs_yml_is_valid(tmp_path: Path):
     root = tmp_path / "root"
     root.mkdir()
     shutil.copy(REPO / "pipeline/starter/mkdocs.yml", root / "mkdocs.yml")
-    publish.publish(make_config(root), [])
+    jobs.publish_site(make_config(root), [])
     cfg = load_config(config_file=str(root / "mkdocs.yml"))
     assert cfg.theme["language"] == "vi" and cfg.use_directory_urls
     assert Path(cfg.theme.custom_dir).is_dir()
@@ -403,7 +404,7 @@ def test_unsafe_corpus_stays_inert_even_as_raw_bodies(tmp_path: Path):
         for script in doc.xpath("//script"):
             src = script.get("src")
             if src is not None:
-                if "assets/javascripts/" not in src:
+                if "assets/javascripts/" not in src and not src.endswith(SITE_SCRIPTS):
                     problems.append(f"{rel}: script src={src[:60]}")
             elif not (script.text or "").lstrip().startswith(MATERIAL_INLINE):
                 problems.append(f"{rel}: inline script {(script.text or '')[:60]!r}")

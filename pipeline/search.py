@@ -1,0 +1,258 @@
+"""Site search: a Pagefind index of the built site that Vietnamese readers can use.
+
+Pagefind (https://pagefind.app, the binary bundled with the ``pagefind[extended]`` package)
+writes a static, chunked index into ``site/pagefind/``; the search page (``tim-kiem/``, from
+:func:`site_files`) loads only the chunks a query needs, so a query costs a few hundred KB at
+most, whatever the size of the site.
+
+What gets indexed is decided by markup in the article template (see ``docs/search.md``): only
+elements with ``data-pagefind-body`` (the article's title, body and cited documents), with the
+filters ``chude`` (theme), ``nguon`` (source) and ``nam`` (year), the meta ``date`` and the sort
+key ``date``.
+
+Weight: Pagefind stores every position of every word, and in a CĐS corpus the words people
+search for ("chuyển", "đổi", "số") are also the most frequent ones, so a query for them would
+fetch the positions of ~8 % of all the words of the site. The copy Pagefind reads therefore holds
+the article's title and first :data:`HEAD_WORDS` words as they are (the excerpts come from there)
+and, after that, only the first :data:`REPEATS` occurrences of each word: every word of the
+article is still found, at a fraction of the weight. Only the parts Pagefind reads are kept
+(``data-pagefind-body`` elements and the ``data-pagefind-filter/meta/sort`` elements), so it
+parses a few hundred bytes a page instead of the whole Material page.
+
+Diacritics: Pagefind 1.5 folds combining marks (``số`` → ``so``, and ``hòa``/``hoà`` meet on
+``hoa``) but not ``đ``, which is a letter of its own. So the HTML Pagefind reads is a private
+copy in which ``đ``/``Đ`` are written ``d``/``D`` + U+0335 (combining short stroke overlay):
+Pagefind folds that to ``d``, so ``doi`` finds ``đổi``. The served pages are not touched; the
+search page's script writes queries the same way and turns the marks back into ``đ`` in the
+titles and excerpts it shows (:func:`index_form` and ``fromIndex()`` in ``cds-search.js`` are
+each other's inverse).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import CdsError
+
+try:                                    # lxml is installed with trafilatura/beautifulsoup4
+    import lxml.html
+    from lxml import etree
+except ImportError:                     # pragma: no cover
+    lxml = etree = None
+
+PACKAGE = Path(__file__).parent
+ASSETS = PACKAGE / "search_assets"
+BUNDLE_DIR = "pagefind"                 # site/pagefind/: Pagefind's output
+PAGE_URL = "tim-kiem/"                  # the search page (site_src/tim-kiem/index.md)
+ASSET_DIR = "assets/search/"            # site_src/assets/search/: the page's script and style
+LANGUAGE = "vi"
+BODY_MARK = "data-pagefind-body"
+TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
+HEAD_WORDS = 250                        # words of each article indexed as they are
+REPEATS = 2                             # after that, occurrences of a word still indexed
+CHUNK_SIZE = 2000                       # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
+_KEEP_ATTRS = ("data-pagefind-filter", "data-pagefind-meta", "data-pagefind-sort")
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form"})
+_PUNCT = "".join(chr(c) for c in range(0x21, 0x30)) + ":;<=>?@[\\]^_`{|}~\u2013\u2014\u2018\u2019\u201c\u201d\u2026«»"
+
+# The marker Pagefind folds away (combining short stroke overlay: d + U+0335 looks like đ).
+STROKE = "\u0335"
+_DSTROKE = re.compile(r"[\u0111\u00f0]|&(?:#0*273|#[xX]0*111|dstrok);")
+_DSTROKE_UPPER = re.compile(r"[\u0110\u00d0]|&(?:#0*272|#[xX]0*110|Dstrok);")
+_INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
+
+
+class SearchError(CdsError):
+    """The search index could not be built."""
+
+
+@dataclass
+class SearchResult:
+    pages: int = 0              # pages in the index
+    seconds: float = 0.0
+    bytes: int = 0              # size of site/pagefind/ on disk
+    files: int = 0              # files in site/pagefind/
+    skipped: str = ""           # why no index was written ("" when one was)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- the text Pagefind reads --------------------------------------------------------------------
+
+def index_form(text: str) -> str:
+    """``text`` as Pagefind must read it: ``đ`` → ``d`` + U+0335, ``Đ`` → ``D`` + U+0335 (also
+    written as entities, and the Icelandic eth that legacy pages use for them). Everything else,
+    markup included, is left as it is."""
+    if not text:
+        return text
+    text = _DSTROKE.sub("d" + STROKE, text)
+    return _DSTROKE_UPPER.sub("D" + STROKE, text)
+
+
+def display_form(text: str) -> str:
+    """The inverse of :func:`index_form` (for tests and tools; the page does it in JS)."""
+    return text.replace("d" + STROKE, "đ").replace("D" + STROKE, "Đ")
+
+
+# --- building the index -------------------------------------------------------------------------
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable: ``$PAGEFIND_BINARY_PATH``, the one bundled with the
+    ``pagefind[extended]`` package, or one on ``PATH``; None when there is none."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        get_executable = None
+    found = None
+    if get_executable is not None:
+        try:
+            found = get_executable()
+        except (FileNotFoundError, OSError):
+            found = None
+    if found is None:
+        which = shutil.which("pagefind_extended") or shutil.which("pagefind")
+        found = Path(which) if which else None
+    return found if found is not None and Path(found).is_file() else None
+
+
+def _pages(site_dir: Path, skip: Path) -> list[Path]:
+    out = []
+    for path in site_dir.rglob("*.html"):
+        if skip in path.parents or any(p.startswith(".") for p in path.relative_to(site_dir).parts):
+            continue
+        out.append(path)
+    return sorted(out)
+
+
+def _du(folder: Path) -> tuple[int, int]:
+    size = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            size += path.stat().st_size
+            count += 1
+    return size, count
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink(missing_ok=True)
+
+
+def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
+              timeout: float = TIMEOUT) -> SearchResult:
+    """Index the built site in ``site_dir`` into ``site_dir/pagefind/`` (offline).
+
+    Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
+    written and the result says why (``skipped``). Without a Pagefind binary the index is
+    skipped too, with a warning, and the site works without search. The previous index is
+    replaced only once the new one is complete. Raises :class:`SearchError` (one line) when
+    Pagefind fails.
+    """
+    started = time.monotonic()
+    site_dir = Path(site_dir)
+    result = SearchResult()
+    if not site_dir.is_dir():
+        raise SearchError(f"{site_dir}: no built site to index (run the MkDocs build first)")
+    exe = Path(binary) if binary else pagefind_binary()
+    if exe is None or not exe.is_file():
+        result.skipped = "no Pagefind binary (install pagefind[extended])"
+        result.warnings.append(f"search: {result.skipped}; the site is built without search")
+        result.seconds = time.monotonic() - started
+        return result
+
+    bundle = site_dir / BUNDLE_DIR
+    staging = site_dir / f".{BUNDLE_DIR}-new"
+    _remove(staging)
+    with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=site_dir.parent) as tmp:
+        copy = Path(tmp) / "site"
+        marked = 0
+        for path in _pages(site_dir, bundle):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
+                continue
+            if BODY_MARK not in text:
+                continue
+            target = copy / path.relative_to(site_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(index_form(text), encoding="utf-8")
+            marked += 1
+        if not marked:
+            result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
+            result.warnings.append(f"search: {result.skipped}; nothing to index")
+            result.seconds = time.monotonic() - started
+            return result
+        cmd = [str(exe), "--site", str(copy), "--output-path", str(staging.resolve()),
+               "--force-language", LANGUAGE]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "NO_COLOR": "1"})
+        except subprocess.TimeoutExpired:
+            _remove(staging)
+            raise SearchError(f"search: Pagefind did not finish within {timeout:.0f} s") from None
+        except OSError as exc:
+            _remove(staging)
+            raise SearchError(f"search: {exe}: cannot run ({exc.strerror})") from None
+    output = (proc.stdout or "") + "\n" + (proc.stderr or "")
+    if proc.returncode != 0 or not (staging / "pagefind.js").is_file():
+        _remove(staging)
+        lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+        detail = next((ln for ln in lines if "error" in ln.lower()), lines[-1] if lines else "")
+        raise SearchError(f"search: Pagefind failed (exit {proc.returncode}): {detail[:300]}")
+    for line in output.splitlines():
+        if line.strip().lower().startswith(("warn", "error")):
+            result.warnings.append(f"search: {line.strip()}")
+
+    old = site_dir / f".{BUNDLE_DIR}-old"
+    _remove(old)
+    if bundle.exists() or bundle.is_symlink():
+        bundle.rename(old)
+    staging.rename(bundle)
+    _remove(old)
+
+    m = _INDEXED_PAGES.search(output)
+    result.pages = int(m.group(1)) if m else marked
+    result.bytes, result.files = _du(bundle)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# --- the search page ----------------------------------------------------------------------------
+
+def search_page_markdown() -> str:
+    """The Markdown of ``site_src/tim-kiem/index.md``: the search form, the result list and the
+    links to ``assets/search/cds-search.{css,js}`` (see :func:`site_files`)."""
+    return (ASSETS / "tim-kiem.md").read_text(encoding="utf-8")
+
+
+def site_files() -> dict[str, bytes]:
+    """What search adds to ``site_src/``: relative POSIX path → bytes (the search page and its
+    script and style sheet). ``publish`` writes them like its own pages."""
+    return {
+        PAGE_URL + "index.md": search_page_markdown().encode("utf-8"),
+        ASSET_DIR + "cds-search.js": (ASSETS / "cds-search.js").read_bytes(),
+        ASSET_DIR + "cds-search.css": (ASSETS / "cds-search.css").read_bytes(),
+    }
+
+
+def search_box_html(page_url: str = "") -> str:
+    """A small search form (e.g. for the home page) that opens the search page with ``?q=``.
+    ``page_url``: the directory URL of the page it is put on ("" for home), for the relative
+    link."""
+    depth = len([p for p in page_url.split("/") if p])
+    action = "../" * depth + PAGE_URL
+    return (f'<form class="cds-searchbox" role="search" action="{html.escape(action)}" method="get">'
+            '<label for="cds-searchbox-q">Tìm bài viết</label>'
+            '<input id="cds-searchbox-q" name="q" type="search" autocomplete="off" '
+            'enterkeyhint="search" placeholder="Ví dụ: chuyen doi so">'
+            '<button type="submit" class="md-button md-button--primary">Tìm kiếm</button></form>')

@@ -1,0 +1,309 @@
+// cds: the site search page (tim-kiem/), on the Pagefind index in <site>/pagefind/.
+//
+// - The query and the filters live in the address (?q=…&chude=…&nguon=…&nam=…&sap-xep=moi), so
+//   a search can be shared, bookmarked and opened from a plain GET form on any page.
+// - Vietnamese without diacritics: Pagefind folds tone and vowel marks itself, and the indexer
+//   (pipeline/search.py) wrote đ/Đ as d/D + U+0335, which Pagefind folds to d. toIndex() writes
+//   the query the same way; fromIndex() turns the marks back into đ/Đ for display.
+// - Excerpts come from Pagefind with <mark> around the matched words and the text escaped; they
+//   are rebuilt here as text nodes and <mark> elements (nothing is ever assigned as HTML).
+// - One page of results at a time (PAGE): only the fragments of the results shown are loaded.
+
+const PAGE = 10;
+const DEBOUNCE_MS = 350;
+const STROKE = "\u0335";
+const FILTERS = ["chude", "nguon", "nam"];
+const SORTS = { moi: { date: "desc" }, cu: { date: "asc" } };
+const UNAVAILABLE = "Chức năng tìm kiếm chưa sẵn sàng: trang web chưa có chỉ mục tìm kiếm.";
+
+const root = document.getElementById("cds-search");
+const form = document.getElementById("cds-search-form");
+const input = document.getElementById("cds-q");
+const sortSelect = document.getElementById("cds-sort");
+const statusEl = document.getElementById("cds-status");
+const list = document.getElementById("cds-results");
+const more = document.getElementById("cds-more");
+const selects = Object.fromEntries(FILTERS.map((f) => [f, root.querySelector(`select[data-filter="${f}"]`)]));
+
+const numberVi = new Intl.NumberFormat("vi-VN");
+let pagefind = null;
+let generation = 0;     // bumped by every search: answers of older searches are dropped
+let current = [];       // the results of the last search
+let shown = 0;
+let timer = 0;
+
+export function toIndex(text) {
+  return (text || "").normalize("NFC")
+    .replace(/[\u0111\u00f0]/g, "d" + STROKE)
+    .replace(/[\u0110\u00d0]/g, "D" + STROKE);
+}
+
+export function fromIndex(text) {
+  return (text || "").replace(/d\u0335/g, "đ").replace(/D\u0335/g, "Đ");
+}
+
+// Pagefind's excerpt: the page text with "<" and ">" escaped (nothing else) and <mark>…</mark>
+// around the matched words → text nodes and <mark> elements.
+function excerptNodes(excerpt) {
+  const out = document.createDocumentFragment();
+  const parts = fromIndex(excerpt || "").split(/(<mark>|<\/mark>)/);
+  let marked = false;
+  for (const part of parts) {
+    if (part === "<mark>") { marked = true; continue; }
+    if (part === "</mark>") { marked = false; continue; }
+    if (!part) continue;
+    const text = document.createTextNode(part.replace(/&lt;/g, "<").replace(/&gt;/g, ">"));
+    if (marked) {
+      const mark = document.createElement("mark");
+      mark.appendChild(text);
+      out.appendChild(mark);
+    } else {
+      out.appendChild(text);
+    }
+  }
+  return out;
+}
+
+// Titles, sources and other meta: plain text as the page had it.
+function plain(text) {
+  return fromIndex(text || "").trim();
+}
+
+function dateVi(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : "";
+}
+
+function setStatus(text, state) {
+  statusEl.textContent = text;
+  if (state) root.dataset.state = state;
+}
+
+async function loadPagefind() {
+  if (!pagefind) {
+    pagefind = (async () => {
+      const bundle = new URL("../../pagefind/", import.meta.url);
+      const pf = await import(new URL("pagefind.js", bundle).href);
+      // No worker: one download less on phones, and the searches are small.
+      await pf.options({ noWorker: true, excerptLength: 28 });
+      await pf.init();
+      return pf;
+    })();
+  }
+  return pagefind;
+}
+
+async function fillFilters(pf) {
+  let all = {};
+  try {
+    all = await pf.filters();
+  } catch (err) {
+    return;
+  }
+  const params = new URLSearchParams(location.search);
+  for (const name of FILTERS) {
+    const select = selects[name];
+    if (!select) continue;
+    const values = Object.entries(all[name] || {}).map(([raw, count]) => [fromIndex(raw), count]);
+    if (name === "nam") values.sort((a, b) => b[0].localeCompare(a[0]));
+    else values.sort((a, b) => a[0].localeCompare(b[0], "vi"));
+    const wanted = select.value || params.get(name) || "";
+    select.length = 1;                     // keep "Tất cả …"
+    for (const [value, count] of values) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = `${value} (${numberVi.format(count)})`;
+      select.appendChild(option);
+    }
+    if (wanted && !values.some(([v]) => v === wanted)) {
+      const option = document.createElement("option");
+      option.value = wanted;
+      option.textContent = wanted;
+      select.appendChild(option);
+    }
+    select.value = wanted || "";
+  }
+}
+
+function readForm() {
+  const filters = {};
+  for (const name of FILTERS) {
+    if (selects[name].value) filters[name] = selects[name].value;
+  }
+  return { q: input.value.trim(), filters, sort: sortSelect.value };
+}
+
+function writeAddress(state) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  for (const [k, v] of Object.entries(state.filters)) params.set(k, v);
+  if (state.sort) params.set("sap-xep", state.sort);
+  const query = params.toString();
+  const url = location.pathname + (query ? `?${query}` : "") + location.hash;
+  if (url !== location.pathname + location.search + location.hash) history.replaceState(null, "", url);
+}
+
+function readAddress() {
+  const params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  for (const name of FILTERS) {
+    const value = params.get(name) || "";
+    if (value && ![...selects[name].options].some((o) => o.value === value)) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = value;
+      selects[name].appendChild(option);
+    }
+    selects[name].value = value;
+  }
+  sortSelect.value = SORTS[params.get("sap-xep")] ? params.get("sap-xep") : "";
+}
+
+function describe(state) {
+  const parts = [];
+  if (state.q) parts.push(`“${state.q}”`);
+  const labels = { chude: "chủ đề", nguon: "nguồn", nam: "năm" };
+  for (const [k, v] of Object.entries(state.filters)) parts.push(`${labels[k]} ${v}`);
+  return parts.join(", ");
+}
+
+function resultItem(data) {
+  const li = document.createElement("li");
+  li.className = "cds-result";
+  const h = document.createElement("h2");
+  h.className = "cds-result__title";
+  const a = document.createElement("a");
+  a.href = data.url;
+  a.textContent = plain(data.meta && data.meta.title) || data.url;
+  h.appendChild(a);
+  li.appendChild(h);
+  const bits = [];
+  const date = dateVi(data.meta && data.meta.date);
+  const source = data.filters && data.filters.nguon && data.filters.nguon[0];
+  const meta = document.createElement("p");
+  meta.className = "cds-result__meta";
+  if (date) {
+    const time = document.createElement("time");
+    time.dateTime = data.meta.date;
+    time.textContent = date;
+    bits.push(time);
+  }
+  if (source) bits.push(document.createTextNode(plain(source)));
+  bits.forEach((node, i) => {
+    if (i) meta.appendChild(document.createTextNode(" · "));
+    meta.appendChild(node);
+  });
+  if (bits.length) li.appendChild(meta);
+  const p = document.createElement("p");
+  p.className = "cds-result__excerpt";
+  p.appendChild(excerptNodes(data.excerpt));
+  li.appendChild(p);
+  return li;
+}
+
+async function showMore(gen, focusFirst) {
+  const slice = current.slice(shown, shown + PAGE);
+  const datas = await Promise.all(slice.map((r) => r.data()));
+  if (gen !== generation) return;
+  const items = datas.map(resultItem);
+  items.forEach((li) => list.appendChild(li));
+  shown += slice.length;
+  more.hidden = shown >= current.length;
+  if (focusFirst && items.length) items[0].querySelector("a").focus();
+}
+
+// Pagefind ignores a word that is nowhere in the index and searches with the others (it
+// prefers some results to none). Say which words were left out, so that "lượng tử" finding
+// articles about "điện tử" is not a surprise.
+async function unknownWords(pf, q) {
+  if (/["']/.test(q)) return [];
+  const words = [...new Set(q.split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "")))]
+    .filter((w) => w && /^[\p{L}\p{N}\p{M}]+$/u.test(w));
+  if (words.length < 2) return [];
+  const counts = await Promise.all(words.map((w) => pf.search(toIndex(w)).then((r) => r.results.length, () => 1)));
+  return words.filter((w, i) => counts[i] === 0);
+}
+
+function finish(text, state) {
+  setStatus(text, state);
+  root.dataset.searches = String(Number(root.dataset.searches || 0) + 1);
+}
+
+async function search() {
+  clearTimeout(timer);
+  const gen = ++generation;
+  const state = readForm();
+  writeAddress(state);
+  const hasFilter = Object.keys(state.filters).length > 0;
+  if (!state.q && !hasFilter) {
+    current = [];
+    shown = 0;
+    list.replaceChildren();
+    more.hidden = true;
+    root.dataset.results = "0";
+    finish("Nhập từ khóa để tìm bài viết.", "idle");
+    return;
+  }
+  setStatus("Đang tìm…", "busy");
+  let pf;
+  try {
+    pf = await loadPagefind();
+  } catch (err) {
+    if (gen === generation) finish(UNAVAILABLE, "error");
+    return;
+  }
+  const filters = {};
+  for (const [k, v] of Object.entries(state.filters)) filters[k] = toIndex(v);
+  const options = { filters };
+  if (SORTS[state.sort]) options.sort = SORTS[state.sort];
+  let found;
+  let unknown = [];
+  try {
+    [found, unknown] = await Promise.all([
+      pf.search(state.q ? toIndex(state.q) : null, options),
+      state.q ? unknownWords(pf, state.q) : [],
+    ]);
+  } catch (err) {
+    if (gen === generation) finish("Có lỗi khi tìm kiếm. Xin thử lại.", "error");
+    return;
+  }
+  if (gen !== generation || !found) return;
+  current = found.results || [];
+  shown = 0;
+  list.replaceChildren();
+  more.hidden = true;
+  const what = describe(state);
+  if (!current.length) {
+    root.dataset.results = "0";
+    finish(`Không tìm thấy kết quả nào cho ${what}. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.`, "done");
+    return;
+  }
+  await showMore(gen, false);
+  if (gen !== generation) return;
+  root.dataset.results = String(current.length);
+  let text = `Tìm thấy ${numberVi.format(current.length)} kết quả cho ${what}.`;
+  if (unknown.length) {
+    text += ` Không bài nào có từ ${unknown.map((w) => `“${w}”`).join(", ")}: kết quả chỉ khớp với các từ còn lại.`;
+  }
+  finish(text, "done");
+}
+
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(search, DEBOUNCE_MS);
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  search();
+});
+input.addEventListener("input", schedule);
+for (const select of [...Object.values(selects), sortSelect]) select.addEventListener("change", search);
+more.addEventListener("click", () => showMore(generation, true));
+
+readAddress();
+root.dataset.state = "loading";
+loadPagefind()
+  .then((pf) => fillFilters(pf))
+  .then(() => search())
+  .catch(() => finish(UNAVAILABLE, "error"));
