@@ -1,13 +1,16 @@
 """(CPU seconds) Bench: DupIndex rebuilt from 5,000 articles of ~250 words, then 1,000 lookups."""
-import random, sys, time
-sys.path.insert(0, "/work/main")
+import random
+import sys
+import time
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 from pipeline.dedupe import DupIndex
 from tests.test_dedupe import ORIGINAL, OTHER
 
 vocab = sorted(set((ORIGINAL + " " + OTHER).split()))
 rng = random.Random(1)
 texts = []
-for i in range(5000):
+for _ in range(5000):
     paras = [" ".join(rng.choice(vocab) for _ in range(60)) + "." for _ in range(4)]
     texts.append("\n\n".join(paras) + "\n\nMinh Hằng")
 t = time.process_time()
@@ -22,7 +25,7 @@ for i in range(1000):
     words[10:14] = ["Thái", "Bình", "hôm", "nay"]
     if idx.find(" ".join(words)):
         hits += 1
-for i in range(1000):
+for _ in range(1000):
     idx.find(" ".join(rng.choice(vocab) for _ in range(240)))
 look = time.process_time() - t
 print(f"build 5000: {build:.2f}s; 2000 finds (1000 near-copies found={hits}, 1000 new): {look:.2f}s")

@@ -1,12 +1,18 @@
 """Bench: scan 5,000 stored articles, rebuild DupIndex from them, re-save all unchanged."""
-import random, shutil, sys, tempfile, time
+import random
+import shutil
+import sys
+import tempfile
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-sys.path.insert(0, "/work/main")
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+from pipeline.dedupe import DupIndex
 from pipeline.models import Article
 from pipeline.store import Store, make_id
-from pipeline.dedupe import DupIndex
 from tests.test_dedupe import ORIGINAL, OTHER
+
 ICT = timezone(timedelta(hours=7))
 vocab = sorted(set((ORIGINAL + " " + OTHER).split()))
 rng = random.Random(1)
@@ -25,7 +31,8 @@ for a in arts:
     s.save(a, now=now)
 print(f"save 5000 new: {time.process_time() - t:.2f}s")
 t = time.process_time()
-s2 = Store(root); got = s2.articles()
+s2 = Store(root)
+got = s2.articles()
 print(f"scan+parse 5000 ({len(got)}): {time.process_time() - t:.2f}s")
 t = time.process_time()
 idx = DupIndex()
