@@ -257,6 +257,9 @@ class _Reader:
         length_norm = int(self.number(data.get("length_norm"), "length_norm", 400, positive=True))
         lead_words = int(self.number(data.get("lead_words"), "lead_words", 0))
         lead_bonus = self.number(data.get("lead_bonus"), "lead_bonus", 0.0)
+        for key, value in (("lead_words", lead_words), ("lead_bonus", lead_bonus)):
+            if value < 0:
+                self.bad(key, f"must be 0 or more, not {value:g}")
         typos = []
         raw = data.get("typos") or {}
         if not isinstance(raw, dict):

@@ -70,6 +70,15 @@ POSITIVE = [
     ("Nghị quyết số 57-NQ/TW. Nghị quyết 57 là đột phá", ["57-NQ/TW"]),
     (unicodedata.normalize("NFD", "Quyết định số 749/QĐ-TTg"), ["749/QĐ-TTg"]),
     ("Quyết định số 749/\u00d0-TTg".replace("\u00d0", "Q\u00d0"), ["749/QĐ-TTg"]),
+    # a letter after the digits is part of the number (kept in lower case)
+    ("Nghị quyết số 36a/NQ-CP ngày 14/10/2015 của Chính phủ về Chính phủ điện tử",
+     ["36a/NQ-CP"]),
+    ("Quyết định số 17a/QĐ-UBND ngày 5/1/2024", ["17a/QĐ-UBND"]),
+    ("Kế hoạch 123b/KH-UBND", ["123b/KH-UBND"]),
+    ("Kế hoạch số 123B/KH-UBND", ["123b/KH-UBND"]),
+    ("Nghị quyết 36a/NQ-CP. Nghị quyết 36a đặt mục tiêu", ["36a/NQ-CP"]),
+    ("Quyết định 17a/QD-UBND", ["17a/QĐ-UBND"]),
+    ("Quyết định số 1.726/QĐ-BTTTT", ["1726/QĐ-BTTTT"]),
 ]
 
 NEGATIVE = [
@@ -102,6 +111,16 @@ NEGATIVE = [
     "Nghị quyết 57 (không có số đầy đủ trước đó)",
     "giờ làm việc 7h30/17h",
     "lúc 10:30/11:00",
+    "Quốc lộ 10a",
+    "phòng 3a/2",
+    "lô 12a/5",
+    "số nhà 12a/34 ngõ 7",
+    "căn hộ 12A/HH-01",
+    "tòa nhà 5A/KCN",
+    "lớp 9a/2",
+    "giá 1.250/KH",
+    "doanh thu 12.500/tháng",
+    "Nghị quyết 36a (không có số đầy đủ trước đó)",
 ]
 
 
@@ -198,6 +217,8 @@ def test_normalize(typed, expected):
      "Bộ Tài chính, Bộ Thông tin và Truyền thông", 2024, "central"),
     ("749/QD-TTg", "Quyết định", "Thủ tướng Chính phủ", None, "central"),
     ("1234/TTg-KTTH", "Công văn", "Thủ tướng Chính phủ", None, "central"),
+    ("36a/NQ-CP", "Nghị quyết", "Chính phủ", None, "central"),
+    ("17a/QĐ-UBND", "Quyết định", "Ủy ban nhân dân tỉnh", None, "provincial"),
 ])
 def test_reading_a_number(number, doc_type, issuer, year, scope):
     assert doc_type_of(number) == doc_type
@@ -224,6 +245,16 @@ def test_short_mention_resolves_only_after_a_full_one():
     cites = find_citations(text)
     assert [n for n, _ in cites] == ["57-NQ/TW", "57-NQ/TW"]
     assert cites[1][1] == "Nghị quyết 57 xác định đột phá."
+
+
+def test_a_letter_suffix_is_part_of_the_number():
+    assert normalize("36A/NQ-CP") == "36a/NQ-CP"
+    assert normalize("số 17a / QĐ-UBND") == "17a/QĐ-UBND"
+    # "Nghị quyết 36" is not "Nghị quyết 36a", and the other way round
+    text = "Nghị quyết số 36a/NQ-CP về Chính phủ điện tử. Nghị quyết 36 thì khác. Nghị quyết 36a"
+    assert [n for n, _ in find_citations(text)] == ["36a/NQ-CP", "36a/NQ-CP"]
+    assert find_refs("Nghị quyết số 36/NQ-CP và Nghị quyết số 36a/NQ-CP") == \
+        ["36/NQ-CP", "36a/NQ-CP"]
 
 
 def test_short_mention_of_a_law_and_a_decree():
@@ -274,6 +305,11 @@ def test_citations_sentence_and_prefill():
     ("Quyết định số 749/QĐ-TTg phê duyệt Chương trình Chuyển đổi số quốc gia.", "749/QD-TTg",
      "title", "Phê duyệt Chương trình Chuyển đổi số quốc gia"),
     ("Câu này không trích dẫn gì.", "749/QĐ-TTg", "issued", None),
+    ("Thực hiện Nghị quyết số 36a/NQ-CP ngày 14/10/2015 của Chính phủ về Chính phủ điện tử, "
+     "những năm qua, việc ứng dụng công nghệ thông tin đạt kết quả.", "36a/NQ-CP", "title",
+     "Về Chính phủ điện tử"),
+    ("Nghị quyết số 36a/NQ-CP ngày 14/10/2015 của Chính phủ.", "36a/NQ-CP", "issued",
+     "2015-10-14"),
 ])
 def test_parse_citation(sentence, number, key, value):
     assert parse_citation(sentence, number)[key] == value

@@ -99,6 +99,49 @@ def test_every_problem_is_reported_with_its_key():
     assert err.value.exit_code == 2
 
 
+def test_second_round_keys_are_checked():
+    data = _data()
+    data["lead_words"] = -5
+    data["assign"] = {"default": "khac", "secondary": "cao", "extra": 1}
+    data["relevance"]["lead_scor"] = 2
+    with pytest.raises(ConfigError) as err:
+        Taxonomy.from_dict(data, source="root/taxonomy.yml")
+    text = str(err.value)
+    assert "lead_words: must be 0 or more, not -5" in text
+    assert "assign.default: 'khac' is not one of" in text
+    assert "assign.secondary: must be a number, not 'cao'" in text
+    assert "assign: unknown key 'extra'" in text
+    assert "relevance: unknown key 'lead_scor'" in text
+
+
+def test_a_relevant_text_without_a_theme_gets_the_default_and_the_main_theme_comes_first(
+        taxonomy):
+    # IT application in 2017 words: no awareness vocabulary, no "chuyển đổi số"
+    t = tag("Ứng dụng công nghệ thông tin trong cơ quan nhà nước",
+            "Đến nay 100% sở, ngành sử dụng phần mềm quản lý văn bản và điều hành; cổng dịch vụ "
+            "công của tỉnh cung cấp 300 dịch vụ công trực tuyến mức độ 3, từng bước xây dựng "
+            "chính quyền điện tử.", taxonomy)
+    assert t.themes == ["nhan-thuc"]
+    data = _data()
+    del data["assign"]                      # the first round's rule: none forced
+    assert tag("Ứng dụng công nghệ thông tin trong cơ quan nhà nước",
+               "Cổng dịch vụ công cung cấp 300 dịch vụ công trực tuyến, xây dựng chính quyền "
+               "điện tử.", Taxonomy.from_dict(data)).themes == []
+    story = tag("Hợp tác xã điển hình bán nông sản trên sàn thương mại điện tử",
+                "Mô hình điển hình của hợp tác xã được nhân rộng: doanh thu tăng gấp đôi, kinh "
+                "nghiệm được chia sẻ, chuyển đổi số giúp xã viên hưởng lợi.", taxonomy)
+    assert story.themes[0] == "dien-hinh"
+
+
+def test_blockers_void_exact_matches_and_guards_keep_longer_phrases(taxonomy):
+    t = tag("Chuyển đổi số hiệu xe", "Chủ xe chuyển đổi số hiệu xe sang biển 5 số.", taxonomy)
+    assert t.scores["cds"] == 0 and t.themes == []
+    t = tag("", "giá dịch vụ công khai; dịch vụ công cộng", taxonomy)
+    assert t.scores["cds"] == 0
+    plain = tag("", "co so du lieu quoc gia ve dan cu", taxonomy)
+    assert any("cơ sở dữ liệu" in line for line in plain.evidence["cds"])
+
+
 def test_a_tag_cannot_take_a_theme_id():
     data = _data()
     data["tags"][0]["id"] = "van-ban"

