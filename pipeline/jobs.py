@@ -263,7 +263,11 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
                         continue
                     rep.duplicates += 1
                     continue
-        status = store.save(art, now=now)
+        try:
+            status = store.save(art, now=now)
+        except CdsError as exc:               # e.g. the stored file no longer parses
+            rep.errors.append(str(exc))
+            continue
         if status == "new":
             rep.new += 1
             new_dates.append(art.published)
