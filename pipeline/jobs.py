@@ -59,7 +59,8 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     early: what they fetched is stored, but their validators and health stay as they were, so
     the next run fetches the rest."""
     tz = config_mod.timezone(config)
-    started = now_in(tz)
+    clock = datetime.now(tz)
+    started = clock.replace(microsecond=0)      # what articles and health record
     state = State.load(config.state_dir)
     store = store_mod.Store(config.content_dir)
     store.cleanup()
@@ -67,7 +68,7 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     sources = select_sources(config, source_ids)
     if due_only:
         sources = [s for s in sources if state.is_due(s, started)]
-    report = RunReport(started=started)
+    report = RunReport(started=clock)
 
     results: dict[str, Harvested] = {}
     workers = max(1, min(config.defaults.concurrency, len(sources) or 1))
@@ -107,7 +108,7 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
                 state.record_success(src.id, started, items=h.report.new, interval=src.interval)
             state.record_items(src.id, new_dates)
         report.sources.append(h.report)
-    report.finished = now_in(tz)
+    report.finished = datetime.now(tz)
     state.save()
     write_run_report(config, report)
     return report
@@ -313,7 +314,7 @@ def write_run_report(config: Config, report: RunReport) -> Path:
         "sources": [asdict(s) for s in report.sources],
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    path = runs / (report.started.strftime("%Y%m%dT%H%M%S") + ".json")
+    path = runs / (report.started.strftime("%Y%m%dT%H%M%S.%f") + ".json")
     for target in (path, config.state_dir / "last-run.json"):
         atomic_write(target, text)
     for old in sorted(runs.glob("*.json"))[:-KEEP_RUN_REPORTS]:
