@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: demo test env lint bench clean
 
@@ -12,12 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "warning: npm not found; the axe-core accessibility test will be skipped"; fi
+
 env: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/cds demo
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
@@ -27,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py 1000
 
 clean:
-	rm -rf $(VENV) site site_src .pytest_cache demo-root
+	rm -rf $(VENV) node_modules site site_src .pytest_cache demo-root test-artifacts
