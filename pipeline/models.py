@@ -90,7 +90,7 @@ class Defaults:
     interval: int = 1800
     concurrency: int = 8
     max_items: int = 100
-    user_agent: str = "cds/0.1 (+https://github.com/; chuyen-doi-so harvester)"
+    user_agent: str = "cds/0.1 (chuyen-doi-so harvester)"
 
 
 @dataclass(frozen=True)

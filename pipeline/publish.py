@@ -284,7 +284,12 @@ def load_topics(root: Path) -> tuple[dict[str, Topic], dict[str, Topic], list[st
 _YEAR, _MONTH = re.compile(r"^\d{4}$"), re.compile(r"^\d{2}$")
 
 
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def _segment(text: str) -> str:
+    if _SLUG.fullmatch(text):              # already a slug (the store's file names): as slugify
+        return text                        # would leave it, without its cost
     return slugify(text, lowercase=True) or "bai-viet"
 
 
@@ -370,6 +375,8 @@ class _Site:
             {"path": "", "title": config.site.title, "description": config.site.description}]
         self.plan = self._plan_line()
         self._summaries: dict[str, str] = {}
+        self._items: dict[str, str] = {}                # id → a listing item after its link
+        self._times: dict[datetime, str] = {}
 
     # -- output ------------------------------------------------------------------------------
 
@@ -410,19 +417,27 @@ class _Site:
                 + "\n".join(items) + "\n</ol>\n</nav>")
 
     def time(self, dt: datetime) -> str:
-        local = dt.astimezone(self.tz)
-        return f'<time datetime="{local.isoformat()}">{esc(vn_datetime(dt, self.tz))}</time>'
+        out = self._times.get(dt)
+        if out is None:
+            local = dt.astimezone(self.tz)
+            out = self._times[dt] = (f'<time datetime="{local.isoformat()}">'
+                                     f'{esc(vn_datetime(dt, self.tz))}</time>')
+        return out
 
     def item(self, art: Article, frm: str) -> str:
-        summary = self.summary(art)
-        source = esc(self.sources.get(art.source, art.source))
-        parts = ['<li class="cds-item">',
-                 f'<a class="cds-item__title" href="{rel_url(frm, self.urls[art.id])}">{esc(title_of(art))}</a>',
-                 f'<div class="cds-item__meta">{self.time(art.published)} · {source}</div>']
-        if summary:
-            parts.append(f'<p class="cds-item__summary">{esc(summary)}</p>')
-        parts.append("</li>")
-        return "\n".join(parts)
+        """An article in a listing. Everything but the link (relative to ``frm``) is built once
+        an article: an article appears in many listings."""
+        tail = self._items.get(art.id)
+        if tail is None:
+            summary = self.summary(art)
+            source = esc(self.sources.get(art.source, art.source))
+            tail = (f'">{esc(title_of(art))}</a>\n'
+                    f'<div class="cds-item__meta">{self.time(art.published)} · {source}</div>\n'
+                    + (f'<p class="cds-item__summary">{esc(summary)}</p>\n' if summary else "")
+                    + "</li>")
+            self._items[art.id] = tail
+        return '<li class="cds-item">\n<a class="cds-item__title" href="' + \
+            rel_url(frm, self.urls[art.id]) + tail
 
     def item_list(self, arts: Sequence[Article], frm: str) -> str:
         if not arts:
@@ -791,9 +806,15 @@ def _read_front_matter(text: str) -> dict:
 
 # --- writing site_src/ ------------------------------------------------------------------------
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+def _atomic_write(path: Path, data: bytes, made: set[str] | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename. ``made`` remembers the
+    folders known to exist (a cold publish writes thousands of files)."""
+    folder = os.path.dirname(path)
+    if made is None or folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        if made is not None:
+            made.add(folder)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -803,30 +824,59 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _tree(folder: str, prefix: str = "") -> tuple[list[str], list[str]]:
+    """(files, folders) under ``folder`` as relative POSIX paths, folders after their contents;
+    symbolic links are listed as files (removed, never followed)."""
+    files: list[str] = []
+    folders: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return files, folders
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            sub_files, sub_folders = _tree(entry.path, rel + "/")
+            files += sub_files
+            folders += sub_folders
+            folders.append(rel)
+        else:
+            files.append(rel)
+    return files, folders
+
+
 def sync_tree(out: Path, files: Mapping[str, bytes]) -> tuple[int, int, int]:
     """Make ``out`` hold exactly ``files`` (relative POSIX path → bytes): write the files whose
     bytes differ, delete the others, prune empty folders. Returns (written, removed, unchanged).
     """
     written = unchanged = removed = 0
+    base = str(out)
+    made: set[str] = set()
     for rel, data in files.items():
-        path = out / rel
+        path = os.path.join(base, rel)
         try:
-            same = path.stat().st_size == len(data) and path.read_bytes() == data
+            if os.stat(path).st_size == len(data):
+                with open(path, "rb") as fh:
+                    same = fh.read() == data
+            else:
+                same = False
         except OSError:
             same = False
         if same:
             unchanged += 1
         else:
-            _atomic_write(path, data)
+            _atomic_write(path, data, made)
             written += 1
-    for path in sorted(out.rglob("*"), reverse=True):       # children before their folders
-        rel = path.relative_to(out).as_posix()
-        if path.is_dir() and not path.is_symlink():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif rel not in files:
-            path.unlink()
+    present, folders = _tree(base)
+    for rel in present:
+        if rel not in files:
+            os.unlink(os.path.join(base, rel))
             removed += 1
+    for rel in folders:                                       # children before their folders
+        try:
+            os.rmdir(os.path.join(base, rel))                 # only when empty
+        except OSError:
+            pass
     return written, removed, unchanged
 
 

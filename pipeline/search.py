@@ -10,22 +10,27 @@ elements with ``data-pagefind-body`` (the article's title, body and cited docume
 filters ``chude`` (theme), ``nguon`` (source) and ``nam`` (year), the meta ``date`` and the sort
 key ``date``.
 
-Weight: Pagefind stores every position of every word, and in a CĐS corpus the words people
-search for ("chuyển", "đổi", "số") are also the most frequent ones, so a query for them would
-fetch the positions of ~8 % of all the words of the site. The copy Pagefind reads therefore holds
-the article's title and first :data:`HEAD_WORDS` words as they are (the excerpts come from there)
-and, after that, only the first :data:`REPEATS` occurrences of each word: every word of the
-article is still found, at a fraction of the weight. Only the parts Pagefind reads are kept
-(``data-pagefind-body`` elements and the ``data-pagefind-filter/meta/sort`` elements), so it
-parses a few hundred bytes a page instead of the whole Material page.
+Weight: Pagefind stores every position of every word, one entry per page and per spelling, and
+in a CĐS corpus the words people search for ("chuyển", "đổi", "số") are also the most frequent
+ones: a query for them would fetch the positions of ~8 % of all the words of the site (~1 MB at
+5,000 articles). The copy Pagefind reads therefore holds the article's title and first
+:data:`HEAD_WORDS` words as they are (the lead, where the excerpts come from) and, after that,
+each word only the first time it appears (:data:`REPEATS`; "số", "sở" and "so" count as one
+word, as Pagefind files them together): every word of the article is still found, at a
+fraction of the weight, and term frequency still counts in the lead. Only the parts Pagefind
+reads are kept (``data-pagefind-body`` elements and the ``data-pagefind-filter/meta/sort``
+elements), so it parses a few hundred bytes a page instead of the whole Material page. Index
+chunks are made smaller than Pagefind's default (:data:`CHUNK_SIZE`) so that a query fetches
+little besides its own words.
 
 Diacritics: Pagefind 1.5 folds combining marks (``số`` → ``so``, and ``hòa``/``hoà`` meet on
-``hoa``) but not ``đ``, which is a letter of its own. So the HTML Pagefind reads is a private
-copy in which ``đ``/``Đ`` are written ``d``/``D`` + U+0335 (combining short stroke overlay):
-Pagefind folds that to ``d``, so ``doi`` finds ``đổi``. The served pages are not touched; the
-search page's script writes queries the same way and turns the marks back into ``đ`` in the
-titles and excerpts it shows (:func:`index_form` and ``fromIndex()`` in ``cds-search.js`` are
-each other's inverse).
+``hoa``) but not ``đ``, which is a letter of its own (no decomposition). So in the copy Pagefind
+reads, ``đ``/``Đ`` are written ``ḏ``/``Ḏ`` (U+1E0F/U+1E0E, d with line below, which is ``d`` +
+U+0331 decomposed): Pagefind folds that to ``d``, so ``doi`` finds ``đổi``. (A bare combining
+mark such as d + U+0335 folds too, but Pagefind then takes the word for a compound and indexes
+it twice.) The served pages are not touched; the search page's script writes queries the same
+way and turns ``ḏ`` back into ``đ`` in the titles, sources and excerpts it shows
+(:func:`index_form` here and ``toIndex()``/``fromIndex()`` in ``cds-search.js``).
 """
 
 from __future__ import annotations
@@ -38,9 +43,11 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.errors import CdsError
+from pipeline.text import fold
 
 try:                                    # lxml is installed with trafilatura/beautifulsoup4
     import lxml.html
@@ -56,15 +63,15 @@ ASSET_DIR = "assets/search/"            # site_src/assets/search/: the page's sc
 LANGUAGE = "vi"
 BODY_MARK = "data-pagefind-body"
 TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
-HEAD_WORDS = 250                        # words of each article indexed as they are
-REPEATS = 2                             # after that, occurrences of a word still indexed
-CHUNK_SIZE = 2000                       # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
+HEAD_WORDS = 80                         # words of each article indexed as they are
+REPEATS = 1                             # after that, occurrences of a word still indexed
+CHUNK_SIZE = 500                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
 _KEEP_ATTRS = ("data-pagefind-filter", "data-pagefind-meta", "data-pagefind-sort")
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form"})
 _PUNCT = "".join(chr(c) for c in range(0x21, 0x30)) + ":;<=>?@[\\]^_`{|}~\u2013\u2014\u2018\u2019\u201c\u201d\u2026«»"
 
-# The marker Pagefind folds away (combining short stroke overlay: d + U+0335 looks like đ).
-STROKE = "\u0335"
+# How đ/Đ are written for Pagefind: letters that decompose to d/D + a combining mark.
+D_LOWER, D_UPPER = "\u1e0f", "\u1e0e"            # ḏ Ḏ
 _DSTROKE = re.compile(r"[\u0111\u00f0]|&(?:#0*273|#[xX]0*111|dstrok);")
 _DSTROKE_UPPER = re.compile(r"[\u0110\u00d0]|&(?:#0*272|#[xX]0*110|Dstrok);")
 _INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
@@ -87,21 +94,122 @@ class SearchResult:
 # --- the text Pagefind reads --------------------------------------------------------------------
 
 def index_form(text: str) -> str:
-    """``text`` as Pagefind must read it: ``đ`` → ``d`` + U+0335, ``Đ`` → ``D`` + U+0335 (also
-    written as entities, and the Icelandic eth that legacy pages use for them). Everything else,
-    markup included, is left as it is."""
+    """``text`` as Pagefind must read it: ``đ`` → ``ḏ``, ``Đ`` → ``Ḏ`` (also when written as
+    entities, and the Icelandic eth that legacy pages use for them). Everything else, markup
+    included, is left as it is."""
     if not text:
         return text
-    text = _DSTROKE.sub("d" + STROKE, text)
-    return _DSTROKE_UPPER.sub("D" + STROKE, text)
+    text = _DSTROKE.sub(D_LOWER, text)
+    return _DSTROKE_UPPER.sub(D_UPPER, text)
 
 
 def display_form(text: str) -> str:
     """The inverse of :func:`index_form` (for tests and tools; the page does it in JS)."""
-    return text.replace("d" + STROKE, "đ").replace("D" + STROKE, "Đ")
+    return text.replace(D_LOWER, "đ").replace(D_UPPER, "Đ")
 
 
 # --- building the index -------------------------------------------------------------------------
+
+@lru_cache(maxsize=200_000)
+def _word_key(token: str) -> str:
+    """The word as Pagefind files it: folded (no marks, đ → d), lower case, no punctuation
+    around it."""
+    return fold(token.strip(_PUNCT))
+
+
+class _Compactor:
+    """Keeps the first ``head`` words of a text as they are, then only the first ``repeats``
+    occurrences of each word (compared as Pagefind files them: folded, so "số", "sở" and "so"
+    count as one word: each costs Pagefind a separate entry per page)."""
+
+    def __init__(self, head: int, repeats: int):
+        self.head, self.repeats = head, repeats
+        self.words = 0
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, text: str | None) -> str | None:
+        if not text or not text.strip():
+            return text
+        kept = []
+        for token in text.split():
+            key = _word_key(token)
+            if not key:
+                continue
+            self.words += 1
+            n = self.seen.get(key, 0)
+            self.seen[key] = n + 1
+            if self.words <= self.head or n < self.repeats:
+                kept.append(token)
+        if not kept:
+            return " "
+        lead = " " if text[:1].isspace() else ""
+        trail = " " if text[-1:].isspace() else ""
+        return lead + " ".join(kept) + trail
+
+
+def _ignored(el) -> bool:
+    return el.get("data-pagefind-ignore") is not None or (
+        isinstance(el.tag, str) and el.tag.lower() in _SKIP_TAGS)
+
+
+def _compact(body, compactor: _Compactor) -> None:
+    """Compact the indexed text of ``body`` in place, in document order (text, children, then
+    each child's tail). Ignored parts (which Pagefind skips) are left as they are and not
+    counted; comments are skipped but their tails are text."""
+    stack = [(body, True)]
+    while stack:
+        el, entering = stack.pop()
+        if not entering:
+            if el is not body:
+                el.tail = compactor(el.tail)
+            continue
+        stack.append((el, False))
+        if not isinstance(el.tag, str):                 # comment, processing instruction
+            continue
+        if el is not body and _ignored(el):
+            continue
+        el.text = compactor(el.text)
+        stack.extend((child, True) for child in reversed(el))
+
+
+def index_copy(page_html: str, *, head: int = HEAD_WORDS, repeats: int = REPEATS) -> str | None:
+    """The HTML Pagefind reads for one built page, or None when the page has nothing to index
+    (no ``data-pagefind-body``): a small document with the page's language, its
+    ``data-pagefind-filter/meta/sort`` elements and its ``data-pagefind-body`` elements, whose
+    text is compacted (:class:`_Compactor`, from ``head`` and ``repeats``) and written in
+    :func:`index_form`."""
+    if BODY_MARK not in page_html:
+        return None
+    try:
+        doc = lxml.html.document_fromstring(page_html)
+    except (etree.ParserError, ValueError):
+        return None
+    bodies = doc.xpath("//*[@data-pagefind-body]")
+    if not bodies:
+        return None
+    inside = set()
+    for body in bodies:
+        inside.update(body.iter())
+    out = lxml.html.Element("html", lang=doc.get("lang") or LANGUAGE)
+    out.append(lxml.html.Element("head"))
+    page = etree.SubElement(out, "body")
+    keep = [el for el in doc.xpath("//*[" + " or ".join(f"@{a}" for a in _KEEP_ATTRS) + "]")
+            if el not in inside]
+    kept = set(keep)
+    for el in keep:
+        if not any(a in kept for a in el.iterancestors()):
+            el.tail = None
+            page.append(el)
+    compactor = _Compactor(head, repeats)
+    for body in bodies:
+        if any(body in b.iterdescendants() for b in bodies if b is not body):
+            continue                                    # nested: indexed with its ancestor
+        _compact(body, compactor)
+        body.tail = None
+        page.append(body)
+    html_text = lxml.html.tostring(out, encoding="unicode", doctype="<!DOCTYPE html>")
+    return index_form(html_text)
+
 
 def pagefind_binary() -> Path | None:
     """The Pagefind executable: ``$PAGEFIND_BINARY_PATH``, the one bundled with the
@@ -148,7 +256,8 @@ def _remove(path: Path) -> None:
 
 
 def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
-              timeout: float = TIMEOUT) -> SearchResult:
+              timeout: float = TIMEOUT, head: int = HEAD_WORDS, repeats: int = REPEATS,
+              chunk_size: int = CHUNK_SIZE) -> SearchResult:
     """Index the built site in ``site_dir`` into ``site_dir/pagefind/`` (offline).
 
     Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
@@ -181,11 +290,12 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
             except OSError as exc:
                 result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
                 continue
-            if BODY_MARK not in text:
+            indexed = index_copy(text, head=head, repeats=repeats)
+            if indexed is None:
                 continue
             target = copy / path.relative_to(site_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(index_form(text), encoding="utf-8")
+            target.write_text(indexed, encoding="utf-8")
             marked += 1
         if not marked:
             result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
@@ -195,8 +305,10 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
         cmd = [str(exe), "--site", str(copy), "--output-path", str(staging.resolve()),
                "--force-language", LANGUAGE]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  env={**os.environ, "NO_COLOR": "1"})
+            env = {**os.environ, "NO_COLOR": "1"}
+            if chunk_size:
+                env["PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"] = str(chunk_size)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             _remove(staging)
             raise SearchError(f"search: Pagefind did not finish within {timeout:.0f} s") from None
