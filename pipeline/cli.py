@@ -83,3 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         eprint("interrupted")
         return 130
+    except BrokenPipeError:                  # `cds … | head`: the reader went away
+        sys.stderr.close()
+        return 0

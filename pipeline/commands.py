@@ -66,9 +66,8 @@ def cmd_run(args) -> int:
     with jobs.run_lock(config, wait=args.wait):
         report = jobs.harvest(config, due_only=args.due, progress=not args.quiet)
         print_report(report, config)
-        if report.changed or not (config.root / "site" / "index.html").exists():
-            pub, _ = jobs.build(config, progress=not args.quiet)
-            eprint(f"built {config.root / 'site'}")
+        jobs.build(config, progress=not args.quiet)     # incremental: cheap when nothing changed
+        eprint(f"built {config.root / 'site'}")
         if args.commit and report.changed:
             msg = jobs.commit_content(config, report)
             if msg:
@@ -80,8 +79,7 @@ def cmd_run(args) -> int:
 
 def cmd_publish(args) -> int:
     config = load(args)
-    from pipeline import store
-    res = jobs.publish_site(config, store.Store(config.content_dir).articles())
+    res = jobs.publish_site(config, jobs.open_store(config).articles())
     eprint(f"site_src/: {res.written} written, {res.unchanged} unchanged, {res.removed} removed")
     return 0
 

@@ -5,6 +5,8 @@ Stage modules never call each other; this module is where their results meet.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 import shutil
 import sys
@@ -32,6 +34,11 @@ PACKAGE = Path(__file__).parent
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
 
 
+def open_store(config: Config) -> store_mod.Store:
+    """The root's content store; front matter without an offset is read in the site's zone."""
+    return store_mod.Store(config.content_dir, tz=config_mod.timezone(config))
+
+
 def now_in(tz: ZoneInfo) -> datetime:
     return datetime.now(tz).replace(microsecond=0)
 
@@ -47,6 +54,7 @@ class Harvested:
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)     # url → fingerprint, once handled
     retry_after: float | None = None
+    fresh: bool = False                 # the source's reading settings changed: read all anew
     interrupted: bool = False           # stopped early (``stop``): health and validators kept
 
 
@@ -62,7 +70,7 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     clock = datetime.now(tz)
     started = clock.replace(microsecond=0)      # what articles and health record
     state = State.load(config.state_dir)
-    store = store_mod.Store(config.content_dir)
+    store = open_store(config)
     store.cleanup()
     taxonomy = tagger.Taxonomy.load(config.root)
     sources = select_sources(config, source_ids)
@@ -106,12 +114,21 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
                 state.set_seen(url, fingerprint)
             if not h.interrupted:
                 state.record_success(src.id, started, items=h.report.new, interval=src.interval)
+                if not h.report.errors:
+                    state.set_settings(src.id, reading_settings(src))
             state.record_items(src.id, new_dates)
         report.sources.append(h.report)
     report.finished = datetime.now(tz)
     state.save()
     write_run_report(config, report)
     return report
+
+
+def reading_settings(src: Source) -> str:
+    """A digest of how a source is read (kind, selectors, keywords, aliases): when an editor
+    changes it, the next harvest reads every listed entry again, ignoring validators."""
+    text = repr((src.kind, src.url, src.list, src.article, src.keywords, src.aliases))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def select_sources(config: Config, source_ids: Iterable[str]) -> list[Source]:
@@ -128,6 +145,7 @@ def fetch_source(fetcher: Fetcher, src: Source, state: State, store: store_mod.S
                  tz: ZoneInfo, stop: Callable[[], bool] | None = None) -> Harvested:
     """The network phase of one source: listing or feed, then the article pages it needs."""
     h = Harvested(src, SourceReport(src.id))
+    h.fresh = state.settings(src.id) not in (None, reading_settings(src))
 
     def stopped() -> bool:
         if stop is not None and stop():
@@ -151,7 +169,7 @@ def fetch_source(fetcher: Fetcher, src: Source, state: State, store: store_mod.S
     for item in items:
         if stopped():
             break
-        if item.fingerprint and state.seen(item.url) == item.fingerprint:
+        if not h.fresh and item.fingerprint and state.seen(item.url) == item.fingerprint:
             h.report.unchanged += 1          # the entry is as it was: do not re-fetch the page
             continue
         try:
@@ -199,7 +217,7 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
 
 
 def conditional_get(fetcher: Fetcher, src: Source, url: str, state: State, h: Harvested):
-    etag, modified = state.validators(url)
+    etag, modified = (None, None) if h.fresh else state.validators(url)
     fetched = fetcher.get(url, timeout=src.timeout, user_agent=src.user_agent, etag=etag,
                           last_modified=modified,
                           accept=ACCEPT_FEED if src.kind == "feed" else ACCEPT_PAGE)
@@ -334,7 +352,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
 
 def build(config: Config, *, progress: bool = True):
     """``publish`` then MkDocs, feeds and search index into ``site/``."""
-    articles = store_mod.Store(config.content_dir).articles()
+    articles = open_store(config).articles()
     pub = publish_site(config, articles)
     result = sitebuild.build_site(config.root, config=config, articles=articles,
                                   quiet=not progress)
@@ -423,7 +441,7 @@ def run_lock(config: Config, *, wait: bool = False):
 def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
     """Re-tag stored articles the editor has not locked. Without ``everything`` only articles
     that have no themes yet. Returns (changed, considered)."""
-    store = store_mod.Store(config.content_dir)
+    store = open_store(config)
     taxonomy = tagger.Taxonomy.load(config.root)
     changed = considered = 0
     for art in store.articles():
@@ -462,6 +480,11 @@ def check(root: Path) -> tuple[list[str], list[str]]:
         problems.append(message)
     problems.extend(register.validate(root / "content" / "van-ban"))
     notes.extend(register.check_messages(register.load_docs(root / "content"), store.articles()))
+    for art in store.articles():
+        for key in art.extra:
+            near = difflib.get_close_matches(key, store_mod.FIELD_ORDER, n=1, cutoff=0.75)
+            if near:
+                notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
     if config is not None:
         known = {s.id for s in config.sources}
         for art in store.articles():
@@ -473,7 +496,7 @@ def check(root: Path) -> tuple[list[str], list[str]]:
 
 def add_document(config: Config, number: str) -> Path:
     """A new register entry for ``number``, prefilled from the number and citing sentences."""
-    articles = store_mod.Store(config.content_dir).articles()
+    articles = open_store(config).articles()
     return register.docs_add(config.root, number, articles)
 
 

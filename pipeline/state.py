@@ -164,6 +164,15 @@ class State:
         else:
             self.data["validators"].pop(url, None)
 
+    # --- how each source was read -------------------------------------------------------------
+
+    def settings(self, source_id: str) -> str | None:
+        """The digest of the source's reading settings at its last complete harvest."""
+        return (self.data["sources"].get(source_id) or {}).get("settings")
+
+    def set_settings(self, source_id: str, digest: str) -> None:
+        self._source(source_id)["settings"] = digest
+
     # --- items already handled ----------------------------------------------------------------
 
     def seen(self, url: str) -> str | None:

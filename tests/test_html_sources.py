@@ -125,3 +125,25 @@ def test_listing_pages_articles_and_a_changing_listing(tmp_path):
         edited = store.Store(root / "content").find_by_url(server.url("/tin-tuc/bai-1.html"))
         assert "(đã sửa)" in edited.body and edited.updated is not None
         assert edited.harvested == vu_hoi.harvested and edited.path == vu_hoi.path
+
+
+def test_changed_selectors_make_the_next_harvest_read_every_entry_again(tmp_path):
+    portal = Portal()
+    server = LocalServer(routes={p: portal.route for p in portal.pages})
+    with server:
+        root = make_root(tmp_path / "root", FEEDS.format(base=server.base))
+        jobs.harvest(config_mod.load(root), progress=False)
+        # The editor now also drops the article's closing sentence's block: a new `remove`.
+        (root / "feeds.yml").write_text(
+            FEEDS.format(base=server.base).replace("remove: [.box-share, .tin-lien-quan]",
+                                                   "remove: [.box-share, .tin-lien-quan, p + p]"),
+            encoding="utf-8")
+        config = config_mod.load(root)
+        before = len(server.requests)
+        report = jobs.harvest(config, progress=False)
+        fetched = server.paths_requested()[before:]
+        assert not report.sources[0].not_modified
+        assert "/tin-tuc/bai-2.html" in fetched               # read again with the new selectors
+        assert report.sources[0].updated == 4
+        again = jobs.harvest(config, progress=False)         # and then settled: 304 as before
+        assert again.sources[0].not_modified
