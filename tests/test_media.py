@@ -1,0 +1,575 @@
+"""Image mirroring (pipeline.media): pictures served by a real loopback server are checked by
+their bytes, stored once by content under content/media/, and the Markdown points at them with
+a reference that resolves both in content/ and in the MkDocs site; what cannot be stored never
+becomes an image the site loads from another host."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import struct
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import markdown
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+
+from pipeline import clean, media
+from pipeline.errors import FetchError
+from pipeline.fetch import Fetcher
+from pipeline.localserver import LocalServer, send
+from pipeline.models import Article, Fetched, Source
+
+# --- tiny images, made from raw bytes ----------------------------------------------------------
+
+
+def png(rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A valid 1×1 PNG (about 70 bytes)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" + bytes(rgb))) + chunk(b"IEND", b""))
+
+
+JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        + b"\xff\xdb\x00\x43\x00" + bytes(range(1, 65)) + b"\xff\xd9")
+GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00"
+       b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+AVIF = (struct.pack(">I", 28) + b"ftypavif" + b"\x00\x00\x00\x00" + b"avifmif1miaf"
+        + b"\x00" * 16)
+HEIC = struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic"
+SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+       b"<script>alert(document.domain)</script></svg>")
+HTML_PAGE = "<!doctype html><html><body><h1>Không tìm thấy trang</h1></body></html>".encode()
+PNG_RED, PNG_BLUE = png(), png((20, 40, 220))
+
+
+def key_of(data: bytes, ext: str) -> str:
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return f"{digest[:2]}/{digest}.{ext}"
+
+
+def answer(body: bytes, ctype: str, status: int = 200):
+    return lambda h: send(h, status, body, ctype)
+
+
+ROUTES = {
+    "/anh/lanh-dao.png": answer(PNG_RED, "image/png"),
+    "/anh/hoi-nghi.jpg": answer(JPEG, "image/jpeg"),
+    "/cdn/ban-sao.png": answer(PNG_RED, "image/png"),            # same bytes, another URL
+    "/anh/xanh.png": answer(PNG_BLUE, "application/octet-stream"),
+    "/anh/logo.svg": answer(SVG, "image/svg+xml"),
+    "/anh/gia.png": answer(HTML_PAGE, "image/png"),               # an error page as "png"
+    "/anh/qua-lon.jpg": answer(JPEG[:-2] + os.urandom(6 * 1024 * 1024) + b"\xff\xd9",
+                                "image/jpeg"),
+    "/anh/mat.png": answer(b"not found", "text/plain", 404),
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LocalServer(routes=dict(ROUTES)) as srv:
+        yield srv
+
+
+def source_for(srv: LocalServer, **kw) -> Source:
+    return Source(id="bao-thu", name="Báo Thử", kind="feed", url=srv.url("/rss.xml"),
+                  timeout=5, user_agent="cds-test", **kw)
+
+
+@pytest.fixture
+def fetcher():
+    with Fetcher() as f:
+        yield f
+
+
+def requests_to(srv: LocalServer, prefix: str = "/") -> list[str]:
+    return [p for p in srv.paths_requested() if p.startswith(prefix)]
+
+
+def body_for(srv: LocalServer, *paths: str) -> str:
+    return "\n\n".join(f"Đoạn {i}: chuyển đổi số.\n\n![Ảnh {i}]({srv.url(p)})"
+                       for i, p in enumerate(paths))
+
+
+# --- bytes ------------------------------------------------------------------------------------
+
+def test_sniff_knows_pictures_by_their_bytes():
+    assert [media.sniff(b) for b in (PNG_RED, JPEG, GIF, WEBP, AVIF)] == \
+        ["png", "jpg", "gif", "webp", "avif"]
+    for refused in (SVG, HTML_PAGE, HEIC, b"BM6\x00\x00\x00", b"", b"\x89PNG", b"GIF8"):
+        assert media.sniff(refused) is None
+
+
+def test_png_fixture_is_a_real_small_png():
+    assert len(PNG_RED) < 80 and media.sniff(PNG_RED) == "png"
+
+
+# --- mirroring over loopback ------------------------------------------------------------------
+
+def test_body_is_rewritten_and_pictures_land_content_addressed(server, fetcher, tmp_path):
+    src = source_for(server)
+    store = media.MediaStore(tmp_path / "content" / "media", tmp_path / ".cds" / "media.json")
+    paths = ("/anh/lanh-dao.png", "/anh/hoi-nghi.jpg", "/anh/xanh.png", "/anh/logo.svg",
+             "/anh/gia.png", "/anh/qua-lon.jpg", "/anh/mat.png")
+    body = body_for(server, *paths)
+    result = store.mirror_markdown(body, media.image_fetcher(fetcher, src))
+
+    red, jpg, blue = key_of(PNG_RED, "png"), key_of(JPEG, "jpg"), key_of(PNG_BLUE, "png")
+    assert f"![Ảnh 0](../../../media/{red})" in result.body
+    assert f"![Ảnh 1](../../../media/{jpg})" in result.body
+    assert f"![Ảnh 2](../../../media/{blue})" in result.body       # type from bytes, not header
+    for i, p in enumerate(paths[3:], start=3):                      # left as they were
+        assert f"![Ảnh {i}]({server.url(p)})" in result.body
+    assert result.media == [red, jpg, blue]
+    assert (store.path(red).read_bytes(), store.path(jpg).read_bytes()) == (PNG_RED, JPEG)
+    assert sorted(p.relative_to(store.media_dir).as_posix()
+                  for p in store.media_dir.rglob("*") if p.is_file()) == sorted([red, jpg, blue])
+    reasons = "\n".join(result.problems)
+    assert len(result.problems) == 4
+    assert "logo.svg: SVG refused" in reasons
+    assert "gia.png: not a JPEG, PNG, GIF, WebP or AVIF image" in reasons
+    assert "qua-lon.jpg: larger than 5120 KB" in reasons
+    assert "mat.png: HTTP 404" in reasons
+    assert result.downloaded == 7 and result.stored == 3
+    # the text around the pictures is untouched
+    assert result.body.replace(f"../../../media/{red}", server.url(paths[0])) \
+        .replace(f"../../../media/{jpg}", server.url(paths[1])) \
+        .replace(f"../../../media/{blue}", server.url(paths[2])) == body
+
+
+def test_same_picture_in_two_articles_is_stored_once(server, fetcher, tmp_path):
+    fetch = media.image_fetcher(fetcher, source_for(server))
+    store = media.MediaStore(tmp_path / "media")
+    one = store.mirror_markdown(body_for(server, "/anh/lanh-dao.png"), fetch)
+    two = store.mirror_markdown(body_for(server, "/cdn/ban-sao.png", "/anh/lanh-dao.png"), fetch)
+    red = key_of(PNG_RED, "png")
+    assert one.media == two.media == [red]
+    assert two.body.count(f"../../../media/{red}") == 2
+    assert two.downloaded == 1 and two.stored == 0                  # known URL: no request
+    assert [p for p in store.media_dir.rglob("*") if p.is_file()] == [store.path(red)]
+
+
+def test_rerun_downloads_nothing_and_gives_the_same_body(server, fetcher, tmp_path):
+    src = source_for(server)
+    index = tmp_path / ".cds" / "media.json"
+    body = body_for(server, "/anh/lanh-dao.png", "/anh/hoi-nghi.jpg", "/anh/logo.svg",
+                    "/anh/gia.png", "/anh/mat.png")
+    first = media.MediaStore(tmp_path / "media", index)
+    a = first.mirror_markdown(body, media.image_fetcher(fetcher, src))
+    first.save()
+    files = {p: p.stat().st_mtime_ns for p in (tmp_path / "media").rglob("*") if p.is_file()}
+    before = len(server.paths_requested())
+
+    # the next harvest (a new process: the index is read from disk) re-cleans the same HTML
+    again = media.MediaStore(tmp_path / "media", index)
+    b = again.mirror_markdown(body, media.image_fetcher(fetcher, src))
+    assert b.body == a.body and b.downloaded == 0
+    assert len(server.paths_requested()) == before                 # refused and 404 not asked
+    assert {p: p.stat().st_mtime_ns for p in files} == files
+
+    # an already mirrored body is left as it is, without a request
+    c = again.mirror_markdown(a.body, media.image_fetcher(fetcher, src))
+    assert c.body == a.body and c.downloaded == 0
+    assert [p.split(": ")[0] for p in c.problems] == [p.split(": ")[0] for p in a.problems]
+
+
+def test_failures_are_retried_after_a_while_refusals_never(server, fetcher, tmp_path):
+    now = [1_700_000_000.0]
+    store = media.MediaStore(tmp_path / "media", clock=lambda: now[0], retry_after=3600)
+    fetch = media.image_fetcher(fetcher, source_for(server))
+    body = body_for(server, "/anh/mat.png", "/anh/logo.svg")
+    store.mirror_markdown(body, fetch)
+    asked = requests_to(server, "/anh/mat.png"), requests_to(server, "/anh/logo.svg")
+    now[0] += 600
+    r = store.mirror_markdown(body, fetch)
+    assert r.downloaded == 0 and "(tried again later)" in r.problems[0]
+    now[0] += 3600
+    r = store.mirror_markdown(body, fetch)
+    assert r.downloaded == 1
+    assert len(requests_to(server, "/anh/mat.png")) == len(asked[0]) + 1
+    assert len(requests_to(server, "/anh/logo.svg")) == len(asked[1])
+
+
+def test_lost_file_or_lost_index_costs_a_download_not_a_change(server, fetcher, tmp_path):
+    fetch = media.image_fetcher(fetcher, source_for(server))
+    index = tmp_path / "media.json"
+    store = media.MediaStore(tmp_path / "media", index)
+    body = body_for(server, "/anh/hoi-nghi.jpg")
+    a = store.mirror_markdown(body, fetch)
+    store.save()
+    store.path(a.media[0]).unlink()                                 # e.g. deleted by hand
+    b = store.mirror_markdown(body, fetch)
+    assert b.body == a.body and b.downloaded == 1 and store.has(a.media[0])
+    index.unlink()
+    c = media.MediaStore(tmp_path / "media", index).mirror_markdown(body, fetch)
+    assert c.body == a.body and c.downloaded == 1 and c.stored == 0
+
+
+def test_fetcher_size_cap_is_a_refusal(server, tmp_path):
+    with Fetcher(max_bytes=1024 * 1024) as small:
+        store = media.MediaStore(tmp_path / "media")
+        r = store.mirror_markdown(body_for(server, "/anh/qua-lon.jpg"),
+                                  media.image_fetcher(small, source_for(server)))
+        assert "body larger than 1 MB" in r.problems[0]
+        again = store.mirror_markdown(body_for(server, "/anh/qua-lon.jpg"),
+                                      media.image_fetcher(small, source_for(server)))
+        assert again.downloaded == 0
+
+
+def test_at_most_max_images_per_article(server, fetcher, tmp_path):
+    urls = [server.url(f"/anh/lanh-dao.png?n={i}") for i in range(25)]
+    body = "\n\n".join(f"![{i}]({u})" for i, u in enumerate(urls))
+    store = media.MediaStore(tmp_path / "media", max_images=20)
+    r = store.mirror_markdown(body, media.image_fetcher(fetcher, source_for(server)))
+    assert r.body.count("../../../media/") == 20 and r.downloaded == 20
+    assert [p.split(": ", 1)[0] for p in r.problems] == urls[20:]
+    assert all("more than 20 images" in p for p in r.problems)
+
+
+def test_article_image_and_body_share_one_download(server, fetcher, tmp_path):
+    now = datetime(2024, 5, 9, 18, 37, tzinfo=timezone(timedelta(hours=7)))
+    art = Article(id="a1", title="Tin", url=server.url("/bai.html"), source="bao-thu",
+                  published=now, harvested=now, image=server.url("/anh/lanh-dao.png"),
+                  body=body_for(server, "/anh/lanh-dao.png", "/anh/hoi-nghi.jpg"))
+    store = media.MediaStore(tmp_path / "media")
+    new, m = store.mirror_article(art, media.image_fetcher(fetcher, source_for(server)))
+    red = key_of(PNG_RED, "png")
+    assert new.image == f"../../../media/{red}" and m.downloaded == 2
+    assert new.body.startswith("Đoạn 0") and f"![Ảnh 0](../../../media/{red})" in new.body
+    assert art.image.startswith("http")                             # the input is not changed
+    assert media.referenced([new]) == {red, key_of(JPEG, "jpg")}
+
+
+def test_clean_output_is_mirrored(server, fetcher, tmp_path):
+    """The images clean.to_markdown writes (lazy, titled, in a link, in a table) are found."""
+    html = """
+    <p>Hội nghị <b>chuyển đổi số</b> tỉnh [2024] {thử}.</p>
+    <img src="/static/blank.gif" data-src="/anh/lanh-dao.png" alt="Lãnh đạo [tỉnh] phát biểu"
+         title="Ảnh: Minh Anh">
+    <a href="/bai-khac.html"><img src="/anh/hoi-nghi.jpg" alt="Hội nghị"></a>
+    <table><tr><td><img src="/anh/xanh.png" alt="Bảng"></td><td>Ô chữ</td></tr>
+    <tr><td>a</td><td>b</td></tr></table>
+    <img src="https://cdn.example.vn/anh/ngoai.png" alt="Ảnh ngoài">
+    """
+    md = clean.to_markdown(html, server.url("/bai.html"))
+    assert md.count("![") == 4
+    r = media.MediaStore(tmp_path / "media").mirror_markdown(
+        md, media.image_fetcher(fetcher, source_for(server)))
+    assert r.body.count("](../../../media/") == 3
+    assert r.problems == ["https://cdn.example.vn/anh/ngoai.png: another site's picture "
+                          "(not fetched)"]
+    assert r.body.replace("../../../media/", "") != md
+    rendered = clean.render_markdown(media.site_markdown(r.body))
+    assert clean.is_safe_html(rendered) == []
+    assert all(media.is_media_src(i.get("src"))
+               for i in lxml_html.fromstring(f"<div>{rendered}</div>").iter("img"))
+
+
+def _resolve_private(host, port):
+    return [(2, 1, 6, "", ("10.0.0.7", 0))]
+
+
+def test_other_sites_and_local_addresses_are_never_asked(server, fetcher, tmp_path):
+    before = len(server.paths_requested())
+    fetch = media.image_fetcher(fetcher, source_for(server))
+    for url in ("http://169.254.169.254/latest/meta-data/a.png",
+                f"http://localhost:{server.port}/anh/lanh-dao.png",
+                "http://[::1]/a.png", "http://intranet/a.png", "http://nas.local/a.png",
+                "https://cdn.example.vn/a.png", "file:///etc/passwd", "ftp://example.vn/a.png"):
+        with pytest.raises(media.MediaNotAllowed):
+            fetch(url)
+    assert len(server.paths_requested()) == before
+    store = media.MediaStore(tmp_path / "media", tmp_path / "media.json")
+    r = store.mirror_markdown("![a](https://cdn.example.vn/a.png)", fetch)
+    store.save()
+    assert r.downloaded == 0 and not (tmp_path / "media.json").exists()     # nothing remembered
+    assert media.public_host("cdn.example.vn", lambda h, p: [(2, 1, 6, "", ("93.184.216.34", 0))])
+    assert not media.public_host("cdn.example.vn", _resolve_private)
+    assert not media.public_host("cdn.example.vn",
+                                 lambda h, p: [(2, 1, 6, "", ("93.184.216.34", 0)),
+                                               (10, 1, 6, "", ("::ffff:127.0.0.1", 0, 0, 0))])
+    with pytest.raises(FetchError):
+        media.public_host("nowhere.example.vn", _no_such_host)
+
+
+def _no_such_host(host, port):
+    raise OSError("Name or service not known")
+
+
+class _Recorder:
+    """Stands in for the Fetcher where a real request would leave loopback: records the call."""
+
+    def __init__(self):
+        self.asked: list[str] = []
+
+    def get(self, url, *, timeout, user_agent, accept=None):
+        self.asked.append(url)
+        return Fetched(url=url, final_url=url, status=200, headers={}, body=PNG_RED)
+
+
+def test_the_sources_own_site_and_listed_hosts_only():
+    src = Source(id="bao", name="Báo", kind="feed", url="https://www.baothu.vn/rss.xml",
+                 timeout=5, user_agent="cds-test", aliases=("m.baothu.vn",))
+    public = lambda h, p: [(2, 1, 6, "", ("203.113.1.9", 0))]    # noqa: E731
+    getter = _Recorder()
+    fetch = media.image_fetcher(getter, src, hosts=["photo.cdn-anh.vn"], resolve=public)
+    for ok in ("https://www.baothu.vn/a.png", "https://baothu.vn/a.png",
+               "https://cdn.baothu.vn/a.png", "https://img.m.baothu.vn/a.png",
+               "https://photo.cdn-anh.vn/x/a.png", "https://s1.photo.cdn-anh.vn/a.png"):
+        assert fetch(ok) == PNG_RED
+    for other in ("https://baothu.vn.evil.vn/a.png", "https://cdn-anh.vn/a.png",
+                  "https://xbaothu.vn/a.png"):
+        with pytest.raises(media.MediaNotAllowed):
+            fetch(other)
+    assert len(getter.asked) == 6
+    intranet = media.image_fetcher(getter, src, resolve=_resolve_private)
+    with pytest.raises(media.MediaNotAllowed, match="private"):
+        intranet("https://noi-bo.baothu.vn/a.png")
+    assert media.image_fetcher(getter, src, hosts=["*"], resolve=public)("https://x.vn/a.png")
+    assert len(getter.asked) == 7
+
+
+def test_an_alias_host_is_the_sources_own(server, fetcher, tmp_path):
+    src = source_for(server, aliases=("localhost",))
+    data = media.image_fetcher(fetcher, src)(f"http://localhost:{server.port}/anh/lanh-dao.png")
+    assert data == PNG_RED
+
+
+def test_a_redirect_to_a_local_address_is_refused(tmp_path, fetcher):
+    with LocalServer(routes=dict(ROUTES)) as srv:
+        target = f"http://localhost:{srv.port}/anh/lanh-dao.png"
+        srv.routes["/chuyen"] = lambda h: send(h, 302, b"", None, {"Location": target})
+        r = media.MediaStore(tmp_path / "media").mirror_markdown(
+            body_for(srv, "/chuyen"), media.image_fetcher(fetcher, source_for(srv)))
+        assert "redirected to a private or local address" in r.problems[0]
+        assert not any((tmp_path / "media").rglob("*.png"))
+
+
+def test_threads_share_one_store(server, fetcher, tmp_path):
+    store = media.MediaStore(tmp_path / "media", tmp_path / "media.json")
+    fetch = media.image_fetcher(fetcher, source_for(server))
+    bodies = [body_for(server, "/anh/lanh-dao.png", "/cdn/ban-sao.png", "/anh/hoi-nghi.jpg")
+              for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda b: store.mirror_markdown(b, fetch), bodies))
+    store.save()
+    assert len({r.body for r in results}) == 1
+    assert sorted(p.name for p in store.media_dir.rglob("*") if p.is_file()) == \
+        sorted([key_of(PNG_RED, "png").split("/")[1], key_of(JPEG, "jpg").split("/")[1]])
+    assert not list(store.media_dir.rglob(".*.tmp"))
+
+
+def test_one_off_function(server, fetcher, tmp_path):
+    r = media.mirror_markdown(body_for(server, "/anh/hoi-nghi.jpg"),
+                              media.image_fetcher(fetcher, source_for(server)),
+                              tmp_path / "media", index_path=tmp_path / "i.json")
+    assert r.media == [key_of(JPEG, "jpg")] and (tmp_path / "i.json").is_file()
+
+
+# --- references: content/, the site, the feeds -------------------------------------------------
+
+KEY = key_of(PNG_RED, "png")
+REF = f"../../../media/{KEY}"
+
+
+def test_the_stored_reference_resolves_in_content_and_in_site_src(tmp_path):
+    article = tmp_path / "content" / "articles" / "2024" / "05" / "bai.md"
+    page = tmp_path / "site_src" / "tin-tuc" / "2024" / "05" / "bai" / "index.md"
+    assert os.path.normpath(article.parent / REF) == str(tmp_path / "content" / "media" / KEY)
+    assert os.path.normpath(page.parent / REF) == str(tmp_path / "site_src" / media.SITE_DIR / KEY)
+
+
+def test_reference_helpers():
+    assert media.media_key(REF) == KEY == media.media_key(f"media/{KEY}")
+    assert media.media_key(f"../../../media/{KEY}x") is None
+    assert media.media_key("../../../media/ab/cd12345678901234.png") is None   # wrong folder
+    assert media.media_key("https://x.vn/media/" + KEY) is None
+    assert media.site_path(REF) == f"tin-tuc/media/{KEY}"
+    assert media.page_href(REF, "") == f"tin-tuc/media/{KEY}"
+    assert media.page_href(REF, "chu-de/nhan-thuc/trang-2/") == f"../../../tin-tuc/media/{KEY}"
+    assert media.page_href(REF, "tin-tuc/2024/05/bai/") == f"../../../../tin-tuc/media/{KEY}"
+    assert media.absolute_media_url("https://cds.gov.vn/thai-binh", REF) == \
+        f"https://cds.gov.vn/thai-binh/tin-tuc/media/{KEY}"
+    assert media.absolute_media_url("https://cds.gov.vn/", "https://a.vn/x.png") is None
+    for ok in (REF, f"tin-tuc/media/{KEY}", f"../../tin-tuc/media/{KEY}"):
+        assert media.is_media_src(ok)
+    for bad in ("https://a.vn/x.png", f"/media/{KEY}", f"../media/{KEY}?x=1", "javascript:x", ""):
+        assert not media.is_media_src(bad)
+
+
+def test_site_markdown_never_leaves_an_outside_picture():
+    body = (f"![Ảnh nhà]({REF})\n\n![Lễ &#91;ký&#93;](https://a.vn/x.jpg \"t\")\n\n"
+            f"[![Banner](https://a.vn/b.png)](https://a.vn/)\n\n![](https://a.vn/c.png)\n\n"
+            f"![Mất](../../../media/{key_of(JPEG, 'jpg')})\n\n![x](data:image/png;base64,AAAA)")
+    out = media.site_markdown(body, available={KEY})
+    assert out.split("\n\n") == [
+        f"![Ảnh nhà]({REF})",
+        "[Ảnh: Lễ &#91;ký&#93; (xem tại nguồn)](https://a.vn/x.jpg)",
+        "[Ảnh: Banner](https://a.vn/)",
+        "[Ảnh (xem tại nguồn)](https://a.vn/c.png)",
+        "Ảnh: Mất",
+        "Ảnh: x",
+    ]
+    assert media.site_markdown(body).count("../../../media/") == 2      # not checked: kept
+
+
+def _article(**kw) -> Article:
+    now = datetime(2024, 5, 9, 18, 37, tzinfo=timezone(timedelta(hours=7)))
+    return Article(id="a1", title="Tin", url="https://bao.vn/a.html", source="s",
+                   published=now, harvested=now, **kw)
+
+
+def test_for_site_and_for_feeds():
+    art = _article(image=REF, body=f"Chữ.\n\n![Ảnh]({REF} \"Chú thích\")\n\n![Ngoài](https://a.vn/x.jpg)")
+    site = media.for_site(art)
+    assert site.image == REF and "](https://a.vn/x.jpg)" in site.body and "![Ngoài]" not in site.body
+    assert media.for_site(_article(image="https://a.vn/x.jpg")).image == ""
+    assert media.for_site(art, available=set()).image == ""
+    feed = media.for_feeds(art, "https://cds.gov.vn/tb/")
+    absolute = f"https://cds.gov.vn/tb/tin-tuc/media/{KEY}"
+    assert feed.image == absolute
+    assert f'![Ảnh]({absolute} "Chú thích")' in feed.body
+    assert art.body.startswith("Chữ.") and art.image == REF          # the input is not changed
+
+
+# A harvested body as clean writes it, with images that were or were not mirrored.
+_alt = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+_img = st.tuples(st.sampled_from(["a.png", "b.jpg", "c.gif", "d.svg", "e.png?x=1&y=(2)",
+                                  "f g.png"]), _alt, st.booleans(), st.booleans())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_img, max_size=6), st.text(max_size=40))
+def test_property_no_outside_picture_after_publish_rewrite(tmp_path_factory, images, text):
+    parts = [f"<p>{text}</p>"]
+    for name, alt, linked, in_table in images:
+        img = f'<img src="https://nguon.vn/anh/{name}" alt="{alt}">'
+        if linked:
+            img = f'<a href="https://nguon.vn/bai">{img}</a>'
+        if in_table:
+            img = f"<table><tr><td>{img}</td><td>x</td></tr><tr><td>1</td><td>2</td></tr></table>"
+        parts.append(img)
+    md = clean.to_markdown("\n".join(parts), "https://nguon.vn/bai")
+    store = media.MediaStore(tmp_path_factory.mktemp("m"), workers=1)
+
+    def fetch(url: str) -> bytes:              # "a" and "c" exist at the source
+        if "/a.png" in url:
+            return PNG_RED
+        if "/c.gif" in url:
+            return GIF
+        raise FetchError(url, "HTTP 404")
+
+    mirrored = store.mirror_markdown(md, fetch)
+    assert mirrored.body.replace("\n", "").count("![") == md.replace("\n", "").count("![")
+    out = markdown.markdown(media.site_markdown(mirrored.body), extensions=["tables", "attr_list"])
+    for img in lxml_html.fromstring(f"<div>{out}</div>").iter("img"):
+        assert media.is_media_src(img.get("src")), img.get("src")
+    assert media.site_markdown(mirrored.body) == media.site_markdown(
+        store.mirror_markdown(md, fetch).body)                        # same input, same text
+
+
+# --- publishing and checking ------------------------------------------------------------------
+
+def _fill(content: Path, *blobs: bytes) -> list[str]:
+    store = media.MediaStore(content / "media")
+    return [store.put(b)[0] for b in blobs]
+
+
+def test_sync_media_links_removes_stale_and_is_idempotent(tmp_path):
+    content, site_src = tmp_path / "content", tmp_path / "site_src"
+    red, jpg, gif = _fill(content, PNG_RED, JPEG, GIF)
+    stale = site_src / media.SITE_DIR / "00" / "0011223344556677.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    (site_src / media.SITE_DIR / "ghi-chu.txt").write_text("stray", encoding="utf-8")
+    r = media.sync_media(content, site_src, keys=[red, jpg, "ff/ff00000000000000.png"])
+    assert (r.added, r.removed, r.unchanged, r.missing) == (2, 2, 0, ["ff/ff00000000000000.png"])
+    out = site_src / media.SITE_DIR
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        sorted([red, jpg])
+    assert os.path.samefile(out / red, content / "media" / red)        # hard link, no copy
+    assert not (out / "00").exists()                                    # empty folder pruned
+    again = media.sync_media(content, site_src, keys=[red, jpg])
+    assert (again.added, again.removed, again.unchanged) == (0, 0, 2)
+    everything = media.sync_media(content, site_src)
+    assert (everything.added, everything.unchanged) == (1, 2) and (out / gif).is_file()
+    nothing = media.sync_media(content, site_src, keys=[])
+    assert nothing.removed == 3 and not out.exists()
+
+
+def test_unused_and_missing_media_for_check(tmp_path):
+    content = tmp_path / "content"
+    red, jpg, gif = _fill(content, PNG_RED, JPEG, GIF)
+    lost = key_of(b"\xff\xd8\xffgone", "jpg")
+    art = content / "articles" / "2024" / "05" / "bai.md"
+    art.parent.mkdir(parents=True)
+    art.write_text(f"---\nid: a\nimage: ../../../media/{red}\n---\n\n![x](../../../media/{jpg})\n\n"
+                   f"![y](../../../media/{lost})\n", encoding="utf-8")
+    (content / "media" / "ghi-chu.txt").write_text("editor's own file", encoding="utf-8")
+    assert media.unused_media(content) == [Path("media") / gif]
+    assert media.missing_media(content) == [(Path("articles/2024/05/bai.md"), lost)]
+    problems, notes = media.check_media(content)
+    assert problems == [f"content/articles/2024/05/bai.md: picture media/{lost} is missing from "
+                        "content/media/"]
+    assert notes == [f"content/media/{gif}: not used by any article (kept; delete it with git rm "
+                     "if it is not wanted)"]
+
+
+def test_put_is_atomic_and_cleanup_removes_leftovers(tmp_path):
+    store = media.MediaStore(tmp_path / "media")
+    key, written = store.put(PNG_RED)
+    assert written and store.put(PNG_RED) == (key, False)
+    assert oct(store.path(key).stat().st_mode & 0o777) == "0o644"
+    leftover = store.path(key).parent / f".{Path(key).name}.abc.tmp"
+    leftover.write_bytes(b"half")
+    assert store.cleanup() == [leftover] and not leftover.exists()
+    with pytest.raises(media.MediaRefused):
+        store.put(SVG)
+
+
+def test_mkdocs_resolves_the_stored_reference(tmp_path):
+    """A page where publish puts an article, the body as stored, the media where sync_media puts
+    them: MkDocs (strict: no warning) keeps the link relative and copies the picture."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    content, root = tmp_path / "content", tmp_path / "root"
+    (key,) = _fill(content, PNG_RED)
+    page = root / "site_src" / "tin-tuc" / "2024" / "05" / "bai" / "index.md"
+    page.parent.mkdir(parents=True)
+    page.write_text(f"# Tin\n\n![Ảnh]({media.store_ref(key)})\n", encoding="utf-8")
+    (root / "site_src" / "index.md").write_text("# Trang chủ\n", encoding="utf-8")
+    media.sync_media(content, root / "site_src")
+    (root / "mkdocs.yml").write_text("site_name: T\nsite_url: https://cds.gov.vn/tb/\n"
+                                     "docs_dir: site_src\nsite_dir: site\ntheme: mkdocs\n"
+                                     "use_directory_urls: true\n", encoding="utf-8")
+    build(load_config(config_file=str(root / "mkdocs.yml"), strict=True))
+    out = (root / "site" / "tin-tuc" / "2024" / "05" / "bai" / "index.html").read_text("utf-8")
+    src = re.search(r'<img alt="Ảnh" src="([^"]+)"', out).group(1)
+    assert src == f"../../../media/{key}" and media.is_media_src(src)
+    assert (root / "site" / "tin-tuc" / "media" / key).read_bytes() == PNG_RED
+
+
+def test_index_survives_garbage(tmp_path):
+    index = tmp_path / "media.json"
+    index.write_text("{not json", encoding="utf-8")
+    store = media.MediaStore(tmp_path / "media", index)
+    store.save()                                                   # nothing changed: kept
+    assert index.read_text(encoding="utf-8") == "{not json"
+
+    def broken(url: str) -> bytes:
+        raise FetchError(url, "HTTP 500")
+
+    store.mirror_markdown("![a](https://x.vn/a.png)", broken)
+    store.save()
+    assert '"HTTP 500"' in index.read_text(encoding="utf-8")
