@@ -161,6 +161,7 @@ class _Site(_Model):
     timezone: Annotated[str, AfterValidator(_tz_name)] = "Asia/Ho_Chi_Minh"
     description: Annotated[str, AfterValidator(nfc)] = ""
     language: Annotated[str, AfterValidator(_language)] = "vi"      # the site's lang=""
+    search: bool = True                               # build the Pagefind search page and index
 
 
 class _Defaults(_Model):
@@ -412,7 +413,8 @@ def parse_text(text: str, root: Path, filename: str = FILENAME) -> Config:
     if problems or doc is None:
         raise ConfigError(problems)
     site = models.Site(title=doc.site.title, url=doc.site.url, timezone=doc.site.timezone,
-                       description=doc.site.description, language=doc.site.language)
+                       description=doc.site.description, language=doc.site.language,
+                       search=doc.site.search)
     d = doc.defaults
     defaults = models.Defaults(timeout=d.timeout, interval=d.interval,
                                concurrency=d.concurrency, max_items=d.max_items,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, dedupe, extract, publish, register, sitebuild
+from pipeline import clean, dedupe, extract, publish, register, search, sitebuild
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -345,8 +345,10 @@ def write_run_report(config: Config, report: RunReport) -> Path:
 def publish_site(config: Config, articles: list[Article]) -> publish.PublishResult:
     """``site_src/`` from the store: articles and listings, the legal register, search."""
     docs = register.load_docs(config.content_dir)
-    return publish.publish(config, articles, docs=register.doc_link_map(docs),
-                           extra=register_files(config, docs, articles),
+    extra = register_files(config, docs, articles)
+    if config.site.search:
+        extra.update(search.site_files())
+    return publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
                            channels=register.doc_channels(docs))
 
 
@@ -356,7 +358,10 @@ def build(config: Config, *, progress: bool = True):
     pub = publish_site(config, articles)
     result = sitebuild.build_site(config.root, config=config, articles=articles,
                                   quiet=not progress)
-    for warning in pub.warnings + result.warnings:
+    warnings = pub.warnings + result.warnings
+    if config.site.search:
+        warnings += search.run_index(result.site_dir).warnings
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return pub, result
 

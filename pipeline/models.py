@@ -82,6 +82,7 @@ class Site:
     timezone: str = "Asia/Ho_Chi_Minh"
     description: str = ""
     language: str = "vi"
+    search: bool = True                         # the "Tìm kiếm" page and its Pagefind index
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,17 @@ key ``date``.
 
 Weight: Pagefind stores every position of every word, one entry per page and per spelling, and
 in a CĐS corpus the words people search for ("chuyển", "đổi", "số") are also the most frequent
-ones: a query for them would fetch the positions of ~8 % of all the words of the site (~1 MB at
+ones: a query for them would fetch the positions of ~8 % of all the words of the site (~2 MB at
 5,000 articles). The copy Pagefind reads therefore holds the article's title and first
 :data:`HEAD_WORDS` words as they are (the lead, where the excerpts come from) and, after that,
 each word only the first time it appears (:data:`REPEATS`; "số", "sở" and "so" count as one
 word, as Pagefind files them together): every word of the article is still found, at a
-fraction of the weight, and term frequency still counts in the lead. Only the parts Pagefind
-reads are kept (``data-pagefind-body`` elements and the ``data-pagefind-filter/meta/sort``
-elements), so it parses a few hundred bytes a page instead of the whole Material page. Index
-chunks are made smaller than Pagefind's default (:data:`CHUNK_SIZE`) so that a query fetches
-little besides its own words.
+fraction of the weight, and term frequency still counts in the lead. The tail reads choppy, so
+it starts with :data:`TAIL_MARK`, and the search page shows no excerpt from past it. Only the
+parts Pagefind reads are kept (``data-pagefind-body`` elements and the
+``data-pagefind-filter/meta/sort`` elements), so it parses a few hundred bytes a page instead of
+the whole Material page. Index chunks are made smaller than Pagefind's default
+(:data:`CHUNK_SIZE`) so that a query fetches little besides its own words.
 
 Diacritics: Pagefind 1.5 folds combining marks (``số`` → ``so``, and ``hòa``/``hoà`` meet on
 ``hoa``) but not ``đ``, which is a letter of its own (no decomposition). So in the copy Pagefind
@@ -35,6 +36,7 @@ way and turns ``ḏ`` back into ``đ`` in the titles, sources and excerpts it sh
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -46,14 +48,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import lxml.html
+from lxml import etree
+
 from pipeline.errors import CdsError
 from pipeline.text import fold
-
-try:                                    # lxml is installed with trafilatura/beautifulsoup4
-    import lxml.html
-    from lxml import etree
-except ImportError:                     # pragma: no cover
-    lxml = etree = None
 
 PACKAGE = Path(__file__).parent
 ASSETS = PACKAGE / "search_assets"
@@ -62,13 +61,17 @@ PAGE_URL = "tim-kiem/"                  # the search page (site_src/tim-kiem/ind
 ASSET_DIR = "assets/search/"            # site_src/assets/search/: the page's script and style
 LANGUAGE = "vi"
 BODY_MARK = "data-pagefind-body"
+STAMP = "cds-search.txt"                # in the bundle: the fingerprint of what was indexed
+TAIL_MARK = "\u2042"                    # ⁂ where the compacted tail starts (not a word to Pagefind)
 TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
 HEAD_WORDS = 80                         # words of each article indexed as they are
 REPEATS = 1                             # after that, occurrences of a word still indexed
-CHUNK_SIZE = 500                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
+CHUNK_SIZE = 100                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
 _KEEP_ATTRS = ("data-pagefind-filter", "data-pagefind-meta", "data-pagefind-sort")
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form"})
-_PUNCT = "".join(chr(c) for c in range(0x21, 0x30)) + ":;<=>?@[\\]^_`{|}~\u2013\u2014\u2018\u2019\u201c\u201d\u2026«»"
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form", "footer",
+                        "label"})     # what Pagefind itself skips inside the body (checked, 1.5)
+_PUNCT = ("".join(chr(c) for c in range(0x21, 0x30)) + ":;<=>?@[\\]^_`{|}~"
+          "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2042«»")
 
 # How đ/Đ are written for Pagefind: letters that decompose to d/D + a combining mark.
 D_LOWER, D_UPPER = "\u1e0f", "\u1e0e"            # ḏ Ḏ
@@ -88,6 +91,7 @@ class SearchResult:
     bytes: int = 0              # size of site/pagefind/ on disk
     files: int = 0              # files in site/pagefind/
     skipped: str = ""           # why no index was written ("" when one was)
+    unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
     warnings: list[str] = field(default_factory=list)
 
 
@@ -126,6 +130,7 @@ class _Compactor:
         self.head, self.repeats = head, repeats
         self.words = 0
         self.seen: dict[str, int] = {}
+        self.marked = False
 
     def __call__(self, text: str | None) -> str | None:
         if not text or not text.strip():
@@ -133,8 +138,12 @@ class _Compactor:
         kept = []
         for token in text.split():
             key = _word_key(token)
-            if not key:
+            if not key:                         # punctuation on its own: text, not a word
+                kept.append(token)
                 continue
+            if self.words == self.head and not self.marked:
+                kept.append(TAIL_MARK)          # the search page shows no excerpt past it
+                self.marked = True
             self.words += 1
             n = self.seen.get(key, 0)
             self.seen[key] = n + 1
@@ -180,6 +189,7 @@ def index_copy(page_html: str, *, head: int = HEAD_WORDS, repeats: int = REPEATS
     :func:`index_form`."""
     if BODY_MARK not in page_html:
         return None
+    page_html = page_html.replace(TAIL_MARK, "*")      # the mark means one thing only
     try:
         doc = lxml.html.document_fromstring(page_html)
     except (etree.ParserError, ValueError):
@@ -255,6 +265,16 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _fingerprint(copies: list[tuple[str, str]], exe: Path, settings: tuple) -> str:
+    h = hashlib.sha256()
+    st = exe.stat()
+    h.update(repr((str(exe), st.st_size, int(st.st_mtime), settings, LANGUAGE)).encode())
+    for rel, text in copies:
+        h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+        h.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
 def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
               timeout: float = TIMEOUT, head: int = HEAD_WORDS, repeats: int = REPEATS,
               chunk_size: int = CHUNK_SIZE) -> SearchResult:
@@ -262,9 +282,10 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
 
     Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
     written and the result says why (``skipped``). Without a Pagefind binary the index is
-    skipped too, with a warning, and the site works without search. The previous index is
-    replaced only once the new one is complete. Raises :class:`SearchError` (one line) when
-    Pagefind fails.
+    skipped too, with a warning, and the site works without search. When what Pagefind would
+    read is what it read last time, the bundle is left as it is (``unchanged``). Otherwise the
+    previous bundle is replaced once the new one is complete. Raises :class:`SearchError` (one
+    line) when Pagefind fails.
     """
     started = time.monotonic()
     site_dir = Path(site_dir)
@@ -279,35 +300,45 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
         return result
 
     bundle = site_dir / BUNDLE_DIR
+    copies: list[tuple[str, str]] = []
+    for path in _pages(site_dir, bundle):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
+            continue
+        indexed = index_copy(text, head=head, repeats=repeats)
+        if indexed is not None:
+            copies.append((path.relative_to(site_dir).as_posix(), indexed))
+    if not copies:
+        result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
+        result.warnings.append(f"search: {result.skipped}; nothing to index")
+        result.seconds = time.monotonic() - started
+        return result
+
+    fingerprint = _fingerprint(copies, exe, (head, repeats, chunk_size))
+    stamp = bundle / STAMP
+    if (bundle / "pagefind.js").is_file() and stamp.is_file() and \
+            stamp.read_text(encoding="utf-8", errors="replace").strip() == fingerprint:
+        result.pages, result.unchanged = len(copies), True
+        result.bytes, result.files = _du(bundle)
+        result.seconds = time.monotonic() - started
+        return result
+
     staging = site_dir / f".{BUNDLE_DIR}-new"
     _remove(staging)
     with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=site_dir.parent) as tmp:
         copy = Path(tmp) / "site"
-        marked = 0
-        for path in _pages(site_dir, bundle):
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError as exc:
-                result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
-                continue
-            indexed = index_copy(text, head=head, repeats=repeats)
-            if indexed is None:
-                continue
-            target = copy / path.relative_to(site_dir)
+        for rel, text in copies:
+            target = copy / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(indexed, encoding="utf-8")
-            marked += 1
-        if not marked:
-            result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
-            result.warnings.append(f"search: {result.skipped}; nothing to index")
-            result.seconds = time.monotonic() - started
-            return result
+            target.write_text(text, encoding="utf-8")
         cmd = [str(exe), "--site", str(copy), "--output-path", str(staging.resolve()),
                "--force-language", LANGUAGE]
+        env = {**os.environ, "NO_COLOR": "1"}
+        if chunk_size:
+            env["PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"] = str(chunk_size)
         try:
-            env = {**os.environ, "NO_COLOR": "1"}
-            if chunk_size:
-                env["PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"] = str(chunk_size)
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             _remove(staging)
@@ -324,6 +355,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     for line in output.splitlines():
         if line.strip().lower().startswith(("warn", "error")):
             result.warnings.append(f"search: {line.strip()}")
+    (staging / STAMP).write_text(fingerprint + "\n", encoding="utf-8")
 
     old = site_dir / f".{BUNDLE_DIR}-old"
     _remove(old)
@@ -333,7 +365,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     _remove(old)
 
     m = _INDEXED_PAGES.search(output)
-    result.pages = int(m.group(1)) if m else marked
+    result.pages = int(m.group(1)) if m else len(copies)
     result.bytes, result.files = _du(bundle)
     result.seconds = time.monotonic() - started
     return result

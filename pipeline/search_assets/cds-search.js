@@ -8,8 +8,16 @@
 // - Excerpts come from Pagefind with <mark> around the matched words and the text escaped; they
 //   are rebuilt here as text nodes and <mark> elements (nothing is ever assigned as HTML).
 // - One page of results at a time (PAGE): only the fragments of the results shown are loaded.
+// - The indexed copy of a long article is its lead, verbatim, then each further word once
+//   (pipeline/search.py), after a ⁂ mark. Text past the mark reads choppy, so excerpts of long
+//   articles come from the lead only (around Pagefind's match positions); when the words were
+//   found only further down, the lead is shown and those words are listed below it.
+// - State for tests: #cds-search[data-state] (idle, busy, done, error), [data-results] (count),
+//   [data-searches] (searches finished so far).
 
 const PAGE = 10;
+const EXCERPT_WORDS = 28;
+const TAIL_MARK = "\u2042";   // ⁂: where the indexed copy of an article stops being verbatim
 const DEBOUNCE_MS = 350;
 const D_LOWER = "\u1e0f";   // ḏ: how the index writes đ
 const D_UPPER = "\u1e0e";   // Ḏ: how the index writes Đ
@@ -29,7 +37,7 @@ const selects = Object.fromEntries(FILTERS.map((f) => [f, root.querySelector(`se
 
 const numberVi = new Intl.NumberFormat("vi-VN");
 let pagefind = null;
-let filterOptions = null;   // loaded once, when the filters are opened (≈ 35 KB at 5,000 articles)
+let filterOptions = null;   // loaded once, when the reader reaches for a filter (≈ 35 KB at 5,000 articles)
 let generation = 0;     // bumped by every search: answers of older searches are dropped
 let current = [];       // the results of the last search
 let shown = 0;
@@ -88,7 +96,7 @@ async function loadPagefind() {
       const bundle = new URL("../../pagefind/", import.meta.url);
       const pf = await import(new URL("pagefind.js", bundle).href);
       // No worker: one download less on phones, and the searches are small.
-      await pf.options({ noWorker: true, excerptLength: 28 });
+      await pf.options({ noWorker: true, excerptLength: EXCERPT_WORDS });
       await pf.init();
       return pf;
     })();
@@ -178,7 +186,89 @@ function describe(state) {
   return parts.join(", ");
 }
 
-function resultItem(data) {
+// Folded as Pagefind compares words: no marks, đ → d, lower case.
+function foldWord(text) {
+  return strip(text.normalize("NFD").replace(/\p{M}/gu, "").replace(/[\u0111\u00f0]/g, "d")
+    .replace(/[\u0110\u00d0]/g, "D").toLowerCase());
+}
+
+function queryTerms(q) {
+  return (q || "").split(/\s+/).map(foldWord).filter(Boolean);
+}
+
+function strip(word) {
+  return word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+}
+
+// Words of the content, those at ``marked`` positions in <mark> (or, without positions, those
+// matching a query term).
+function wordNodes(words, from, to, marked, terms) {
+  const out = document.createDocumentFragment();
+  for (let i = from; i < to; i++) {
+    if (i > from) out.appendChild(document.createTextNode(" "));
+    const hit = marked ? marked.has(i) : terms.some((t) => { const k = foldWord(words[i]); return k && k.startsWith(t); });
+    if (hit) {
+      const mark = document.createElement("mark");
+      mark.textContent = words[i];
+      out.appendChild(mark);
+    } else {
+      out.appendChild(document.createTextNode(words[i]));
+    }
+  }
+  return out;
+}
+
+// The excerpt under a result. Short articles: Pagefind's. Long ones (a ⁂ in the content): taken
+// from the verbatim lead only, around the words found there; when the words were found only
+// further down, the start of the lead, and those words listed below it.
+function excerptParagraphs(data, terms) {
+  const p = document.createElement("p");
+  p.className = "cds-result__excerpt";
+  const words = fromIndex(data.content || "").trim().split(/\s+/);
+  const cut = words.indexOf(TAIL_MARK);
+  if (cut < 0) {
+    p.appendChild(excerptNodes(data.excerpt));
+    return [p];
+  }
+  const weighted = (data.weighted_locations || [])
+    .filter((w) => Number.isInteger(w.location) && w.location >= 0 && w.location < words.length);
+  const locations = weighted.map((w) => w.location);
+  const inLead = weighted.filter((w) => w.location < cut);
+  let from = 0;
+  if (inLead.length) {
+    // the window of the lead where the matches weigh most (Pagefind's own scores)
+    let best = -1;
+    for (const { location } of inLead) {
+      const start = Math.max(0, Math.min(location - 3, cut - EXCERPT_WORDS));
+      const score = inLead.filter((w) => w.location >= start && w.location < start + EXCERPT_WORDS)
+        .reduce((sum, w) => sum + (w.balanced_score || 1), 0);
+      if (score > best) [best, from] = [score, start];
+    }
+    if (from > 0) p.appendChild(document.createTextNode("… "));
+  } else {                                        // the lead, after the title (the heading above)
+    const title = plain(data.meta && data.meta.title);
+    const titleWords = title ? title.split(/\s+/).length : 0;
+    if (title && titleWords < cut && words.slice(0, titleWords).join(" ").startsWith(title)) from = titleWords;
+  }
+  const to = Math.min(cut, from + EXCERPT_WORDS);
+  p.appendChild(wordNodes(words, from, to, inLead.length ? new Set(inLead.map((w) => w.location)) : null, terms));
+  p.appendChild(document.createTextNode(" …"));
+  if (inLead.length) return [p];
+  const found = [...new Set(locations.map((l) => strip(words[l])).filter(Boolean))];
+  if (!found.length) return [p];
+  const also = document.createElement("p");
+  also.className = "cds-result__found";
+  also.appendChild(document.createTextNode("Trong bài có: "));
+  found.slice(0, 6).forEach((word, i) => {
+    if (i) also.appendChild(document.createTextNode(", "));
+    const mark = document.createElement("mark");
+    mark.textContent = word;
+    also.appendChild(mark);
+  });
+  return [p, also];
+}
+
+function resultItem(data, terms) {
   const li = document.createElement("li");
   li.className = "cds-result";
   const h = document.createElement("h2");
@@ -205,10 +295,7 @@ function resultItem(data) {
     meta.appendChild(node);
   });
   if (bits.length) li.appendChild(meta);
-  const p = document.createElement("p");
-  p.className = "cds-result__excerpt";
-  p.appendChild(excerptNodes(data.excerpt));
-  li.appendChild(p);
+  for (const p of excerptParagraphs(data, terms)) li.appendChild(p);
   return li;
 }
 
@@ -216,7 +303,8 @@ async function showMore(gen, focusFirst) {
   const slice = current.slice(shown, shown + PAGE);
   const datas = await Promise.all(slice.map((r) => r.data()));
   if (gen !== generation) return;
-  const items = datas.map(resultItem);
+  const terms = queryTerms(input.value);
+  const items = datas.map((data) => resultItem(data, terms));
   items.forEach((li) => list.appendChild(li));
   shown += slice.length;
   more.hidden = shown >= current.length;
@@ -311,11 +399,14 @@ form.addEventListener("submit", (event) => {
 input.addEventListener("input", schedule);
 for (const select of [...Object.values(selects), sortSelect]) select.addEventListener("change", search);
 more.addEventListener("click", () => showMore(generation, true));
-filterBox.addEventListener("toggle", () => { if (filterBox.open) loadFilters(); });
+// The filters' options (every theme, source and year, with counts) are fetched when the reader
+// opens the box or reaches a control in it, not for every search.
+filterBox.querySelector("summary").addEventListener("click", () => loadFilters());
+filterBox.addEventListener("focusin", () => loadFilters());
+filterBox.addEventListener("pointerdown", () => loadFilters());
 
 readAddress();
 root.dataset.state = "loading";
 loadPagefind()
-  .then(() => (filterBox.open ? loadFilters() : null))
   .then(() => search())
   .catch(() => finish(UNAVAILABLE, "error"));

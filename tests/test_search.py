@@ -1,0 +1,259 @@
+"""Site search without a browser: the form in which Pagefind reads the text (đ written ḏ), the
+compacted copy of each page it indexes, and ``run_index`` on hand-written pages (the Pagefind
+fragments it writes are read back: gzip + JSON), its failures and the search page's files.
+The browser side is in test_search_browser.py."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline import search
+from pipeline.text import fold
+
+needs_pagefind = pytest.mark.skipif(search.pagefind_binary() is None, reason="no pagefind binary")
+
+
+# --- the index form ---------------------------------------------------------------------------
+
+def test_index_form_writes_d_with_stroke_as_a_letter_pagefind_folds():
+    assert search.index_form("Đổi mới, đời sống") == "Ḏổi mới, ḏời sống"
+    assert search.index_form("&#273;&#x111;&#X111;&dstrok; &#272;&#x110;&Dstrok;") == "ḏḏḏḏ ḎḎḎ"
+    assert search.index_form("Ðiện ðường") == "Ḏiện ḏường"           # legacy Icelandic eth
+    assert search.index_form('<a href="/x" title="đ">Đ</a>') == '<a href="/x" title="ḏ">Ḏ</a>'
+    assert search.index_form("") == ""
+    # ḏ decomposes to d + a combining mark, which Pagefind (and our fold) strips
+    assert fold(search.index_form("ĐỔI đổi")) == "doi doi" == fold("ĐỔI đổi")
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="ḏḎðÐ&", blacklist_categories=("Cs",))))
+def test_display_form_undoes_index_form(text):
+    assert search.display_form(search.index_form(text)) == text
+
+
+# --- the compacted copy -------------------------------------------------------------------------
+
+def compact(text: str, head: int, repeats: int = 1) -> str:
+    return search._Compactor(head, repeats)(text)
+
+
+def test_compactor_keeps_the_head_then_each_word_once():
+    text = "số một số hai số ba sở so số bốn Số năm"
+    assert compact(text, head=100) == text
+    assert compact(text, head=3) == "số một số ⁂ hai ba bốn năm"      # ⁂: the tail starts
+    # "sở", "so" and "Số" are "so" to Pagefind: once is enough after the head
+    assert compact(text, head=3, repeats=3) == "số một số ⁂ hai số ba bốn năm"  # counts the head
+    assert compact("a, b. a; (b) c", head=0) == "⁂ a, b. c"
+    assert compact("a – b – a … b", head=0) == "⁂ a – b – …"  # punctuation is not a word
+    assert compact(", hướng dẫn", head=9) == ", hướng dẫn"    # a tail after </strong>
+    assert compact("  x  ", head=0) == " ⁂ x "
+
+
+PAGE = """<!doctype html><html lang="vi"><head><title>t</title><script>var x = "đ";</script></head>
+<body><header class="md-header">Trang chủ Tìm kiếm</header>
+<nav class="cds-crumbs"><a href="/">Trang chủ</a></nav>
+<span data-pagefind-meta="date:2024-05-01" data-pagefind-sort="date:2024-05-01">x</span>
+<div class="cds-article" data-pagefind-body>
+<h1>Chuyển đổi số ở xã Đông Hòa</h1>
+<div class="cds-meta" data-pagefind-ignore="index">Nguồn: <a data-pagefind-filter="nguon">Đài Phát thanh</a>
+số số số số số số số số</div>
+<p>Người dân xã Đông Hòa học cách dùng dịch vụ công trực tuyến. Chuyển đổi số giúp người dân
+<!-- a comment -->tiết kiệm thời gian. Chuyển đổi số.</p>
+<nav>mục lục không tính</nav>
+<p>Cuối bài: chuyển đổi số, hợp tác xã hữu cơ.</p>
+</div>
+<section class="cds-related" data-pagefind-ignore="all"><a>Tin khác chuyển đổi số</a></section>
+<footer>Bản quyền</footer></body></html>"""
+
+
+def test_index_copy_keeps_only_what_pagefind_reads():
+    out = search.index_copy(PAGE, head=1000)
+    assert out.startswith("<!DOCTYPE html>") and '<html lang="vi">' in out
+    for chrome in ("md-header", "cds-crumbs", "cds-related", "Bản quyền", "<script", "<title"):
+        assert chrome not in out
+    assert 'data-pagefind-meta="date:2024-05-01"' in out          # outside the body: kept
+    assert 'data-pagefind-filter="nguon">Ḏài Phát thanh</a>' in out
+    assert "Chuyển ḏổi số ở xã Ḏông Hòa" in out
+    assert "đ" not in out and "Đ" not in out
+
+
+def test_index_copy_compacts_after_the_head_only_the_indexed_text():
+    out = search.display_form(search.index_copy(PAGE, head=8))
+    assert "<h1>Chuyển đổi số ở xã Đông Hòa</h1>" in out                # 8 words: the head
+    assert "số số số số số số số số" in out        # ignored: left as it is, not counted
+    assert "mục lục không tính" in out              # <nav>: Pagefind skips it, so do we
+    body = out.split("<p>", 1)[1]
+    # after the head (the title and "Người") each word once: "người", "xã", "Đông", "Hòa",
+    # "chuyển", "đổi", "số" are dropped
+    assert body.startswith("Người ⁂ dân học cách dùng dịch vụ công trực tuyến. giúp "
+                           "<!-- a comment -->tiết kiệm thời gian.</p>")
+    assert "Cuối bài: hợp tác hữu cơ.</p>" in out
+
+
+def test_index_copy_of_a_page_without_a_body_is_none():
+    assert search.index_copy("<html><body><p>Trang chủ</p></body></html>") is None
+    assert search.index_copy("<p>data-pagefind-body is mentioned in text</p>") is None
+    assert search.index_copy("") is None
+
+
+# --- run_index ------------------------------------------------------------------------------------
+
+def article(title: str, body: str, *, source: str = "Báo Thái Bình", year: str = "2024") -> str:
+    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title>
+</head><body><nav>Trang chủ · Chủ đề · Lưu trữ</nav>
+<div data-pagefind-body><h1>{title}</h1>
+<p class="meta" data-pagefind-ignore><time data-pagefind-meta="date:{year}-01-02"
+ data-pagefind-sort="date:{year}-01-02" data-pagefind-filter="nam:{year}">02/01/{year}</time>
+ <a data-pagefind-filter="nguon">{source}</a> <a data-pagefind-filter="chude">Nhận thức</a></p>
+{body}</div><section data-pagefind-ignore="all">Tin liên quan: quảng cáo</section></body></html>"""
+
+
+def write(folder: Path, rel: str, text: str) -> None:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def fragments(bundle: Path) -> dict[str, dict]:
+    out = {}
+    for path in (bundle / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(path.read_bytes())
+        assert raw.startswith(b"pagefind_dcd")
+        data = json.loads(raw[len(b"pagefind_dcd"):])
+        out[data["url"]] = data
+    return out
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = tmp_path / "site"
+    long_body = " ".join(["<p>Chuyển đổi số ở cơ sở."] * 40) + " Lúa hữu cơ.</p>"
+    write(site, "tin-tuc/2024/01/a/index.html",
+          article("Chuyển đổi số ở xã Vũ Ninh", "<p>Người dân đổi mới cách làm.</p>"))
+    write(site, "tin-tuc/2023/05/b/index.html",
+          article("Đài truyền thanh thông minh", long_body, source="Đài PT-TH", year="2023"))
+    write(site, "index.html", "<html lang='vi'><body><p>Trang chủ chuyển đổi số</p></body></html>")
+    write(site, "chu-de/index.html", "<html lang='vi'><body><h1>Chủ đề</h1></body></html>")
+    write(site, "assets/x.css", "body{}")
+    return site
+
+
+@needs_pagefind
+def test_run_index_writes_a_bundle_of_the_marked_pages(site):
+    res = search.run_index(site)
+    assert (res.pages, res.skipped) == (2, ""), res
+    bundle = site / "pagefind"
+    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
+    assert res.files == sum(1 for p in bundle.rglob("*") if p.is_file())
+    assert res.bytes == sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    assert res.seconds > 0
+    frags = fragments(bundle)
+    assert set(frags) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2023/05/b/"}
+    a = frags["/tin-tuc/2024/01/a/"]
+    assert search.display_form(a["meta"]["title"]) == "Chuyển đổi số ở xã Vũ Ninh"
+    assert search.display_form(a["content"]) == ("Chuyển đổi số ở xã Vũ Ninh. "
+                                                 "Người dân đổi mới cách làm.")
+    assert a["meta"]["date"] == "2024-01-02"
+    assert a["filters"] == {"nam": ["2024"], "nguon": ["Báo Thái Bình"], "chude": ["Nhận thức"]}
+    b = frags["/tin-tuc/2023/05/b/"]
+    assert search.display_form(b["filters"]["nguon"][0]) == "Đài PT-TH"
+    assert "quảng cáo" not in b["content"] and "Trang chủ" not in b["content"]
+    content = search.display_form(b["content"])
+    assert content.count("Chuyển đổi số") < 40 and content.endswith("Lúa hữu.")  # "cơ" = "co" of "cơ sở"
+    # nothing left behind: no staging folders, no copy
+    assert sorted(p.name for p in site.iterdir()) == ["assets", "chu-de", "index.html",
+                                                      "pagefind", "tin-tuc"]
+    assert not any(p.name.startswith(".cds-search-") for p in site.parent.iterdir())
+
+
+@needs_pagefind
+def test_run_index_again_with_nothing_changed_touches_nothing(site):
+    first = search.run_index(site)
+    stamps = {p: p.stat().st_mtime_ns for p in (site / "pagefind").rglob("*")}
+    again = search.run_index(site)
+    assert again.unchanged and not first.unchanged
+    assert (again.pages, again.files, again.bytes) == (first.pages, first.files, first.bytes)
+    assert {p: p.stat().st_mtime_ns for p in (site / "pagefind").rglob("*")} == stamps
+    # chrome around the article is not what Pagefind reads: still nothing to do
+    page = site / "tin-tuc/2024/01/a/index.html"
+    page.write_text(page.read_text().replace("Lưu trữ", "Kho lưu trữ"), encoding="utf-8")
+    assert search.run_index(site).unchanged
+    page.write_text(page.read_text().replace("đổi mới", "thay đổi"), encoding="utf-8")
+    assert not search.run_index(site).unchanged
+
+
+@needs_pagefind
+def test_run_index_replaces_the_previous_bundle(site):
+    search.run_index(site)
+    before = set(fragments(site / "pagefind"))
+    (site / "tin-tuc/2023/05/b/index.html").unlink()
+    res = search.run_index(site)
+    assert res.pages == 1
+    assert set(fragments(site / "pagefind")) == before - {"/tin-tuc/2023/05/b/"}
+
+
+@needs_pagefind
+def test_run_index_without_marked_pages_skips(tmp_path):
+    site = tmp_path / "site"
+    write(site, "index.html", "<html><body><h1>Trang chủ</h1></body></html>")
+    res = search.run_index(site)
+    assert res.pages == 0 and "data-pagefind-body" in res.skipped
+    assert res.warnings and res.warnings[0].startswith("search: ")
+    assert not (site / "pagefind").exists()
+
+
+def test_run_index_without_pagefind_skips_with_a_warning(site, tmp_path):
+    res = search.run_index(site, binary=tmp_path / "no-such-pagefind")
+    assert res.skipped.startswith("no Pagefind binary")
+    assert res.warnings == [f"search: {res.skipped}; the site is built without search"]
+    assert not (site / "pagefind").exists()
+
+
+def test_a_failing_pagefind_is_one_line(site, tmp_path):
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: could not parse the site' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    (site / "pagefind").mkdir()
+    (site / "pagefind" / "old.txt").write_text("previous index")
+    with pytest.raises(search.SearchError) as err:
+        search.run_index(site, binary=fake)
+    assert str(err.value) == "search: Pagefind failed (exit 3): Error: could not parse the site"
+    assert (site / "pagefind" / "old.txt").read_text() == "previous index"   # kept
+    assert not (site / ".pagefind-new").exists()
+
+
+def test_a_missing_site_is_an_error(tmp_path):
+    with pytest.raises(search.SearchError, match="no built site"):
+        search.run_index(tmp_path / "site")
+
+
+# --- the search page ----------------------------------------------------------------------------
+
+def test_site_files_are_the_page_and_its_assets():
+    files = search.site_files()
+    assert set(files) == {"tim-kiem/index.md", "assets/search/cds-search.js",
+                          "assets/search/cds-search.css"}
+    page = files["tim-kiem/index.md"].decode()
+    assert page == search.search_page_markdown()
+    assert page.startswith("---\ntitle: Tìm kiếm\n")
+    assert 'src="../assets/search/cds-search.js"' in page
+    assert 'href="../assets/search/cds-search.css"' in page
+    assert 'data-pagefind-ignore="all"' in page              # the page is never indexed
+    for control in ("cds-q", "cds-f-chude", "cds-f-nguon", "cds-f-nam", "cds-sort"):
+        assert f'for="{control}"' in page and f'id="{control}"' in page
+    js = files["assets/search/cds-search.js"].decode()
+    assert "innerHTML" not in js                              # results are built as nodes
+    assert "../../pagefind/" in js
+
+
+def test_search_box_links_to_the_search_page():
+    assert 'action="tim-kiem/"' in search.search_box_html("")
+    box = search.search_box_html("chu-de/nhan-thuc/")
+    assert 'action="../../tim-kiem/"' in box
+    assert '<label for="cds-searchbox-q">' in box and 'name="q"' in box
