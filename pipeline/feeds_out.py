@@ -12,7 +12,9 @@ the bytes depend only on the articles, so unchanged feeds are not rewritten.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import mimetypes
 import os
 import re
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from email.utils import format_datetime
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -32,6 +35,8 @@ from pipeline import config as config_mod
 from pipeline.models import THEMES, Article, Config
 
 FEED_LIMIT = 50
+# Part of every feed's digest: the feeds change with this code.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 TAG_DATE = "2023"                     # the date part of every GUID (tag: URI); never change it
 GENERATOR = "cds"
 DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "toc")
@@ -79,6 +84,8 @@ class FeedsResult:
     written: int = 0                # feed files created or changed
     unchanged: int = 0
     files: list[str] = field(default_factory=list)      # site-relative paths of every feed
+    digests: dict[str, str] = field(default_factory=dict)   # path → digest of the feed's inputs
+    bodies: list[str] = field(default_factory=list)     # Markdown of items in feeds not remade
 
 
 def clean_xml(text: object) -> str:
@@ -154,6 +161,29 @@ class _Writer:
                                key=lambda a: (a.published, a.id), reverse=True)
         self.newest_all = max((self._updated(a) for a in self.articles), default=None)
         self._html: dict[str, str] = {}
+        self._keys: dict[str, list] = {}
+        self._links: dict[str, str] = {}
+
+    def digest(self, chan: Channel, items: Sequence[Article]) -> str:
+        """Everything a channel's two feeds are made from (the same digest: the same bytes,
+        given the same ``render_html``)."""
+        def key(art: Article) -> list:
+            if art.id not in self._keys:
+                self._keys[art.id] = [
+                    art.id, art.title, art.url, self.link(art), art.source, self.source_name(art),
+                    art.published.isoformat(), art.updated.isoformat() if art.updated else None,
+                    art.author, art.summary, art.image, art.themes,
+                    hashlib.sha256(art.body.encode("utf-8", "surrogatepass")).hexdigest()]
+            return self._keys[art.id]
+
+        data = [_CODE, self.config.site.title, self.config.site.url,
+                self.config.site.language, str(self.tz), GENERATOR, TAG_DATE,
+                [chan.path, chan.title, chan.description, chan.theme, chan.source, chan.doc],
+                sorted(self.theme_names.items()),
+                self.newest_all.isoformat() if self.newest_all else None,
+                [key(a) for a in items]]
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode(
+            "utf-8", "surrogatepass")).hexdigest()
 
     def abs(self, rel: str) -> str:
         return urljoin(self.base, rel)
@@ -166,7 +196,10 @@ class _Writer:
         return max(art.updated, art.published) if art.updated else art.published
 
     def link(self, art: Article) -> str:
-        return self.abs(self.urls.get(art.id) or fallback_url(art, self.tz))
+        link = self._links.get(art.id)
+        if link is None:
+            link = self._links[art.id] = self.abs(self.urls.get(art.id) or fallback_url(art, self.tz))
+        return link
 
     def source_name(self, art: Article) -> str:
         return self.sources.get(art.source, art.source)
@@ -304,25 +337,37 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
                 channels: Sequence[Channel] | None = None,
                 urls: Mapping[str, str] | None = None,
                 theme_names: Mapping[str, str] | None = None,
-                limit: int = FEED_LIMIT) -> FeedsResult:
+                limit: int = FEED_LIMIT,
+                previous: Mapping[str, str] | None = None) -> FeedsResult:
     """Write ``rss.xml`` and ``atom.xml`` for every channel into ``site_dir``.
 
     ``render_html`` turns a Markdown body into HTML (default: python-markdown with
     DEFAULT_EXTENSIONS); ``channels`` default to :func:`default_channels`; ``urls`` maps an
     article id to its site-relative page URL (publish's manifest; default: from its path);
     ``theme_names`` maps theme ids to the names used in titles and categories.
+
+    ``previous``: the ``digests`` of an earlier call with the same ``render_html``; a channel
+    whose inputs have the same digest and whose files are there is not made again.
     """
     names = dict(theme_names or {t: t for t in THEMES})
     chans = list(channels) if channels is not None else default_channels(config, articles, names)
     writer = _Writer(config, articles, urls or {}, names, render_html or markdown_renderer())
     result = FeedsResult()
+    previous = previous or {}
     for chan in chans:
-        items = [a for a in writer.articles if chan.selects(a)][:limit]
-        for name, data in (("rss.xml", writer.rss(chan, items)), ("atom.xml", writer.atom(chan, items))):
-            rel = chan.path + name
+        items = list(islice((a for a in writer.articles if chan.selects(a)), max(limit, 0)))
+        digest = writer.digest(chan, items)
+        rels = [chan.path + "rss.xml", chan.path + "atom.xml"]
+        result.files += rels
+        for rel in rels:
+            result.digests[rel] = digest
+        if all(previous.get(rel) == digest and (Path(site_dir) / rel).is_file() for rel in rels):
+            result.unchanged += 2
+            result.bodies += [a.body for a in items]
+            continue
+        for rel, data in zip(rels, (writer.rss(chan, items), writer.atom(chan, items)), strict=True):
             if _write_if_changed(Path(site_dir) / rel, data):
                 result.written += 1
             else:
                 result.unchanged += 1
-            result.files.append(rel)
     return result

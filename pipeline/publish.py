@@ -2,7 +2,11 @@
 
 Deterministic: the same store gives the same bytes (no "now" anywhere), and only files whose
 bytes changed are rewritten, so the site build (which re-renders changed pages only) and HTTP
-caches see real changes only. Stale files are removed. A new article changes few files: listing
+caches see real changes only. Stale files are removed. Article and listing pages are not even
+made again when the digest of what they are made of (their articles, addresses, the names every
+page uses, this code) is the one recorded in ``<root>/.cds/publish-cache.json`` and the file in
+``site_src/`` still has the recorded size and time; a missing or broken cache only means every
+page is made again. A new article changes few files: listing
 archive pages are fixed chunks counted from the oldest item, related articles prefer earlier
 ones. Everything taken from an article is HTML-escaped where it is put into a
 page: listings and page chrome are written as raw HTML blocks, titles and descriptions go into
@@ -27,11 +31,13 @@ Articles are never in the MkDocs nav (Material renders the whole nav into every 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import html
 import json
 import os
 import re
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +45,6 @@ from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 
 import yaml
-from slugify import slugify
 
 from pipeline import config as config_mod
 from pipeline.errors import CdsError
@@ -50,6 +55,7 @@ PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
 MANIFEST = ".publish.json"
 OVERRIDES = ".overrides"
+CACHE = "publish-cache.json"    # in the root's .cds/: article page → digest of its inputs, size, mtime
 
 PER_PAGE = 20          # items on a listing page
 HOME_LATEST = 20       # latest news on the home page
@@ -87,6 +93,12 @@ BUILTIN_PILLARS = {
 }
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 SAFE_SCHEMES = ("http://", "https://")
+
+
+# Pages change with this code (and the helpers it uses): part of every page's digest.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when there, else Python
+
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + (PACKAGE / "urls.py").read_bytes()).hexdigest()
 
 
 class PublishError(CdsError):
@@ -269,7 +281,7 @@ def load_topics(root: Path) -> tuple[dict[str, Topic], dict[str, Topic], list[st
         if not path.is_file():
             continue
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             warnings.append(f"{path}: cannot be read ({type(exc).__name__}); built-in theme names used")
             continue
@@ -282,6 +294,7 @@ def load_topics(root: Path) -> tuple[dict[str, Topic], dict[str, Topic], list[st
 # --- article URLs -----------------------------------------------------------------------------
 
 _YEAR, _MONTH = re.compile(r"^\d{4}$"), re.compile(r"^\d{2}$")
+_STORE_PATH = re.compile(r"articles/([0-9]{4})/([0-9]{2})/([^/]+)\.md")
 
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -290,6 +303,8 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 def _segment(text: str) -> str:
     if _SLUG.fullmatch(text):              # already a slug (the store's file names): as slugify
         return text                        # would leave it, without its cost
+    # imported late: importing it compiles a large pattern (a cost for every cds command)
+    from slugify import slugify
     return slugify(text, lowercase=True) or "bai-viet"
 
 
@@ -300,7 +315,11 @@ def article_urls(articles: Iterable[Article], tz: tzinfo) -> dict[str, str]:
     out: dict[str, str] = {}
     taken: set[str] = set()
     for art in sorted(articles, key=lambda a: (a.published, a.id)):
-        parts = list(PurePosixPath(art.path.as_posix()).with_suffix("").parts) if art.path else []
+        plain = _STORE_PATH.fullmatch(art.path.as_posix()) if art.path else None
+        if plain:                              # the store's own layout: what the parts below give
+            parts = list(plain.groups())
+        else:
+            parts = list(PurePosixPath(art.path.as_posix()).with_suffix("").parts) if art.path else []
         if parts[:1] == ["articles"]:
             parts = parts[1:]
         if len(parts) == 3 and _YEAR.match(parts[0]) and _MONTH.match(parts[1]):
@@ -377,6 +396,18 @@ class _Site:
         self._summaries: dict[str, str] = {}
         self._items: dict[str, str] = {}                # id → a listing item after its link
         self._times: dict[datetime, str] = {}
+        # Article pages whose inputs are those of the page already in site_src/ are not made
+        # again (``cache``: the last publish's digests; ``kept``: such pages; ``digests``: now).
+        self.out: Path | None = None
+        self.cache: dict[str, list] = {}
+        self.kept: set[str] = set()
+        self.digests: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
+        self._global = hashlib.sha256(repr((
+            _CODE, str(self.tz), sorted((t.id, t.name, t.description) for t in self.themes.values()),
+            sorted((t.id, t.name, t.description) for t in self.pillars.values()),
+            sorted(self.sources.items()), sorted(self.source_urls.items()),
+            sorted(self.docs.items()))).encode("utf-8", "surrogatepass")).hexdigest()
 
     # -- output ------------------------------------------------------------------------------
 
@@ -388,7 +419,7 @@ class _Site:
         ``cds_kind`` let the site build skip Markdown for the HTML parts (an optimisation only:
         the file is ordinary Markdown that plain MkDocs renders the same)."""
         path = url + "index.md"
-        if path in self.files:
+        if path in self.files or path in self.kept:
             raise PublishError(f"site_src/{path}: two pages want the same address")
         parts = [b.strip("\n") for b in blocks if b]
         meta = {**meta, "cds_kind": "html" if body is None else "article"}
@@ -397,6 +428,49 @@ class _Site:
         self.files[path] = (front_matter(meta) + "\n" + "\n\n".join(parts) + "\n").encode("utf-8")
         if lastmod is not None:
             self.lastmod[path] = lastmod.astimezone(self.tz).strftime("%Y-%m-%d")
+
+    def article_key(self, art: Article) -> str:
+        """The digest of everything of an article that pages show."""
+        key = self._keys.get(art.id)
+        if key is None:
+            fields = json.dumps([
+                art.id, art.title, art.url, art.source, art.published.isoformat(),
+                art.updated.isoformat() if art.updated else None, art.date_estimated, art.author,
+                art.summary, art.image, art.themes, art.pillars, art.doc_refs, art.also_at,
+                art.featured, art.status], ensure_ascii=False)
+            key = self._keys[art.id] = hashlib.sha256(
+                fields.encode("utf-8", "surrogatepass") + b"\0"
+                + art.body.encode("utf-8", "surrogatepass")).hexdigest()
+        return key
+
+    def digest(self, kind: str, params: object, arts: Sequence[Article]) -> str:
+        """The digest of everything a page is made of: its kind and parameters (JSON), the
+        articles it shows and their addresses, the names and addresses every page uses, this
+        code."""
+        parts = [self._global, kind, json.dumps(params, ensure_ascii=False)]
+        parts += [f"{self.article_key(a)} {self.urls[a.id]}" for a in arts]
+        return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def reuse(self, path: str, digest: str, lastmod: datetime | None) -> bool:
+        """Whether the page at ``path`` in site_src/ was made from ``digest`` and is untouched
+        since (then it is kept as it is)."""
+        self.digests[path] = digest
+        entry = self.cache.get(path)
+        if self.out is None or not isinstance(entry, list) or len(entry) != 3 or \
+                entry[0] != digest or entry[2] == -1:
+            return False
+        try:
+            st = os.stat(os.path.join(self.out, path))
+        except OSError:
+            return False
+        if [st.st_size, st.st_mtime_ns] != entry[1:]:
+            return False
+        if path in self.files or path in self.kept:
+            raise PublishError(f"site_src/{path}: two pages want the same address")
+        self.kept.add(path)
+        if lastmod is not None:
+            self.lastmod[path] = lastmod.astimezone(self.tz).strftime("%Y-%m-%d")
+        return True
 
     def summary(self, art: Article) -> str:
         """summary_of, once an article (it appears in many listings)."""
@@ -516,6 +590,10 @@ class _Site:
             start = len(arts) - j * PER_PAGE
             pages.append((f"{base}trang-{j}/", arts[start:start + PER_PAGE], j))
         for url, chunk, j in pages:
+            digest = self.digest("listing", [base, url, title, list(intro), [list(t) for t in trail],
+                                             feeds, description, as_cards, j, archived], chunk)
+            if self.reuse(url + "index.md", digest, self.newest(chunk)):
+                continue
             heading = title if j is None else f"{title}: {self.span(chunk)}"
             meta: dict[str, object] = {"title": esc(heading)}
             if description:
@@ -536,6 +614,9 @@ class _Site:
         for the search index (``data-pagefind-body``; filters ``chude``, ``nguon``, ``nam``,
         meta and sort key ``date``); breadcrumbs and related articles stay outside it."""
         url = self.urls[art.id]
+        if self.reuse(url + "index.md", self.digest("article", url, [art, *rel]),
+                      art.updated or art.published):
+            return
         local = art.published.astimezone(self.tz)
         month = f"luu-tru/{local:%Y}/{local:%m}/"
         meta: dict[str, object] = {"title": esc(title_of(art))}
@@ -735,7 +816,7 @@ class _Site:
     def static_pages(self) -> None:
         """The root's ``content/pages/**`` as they are; the package's defaults for the pages the
         nav needs (ke-hoach.md, gioi-thieu.md) when the root has none."""
-        generated = set(self.files)
+        generated = set(self.files) | self.kept
         for folder in self._pages_dirs():
             if not folder.is_dir():
                 continue
@@ -824,6 +905,15 @@ def _atomic_write(path: Path, data: bytes, made: set[str] | None = None) -> None
         raise
 
 
+def _write_new(path: str, data: bytes, made: set[str]) -> None:
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    with open(path, "xb") as fh:
+        fh.write(data)
+
+
 def _tree(folder: str, prefix: str = "") -> tuple[list[str], list[str]]:
     """(files, folders) under ``folder`` as relative POSIX paths, folders after their contents;
     symbolic links are listed as files (removed, never followed)."""
@@ -845,11 +935,14 @@ def _tree(folder: str, prefix: str = "") -> tuple[list[str], list[str]]:
     return files, folders
 
 
-def sync_tree(out: Path, files: Mapping[str, bytes]) -> tuple[int, int, int]:
-    """Make ``out`` hold exactly ``files`` (relative POSIX path → bytes): write the files whose
-    bytes differ, delete the others, prune empty folders. Returns (written, removed, unchanged).
+def sync_tree(out: Path, files: Mapping[str, bytes],
+              keep: Iterable[str] = ()) -> tuple[int, int, int]:
+    """Make ``out`` hold exactly ``files`` (relative POSIX path → bytes) and the files in
+    ``keep`` as they are: write the files whose bytes differ, delete the others, prune empty
+    folders. Returns (written, removed, unchanged).
     """
-    written = unchanged = removed = 0
+    keep = set(keep)
+    written, unchanged, removed = 0, len(keep), 0
     base = str(out)
     made: set[str] = set()
     for rel, data in files.items():
@@ -860,6 +953,15 @@ def sync_tree(out: Path, files: Mapping[str, bytes]) -> tuple[int, int, int]:
                     same = fh.read() == data
             else:
                 same = False
+        except FileNotFoundError:
+            # A new file is written in place: there is no old content to protect, and a file
+            # left half-written by a crash differs from what the next publish writes over it.
+            try:
+                _write_new(path, data, made)
+                written += 1
+                continue
+            except FileExistsError:
+                same = False
         except OSError:
             same = False
         if same:
@@ -869,7 +971,7 @@ def sync_tree(out: Path, files: Mapping[str, bytes]) -> tuple[int, int, int]:
             written += 1
     present, folders = _tree(base)
     for rel in present:
-        if rel not in files:
+        if rel not in files and rel not in keep:
             os.unlink(os.path.join(base, rel))
             removed += 1
     for rel in folders:                                       # children before their folders
@@ -878,6 +980,43 @@ def sync_tree(out: Path, files: Mapping[str, bytes]) -> tuple[int, int, int]:
         except OSError:
             pass
     return written, removed, unchanged
+
+
+def trusted_mtime(mtime_ns: int, now_ns: int) -> int:
+    """``mtime_ns``, or -1 when it is too close to ``now_ns`` to tell a later change of the file
+    apart by its time (a change within the same tick of the file system's clock: 2 s for file
+    systems that keep whole seconds, 50 ms for the others)."""
+    margin = 2_000_000_000 if mtime_ns % 1_000_000_000 == 0 else 50_000_000
+    return mtime_ns if now_ns - mtime_ns > margin else -1
+
+
+def _read_cache(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and isinstance(data.get("pages"), dict) else {}
+
+
+def _write_cache(cache: Path, out: Path, site: _Site) -> None:
+    """Remember what each article page in ``out`` was made from, with its size and modification
+    time (a time too close to now to tell a later change apart is not trusted next time)."""
+    now = time.time_ns()
+    pages = {}
+    for path, digest in site.digests.items():
+        if path in site.kept:
+            pages[path] = site.cache[path]
+            continue
+        try:
+            st = os.stat(os.path.join(out, path))
+        except OSError:
+            continue
+        pages[path] = [digest, st.st_size, trusted_mtime(st.st_mtime_ns, now)]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name("." + cache.name + ".tmp")
+    tmp.write_text(json.dumps({"code": _CODE, "out": str(out.resolve()), "pages": pages},
+                              separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, cache)
 
 
 def publish(config: Config, articles: Sequence[Article], *, out: Path | None = None,
@@ -899,16 +1038,26 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
                            "replace its files: move it away or delete it")
     site = _Site(config, articles, docs)
     site.channels.extend(dict(c) for c in channels)
+    site.out = out
+    cache_path = Path(config.state_dir) / CACHE
+    cached = _read_cache(cache_path)
+    if cached.get("code") == _CODE and cached.get("out") == str(out.resolve()):
+        site.cache = cached["pages"]
+        cache_path.unlink(missing_ok=True)      # a publish that dies half-way: no cache next time
     files = site.render()
     for rel, data in (extra or {}).items():
-        if rel in files or rel.startswith((".", "/")) or ".." in rel.split("/"):
+        if rel in files or rel in site.kept or rel.startswith((".", "/")) or ".." in rel.split("/"):
             site.warnings.append(f"site_src/{rel}: already generated (or not a plain path); skipped")
         else:
             files[rel] = data
     try:
-        written, removed, unchanged = sync_tree(out, files)
+        written, removed, unchanged = sync_tree(out, files, site.kept)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
-    pages = sum(1 for rel in files if rel.endswith(".md"))
+    try:
+        _write_cache(cache_path, out, site)
+    except OSError:
+        pass                                    # only a cache: the next publish does it all
+    pages = sum(1 for rel in files if rel.endswith(".md")) + len(site.kept)
     return PublishResult(written=written, removed=removed, unchanged=unchanged, pages=pages,
                          articles=len(site.articles), warnings=site.warnings)

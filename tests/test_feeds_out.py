@@ -149,3 +149,37 @@ def test_channels_select():
     art = make_article(1, themes=["x"])
     assert theme.selects(art) and site.selects(art) and not source.selects(art)
     assert source.selects(make_article(2, source="bao-c")) and not theme.selects(make_article(2))
+
+
+def test_feeds_whose_inputs_are_unchanged_are_not_made_again(tmp_path: Path):
+    arts = [make_article(i) for i in range(8)]
+    first = write(tmp_path, arts)
+    assert set(first.digests) == set(first.files) and first.written == len(first.files)
+    rendered: list[str] = []
+
+    def render(text: str) -> str:
+        rendered.append(text)
+        return feeds_out.markdown_renderer()(text)
+
+    again = write(tmp_path, arts, previous=first.digests, render_html=render)
+    assert again.written == 0 and rendered == [] and again.digests == first.digests
+    assert set(again.bodies) == {a.body for a in arts}        # kept in the render cache
+
+    # An edited article: its channels are made again, the others are not.
+    edited = [make_article(0, title="Tiêu đề đã sửa", themes=["van-ban"])] + arts[1:]
+    third = write(tmp_path, edited, previous=again.digests, render_html=render)
+    remade = {rel for rel in third.files if third.digests[rel] != first.digests[rel]}
+    assert remade == {"rss.xml", "atom.xml", "chu-de/van-ban/rss.xml", "chu-de/van-ban/atom.xml",
+                      "nguon/bao-a/rss.xml", "nguon/bao-a/atom.xml"}
+    assert third.written == len(remade)
+    assert "Tiêu đề đã sửa" in (tmp_path / "site/chu-de/van-ban/rss.xml").read_text(encoding="utf-8")
+
+    # A deleted article leaves its feeds; a feed file that is missing is made again.
+    (tmp_path / "site/chu-de/dien-hinh/atom.xml").unlink()
+    fourth = write(tmp_path, edited[1:], previous=third.digests)
+    assert "Tiêu đề đã sửa" not in (tmp_path / "site/rss.xml").read_text(encoding="utf-8")
+    assert (tmp_path / "site/chu-de/dien-hinh/atom.xml").is_file()
+    fresh = write(tmp_path / "fresh", edited[1:])
+    for rel in fresh.files:
+        assert (tmp_path / "site" / rel).read_bytes() == (tmp_path / "fresh/site" / rel).read_bytes()
+    assert fourth.digests == fresh.digests

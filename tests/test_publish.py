@@ -266,3 +266,51 @@ def test_extra_files_from_other_stages(root: Path):
     assert len(res.warnings) == 2
     again = publish.publish(make_config(root), [make_article(1)], extra={"tim-kiem/index.md": b"x"})
     assert again.removed == 1 and again.written == 1                      # x.js gone, page changed
+
+
+def test_pages_made_from_the_same_inputs_are_kept_and_the_result_is_a_fresh_publish(
+        root: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(publish, "trusted_mtime", lambda mtime, now: mtime)   # no clock ticks here
+    config = make_config(root)
+    arts = [make_article(i, themes=["nhan-thuc"] if i % 2 else ["van-ban"]) for i in range(70)]
+    publish.publish(config, arts)
+    src = root / "site_src"
+    cache = json.loads((root / ".cds" / publish.CACHE).read_text(encoding="utf-8"))
+    assert "tin-tuc/2021/06/bai-0/index.md" in cache["pages"]                  # article pages
+    assert "tru-cot/chinh-quyen-so/trang-1/index.md" in cache["pages"]         # and listings
+    mtimes = {p: p.stat().st_mtime_ns for p in src.rglob("*.md")}
+
+    # One article retitled (it is related to others and listed), one removed, two new.
+    changed = [make_article(3, title="Tiêu đề đã sửa", themes=["nhan-thuc"])] + \
+        [a for a in arts if a.id not in ("id0003", "id0040")] + [make_article(70), make_article(71)]
+    again = publish.publish(config, changed)
+    fresh = publish.publish(make_config(tmp_path / "fresh"), changed)
+    assert snapshot(src) == snapshot(tmp_path / "fresh" / "site_src")
+    assert again.pages == fresh.pages and again.articles == fresh.articles
+    touched = {p for p, t in mtimes.items() if not p.exists() or p.stat().st_mtime_ns != t}
+    assert src / "tin-tuc/2021/06/bai-3/index.md" in touched
+    assert src / "tin-tuc/2021/06/bai-1/index.md" in touched                  # bài 3 is related
+    assert src / "tin-tuc/2021/06/bai-0/index.md" not in touched
+    assert len(touched) < 40
+    assert "Tiêu đề đã sửa" in (src / "tin-tuc/2021/06/bai-4/index.md").read_text(encoding="utf-8") or \
+        "Tiêu đề đã sửa" in (src / "tin-tuc/2021/06/bai-5/index.md").read_text(encoding="utf-8")
+
+
+def test_a_hand_edited_page_or_a_broken_cache_is_made_again(root: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(publish, "trusted_mtime", lambda mtime, now: mtime)
+    config = make_config(root)
+    arts = [make_article(i) for i in range(12)]
+    publish.publish(config, arts)
+    page = root / "site_src/tin-tuc/2021/06/bai-2/index.md"
+    good = page.read_bytes()
+    page.write_bytes(good.replace(b"Bai", b"Bai").replace("Đoạn".encode(), "ĐOẠN".encode()))
+    assert publish.publish(config, arts).written == 1 and page.read_bytes() == good
+
+    for junk in ("{not json", '{"code": 1, "pages": []}', "[]"):
+        (root / ".cds" / publish.CACHE).write_text(junk, encoding="utf-8")
+        page.unlink()
+        publish.publish(config, arts)
+        assert page.read_bytes() == good
+    fresh = make_config(tmp_path / "fresh")
+    publish.publish(fresh, arts)
+    assert snapshot(root / "site_src") == snapshot(tmp_path / "fresh/site_src")
