@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, dedupe, extract, publish, register, search, sitebuild
+from pipeline import clean, dedupe, extract, media, publish, register, search, sitebuild
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -56,6 +56,7 @@ class Harvested:
     retry_after: float | None = None
     fresh: bool = False                 # the source's reading settings changed: read all anew
     interrupted: bool = False           # stopped early (``stop``): health and validators kept
+    images_failed: int = 0              # pictures left at their source (see store_items)
 
 
 def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = False,
@@ -72,6 +73,8 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     state = State.load(config.state_dir)
     store = open_store(config)
     store.cleanup()
+    mirror = media.MediaStore.for_config(config)        # content/media/ + .cds/media.json
+    mirror.cleanup()
     taxonomy = tagger.Taxonomy.load(config.root)
     sources = select_sources(config, source_ids)
     if due_only:
@@ -99,7 +102,27 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     for art in store.articles():
         index.add(art.id, art.body)
     names = {s.id: s.name for s in config.sources}
-    for src in sources:                      # store serially, in feeds.yml order: deterministic
+    images = Fetcher(max_bytes=media.MAX_BYTES)   # pictures, fetched while storing (store_items)
+    try:
+        _store_all(config, sources, results, state, store, index, taxonomy, names, started,
+                   report, mirror, images, stop)
+    finally:
+        images.close()
+        mirror.save()
+    report.finished = datetime.now(tz)
+    state.save()
+    write_run_report(config, report)
+    return report
+
+
+def _store_all(config: Config, sources: list[Source], results: dict[str, Harvested],
+               state: State, store: store_mod.Store, index: dedupe.DupIndex, taxonomy,
+               names: dict[str, str], started: datetime, report: RunReport,
+               mirror: media.MediaStore, images: Fetcher,
+               stop: Callable[[], bool] | None) -> None:
+    """The storing phase of a harvest: each source's items in feeds.yml order (deterministic),
+    their pictures mirrored first, then the pictures of articles stored earlier."""
+    for src in sources:
         h = results[src.id]
         # Validators are kept only when everything the listing led to was read: otherwise the
         # next run would get a 304 and never retry the pages that failed.
@@ -109,7 +132,8 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
         if h.report.failed:
             state.record_failure(src.id, started, h.report.failed, retry_after=h.retry_after)
         else:
-            new_dates = store_items(h, store, index, taxonomy, names, started)
+            new_dates = store_items(h, store, index, taxonomy, names, started,
+                                    mirror=mirror, fetch=media.image_fetcher(images, src))
             for url, fingerprint in h.seen.items():
                 state.set_seen(url, fingerprint)
             if not h.interrupted:
@@ -118,10 +142,8 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
                     state.set_settings(src.id, reading_settings(src))
             state.record_items(src.id, new_dates)
         report.sources.append(h.report)
-    report.finished = datetime.now(tz)
-    state.save()
-    write_run_report(config, report)
-    return report
+    if stop is None or not stop():
+        mirror_stored(config, store, mirror, images)
 
 
 def reading_settings(src: Source) -> str:
@@ -258,17 +280,28 @@ def to_article(item: Item, src: Source, taxonomy, now: datetime) -> Article:
 
 
 def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, taxonomy,
-                names: dict[str, str], now: datetime) -> list[datetime]:
-    """Store one source's items; returns the publication dates of the new ones."""
+                names: dict[str, str], now: datetime, *, mirror: media.MediaStore | None = None,
+                fetch: media.Fetch | None = None) -> list[datetime]:
+    """Store one source's items; returns the publication dates of the new ones. With
+    ``mirror`` and ``fetch``, the pictures of the articles kept are stored in content/media/
+    first (problems with pictures are counted in ``images_failed``, never as errors: they are
+    not unreadable pages, and a later harvest retries them)."""
     rep, src, new_dates = h.report, h.source, []
     for item in h.items:
         art = to_article(item, src, taxonomy, now)
-        text = art.body                          # re-posts often change the title
         h.seen[item.url] = item.fingerprint
         if src.keywords and not mentions_any(f"{art.title}\n{art.summary}\n{art.body}", src.keywords):
             rep.skipped += 1
             continue
         stored = store.find_by_url(item.url)
+        if mirror is not None and fetch is not None and not (
+                stored is not None and (stored.locked or stored.status == "rejected")):
+            try:
+                art, mirrored = mirror.mirror_article(art, fetch)
+                h.images_failed += len(mirrored.problems)
+            except CdsError:                     # e.g. content/media/ cannot be written
+                h.images_failed += 1
+        text = art.body                          # re-posts often change the title
         if stored is None:
             hit = index.find(text)
             if hit is not None:
@@ -299,6 +332,36 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
         else:
             rep.unchanged += 1
     return new_dates
+
+
+def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaStore,
+                  fetcher: Fetcher, *, limit: int = 200) -> int:
+    """Pictures of stored articles that still point at another site (harvested before
+    mirroring, or whose pictures failed then): at most ``limit`` articles a run make requests.
+    Written as they are (``updated`` untouched: the article did not change). Locked and
+    rejected articles are left alone (the site shows outside pictures as links). Returns the
+    number of articles changed."""
+    changed = tried = 0
+    for art in store.articles():
+        if tried >= limit:
+            break
+        if art.locked or art.status == "rejected" or not media.outside_images(art):
+            continue
+        src = config.source(art.source)
+        if src is None:                      # a source no longer in feeds.yml: not asked
+            continue
+        try:
+            new, m = mirror.mirror_article(art, media.image_fetcher(fetcher, src))
+        except CdsError:
+            continue
+        tried += int(m.downloaded > 0)
+        if (new.body, new.image) != (art.body, art.image):
+            try:
+                store.write(new)
+            except CdsError:
+                continue
+            changed += 1
+    return changed
 
 
 def merge_copies(store: store_mod.Store, stored: Article, new: Article, names: dict[str, str],
@@ -343,13 +406,24 @@ def write_run_report(config: Config, report: RunReport) -> Path:
 # --- build -----------------------------------------------------------------------------------
 
 def publish_site(config: Config, articles: list[Article]) -> publish.PublishResult:
-    """``site_src/`` from the store: articles and listings, the legal register, search."""
+    """``site_src/`` from the store: articles and listings, the legal register, search, and
+    the pictures the published articles show (no picture is loaded from another host: those
+    not mirrored become links, see ``media.for_site``)."""
+    available = media.available(config.content_dir)
+    articles = [media.for_site(a, available) for a in articles]
     docs = register.load_docs(config.content_dir)
     extra = register_files(config, docs, articles)
     if config.site.search:
         extra.update(search.site_files())
-    return publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
-                           channels=register.doc_channels(docs))
+    result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
+                             channels=register.doc_channels(docs), media_href=media.page_href)
+    try:
+        media.sync_media(config.content_dir, config.root / "site_src",
+                         keys=media.referenced(a for a in articles if a.status == "published"))
+    except OSError as exc:
+        raise publish.PublishError(f"{exc.filename or 'site_src/' + media.SITE_DIR}: cannot be "
+                                   f"written ({exc.strerror})") from None
+    return result
 
 
 def build(config: Config, *, progress: bool = True):
@@ -490,6 +564,9 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             near = difflib.get_close_matches(key, store_mod.FIELD_ORDER, n=1, cutoff=0.75)
             if near:
                 notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
+    media_problems, media_notes = media.check_media(root / "content")
+    problems.extend(media_problems)
+    notes.extend(media_notes)
     if config is not None:
         known = {s.id for s in config.sources}
         for art in store.articles():

@@ -39,7 +39,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
@@ -54,6 +54,7 @@ from pipeline.urls import host_of
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
 MANIFEST = ".publish.json"
+MEDIA_DIR = "tin-tuc/media/"    # pictures in site_src/: another stage's (jobs: media.sync_media)
 OVERRIDES = ".overrides"
 CACHE = "publish-cache.json"    # in the root's .cds/: article page → digest of its inputs, size, mtime
 
@@ -185,13 +186,17 @@ def summary_of(article: Article) -> str:
     return shorten(article.summary or plain_text(article.body))
 
 
-def image_of(article: Article) -> str | None:
-    """The article's image (front matter, else the first image in the body): http(s) only."""
-    if safe_href(article.image):
-        return article.image.strip()
-    for match in _MD_IMAGE.finditer(article.body):
-        if safe_href(match.group(2)):
-            return match.group(2)
+def image_of(article: Article, frm: str = "",
+             media_href: Callable[[str, str], str | None] | None = None) -> str | None:
+    """The article's picture (front matter, else the body's first) as a link from the page at
+    ``frm``: the site's own pictures only (``media_href(ref, frm)``, None for anything else),
+    never another host's. Without ``media_href``, no picture."""
+    if media_href is None:
+        return None
+    for ref in (article.image, *(m.group(2) for m in _MD_IMAGE.finditer(article.body))):
+        href = media_href(ref or "", frm) if ref else None
+        if href:
+            return href
     return None
 
 
@@ -374,8 +379,10 @@ def _nearest(pool: list[int], i: int, limit: int, *, before: bool) -> list[int]:
 class _Site:
     """Everything one publish run knows; renders each page to Markdown text."""
 
-    def __init__(self, config: Config, articles: Sequence[Article], docs: Mapping[str, str] | None):
+    def __init__(self, config: Config, articles: Sequence[Article], docs: Mapping[str, str] | None,
+                 media_href: Callable[[str, str], str | None] | None = None):
         self.config = config
+        self.media_href = media_href
         self.root = Path(config.root)
         self.tz = config_mod.timezone(config)
         self.themes, self.pillars, self.warnings = load_topics(self.root)
@@ -407,7 +414,7 @@ class _Site:
             _CODE, str(self.tz), sorted((t.id, t.name, t.description) for t in self.themes.values()),
             sorted((t.id, t.name, t.description) for t in self.pillars.values()),
             sorted(self.sources.items()), sorted(self.source_urls.items()),
-            sorted(self.docs.items()))).encode("utf-8", "surrogatepass")).hexdigest()
+            sorted(self.docs.items()), media_href is not None)).encode("utf-8", "surrogatepass")).hexdigest()
 
     # -- output ------------------------------------------------------------------------------
 
@@ -519,7 +526,7 @@ class _Site:
         return '<ul class="cds-list">\n' + "\n".join(self.item(a, frm) for a in arts) + "\n</ul>"
 
     def card(self, art: Article, frm: str, level: int) -> str:
-        img = image_of(art)
+        img = image_of(art, frm, self.media_href)
         out = ['<article class="cds-card">']
         if img:
             out.append(f'<img class="cds-card__img" src="{esc(img)}" alt="" loading="lazy" '
@@ -657,8 +664,8 @@ class _Site:
         blocks = [self.crumbs([("luu-tru/", "Lưu trữ"), (month, f"Tháng {local:%m/%Y}")],
                               title_of(art), url),
                   ARTICLE_START, f"<h1>{esc(title_of(art))}</h1>", "\n".join(lines)]
-        img = safe_href(art.image)
-        if img and img not in art.body:
+        img = self.media_href(art.image, url) if self.media_href and art.image else None
+        if img and art.image.strip() not in art.body:
             blocks.append(f'<figure class="cds-hero"><img src="{esc(img)}" alt="" '
                           'referrerpolicy="no-referrer"></figure>')
         after = []
@@ -914,9 +921,10 @@ def _write_new(path: str, data: bytes, made: set[str]) -> None:
         fh.write(data)
 
 
-def _tree(folder: str, prefix: str = "") -> tuple[list[str], list[str]]:
+def _tree(folder: str, prefix: str = "", skip: Collection[str] = ()) -> tuple[list[str], list[str]]:
     """(files, folders) under ``folder`` as relative POSIX paths, folders after their contents;
-    symbolic links are listed as files (removed, never followed)."""
+    symbolic links are listed as files (removed, never followed); folders in ``skip``
+    (``"x/y/"``) are left out, contents and all."""
     files: list[str] = []
     folders: list[str] = []
     try:
@@ -926,7 +934,9 @@ def _tree(folder: str, prefix: str = "") -> tuple[list[str], list[str]]:
     for entry in entries:
         rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
-            sub_files, sub_folders = _tree(entry.path, rel + "/")
+            if rel + "/" in skip:
+                continue
+            sub_files, sub_folders = _tree(entry.path, rel + "/", skip)
             files += sub_files
             folders += sub_folders
             folders.append(rel)
@@ -936,10 +946,11 @@ def _tree(folder: str, prefix: str = "") -> tuple[list[str], list[str]]:
 
 
 def sync_tree(out: Path, files: Mapping[str, bytes],
-              keep: Iterable[str] = ()) -> tuple[int, int, int]:
+              keep: Iterable[str] = (), keep_dirs: Collection[str] = ()) -> tuple[int, int, int]:
     """Make ``out`` hold exactly ``files`` (relative POSIX path → bytes) and the files in
     ``keep`` as they are: write the files whose bytes differ, delete the others, prune empty
-    folders. Returns (written, removed, unchanged).
+    folders. Folders in ``keep_dirs`` (``"x/y/"``) are another stage's: neither read nor
+    touched. Returns (written, removed, unchanged).
     """
     keep = set(keep)
     written, unchanged, removed = 0, len(keep), 0
@@ -969,7 +980,7 @@ def sync_tree(out: Path, files: Mapping[str, bytes],
         else:
             _atomic_write(path, data, made)
             written += 1
-    present, folders = _tree(base)
+    present, folders = _tree(base, skip=keep_dirs)
     for rel in present:
         if rel not in files and rel not in keep:
             os.unlink(os.path.join(base, rel))
@@ -1022,7 +1033,8 @@ def _write_cache(cache: Path, out: Path, site: _Site) -> None:
 def publish(config: Config, articles: Sequence[Article], *, out: Path | None = None,
             docs: Mapping[str, str] | None = None,
             extra: Mapping[str, bytes] | None = None,
-            channels: Sequence[Mapping[str, str]] = ()) -> PublishResult:
+            channels: Sequence[Mapping[str, str]] = (),
+            media_href: Callable[[str, str], str | None] | None = None) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
@@ -1030,13 +1042,16 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     holds files other stages add to ``site_src/`` (relative POSIX path → bytes, e.g. the search
     page); one that would replace a generated file is skipped with a warning. ``channels`` are
     further feeds for the build to write (e.g. one per register document: ``{path, title,
-    description, doc}``).
+    description, doc}``). ``media_href(ref, page_url)`` gives the link from a page to an
+    article's picture when it is one of the site's own (``media.page_href``; ``site_src/`` holds
+    them under ``tin-tuc/media/``, put there by the caller and left alone here); cards and hero
+    pictures show only those. Without it, no picture is shown outside article bodies.
     """
     out = Path(out) if out is not None else Path(config.root) / "site_src"
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise PublishError(f"{out}: not made by `cds publish` (no {MANIFEST}); refusing to "
                            "replace its files: move it away or delete it")
-    site = _Site(config, articles, docs)
+    site = _Site(config, articles, docs, media_href)
     site.channels.extend(dict(c) for c in channels)
     site.out = out
     cache_path = Path(config.state_dir) / CACHE
@@ -1051,7 +1066,7 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
         else:
             files[rel] = data
     try:
-        written, removed, unchanged = sync_tree(out, files, site.kept)
+        written, removed, unchanged = sync_tree(out, files, site.kept, keep_dirs=(MEDIA_DIR,))
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
     try:

@@ -66,6 +66,7 @@ from urllib.parse import urljoin
 import nh3
 
 import pipeline
+from pipeline import media
 from pipeline.errors import CdsError, ConfigError
 from pipeline.models import Article, Config
 from pipeline.publish import ARTICLE_START, BODY_END, BODY_START, MANIFEST
@@ -103,8 +104,8 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     # Ids starting "__" could clobber Material's own (#__config …): drop them.
     if attr == "id" and value.startswith("__"):
         return None
-    # A body's images are absolute (the store's contract); a relative one can only be junk.
-    if tag == "img" and attr == "src" and not value.lower().startswith(("http://", "https://")):
+    # Pictures come from the site's own media only (docs/media.md); anything else is dropped.
+    if tag == "img" and attr == "src" and not media.is_media_src(value):
         return None
     return value
 
@@ -426,8 +427,10 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
                              lambda: feeds_out.markdown_renderer(cfg.markdown_extensions,
                                                                  cfg.mdx_configs))
     chans = published.get("channels")
+    available = media.available(config.content_dir)     # feeds: absolute site media URLs only
     result = feeds_out.write_feeds(
-        config, articles, Path(cfg.site_dir), render_html=render,
+        config, [media.for_feeds(a, config.site.url, available) for a in articles],
+        Path(cfg.site_dir), render_html=render,
         channels=feeds_out.channels_from(chans) if chans is not None else None,
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)

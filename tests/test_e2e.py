@@ -169,3 +169,31 @@ def test_every_internal_link_resolves(demo):
                 if not target.exists():
                     missing.append(f"{page.relative_to(site)} → {url}")
     assert not missing, "\n".join(missing[:20])
+
+
+def test_pictures_are_mirrored_and_the_site_loads_none_from_elsewhere(demo):
+    """docs/media.md: pictures stored at harvest, published under tin-tuc/media/, pages and
+    feeds pointing at the site's own copies only; a re-harvest downloads no picture."""
+    root, config = demo["root"], demo["config"]
+    stored = sorted(p.relative_to(root / "content/media") for p in (root / "content/media").rglob("*.*"))
+    assert stored, "no picture was mirrored"
+    published = sorted(p.relative_to(root / "site/tin-tuc/media")
+                       for p in (root / "site/tin-tuc/media").rglob("*.*"))
+    assert published and set(published) <= set(stored)
+    assert not [p for p in demo["requests_second"] if p.endswith((".png", ".jpg", ".gif"))]
+    for page in (root / "site").rglob("*.html"):
+        srcs = lxml_html.fromstring(page.read_bytes()).xpath("//img/@src")
+        assert not [s for s in srcs if urlsplit(s).scheme or s.startswith("//")], (page, srcs)
+        for src in srcs:
+            target = (page.parent / src).resolve()
+            assert target.is_file(), (page, src)
+    base = config.site.url.rstrip("/") + "/tin-tuc/media/"
+    for feed in ("rss.xml", "atom.xml"):
+        parsed = feedparser.parse((root / "site" / feed).read_bytes())
+        pics = [link.href for e in parsed.entries for link in e.get("links", [])
+                if link.get("rel") == "enclosure"]
+        assert pics and all(p.startswith(base) for p in pics), (feed, pics)
+        for e in parsed.entries:
+            html = " ".join(c.value for c in e.get("content", [])) + e.get("summary", "")
+            for src in re.findall(r'<img[^>]*\ssrc="([^"]*)"', html):
+                assert src.startswith(base), (feed, src)

@@ -573,3 +573,100 @@ def test_index_survives_garbage(tmp_path):
     store.mirror_markdown("![a](https://x.vn/a.png)", broken)
     store.save()
     assert '"HTTP 500"' in index.read_text(encoding="utf-8")
+
+
+# --- wired into harvest, publish, build and check (pipeline.jobs) ---------------------------------
+
+def _rss(srv: LocalServer) -> bytes:
+    items = []
+    for i, (pic, extra) in enumerate([("/anh/lanh-dao.png", "/anh/mat.png"),
+                                      ("/anh/hoi-nghi.jpg", "/anh/logo.svg")]):
+        html = (f"<p>Bài {i}: chuyển đổi số ở xã.</p><p><img src=\"{srv.url(pic)}\" alt=\"Ảnh {i}\"></p>"
+                f"<p><img src=\"{srv.url(extra)}\" alt=\"Ảnh hỏng {i}\"></p>"
+                "<p><img src=\"https://ngoai.example.org/x.jpg\" alt=\"Ảnh ngoài\"></p>")
+        items.append(f"<item><title>Bài {i} về chuyển đổi số</title>"
+                     f"<link>{srv.url(f'/bai-{i}.html')}</link><guid>{srv.url(f'/bai-{i}.html')}</guid>"
+                     f"<pubDate>Wed, 0{i + 1} May 2024 08:00:00 +0700</pubDate>"
+                     f"<content:encoded><![CDATA[{html}]]></content:encoded></item>")
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
+            f"<link>{srv.url('/')}</link>{''.join(items)}</channel></rss>").encode()
+
+
+@pytest.fixture
+def harvested_root(tmp_path):
+    from pipeline import config as config_mod
+    from pipeline import jobs
+
+    holder: list[LocalServer] = []
+    routes = {**ROUTES, "/rss.xml": lambda h: send(h, 200, _rss(holder[0]), "application/rss+xml")}
+    with LocalServer(routes=routes) as srv:
+        holder.append(srv)
+        root = tmp_path / "root"
+        jobs.init_root_files(root)
+        (root / "feeds.yml").write_text(
+            "site:\n  title: Thử\n  url: https://cds.example.vn/tb/\n"
+            "sources:\n  - id: bao-thu\n    name: Báo Thử\n    kind: feed\n"
+            f"    url: {srv.url('/rss.xml')}\n", encoding="utf-8")
+        config = config_mod.load(root)
+        report = jobs.harvest(config, progress=False)
+        yield srv, config, report
+
+
+def test_harvest_mirrors_and_the_site_loads_only_its_own_pictures(harvested_root):
+    from pipeline import jobs, store
+
+    srv, config, report = harvested_root
+    assert report.ok and report.sources[0].new == 2
+    assert not report.sources[0].errors                  # picture problems are not page errors
+    arts = store.Store(config.content_dir).articles()
+    keys = media.referenced(arts)
+    assert keys == {key_of(PNG_RED, "png"), key_of(JPEG, "jpg")}
+    assert all(media.outside_images(a) for a in arts)   # the failed and outside ones stay
+
+    pub, result = jobs.build(config, progress=False)
+    site = config.root / "site"
+    assert {str(p.relative_to(site / media.SITE_DIR)) for p in (site / media.SITE_DIR).rglob("*.*")} == keys
+    for page in site.rglob("*.html"):
+        for src in lxml_html.fromstring(page.read_bytes()).xpath("//img/@src"):
+            assert media.is_media_src(src) or not src.startswith(("http", "//")), (page, src)
+            assert "ngoai.example.org" not in src and "127.0.0.1" not in src
+    rss = (site / "rss.xml").read_text(encoding="utf-8")
+    assert "https://cds.example.vn/tb/tin-tuc/media/" in rss and "ngoai.example.org/x.jpg" in rss
+    assert not re.search(r'src="http://127\.0\.0\.1', rss.replace("&quot;", '"'))
+    assert jobs.build(config, progress=False)[1].rendered == 0
+
+    # A picture lost from content/: shown as text, a problem for `cds check`; back: re-rendered.
+    lost = config.content_dir / media.MEDIA_DIR / key_of(JPEG, "jpg")
+    data = lost.read_bytes()
+    lost.unlink()
+    problems, _notes = jobs.check(config.root)
+    assert any(key_of(JPEG, "jpg") in p for p in problems)
+    assert jobs.build(config, progress=False)[1].rendered >= 1
+    assert not (site / media.SITE_DIR / key_of(JPEG, "jpg")).exists()
+    lost.write_bytes(data)
+    assert jobs.build(config, progress=False)[1].rendered >= 1
+    assert (site / media.SITE_DIR / key_of(JPEG, "jpg")).read_bytes() == JPEG
+    assert jobs.build(config, progress=False)[1].rendered == 0
+
+
+def test_articles_stored_before_mirroring_are_caught_up(harvested_root):
+    from dataclasses import replace
+
+    from pipeline import jobs, store
+
+    srv, config, _ = harvested_root
+    st_ = store.Store(config.content_dir)
+    old = [a for a in st_.articles() if key_of(PNG_RED, "png") in a.body][0]
+    before = replace(old, body=old.body.replace(media.store_ref(key_of(PNG_RED, "png")),
+                                                srv.url("/cdn/ban-sao.png")))
+    st_.write(before)
+    locked = replace([a for a in st_.articles() if a.id != old.id][0], locked=True,
+                     body="Khoá.\n\n![Ảnh](" + srv.url("/anh/xanh.png") + ")\n")
+    st_.write(locked)
+    jobs.harvest(config, progress=False)
+    fresh = store.Store(config.content_dir)
+    assert media.store_ref(key_of(PNG_RED, "png")) in fresh.get(old.id).body
+    assert fresh.get(old.id).updated == before.updated
+    assert srv.url("/anh/xanh.png") in fresh.get(locked.id).body         # locked: untouched
+    assert not (config.content_dir / media.MEDIA_DIR / key_of(PNG_BLUE, "png")).exists()

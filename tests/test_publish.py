@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import publish
+from pipeline import media, publish
 from pipeline.models import Article, Config, Defaults, Site, Source
 
 REPO = Path(__file__).resolve().parent.parent
@@ -195,13 +195,16 @@ def test_related_prefers_earlier_articles_so_new_ones_change_nothing_old():
     assert rel2["id0010"] == rel["id0010"]
 
 
+MEDIA_REF = "../../../media/ab/ab12cd34ef567890.jpg"
+
+
 def test_success_stories_featured_first(root: Path):
     arts = [make_article(i, themes=["dien-hinh"], featured=(i == 2),
-                         image="https://a.example.vn/anh.jpg" if i == 2 else "") for i in range(6)]
-    publish.publish(make_config(root), arts)
+                         image=MEDIA_REF if i == 2 else "") for i in range(6)]
+    publish.publish(make_config(root), arts, media_href=media.page_href)
     text = (root / "site_src/cau-chuyen-thanh-cong/index.md").read_text(encoding="utf-8")
     assert text.index("Bài viết số 2 ") < text.index("Bài viết số 5 ")
-    assert '<img class="cds-card__img" src="https://a.example.vn/anh.jpg" alt=""' in text
+    assert '<img class="cds-card__img" src="../tin-tuc/media/ab/ab12cd34ef567890.jpg" alt=""' in text
     home = (root / "site_src/index.md").read_text(encoding="utf-8")
     assert "Câu chuyện thành công" in home and "(6 bài)" in home
 
@@ -314,3 +317,35 @@ def test_a_hand_edited_page_or_a_broken_cache_is_made_again(root: Path, tmp_path
     fresh = make_config(tmp_path / "fresh")
     publish.publish(fresh, arts)
     assert snapshot(root / "site_src") == snapshot(tmp_path / "fresh/site_src")
+
+
+def test_cards_and_hero_show_only_the_sites_own_pictures(root: Path):
+    """Another host's picture is never put in a card or a hero (docs/media.md); the site's own
+    is, as a link relative to the page; without ``media_href`` no picture at all."""
+    outside = make_article(0, themes=["dien-hinh"], featured=True,
+                           image="https://a.example.vn/anh.jpg",
+                           body="Nội dung.\n\n![Ảnh](https://a.example.vn/b.jpg)\n")
+    own = make_article(1, themes=["dien-hinh"], featured=True, image=MEDIA_REF)
+    publish.publish(make_config(root), [outside, own], media_href=media.page_href)
+    site_src = root / "site_src"
+    every = "".join(p.read_text(encoding="utf-8") for p in site_src.rglob("*.md"))
+    assert 'src="https://' not in every and 'src="http://' not in every
+    urls = json.loads((site_src / publish.MANIFEST).read_text(encoding="utf-8"))["urls"]
+    page = (site_src / urls[own.id] / "index.md").read_text(encoding="utf-8")
+    assert '<figure class="cds-hero"><img src="../../../../tin-tuc/media/ab/ab12cd34ef567890.jpg"' \
+        in page
+    publish.publish(make_config(root), [outside, own])
+    every = "".join(p.read_text(encoding="utf-8") for p in site_src.rglob("*.md"))
+    assert "<img" not in every
+
+
+def test_publish_leaves_the_media_folder_alone(root: Path):
+    """``site_src/tin-tuc/media/`` is filled by media.sync_media after publish: publish neither
+    deletes nor reads it."""
+    publish.publish(make_config(root), [make_article(0)])
+    pic = root / "site_src" / publish.MEDIA_DIR / "ab" / "ab12cd34ef567890.jpg"
+    pic.parent.mkdir(parents=True)
+    pic.write_bytes(b"\xff\xd8\xff picture")
+    publish.publish(make_config(root), [make_article(0), make_article(1)])
+    publish.publish(make_config(root), [])
+    assert pic.read_bytes() == b"\xff\xd8\xff picture"
