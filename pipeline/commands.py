@@ -41,6 +41,8 @@ def print_report(report: RunReport, config) -> None:
                 result += f", {s.date_estimated} without a date (harvest time used)"
             if s.errors:
                 result += f", {len(s.errors)} page(s) unreadable"
+            if s.images_failed:
+                result += f", {s.images_failed} image(s) left at the source"
         eprint(f"{s.source:<{width}}  {s.new:>3}  {s.updated:>3}  {s.unchanged:>4}  "
                f"{s.skipped:>4}  {s.duplicates:>3}  {result}")
         for err in s.errors[:5]:

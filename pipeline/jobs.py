@@ -56,7 +56,6 @@ class Harvested:
     retry_after: float | None = None
     fresh: bool = False                 # the source's reading settings changed: read all anew
     interrupted: bool = False           # stopped early (``stop``): health and validators kept
-    images_failed: int = 0              # pictures left at their source (see store_items)
 
 
 def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = False,
@@ -284,7 +283,7 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
                 fetch: media.Fetch | None = None) -> list[datetime]:
     """Store one source's items; returns the publication dates of the new ones. With
     ``mirror`` and ``fetch``, the pictures of the articles kept are stored in content/media/
-    first (problems with pictures are counted in ``images_failed``, never as errors: they are
+    first (problems with pictures are counted in ``report.images_failed``, never as errors: they are
     not unreadable pages, and a later harvest retries them)."""
     rep, src, new_dates = h.report, h.source, []
     for item in h.items:
@@ -298,9 +297,9 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
                 stored is not None and (stored.locked or stored.status == "rejected")):
             try:
                 art, mirrored = mirror.mirror_article(art, fetch)
-                h.images_failed += len(mirrored.problems)
+                h.report.images_failed += len(mirrored.problems)
             except CdsError:                     # e.g. content/media/ cannot be written
-                h.images_failed += 1
+                h.report.images_failed += 1
         text = art.body                          # re-posts often change the title
         if stored is None:
             hit = index.find(text)

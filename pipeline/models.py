@@ -208,6 +208,7 @@ class SourceReport:
     skipped: int = 0            # filtered out by keywords, locked, or duplicates
     duplicates: int = 0         # syndicated copies merged into another article
     date_estimated: int = 0
+    images_failed: int = 0      # pictures that could not be mirrored (left linked at the source)
     not_modified: bool = False
     failed: str | None = None   # reason, when the source failed
     errors: list[str] = field(default_factory=list)   # per-item problems that did not fail it

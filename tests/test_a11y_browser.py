@@ -12,9 +12,9 @@ opened in headless Chromium (``tests/browser.py``, the DevTools protocol, no PyP
   menu button (named, stateful) opens and closes the navigation drawer.
 - Screenshots of the home page and an article at 390 and 1280 px go to
   ``test-artifacts/screenshots/`` (look at them), axe's findings to ``test-artifacts/a11y/``.
-- Loading the home page or an article asks no host but the site's own for a script, stylesheet,
-  font or XHR; harvested article images still hotlink their sources (image mirroring is a
-  separate change): they are listed in ``test-artifacts/a11y/network.json`` and as a warning.
+- Loading the home page or an article asks no host but the site's own for anything: scripts,
+  stylesheets, fonts, XHR and images (harvested images are mirrored into the store); the
+  requests are listed in ``test-artifacts/a11y/network.json``.
 
 Skipped, with the reason, when Chromium or node_modules/axe-core is missing.
 """
@@ -312,7 +312,7 @@ def test_screenshots_at_phone_and_desktop_width(site, server, browser):
 
 # --- what a page loads ----------------------------------------------------------------------
 
-def test_pages_load_nothing_from_other_hosts_but_harvested_images(site, server, browser):
+def test_pages_load_nothing_from_other_hosts(site, server, browser):
     own = server.url("/").split("/")[2]
     hotlinked: dict[str, list[str]] = {}
     for device in (DESKTOP, PHONE):
@@ -326,7 +326,7 @@ def test_pages_load_nothing_from_other_hosts_but_harvested_images(site, server, 
                 assert tab.requests and tab.requests[0].host == own
                 foreign = [r for r in tab.requests
                            if r.url.startswith(("http:", "https:", "ws:", "wss:")) and r.host != own]
-                others = [f"{r.type} {r.url}" for r in foreign if r.type != "Image"]
+                others = [f"{r.type} {r.url}" for r in foreign]
                 assert not others, f"{name} at {device['width']} px asks other hosts: {others}"
                 for r in foreign:
                     hotlinked.setdefault(name, [])
@@ -339,9 +339,4 @@ def test_pages_load_nothing_from_other_hosts_but_harvested_images(site, server, 
     (REPORTS / "network.json").write_text(json.dumps(
         {"site": own, "hotlinked_images": hotlinked, "when": time.strftime("%Y-%m-%dT%H:%M:%S")},
         ensure_ascii=False, indent=1), encoding="utf-8")
-    if hotlinked:
-        n = sum(map(len, hotlinked.values()))
-        hosts = sorted({u.split("/")[2] for urls in hotlinked.values() for u in urls})
-        warnings.warn(f"{n} harvested image(s) still hotlinked from {', '.join(hosts)} "
-                      f"(image mirroring not done yet); see {REPORTS / 'network.json'}",
-                      stacklevel=1)
+    assert not hotlinked, hotlinked
