@@ -42,14 +42,15 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
 from pipeline import config as config_mod
 from pipeline.errors import CdsError
 from pipeline.models import PILLARS, THEMES, Article, Config
-from pipeline.urls import host_of
+from pipeline.urls import article_urls, host_of
+from pipeline.urls import path_segment as _segment
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
@@ -298,49 +299,6 @@ def load_topics(root: Path) -> tuple[dict[str, Topic], dict[str, Topic], list[st
 
 # --- article URLs -----------------------------------------------------------------------------
 
-_YEAR, _MONTH = re.compile(r"^\d{4}$"), re.compile(r"^\d{2}$")
-_STORE_PATH = re.compile(r"articles/([0-9]{4})/([0-9]{2})/([^/]+)\.md")
-
-
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def _segment(text: str) -> str:
-    if _SLUG.fullmatch(text):              # already a slug (the store's file names): as slugify
-        return text                        # would leave it, without its cost
-    # imported late: importing it compiles a large pattern (a cost for every cds command)
-    from slugify import slugify
-    return slugify(text, lowercase=True) or "bai-viet"
-
-
-def article_urls(articles: Iterable[Article], tz: tzinfo) -> dict[str, str]:
-    """id → ``tin-tuc/YYYY/MM/<slug>/`` from each article's store path (``articles/YYYY/MM/
-    <slug>.md``); from its date and title when it has none. Two articles never share a URL: the
-    later one (by date, then id) gets ``-2``, ``-3``…"""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for art in sorted(articles, key=lambda a: (a.published, a.id)):
-        plain = _STORE_PATH.fullmatch(art.path.as_posix()) if art.path else None
-        if plain:                              # the store's own layout: what the parts below give
-            parts = list(plain.groups())
-        else:
-            parts = list(PurePosixPath(art.path.as_posix()).with_suffix("").parts) if art.path else []
-        if parts[:1] == ["articles"]:
-            parts = parts[1:]
-        if len(parts) == 3 and _YEAR.match(parts[0]) and _MONTH.match(parts[1]):
-            year, month, slug = parts[0], parts[1], _segment(parts[2])
-        else:
-            local = art.published.astimezone(tz)
-            year, month = f"{local.year:04d}", f"{local.month:02d}"
-            slug = _segment(parts[-1] if parts else art.title)
-        base = f"tin-tuc/{year}/{month}/{slug}"
-        url, n = base + "/", 1
-        while url in taken:
-            n += 1
-            url = f"{base}-{n}/"
-        taken.add(url)
-        out[art.id] = url
-    return out
 
 
 def related(ordered: Sequence[Article], limit: int = RELATED) -> dict[str, list[Article]]:

@@ -53,6 +53,7 @@ from pipeline import docrefs
 from pipeline.errors import ConfigError
 from pipeline.models import Article
 from pipeline.text import clean_line, fold, nfc, tone_key
+from pipeline.urls import article_urls, path_segment
 
 __all__ = [
     "ATTACHMENTS_DIR", "DOC_STATUSES", "FILTER_CSS", "FILTER_JS", "KEYS", "REGISTER_URL", "SCOPES",
@@ -706,32 +707,9 @@ def _time(d: date | None) -> str:
     return f'<time datetime="{d.isoformat()}">{_vn_date(d)}</time>' if d else ""
 
 
-def _segment(text: str) -> str:
-    return slugify(text, lowercase=True) or "bai-viet"
+_segment = path_segment
 
 
-def _article_urls(articles: Iterable[Article], tz: tzinfo) -> dict[str, str]:
-    """id → ``tin-tuc/YYYY/MM/<slug>/`` by publish's rule (store path, ``-2`` on a clash)."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for art in sorted(articles, key=lambda a: (a.published, a.id)):
-        parts = list(PurePosixPath(art.path.as_posix()).with_suffix("").parts) if art.path else []
-        if parts[:1] == ["articles"]:
-            parts = parts[1:]
-        if len(parts) == 3 and re.fullmatch(r"\d{4}", parts[0]) and re.fullmatch(r"\d\d", parts[1]):
-            year, month, slug = parts[0], parts[1], _segment(parts[2])
-        else:
-            local = art.published.astimezone(tz)
-            year, month = f"{local.year:04d}", f"{local.month:02d}"
-            slug = _segment(parts[-1] if parts else art.title)
-        base = f"tin-tuc/{year}/{month}/{slug}"
-        url, n = base + "/", 1
-        while url in taken:
-            n += 1
-            url = f"{base}-{n}/"
-        taken.add(url)
-        out[art.id] = url
-    return out
 
 
 def _crumbs(trail: Sequence[tuple[str, str]], here: str, frm: str) -> str:
@@ -782,7 +760,7 @@ class _Pages:
         self.docs = _newest_first(docs)
         self.site_title = site_title
         self.published = [a for a in articles if a.status == "published"]
-        self.urls = dict(urls) if urls is not None else _article_urls(self.published, tz)
+        self.urls = dict(urls) if urls is not None else article_urls(self.published, tz)
         self.sources = dict(source_names)
         self.tz = tz
         self.citing = _citing(self.docs, self.published)
