@@ -8,9 +8,10 @@ decoded text is a mix of composed and decomposed forms, which cds must normalise
 
     python pipeline/data/demo/make_so_tttt.py
 
-reads every file under ``so-tttt-src/`` (UTF-8, editable) and writes the same tree under
-``sources/so-tttt/``: pages whose <meta> declares windows-1258 are encoded to it, every other file
-(the UTF-8 listing pages) is copied as it is. Commit both trees.
+reads the article pages under ``so-tttt-src/`` (UTF-8, editable; each declares windows-1258 in
+its <meta>) and writes them, encoded to windows-1258, to the same paths under
+``sources/so-tttt/``. The listing pages are UTF-8 and live only in ``sources/so-tttt/``: edit them
+there. Commit both trees.
 """
 
 from __future__ import annotations
@@ -54,11 +55,13 @@ def build(src: Path = SRC, dest: Path = DEST) -> list[Path]:
     for path in sorted(p for p in src.rglob("*") if p.is_file()):
         rel = path.relative_to(src)
         data = path.read_bytes()
-        if DECLARES_1258.search(data[:2048]):
-            text = data.decode("utf-8")
-            data = to_cp1258(text)
-            if unicodedata.normalize("NFC", data.decode("cp1258")) != unicodedata.normalize("NFC", text):
-                raise SystemExit(f"{rel}: does not survive a windows-1258 round trip")
+        if not DECLARES_1258.search(data[:2048]):
+            raise SystemExit(f"{rel}: declares no windows-1258 charset; UTF-8 pages belong in "
+                             f"{DEST.relative_to(HERE)} only")
+        text = data.decode("utf-8")
+        data = to_cp1258(text)
+        if unicodedata.normalize("NFC", data.decode("cp1258")) != unicodedata.normalize("NFC", text):
+            raise SystemExit(f"{rel}: does not survive a windows-1258 round trip")
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists() or target.read_bytes() != data:
