@@ -16,9 +16,7 @@ import hashlib
 import html
 import json
 import mimetypes
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -32,6 +30,7 @@ import nh3
 from lxml import etree
 
 from pipeline import config as config_mod
+from pipeline.fileio import write_atomic
 from pipeline.models import THEMES, Article, Config
 
 FEED_LIMIT = 50
@@ -320,15 +319,7 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xml")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
     return True
 
 

@@ -46,7 +46,6 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -57,6 +56,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from pipeline.errors import CdsError, FetchError
+from pipeline.fileio import write_atomic
 from pipeline.models import Article, Config, Fetched, Source
 
 __all__ = [
@@ -373,18 +373,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, durable=True, mode=mode)
 
 
 class MediaStore:

@@ -36,7 +36,6 @@ import html
 import json
 import os
 import re
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -48,6 +47,7 @@ import yaml
 
 from pipeline import config as config_mod
 from pipeline.errors import CdsError
+from pipeline.fileio import write_atomic
 from pipeline.models import PILLARS, THEMES, Article, Config
 from pipeline.urls import article_urls, host_of
 from pipeline.urls import path_segment as _segment
@@ -860,14 +860,7 @@ def _atomic_write(path: Path, data: bytes, made: set[str] | None = None) -> None
         os.makedirs(folder, exist_ok=True)
         if made is not None:
             made.add(folder)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, make_parents=False)
 
 
 def _write_new(path: str, data: bytes, made: set[str]) -> None:
@@ -981,11 +974,8 @@ def _write_cache(cache: Path, out: Path, site: _Site) -> None:
         except OSError:
             continue
         pages[path] = [digest, st.st_size, trusted_mtime(st.st_mtime_ns, now)]
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name("." + cache.name + ".tmp")
-    tmp.write_text(json.dumps({"code": _CODE, "out": str(out.resolve()), "pages": pages},
-                              separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, cache)
+    write_atomic(cache, json.dumps({"code": _CODE, "out": str(out.resolve()), "pages": pages},
+                                   separators=(",", ":")))
 
 
 def publish(config: Config, articles: Sequence[Article], *, out: Path | None = None,

@@ -68,6 +68,7 @@ import nh3
 import pipeline
 from pipeline import media
 from pipeline.errors import CdsError, ConfigError
+from pipeline.fileio import write_atomic
 from pipeline.models import Article, Config
 from pipeline.publish import ARTICLE_START, BODY_END, BODY_START, MANIFEST
 
@@ -172,10 +173,7 @@ def _version(dist: str) -> str:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def _read_json(path: Path) -> dict:

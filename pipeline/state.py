@@ -12,11 +12,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import LockedError
+from pipeline.fileio import write_atomic
 from pipeline.models import Source
 
 STATE_FILE = "state.json"
@@ -71,25 +70,7 @@ def _now() -> datetime:
 
 def atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):               # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    write_atomic(path, text, durable=True, make_parents=False)
 
 
 class State:

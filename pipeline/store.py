@@ -22,9 +22,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import os
 import re
-import tempfile
 import threading
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -34,6 +32,7 @@ import yaml
 from slugify import slugify as _py_slugify
 
 from pipeline.errors import StoreError
+from pipeline.fileio import write_atomic
 from pipeline.models import STATUSES, Article
 from pipeline.urls import canonical
 
@@ -482,29 +481,13 @@ class Store:
         except OSError:
             pass
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                       dir=target.parent)
-        except OSError as err:
-            raise StoreError(f"{shown}: cannot write: {err.strerror or err}") from None
+            mode = target.stat().st_mode & 0o777          # an editor's permissions are kept
+        except OSError:
+            mode = 0o644
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                mode = target.stat().st_mode & 0o777
-            except OSError:
-                mode = 0o644
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
+            write_atomic(target, data, durable=True, mode=mode)
         except OSError as err:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             raise StoreError(f"{shown}: cannot write: {err.strerror or err}") from None
-        _fsync_dir(target.parent)
 
     def save(self, article: Article, *, now: datetime) -> str:
         """Store a harvested article; returns ``"new"``, ``"updated"``, ``"unchanged"`` or
@@ -652,16 +635,3 @@ class Store:
             removed.append(tmp.relative_to(self.content_dir))
         return removed
 
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

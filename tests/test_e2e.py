@@ -141,6 +141,7 @@ def test_site_has_every_article_page_and_valid_feeds(demo):
         assert art.title in doc.text_content()
     for feed in ("rss.xml", "atom.xml"):
         path = site / feed
+        assert path.stat().st_mode & 0o044 == 0o044       # a web server can read it
         parsed = feedparser.parse(path.read_bytes())
         assert parsed.bozo == 0, (feed, parsed.get("bozo_exception"))
         assert len(parsed.entries) == len(arts)

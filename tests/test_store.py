@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline import fileio
 from pipeline import store as store_mod
 from pipeline.errors import StoreError
 from pipeline.models import STATUSES, Article
@@ -383,7 +384,7 @@ def test_atomic_write_temp_files_are_ignored_and_cleaned(store):
 def test_failed_write_leaves_no_temp_file(store, monkeypatch):
     def boom(src, dst):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(store_mod.os, "replace", boom)
+    monkeypatch.setattr(fileio.os, "replace", boom)      # the store writes through fileio
     with pytest.raises(StoreError, match=r"^content/articles/2021/06/.*\.md: cannot write: No sp"):
         store.save(article(), now=NOW)
     assert not [p for p in (store.content_dir / "articles").rglob("*") if p.is_file()]
