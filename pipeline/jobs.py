@@ -39,10 +39,6 @@ def open_store(config: Config) -> store_mod.Store:
     return store_mod.Store(config.content_dir, tz=config_mod.timezone(config))
 
 
-def now_in(tz: ZoneInfo) -> datetime:
-    return datetime.now(tz).replace(microsecond=0)
-
-
 # --- harvest ---------------------------------------------------------------------------------
 
 @dataclass
@@ -499,13 +495,6 @@ def run_demo(dest: Path, *, progress: bool = True):
         report = harvest(config, progress=progress)
     pub, result = build(config, progress=progress)
     return config, report, result
-
-
-def replace_config_root(config: Config, root: Path) -> Config:
-    return replace(config, root=root)
-
-
-__all__ = ["harvest", "build", "init_root", "run_demo", "CdsError"]
 
 
 # --- tagging, checking, serving, committing ----------------------------------------------------
