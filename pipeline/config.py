@@ -190,6 +190,23 @@ class _Article(_Model):
     remove: Annotated[tuple[Selector, ...], _none_to(())] = ()
 
 
+class _DocFields(_Model):
+    number: Selector | None = None
+    date: Selector | None = None
+    issuer: Selector | None = None
+    type: Selector | None = None
+    summary: Selector | None = None
+    file: Selector | None = None
+
+
+class _Documents(_DocFields):
+    row: Selector
+    link: Selector | None = None                      # the detail page
+    next: Selector | None = None
+    max_pages: Count | None = None                    # default: 3 with `next`, else 1
+    detail: _DocFields | None = None                  # fields read on the detail page
+
+
 class _Cadence(_Model):
     count: Count
     per: Literal["day", "week", "month"]
@@ -198,7 +215,7 @@ class _Cadence(_Model):
 class _Source(_Model):
     id: Annotated[str, StringConstraints(min_length=1), AfterValidator(_source_id)]
     name: Text
-    kind: Literal["feed", "html"]
+    kind: Literal["feed", "html", "documents"]
     url: HttpUrl
     aliases: Annotated[tuple[Annotated[str, AfterValidator(_hostname)], ...], _none_to(())] = ()
     keywords: Annotated[tuple[Text, ...], _none_to(())] = ()
@@ -206,6 +223,8 @@ class _Source(_Model):
     article: _Article | None = None
     cadence: _Cadence | None = None
     enabled: bool = True
+    documents: _Documents | None = None               # kind: documents (docs/feeds-yml.md)
+    review: bool = False                              # new items wait for an editor
     # per-source overrides of `defaults`
     timeout: Seconds | None = None
     interval: Interval | None = None
@@ -315,12 +334,35 @@ def _cross_checks(data: dict) -> list[tuple[tuple, str]]:
             problems.append((("sources", i, "list"), "required when kind is html"))
         elif kind == "feed" and lst is not None:
             problems.append((("sources", i, "list"), "only used when kind is html"))
+        problems += _documents_checks(i, kind, src.get("documents"))
         if isinstance(lst, dict) and lst.get("next") is None:
             pages = lst.get("max_pages")
             if isinstance(pages, int) and not isinstance(pages, bool) and pages > 1:
                 problems.append((("sources", i, "list", "max_pages"),
                                  "has no effect without list.next"))
     return problems
+
+
+def _documents_checks(i: int, kind: object, docs: object) -> list[tuple[tuple, str]]:
+    """`documents` against `kind`; a number selector somewhere; `detail` needs `link`."""
+    where = ("sources", i, "documents")
+    if kind == "documents" and docs is None:
+        return [(where, "required when kind is documents")]
+    if kind != "documents" and docs is not None:
+        return [(where, "only used when kind is documents")]
+    if not isinstance(docs, dict):
+        return []
+    out = []
+    detail = docs.get("detail") if isinstance(docs.get("detail"), dict) else {}
+    if not docs.get("number") and not detail.get("number"):
+        out.append((where + ("number",), "required (in the row, or under detail:)"))
+    if docs.get("detail") is not None and not docs.get("link"):
+        out.append((where + ("link",), "required with detail: (the link to the detail page)"))
+    pages = docs.get("max_pages")
+    if docs.get("next") is None and isinstance(pages, int) and not isinstance(pages, bool) \
+            and pages > 1:
+        out.append((where + ("max_pages",), "has no effect without documents.next"))
+    return out
 
 
 # --- YAML -------------------------------------------------------------------------------------
@@ -381,6 +423,16 @@ def _source(s: _Source, d: _Defaults) -> models.Source:
         art = models.ArticleSelectors(body=a.body, title=a.title, date=a.date,
                                       author=a.author, remove=tuple(a.remove))
     cad = models.Cadence(count=s.cadence.count, per=s.cadence.per) if s.cadence else None
+    docs = None
+    if s.documents is not None:
+        ds = s.documents
+
+        def fields(f: _DocFields) -> models.DocFields:
+            return models.DocFields(number=f.number, date=f.date, issuer=f.issuer, type=f.type,
+                                    summary=f.summary, file=f.file)
+        docs = models.DocSelectors(row=ds.row, fields=fields(ds), link=ds.link, next=ds.next,
+                                   max_pages=ds.max_pages or (3 if ds.next else 1),
+                                   detail=fields(ds.detail) if ds.detail else None)
     return models.Source(
         id=s.id, name=s.name, kind=s.kind, url=s.url,
         timeout=s.timeout if s.timeout is not None else d.timeout,
@@ -389,6 +441,7 @@ def _source(s: _Source, d: _Defaults) -> models.Source:
         user_agent=s.user_agent if s.user_agent is not None else d.user_agent,
         aliases=tuple(s.aliases), keywords=tuple(s.keywords),
         list=lst, article=art, cadence=cad, enabled=s.enabled,
+        documents=docs, review=s.review,
     )
 
 

@@ -362,3 +362,74 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
             else:
                 result.unchanged += 1
     return result
+
+
+# --- the register's "Văn bản mới" feeds ------------------------------------------------------
+
+def document_feed(config: Config, entries: Sequence[Mapping[str, object]], path: str,
+                  title: str, description: str = "") -> tuple[bytes, bytes]:
+    """(RSS 2.0, Atom) bytes of a feed of register documents, not articles. ``entries``, newest
+    first: ``{"id", "title", "link" (site-relative), "published" (aware datetime), "summary",
+    "category"}``; ``path`` is the feed's directory (``van-ban/``). GUIDs are ``tag:`` URIs of
+    the entry's ``id``; the bytes depend only on the entries."""
+    tz = config_mod.timezone(config)
+    base = config.site.url.rstrip("/") + "/"
+    host = urlsplit(config.site.url).hostname or "localhost"
+    full_title = f"{title} – {config.site.title}"
+
+    def tag(e: Mapping[str, object]) -> str:
+        return f"tag:{host},{TAG_DATE}:{quote(str(e['id']), safe='-._~:')}"
+
+    def when(e: Mapping[str, object]) -> datetime:
+        return e["published"].astimezone(tz).replace(microsecond=0)   # type: ignore[union-attr]
+
+    rss = etree.Element("rss", nsmap={"atom": ATOM_NS})
+    rss.set("version", "2.0")
+    ch = etree.SubElement(rss, "channel")
+    _text(ch, "title", full_title)
+    _text(ch, "link", urljoin(base, path))
+    _text(ch, "description", description or full_title)
+    _text(ch, "language", config.site.language or "vi")
+    _text(ch, "generator", GENERATOR)
+    if entries:
+        _text(ch, "lastBuildDate", format_datetime(max(when(e) for e in entries)))
+    etree.SubElement(ch, f"{{{ATOM_NS}}}link", href=urljoin(base, path + "rss.xml"), rel="self",
+                     type="application/rss+xml")
+    for e in entries:
+        it = etree.SubElement(ch, "item")
+        _text(it, "title", e["title"])
+        _text(it, "link", urljoin(base, str(e["link"])))
+        _text(it, "guid", tag(e)).set("isPermaLink", "false")
+        _text(it, "pubDate", format_datetime(when(e)))
+        if e.get("category"):
+            _text(it, "category", e["category"])
+        if e.get("summary"):
+            _text(it, "description", e["summary"])
+    atom = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
+    atom.set(f"{{{XML_NS}}}lang", config.site.language or "vi")
+    self_url = urljoin(base, path + "atom.xml")
+    _text(atom, _a("id"), self_url)
+    _text(atom, _a("title"), full_title)
+    if description:
+        _text(atom, _a("subtitle"), description)
+    _text(atom, _a("updated"), max(when(e) for e in entries).isoformat() if entries
+          else "2000-01-01T00:00:00+00:00")
+    etree.SubElement(atom, _a("link"), rel="alternate", type="text/html", href=urljoin(base, path))
+    etree.SubElement(atom, _a("link"), rel="self", type="application/atom+xml", href=self_url)
+    author = etree.SubElement(atom, _a("author"))
+    _text(author, _a("name"), config.site.title)
+    _text(atom, _a("generator"), GENERATOR)
+    for e in entries:
+        en = etree.SubElement(atom, _a("entry"))
+        _text(en, _a("id"), tag(e))
+        _text(en, _a("title"), e["title"]).set("type", "text")
+        etree.SubElement(en, _a("link"), rel="alternate", type="text/html",
+                         href=urljoin(base, str(e["link"])))
+        _text(en, _a("published"), when(e).isoformat())
+        _text(en, _a("updated"), when(e).isoformat())
+        if e.get("category"):
+            etree.SubElement(en, _a("category"), term=clean_xml(e["category"]))
+        if e.get("summary"):
+            _text(en, _a("summary"), e["summary"]).set("type", "text")
+    return (etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True),
+            etree.tostring(atom, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -19,7 +19,18 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, dedupe, extract, media, publish, register, search, sitebuild
+from pipeline import (
+    clean,
+    dedupe,
+    docfiles,
+    docharvest,
+    extract,
+    media,
+    publish,
+    register,
+    search,
+    sitebuild,
+)
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -52,6 +63,7 @@ class Harvested:
     retry_after: float | None = None
     fresh: bool = False                 # the source's reading settings changed: read all anew
     interrupted: bool = False           # stopped early (``stop``): health and validators kept
+    docs: list = field(default_factory=list)    # kind: documents: docharvest.Listed rows
 
 
 def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = False,
@@ -126,6 +138,9 @@ def _store_all(config: Config, sources: list[Source], results: dict[str, Harvest
                 state.set_validators(url, etag, modified)
         if h.report.failed:
             state.record_failure(src.id, started, h.report.failed, retry_after=h.retry_after)
+        elif src.kind == "documents":
+            with Fetcher(max_bytes=docfiles.MAX_FILE_BYTES) as files:
+                new_dates = docharvest.store_documents(config, h, files, state, started)
         else:
             new_dates = store_items(h, store, index, taxonomy, names, started,
                                     mirror=mirror, fetch=media.image_fetcher(images, src))
@@ -144,7 +159,8 @@ def _store_all(config: Config, sources: list[Source], results: dict[str, Harvest
 def reading_settings(src: Source) -> str:
     """A digest of how a source is read (kind, selectors, keywords, aliases): when an editor
     changes it, the next harvest reads every listed entry again, ignoring validators."""
-    text = repr((src.kind, src.url, src.list, src.article, src.keywords, src.aliases))
+    text = repr((src.kind, src.url, src.list, src.article, src.keywords, src.aliases)
+                + ((src.documents,) if src.documents else ()))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -173,6 +189,15 @@ def fetch_source(fetcher: Fetcher, src: Source, state: State, store: store_mod.S
 
     if stopped():
         return h
+    if src.kind == "documents":
+        try:
+            return docharvest.fetch_source(
+                fetcher, src, state, h, lambda url: conditional_get(fetcher, src, url, state, h),
+                stopped)
+        except (FetchError, ExtractError) as exc:
+            h.report.failed = exc.reason
+            h.retry_after = getattr(exc, "retry_after", None)
+            return h
     try:
         items = list_items(fetcher, src, state, tz, h)
     except (FetchError, ExtractError) as exc:
@@ -406,12 +431,15 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     not mirrored become links, see ``media.for_site``)."""
     available = media.available(config.content_dir)
     articles = [media.for_site(a, available) for a in articles]
-    docs = register.load_docs(config.content_dir)
+    docs = register.visible(register.load_docs(config.content_dir))     # not review: pending
     extra = register_files(config, docs, articles)
+    tz = config_mod.timezone(config)
+    extra.update(docharvest.feed_files(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
-                             channels=register.doc_channels(docs), media_href=media.page_href)
+                             channels=register.doc_channels(docs), media_href=media.page_href,
+                             home_blocks=docharvest.home_block(docs, tz))
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
                          keys=media.referenced(a for a in articles if a.status == "published"))

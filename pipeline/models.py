@@ -36,6 +36,29 @@ class ArticleSelectors:
 
 
 @dataclass(frozen=True)
+class DocFields:
+    """CSS selectors for a document's fields, in a listing row or on its detail page."""
+    number: str | None = None                   # số/ký hiệu
+    date: str | None = None                     # ngày ban hành
+    issuer: str | None = None                   # cơ quan ban hành
+    type: str | None = None                     # loại văn bản
+    summary: str | None = None                  # trích yếu
+    file: str | None = None                     # link to the file (PDF/DOC/DOCX)
+
+
+@dataclass(frozen=True)
+class DocSelectors:
+    """A document listing (``kind: documents``): one ``row`` per document, its fields, the
+    ``link`` to the detail page, pagination, and optionally fields read on the detail page."""
+    row: str
+    fields: DocFields
+    link: str | None = None
+    next: str | None = None
+    max_pages: int = 1
+    detail: DocFields | None = None
+
+
+@dataclass(frozen=True)
 class Cadence:
     """The plan's publishing target for a source: ``count`` items ``per`` day|week|month."""
     count: int
@@ -46,7 +69,7 @@ class Cadence:
 class Source:
     id: str
     name: str
-    kind: str                                   # "feed" | "html"
+    kind: str                                   # "feed" | "html" | "documents"
     url: str
     timeout: float = 20.0                       # seconds per request
     interval: int = 1800                        # seconds between scheduled harvests
@@ -58,6 +81,8 @@ class Source:
     article: ArticleSelectors | None = None
     cadence: Cadence | None = None
     enabled: bool = True
+    documents: DocSelectors | None = None       # kind: documents
+    review: bool = False                        # new entries wait for an editor
 
     @property
     def host(self) -> str:

@@ -358,6 +358,7 @@ class _Site:
         self.channels: list[dict[str, str]] = [
             {"path": "", "title": config.site.title, "description": config.site.description}]
         self.plan = self._plan_line()
+        self.home_blocks: list[str] = []                # publish(home_blocks=)
         self._summaries: dict[str, str] = {}
         self._items: dict[str, str] = {}                # id → a listing item after its link
         self._times: dict[datetime, str] = {}
@@ -654,6 +655,7 @@ class _Site:
                           f'<a href="{rel_url("", "ke-hoach/")}">Xem kế hoạch</a></p>')
         blocks += ['<h2 id="tin-moi">Tin mới</h2>', self.item_list(self.articles[:HOME_LATEST], ""),
                    f'<p><a href="{rel_url("", "luu-tru/")}">Xem tất cả tin theo tháng</a></p>']
+        blocks += self.home_blocks
         if stories:
             blocks += ['<h2 id="cau-chuyen-thanh-cong">Câu chuyện thành công</h2>',
                        self.cards(stories, "", level=3),
@@ -982,7 +984,8 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             docs: Mapping[str, str] | None = None,
             extra: Mapping[str, bytes] | None = None,
             channels: Sequence[Mapping[str, str]] = (),
-            media_href: Callable[[str, str], str | None] | None = None) -> PublishResult:
+            media_href: Callable[[str, str], str | None] | None = None,
+            home_blocks: Sequence[str] = ()) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
@@ -994,6 +997,8 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     article's picture when it is one of the site's own (``media.page_href``; ``site_src/`` holds
     them under ``tin-tuc/media/``, put there by the caller and left alone here); cards and hero
     pictures show only those. Without it, no picture is shown outside article bodies.
+    ``home_blocks``: HTML blocks other stages add to the home page after the latest news (the
+    register's "Văn bản mới"), links relative to the home page.
     """
     out = Path(out) if out is not None else Path(config.root) / "site_src"
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
@@ -1001,6 +1006,7 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
                            "replace its files: move it away or delete it")
     site = _Site(config, articles, docs, media_href)
     site.channels.extend(dict(c) for c in channels)
+    site.home_blocks = list(home_blocks)
     site.out = out
     cache_path = Path(config.state_dir) / CACHE
     cached = _read_cache(cache_path)

@@ -41,7 +41,7 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -76,6 +76,13 @@ DOC_STATUSES = ("còn hiệu lực", "hết hiệu lực một phần", "hết h
 #: Front-matter keys, in the order ``docs add`` writes them.
 KEYS = ("number", "doc_type", "issuer", "issued", "title", "scope", "effective", "status",
         "signer", "url", "file", "aliases")
+#: Keys the document harvest (:mod:`pipeline.docharvest`) writes and owns; an editor may clear
+#: ``review`` (publish) but leaves the rest to the harvest.
+HARVEST_KEYS = ("source", "first_seen", "review", "file_url", "file_sha256", "text_file",
+                "scanned", "cites")
+REVIEW_PENDING = "pending"      # ``review: pending``: waits for an editor, not on the site
+SCANNED_NOTE = "Văn bản dạng ảnh quét, chưa có nội dung chữ."
+TEXT_EXCERPT_CHARS = 600
 
 DEFAULT_TZ: tzinfo = timezone(timedelta(hours=7))
 EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU"
@@ -106,6 +113,20 @@ class Doc:
     path: Path | None = None
     slug: str = ""
     aliases: list[str] = field(default_factory=list)   # other names: "Đề án 06"
+    # Written by the document harvest (HARVEST_KEYS); empty for entries made by hand.
+    source: str = ""                    # the feeds.yml source it came from
+    first_seen: datetime | None = None  # when the harvest first found it (aware)
+    review: str = ""                    # "pending": waits for an editor
+    file_url: str = ""                  # where the file was fetched from
+    file_sha256: str = ""               # of the mirrored file: a changed file is re-mirrored
+    text_file: str = ""                 # the file's extracted text: tep/<slug>.txt
+    scanned: bool = False               # the file is pictures of pages: no text
+    cites: list[str] = field(default_factory=list)     # numbers the file's text cites
+    text: str = ""                      # the extracted text, read from text_file
+
+    @property
+    def pending(self) -> bool:
+        return self.review == REVIEW_PENDING
 
     @property
     def url_path(self) -> str:
@@ -328,7 +349,7 @@ def parse_entry(text: str, where: str = "<text>") -> tuple[Doc | None, list[str]
         return None, [f"{where}: front matter is not a mapping of keys to values"]
     problems: list[str] = []
     for key in meta:
-        if key not in KEYS:
+        if key not in KEYS and key not in HARVEST_KEYS:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             problems.append(f"{key}: unknown key" + (f" (did you mean '{close[0]}'?)" if close
                                                      else f" (known: {', '.join(KEYS)})"))
@@ -361,7 +382,41 @@ def parse_entry(text: str, where: str = "<text>") -> tuple[Doc | None, list[str]
         file=_check_file(_text(meta, "file", problems), problems),
         body=nfc(body), slug=slug_of(number) if number else "",
         aliases=_aliases(meta, problems))
+    _harvest_fields(doc, meta, problems)
     return (doc if number else None), [f"{where}: {p}" for p in problems]
+
+
+def _harvest_fields(doc: Doc, meta: Mapping, problems: list[str]) -> None:
+    """The keys of :data:`HARVEST_KEYS` into ``doc``; an invalid one is emptied and reported."""
+    doc.source = _text(meta, "source", problems)
+    seen = meta.get("first_seen")
+    if seen not in (None, ""):
+        try:
+            when = seen if isinstance(seen, datetime) else datetime.fromisoformat(str(seen))
+            doc.first_seen = when if when.tzinfo else when.replace(tzinfo=DEFAULT_TZ)
+        except ValueError:
+            problems.append(f"first_seen: {_show(seen)} is not a date and time "
+                            "(YYYY-MM-DDTHH:MM:SS+07:00)")
+    review = _text(meta, "review", problems)
+    if review and review != REVIEW_PENDING:
+        problems.append(f"review: '{review}' must be '{REVIEW_PENDING}' or empty (empty: shown "
+                        "on the site)")
+        review = ""
+    doc.review = review
+    doc.file_url = _text(meta, "file_url", problems)
+    doc.file_sha256 = _text(meta, "file_sha256", problems)
+    doc.text_file = _check_file(_text(meta, "text_file", problems), problems)
+    scanned = meta.get("scanned")
+    if scanned not in (None, "") and not isinstance(scanned, bool):
+        problems.append("scanned: must be true or false")
+        scanned = False
+    doc.scanned = bool(scanned)
+    cites = meta.get("cites")
+    if cites not in (None, "", []):
+        if not isinstance(cites, list) or not all(isinstance(c, str) for c in cites):
+            problems.append(f"cites: must be a list of document numbers, not {_show(cites)}")
+        else:
+            doc.cites = [n for n in dict.fromkeys(docrefs.normalize(c) for c in cites) if n]
 
 
 def _entry_files(docs_dir: Path) -> list[Path]:
@@ -395,6 +450,13 @@ def _scan(docs_dir: Path) -> tuple[list[Doc], list[str]]:
         if doc is None:
             continue
         doc.path = Path(docs_dir.name) / file.name
+        if doc.text_file:
+            try:
+                doc.text = (docs_dir / doc.text_file).read_text(encoding="utf-8")[:400_000]
+            except (OSError, UnicodeDecodeError):
+                problems.append(f"{where}: text_file: '{doc.text_file}' cannot be read in "
+                                f"{shown_dir}/")
+                doc.text_file = ""
         if doc.file and not (docs_dir / doc.file).is_file():
             problems.append(f"{where}: file: '{doc.file}' does not exist in {shown_dir}/")
             doc.file = ""
@@ -470,11 +532,26 @@ def entry_text(doc: Doc, comments: Sequence[str] = ()) -> str:
               "effective": doc.effective, "status": doc.status, "signer": doc.signer,
               "url": doc.url, "file": doc.file, "aliases": list(doc.aliases)}
     head = "".join(_yaml_line(k, v) for k, v in values.items() if k != "aliases" or v)
+    head += "".join(_yaml_line(k, v) for k, v in harvest_values(doc).items() if v)
     head += "".join(_comment(c) for c in comments)
     text = f"---\n{head}---\n"
     if doc.body:
         text += f"\n{doc.body}\n"
     return text
+
+
+def harvest_values(doc: Doc) -> dict[str, Any]:
+    """The :data:`HARVEST_KEYS` of ``doc`` as written in its entry (empty ones as "")."""
+    return {"source": doc.source,
+            "first_seen": doc.first_seen.isoformat() if doc.first_seen else "",
+            "review": doc.review, "file_url": doc.file_url, "file_sha256": doc.file_sha256,
+            "text_file": doc.text_file, "scanned": True if doc.scanned else "",
+            "cites": list(doc.cites)}
+
+
+def visible(docs: Iterable[Doc]) -> list[Doc]:
+    """The entries shown on the site: those not waiting for an editor (``review: pending``)."""
+    return [d for d in docs if not d.pending]
 
 
 # --- cross references -------------------------------------------------------------------------
@@ -871,8 +948,15 @@ class _Pages:
             blocks.append(f'<p class="cds-note">Có {len(self.unknown)} văn bản được tin bài trích '
                           f'dẫn nhưng chưa có trong danh mục: <a href="{_rel(frm, UNKNOWN_URL)}">'
                           "xem danh sách</a>.</p>")
+        blocks.append('<p class="cds-feeds">Theo dõi văn bản mới: '
+                      '<a href="rss.xml" type="application/rss+xml">RSS</a> · '
+                      '<a href="atom.xml" type="application/atom+xml">Atom</a></p>')
         self.add(frm, {"title": "Văn bản",
-                       "description": esc(f"Danh mục văn bản về chuyển đổi số – {self.site_title}")},
+                       "description": esc(f"Danh mục văn bản về chuyển đổi số – {self.site_title}"),
+                       "feeds": [{"title": "Văn bản mới (RSS)", "href": frm + "rss.xml",
+                                  "type": "application/rss+xml"},
+                                 {"title": "Văn bản mới (Atom)", "href": frm + "atom.xml",
+                                  "type": "application/atom+xml"}]},
                  blocks)
 
     # -- one document ------------------------------------------------------------------------
@@ -902,12 +986,16 @@ class _Pages:
             links.append(f'<a href="{esc(href)}">Tải tệp văn bản ({esc(PurePosixPath(d.file).name)})'
                          "</a>")
         heading = d.label
-        blocks = [_crumbs([(REGISTER_URL, "Văn bản")], d.number, url), f"<h1>{esc(heading)}</h1>"]
+        blocks = [_crumbs([(REGISTER_URL, "Văn bản")], d.number, url),
+                  '<div class="cds-doc" data-pagefind-body>', f"<h1>{esc(heading)}</h1>"]
         if d.title:
             blocks.append(f'<p class="cds-lead">{esc(d.title)}</p>')
         blocks.append(table)
         if links:
             blocks.append('<p class="cds-doc-links">' + " · ".join(links) + "</p>")
+        blocks += self.text_blocks(d)
+        blocks.append("</div>")
+        blocks += self.cite_blocks(d, url)
         if d.body:
             blocks += ['<h2 id="ghi-chu">Ghi chú</h2>', _shift_headings(d.body)]
         arts = self.citing.get(d.number, [])
@@ -927,6 +1015,49 @@ class _Pages:
             {"title": f"{heading} (Atom)", "href": url + "atom.xml",
              "type": "application/atom+xml"}]
         self.add(url, meta, blocks)
+
+    def text_blocks(self, d: Doc) -> list[str]:
+        """The file's text: an excerpt, then the whole text folded; or the scanned-file note."""
+        if d.scanned:
+            return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
+                    f'<p class="cds-note cds-doc-scanned">{esc(SCANNED_NOTE)}</p>']
+        text = d.text.strip()
+        if not text:
+            return []
+        paras = [clean_line(p) for p in re.split(r"\n\s*\n|\n", text) if clean_line(p)]
+        excerpt = clean_line(" ".join(paras))
+        if len(excerpt) > TEXT_EXCERPT_CHARS:
+            cut = excerpt.rfind(" ", 0, TEXT_EXCERPT_CHARS)
+            excerpt = excerpt[:cut if cut > 0 else TEXT_EXCERPT_CHARS] + " …"
+        whole = "\n".join(f"<p>{esc(p)}</p>" for p in paras)
+        return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
+                f'<p class="cds-doc-excerpt">{esc(excerpt)}</p>',
+                '<details class="cds-doc-text">\n<summary>Toàn văn (trích từ tệp đính kèm)'
+                f"</summary>\n{whole}\n</details>"]
+
+    def cite_blocks(self, d: Doc, url: str) -> list[str]:
+        """Documents this one cites, and register documents citing it (both ways)."""
+        by_number = {x.number: x for x in self.docs}
+        out = []
+        cited = [n for n in d.cites if n != d.number]
+        if cited:
+            items = []
+            for n in cited:
+                other = by_number.get(n)
+                items.append(f'<li><a href="{esc(_rel(url, other.url_path))}">{esc(other.label)}'
+                             f"</a>{(' – ' + esc(other.title)) if other.title else ''}</li>"
+                             if other else f"<li>{esc(n)}</li>")
+            out.append('<section class="cds-doc-cites" aria-labelledby="van-ban-dan-chieu">\n'
+                       '<h2 id="van-ban-dan-chieu">Văn bản được dẫn chiếu</h2>\n'
+                       '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>\n</section>")
+        citing = [x for x in self.docs if d.number in x.cites and x.number != d.number]
+        if citing:
+            items = [f'<li><a href="{esc(_rel(url, x.url_path))}">{esc(x.label)}</a>'
+                     f"{(' – ' + esc(x.title)) if x.title else ''}</li>" for x in citing]
+            out.append('<section class="cds-doc-cited-by" aria-labelledby="van-ban-trich-dan">\n'
+                       '<h2 id="van-ban-trich-dan">Văn bản dẫn chiếu văn bản này</h2>\n'
+                       '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>\n</section>")
+        return out
 
     # -- cited but missing -------------------------------------------------------------------
 
