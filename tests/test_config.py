@@ -254,7 +254,7 @@ def test_every_problem_is_reported_at_once_in_file_order():
         "feeds.yml: defaults.timeout: must be greater than 0",
         "feeds.yml: defaults.concurrency: must be a whole number",
         "feeds.yml: sources[0].id: 'Bao TB' must match [a-z0-9-]+",
-        "feeds.yml: sources[0].kind: must be feed or html",
+        "feeds.yml: sources[0].kind: must be feed, html or documents",
         "feeds.yml: sources[0].tittle: unknown key",
         "feeds.yml: sources[1].url: not an http(s) address",
         "feeds.yml: sources[1].list: required when kind is html",
