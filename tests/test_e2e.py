@@ -115,6 +115,53 @@ def test_keywords_filter_and_syndicated_copy(demo):
         assert pair["copy"] in {urlsplit(u).path for u in original.also_at}
 
 
+def test_documents_from_the_portal(demo):
+    """The bundled document portal: register entries with their files and text, the editor's
+    entry given only its file keys, the citation links both ways, the Văn bản mới feed."""
+    from pipeline import register
+
+    root, site = demo["root"], demo["root"] / "site"
+    docs = {d.number: d for d in register.load_docs(root / "content")}
+    per = {s.source: s for s in demo["report"].sources}["van-ban-tinh"]
+    exp_counts = EXPECTED["per_source"]["van-ban-tinh"]
+    assert (per.updated, per.skipped) == (exp_counts["updated"], exp_counts["filtered"])
+    assert not per.errors, per.errors
+    for number in EXPECTED["documents_filtered"]:
+        assert number not in docs
+    bundled = DEMO / "van-ban"
+    for exp in EXPECTED["documents"]:
+        d = docs[exp["number"]]
+        for key in ("doc_type", "issuer", "scope", "file", "title"):
+            if key in exp:
+                assert getattr(d, key) == exp[key], (exp["number"], key)
+        assert d.issued.isoformat() == exp["issued"]
+        assert d.cites == exp.get("cites", []), exp["number"]
+        assert d.scanned == exp.get("scanned", False)
+        assert (root / "content" / "van-ban" / d.file).read_bytes()[:5] == b"%PDF-"
+        if "text_contains" in exp:
+            assert exp["text_contains"] in d.text
+        if exp.get("editor_entry"):
+            before = (bundled / d.path.name).read_text(encoding="utf-8").splitlines()
+            after = (root / "content" / d.path).read_text(encoding="utf-8").splitlines()
+            harvest = ("file:", "file_url:", "file_sha256:", "text_file:", "cites:", "- ")
+            assert [x for x in before if not x.startswith(harvest)] == \
+                [x for x in after if not x.startswith(harvest)]
+        else:
+            assert d.source == "van-ban-tinh" and d.first_seen is not None
+        page = (site / d.url_path / "index.html").read_text(encoding="utf-8")
+        if d.scanned:
+            assert register.SCANNED_NOTE in page
+        else:
+            assert "Nội dung văn bản" in page
+    plan = (site / "van-ban/96-kh-ubnd/index.html").read_text(encoding="utf-8")
+    assert "Văn bản dẫn chiếu văn bản này" in plan and "../1234-qd-ubnd/" in plan
+    feed = feedparser.parse((site / "van-ban" / "rss.xml").read_bytes())
+    assert feed.bozo == 0 and feed.entries
+    assert any("1234/QĐ-UBND" in e.title for e in feed.entries)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="van-ban-moi"' in home and "van-ban/1234-qd-ubnd/" in home
+
+
 def test_second_harvest_changes_nothing(demo):
     second = demo["second"]
     assert second.ok
