@@ -336,6 +336,8 @@ def _fetch_file(fetcher: Fetcher, src: Source, doc: Listed, number: str, docs_di
         raise _Problem(f"{doc.file_url}: {exc.reason}", retry=not permanent) from None
     if got.not_modified:
         return _Mirrored(not_modified=True, validators=(got.etag, got.last_modified))
+    if got.final_url and not own_origin(src, got.final_url):
+        raise _Problem(f"{doc.file_url}: redirected to another site ({got.final_url}): not kept")
     kind = docfiles.kind_of(got.body)
     if kind is None:
         head = got.body[:16].decode("ascii", "replace")

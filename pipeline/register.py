@@ -83,6 +83,7 @@ HARVEST_KEYS = ("source", "first_seen", "review", "file_url", "file_sha256", "te
 REVIEW_PENDING = "pending"      # ``review: pending``: waits for an editor, not on the site
 SCANNED_NOTE = "Văn bản dạng ảnh quét, chưa có nội dung chữ."
 TEXT_EXCERPT_CHARS = 600
+TEXT_PAGE_CHARS = 60_000        # of a file's text shown (and indexed) on its page
 
 DEFAULT_TZ: tzinfo = timezone(timedelta(hours=7))
 EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU"
@@ -1029,7 +1030,14 @@ class _Pages:
         if len(excerpt) > TEXT_EXCERPT_CHARS:
             cut = excerpt.rfind(" ", 0, TEXT_EXCERPT_CHARS)
             excerpt = excerpt[:cut if cut > 0 else TEXT_EXCERPT_CHARS] + " …"
-        whole = "\n".join(f"<p>{esc(p)}</p>" for p in paras)
+        shown, size = [], 0
+        for p in paras:
+            if size > TEXT_PAGE_CHARS:
+                shown.append("<p>… (phần còn lại: xem tệp đính kèm)</p>")
+                break
+            shown.append(f"<p>{esc(p)}</p>")
+            size += len(p)
+        whole = "\n".join(shown)
         return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
                 f'<p class="cds-doc-excerpt">{esc(excerpt)}</p>',
                 '<details class="cds-doc-text">\n<summary>Toàn văn (trích từ tệp đính kèm)'

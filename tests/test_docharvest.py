@@ -127,6 +127,8 @@ def portal(tmp_path_factory):
              "Chỉ thị đẩy mạnh chuyển đổi số", "ct/08.html", f"{other.base}/tep/ct.pdf"),
             ("Số: 60/KH-STTTT", "11/01/2024", "Sở Thông tin và Truyền thông",
              "Kế hoạch số hóa hồ sơ phục vụ chuyển đổi số", "ct/60.html", "tep/lon.pdf"),
+            ("77/KH-UBND", "12/01/2024", "UBND tỉnh Thái Bình",
+             "Kế hoạch chuyển đổi số ngành y tế", "ct/77.html", "tep/chuyen.pdf"),
         ]))
         p.put("/vb/tep/kh-96.pdf", PLAN_PDF, "application/pdf")
         p.put("/vb/tep/qd.pdf", DECISION_PDF, "application/pdf")
@@ -134,6 +136,15 @@ def portal(tmp_path_factory):
         p.put("/vb/tep/bd.pdf", DECISION_PDF, "application/pdf")
         p.put("/vb/tep/tb.pdf", "<html><body>Không tìm thấy tệp</body></html>", "application/pdf")
         other_hits = []
+
+        def away(h):                # a file on the portal that redirects to another site
+            h.send_response(302)
+            h.send_header("Location", f"{other.base}/tep/r.pdf")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+        server.routes["/vb/tep/chuyen.pdf"] = away
+        other.routes["/tep/r.pdf"] = lambda h: serve_validated(h, DECISION_PDF, "application/pdf",
+                                                               mtime=1.0)
         other.routes["/tep/ct.pdf"] = lambda h: (other_hits.append(1),
                                                  serve_validated(h, DECISION_PDF, "application/pdf",
                                                                  mtime=1.0))
@@ -201,7 +212,7 @@ def test_the_same_document_listed_twice_is_one_entry(portal):
     files = [p for p in (portal["root"] / "content" / "van-ban").glob("1234*.md")]
     assert len(files) == 1
     assert portal["report"].duplicates == 1
-    assert portal["report"].new == 6
+    assert portal["report"].new == 7
 
 
 def test_files_are_mirrored_with_their_text_and_citations(portal):
@@ -237,6 +248,9 @@ def test_a_file_on_another_origin_is_not_fetched(portal):
     assert doc.file == ""
     assert portal["other_hits"] == []
     assert any("ct.pdf: file on another site: not fetched" in e for e in portal["report"].errors)
+    redirected = docs_of(portal["root"])["77/KH-UBND"]
+    assert redirected.file == ""
+    assert any("chuyen.pdf: redirected to another site" in e for e in portal["report"].errors)
 
 
 def test_second_harvest_changes_nothing(portal):
@@ -283,8 +297,8 @@ def test_figures_count_per_quarter_and_days_to_appear(portal):
     docs = register.load_docs(portal["root"] / "content")
     fig = docharvest.figures(docs, TZ)
     assert fig["issued_per_quarter"]["2023-Q3"] == 2
-    assert fig["issued_per_quarter"]["2024-Q1"] == 4
-    assert sum(fig["appeared_per_quarter"].values()) == 6
+    assert fig["issued_per_quarter"]["2024-Q1"] == 5
+    assert sum(fig["appeared_per_quarter"].values()) == 7
     lags = dict(fig["lag_days"])
     seen = docs_of(portal["root"])["96/KH-UBND"].first_seen.astimezone(TZ).date()
     assert lags["96/KH-UBND"] == (seen - date(2023, 7, 17)).days
