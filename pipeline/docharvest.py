@@ -164,9 +164,13 @@ def read_rows(fetched: Fetched, src: Source) -> tuple[list[Listed], str | None]:
         text = clean_line(row.get_text(" ", strip=True))
         if not text:
             continue
-        doc.key = SEEN_PREFIX + (doc.url or f"{fetched.url}#{doc.raw_number or text[:80]}")
-        doc.fingerprint = hashlib.sha256(
-            f"{text}\n{doc.url}\n{doc.file_url}".encode()).hexdigest()[:16]
+        # The fingerprint is of the fields read, not of the row's text: a running number
+        # (STT) that shifts when a document is added above does not make every row new. The
+        # same document listed twice gives the same key, whatever its position.
+        doc.fingerprint = hashlib.sha256("\n".join(
+            [doc.raw_number, doc.issued.isoformat() if doc.issued else "", doc.issuer,
+             doc.doc_type, doc.title, doc.url, doc.file_url]).encode()).hexdigest()[:16]
+        doc.key = f"{SEEN_PREFIX}{doc.url or fetched.url}#{doc.fingerprint}"
         out.append(doc)
     nxt = _href_of(soup, sel.next, base) if sel.next else ""
     return out, nxt or None

@@ -365,9 +365,10 @@ def test_a_changed_file_updates_only_the_harvest_keys(tmp_path):
                                                         "title: Tên do biên tập viên sửa")
         text = text.replace("signer:\n", "signer: Người ký\n") + "\nGhi chú.\n"
         path.write_text(text, encoding="utf-8")
-        # same file again (the row changed: a new date format): nothing written
+        # the row changed (its summary), the file did not: nothing written
         p.put("/vb/index.html", table([("96/KH-UBND", "17-7-2023", "UBND tỉnh Thái Bình",
-                                        "Kế hoạch về chuyển đổi số", "ct/96.html", "tep/v1.pdf")]))
+                                        "Kế hoạch về chuyển đổi số (sửa)", "ct/96.html",
+                                        "tep/v1.pdf")]))
         again = jobs.harvest(config, progress=False).sources[0]
         assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
         assert path.read_text(encoding="utf-8") == text
