@@ -599,6 +599,9 @@ def check_messages(docs: Iterable[Doc], articles: Iterable[Article]) -> list[str
         empty = [k for k in ("title", "issuer", "issued") if not getattr(d, k)]
         if empty:
             notes.append(f"{where}: {', '.join(empty)} empty: fill in from the document")
+        if d.pending:
+            notes.append(f"{where}: review: pending: harvested from {d.source or 'a source'}, "
+                         "not on the site until an editor checks it and deletes that line")
         if d.path and d.path.stem != d.slug:
             notes.append(f"{where}: named differently from its number; its page is "
                          f"{d.url_path} (rename it {d.slug}.md to match)")

@@ -431,6 +431,7 @@ def test_fields_on_the_detail_page_and_review(tmp_path):
         assert doc.title == "Kế hoạch chuyển đổi số năm 2024" and doc.file
         assert doc.pending and "review: pending" in entry(root, "96-kh-ubnd")
         assert register.visible([doc]) == []
+        assert any("review: pending" in n for n in register.check_messages([doc], []))
         assert docharvest.home_block([doc], TZ) == []
         assert feedparser.parse(docharvest.feed_files(config, [doc], TZ)["van-ban/rss.xml"]
                                 ).entries == []
