@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from pipeline import clean, dedupe, extract, media, publish, register, search, sitebuild
+from pipeline import sitecontent
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -379,16 +380,21 @@ def merge_copies(store: store_mod.Store, stored: Article, new: Article, names: d
     return store.merge_duplicate(stored, new.url, now=now)
 
 
-def write_run_report(config: Config, report: RunReport) -> Path:
+def write_run_report(config: Config, report: RunReport, *,
+                     content_problems: list[str] | None = None) -> Path:
+    """``.cds/runs/<started>.json`` and ``.cds/last-run.json``; written again by ``run`` after
+    its build with the article files the build could not use (``content_problems``)."""
     runs = config.state_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     data = {
         "started": report.started.isoformat(),
         "finished": report.finished.isoformat() if report.finished else None,
-        "ok": report.ok,
+        "ok": report.ok and not content_problems,
         "totals": report.totals(),
         "sources": [asdict(s) for s in report.sources],
     }
+    if content_problems is not None:
+        data["content_problems"] = content_problems
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     path = runs / (report.started.strftime("%Y%m%dT%H%M%S.%f") + ".json")
     for target in (path, config.state_dir / "last-run.json"):
@@ -421,10 +427,25 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     return result
 
 
+def site_content(config: Config) -> sitecontent.SiteContent:
+    """The articles to publish (a broken file's last good copy in its place, ``updated`` moved
+    to the last change of the content): every file that cannot be used is one ``error:`` line
+    on stderr and in ``SiteContent.problems``."""
+    now = datetime.now(config_mod.timezone(config)).replace(microsecond=0)
+    content = sitecontent.gather(config.content_dir, config.state_dir, open_store(config),
+                                 now=now)
+    for line in content.problems:
+        print(f"error: {line}", file=sys.stderr)
+    return content
+
+
 def build(config: Config, *, progress: bool = True):
-    """``publish`` then MkDocs, feeds and search index into ``site/``."""
-    articles = open_store(config).articles()
+    """``publish`` then MkDocs, feeds and search index into ``site/``. ``pub.problems`` lists the
+    article files that could not be used (also in ``.cds/last-build.json``)."""
+    content = site_content(config)
+    articles = content.articles
     pub = publish_site(config, articles)
+    pub.problems = content.problems
     result = sitebuild.build_site(config.root, config=config, articles=articles,
                                   quiet=not progress)
     warnings = pub.warnings + result.warnings
@@ -432,6 +453,9 @@ def build(config: Config, *, progress: bool = True):
         warnings += search.run_index(result.site_dir).warnings
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    sitecontent.write_build_report(
+        config.state_dir, content,
+        finished=datetime.now(config_mod.timezone(config)).replace(microsecond=0))
     return pub, result
 
 

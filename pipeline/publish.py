@@ -115,6 +115,7 @@ class PublishResult:
     pages: int = 0              # Markdown pages in site_src/
     articles: int = 0           # published articles
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # article files that could not be used
 
 
 @dataclass(frozen=True)
