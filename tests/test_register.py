@@ -425,7 +425,7 @@ def test_built_site_keeps_the_table_and_every_link_resolves(built):
     assert "van-ban-filter.js" in index
     doc = (built / "van-ban" / "749-qd-ttg" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in doc and "<script>alert" not in doc
-    assert 'rel="alternate" type="application/rss+xml" title="Quyết định 749/QĐ-TTg (RSS)"' in doc
+    assert 'rel="alternate feed" type="application/rss+xml" title="Quyết định 749/QĐ-TTg (RSS)"' in doc
     for page in built.glob("van-ban/**/index.html"):
         text = page.read_text(encoding="utf-8")
         for href in re.findall(r'href="([^"#?]+)[^"]*"', text):
