@@ -30,12 +30,14 @@ import nh3
 from lxml import etree
 
 from pipeline import config as config_mod
+from pipeline.dateline import strip_dateline
 from pipeline.fileio import write_atomic
 from pipeline.models import THEMES, Article, Config
 
 FEED_LIMIT = 50
 # Part of every feed's digest: the feeds change with this code.
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+_CODE = hashlib.sha256(Path(__file__).read_bytes()
+                      + (Path(__file__).parent / "dateline.py").read_bytes()).hexdigest()
 TAG_DATE = "2023"                     # the date part of every GUID (tag: URI); never change it
 GENERATOR = "cds"
 DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "toc")
@@ -250,7 +252,7 @@ class _Writer:
                 if t in self.theme_names:
                     _text(it, "category", self.theme_names[t]).set("domain", self.abs("chu-de/"))
             if art.summary:
-                _text(it, "description", art.summary)
+                _text(it, "description", strip_dateline(art.summary))
             _text(it, f"{{{CONTENT_NS}}}encoded", self.content(art))
             img = self.image(art)
             if img:
@@ -293,7 +295,7 @@ class _Writer:
                     etree.SubElement(e, _a("category"), term=t, label=clean_xml(self.theme_names[t]),
                                      scheme=self.abs("chu-de/"))
             if art.summary:
-                _text(e, _a("summary"), art.summary).set("type", "text")
+                _text(e, _a("summary"), strip_dateline(art.summary)).set("type", "text")
             _text(e, _a("content"), self.content(art)).set("type", "html")
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -24,6 +24,7 @@ from pipeline import sitecontent
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
+from pipeline.dateline import strip_dateline
 from pipeline.errors import CdsError, ConfigError, ExtractError, FetchError
 from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
@@ -263,7 +264,7 @@ def to_article(item: Item, src: Source, taxonomy, now: datetime) -> Article:
     """A stored article from a complete item: cleaned, tagged, dated."""
     body = clean.to_markdown(item.content_html or item.summary, item.url)
     title = clean.plain_text(item.title) or clean.plain_text(item.url)
-    summary = clean.plain_text(item.summary)
+    summary = strip_dateline(clean.plain_text(item.summary))
     image = item.image or clean.first_image(item.content_html, item.url) or ""
     tagging = tagger.tag(title, body, taxonomy)
     return Article(

@@ -47,6 +47,7 @@ import yaml
 
 from pipeline import config as config_mod
 from pipeline.errors import CdsError
+from pipeline.dateline import strip_dateline
 from pipeline.fileio import write_atomic
 from pipeline.models import PILLARS, THEMES, Article, Config
 from pipeline.urls import article_urls, host_of
@@ -100,7 +101,8 @@ SAFE_SCHEMES = ("http://", "https://")
 # Pages change with this code (and the helpers it uses): part of every page's digest.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when there, else Python
 
-_CODE = hashlib.sha256(Path(__file__).read_bytes() + (PACKAGE / "urls.py").read_bytes()).hexdigest()
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + (PACKAGE / "urls.py").read_bytes()
+                      + (PACKAGE / "dateline.py").read_bytes()).hexdigest()
 
 
 class PublishError(CdsError):
@@ -185,7 +187,9 @@ def title_of(article: Article) -> str:
 
 
 def summary_of(article: Article) -> str:
-    return shorten(article.summary or plain_text(article.body))
+    """The summary shown in listings and meta descriptions: without the source's dateline
+    ("21/04/2024 07:30 CH | (TBTV) - "), also for articles stored before harvest took it off."""
+    return shorten(strip_dateline(article.summary or plain_text(article.body)))
 
 
 def image_of(article: Article, frm: str = "",
