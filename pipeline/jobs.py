@@ -418,7 +418,8 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     if config.site.search:
         extra.update(search.site_files())
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
-                             channels=register.doc_channels(docs), media_href=media.page_href)
+                             channels=register.doc_channels(docs), media_href=media.page_href,
+                             doc_titles={d.number: d.title for d in docs if d.title})
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
                          keys=media.referenced(a for a in articles if a.status == "published"))
@@ -577,6 +578,11 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             near = difflib.get_close_matches(key, store_mod.FIELD_ORDER, n=1, cutoff=0.75)
             if near:
                 notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
+    for default in sorted((publish.TEMPLATES / "pages").glob("*.md")):
+        page = default.name
+        if not (root / "content" / "pages" / page).is_file():
+            notes.append(f"content/pages/{page}: missing; the site shows a generic page: write "
+                         f"yours there (see docs/huong-dan-bien-tap.md)")
     media_problems, media_notes = media.check_media(root / "content")
     problems.extend(media_problems)
     notes.extend(media_notes)

@@ -343,7 +343,8 @@ class _Site:
     """Everything one publish run knows; renders each page to Markdown text."""
 
     def __init__(self, config: Config, articles: Sequence[Article], docs: Mapping[str, str] | None,
-                 media_href: Callable[[str, str], str | None] | None = None):
+                 media_href: Callable[[str, str], str | None] | None = None, *,
+                 doc_titles: Mapping[str, str] | None = None):
         self.config = config
         self.media_href = media_href
         self.root = Path(config.root)
@@ -354,6 +355,7 @@ class _Site:
         self.articles = self.oldest_first[::-1]                           # newest first
         self.urls = article_urls(published, self.tz)
         self.docs = dict(docs or {})
+        self.doc_titles = {k: " ".join(v.split()) for k, v in (doc_titles or {}).items() if v}
         self.sources = {s.id: s.name for s in config.sources}
         for art in self.articles:
             self.sources.setdefault(art.source, art.source)
@@ -377,7 +379,8 @@ class _Site:
             _CODE, str(self.tz), sorted((t.id, t.name, t.description) for t in self.themes.values()),
             sorted((t.id, t.name, t.description) for t in self.pillars.values()),
             sorted(self.sources.items()), sorted(self.source_urls.items()),
-            sorted(self.docs.items()), media_href is not None)).encode("utf-8", "surrogatepass")).hexdigest()
+            sorted(self.docs.items()), media_href is not None,
+            sorted(self.doc_titles.items()))).encode("utf-8", "surrogatepass")).hexdigest()
 
     # -- output ------------------------------------------------------------------------------
 
@@ -636,8 +639,11 @@ class _Site:
             refs = []
             for number in art.doc_refs:
                 target = self.docs.get(number)
-                refs.append(f'<li><a href="{rel_url(url, target)}">{esc(number)}</a></li>' if target
-                            else f"<li>{esc(number)}</li>")
+                title = self.doc_titles.get(number)
+                label = (f'<span class="cds-ref-number">{esc(number)}</span>'
+                         + (f': <span class="cds-ref-title">{esc(title)}</span>' if title else ""))
+                refs.append(f'<li><a href="{rel_url(url, target)}">{label}</a></li>' if target
+                            else f"<li>{label}</li>")
             after.append('<section class="cds-refs" aria-labelledby="van-ban-dan-chieu">\n'
                          '<h2 id="van-ban-dan-chieu">Văn bản được dẫn chiếu</h2>\n<ul>\n'
                          + "\n".join(refs) + "\n</ul>\n</section>")
@@ -987,11 +993,13 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             docs: Mapping[str, str] | None = None,
             extra: Mapping[str, bytes] | None = None,
             channels: Sequence[Mapping[str, str]] = (),
-            media_href: Callable[[str, str], str | None] | None = None) -> PublishResult:
+            media_href: Callable[[str, str], str | None] | None = None,
+            doc_titles: Mapping[str, str] | None = None) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
-    page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked. ``extra``
+    page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked.
+    ``doc_titles`` maps a number to its title (trích yếu), shown next to the number. ``extra``
     holds files other stages add to ``site_src/`` (relative POSIX path → bytes, e.g. the search
     page); one that would replace a generated file is skipped with a warning. ``channels`` are
     further feeds for the build to write (e.g. one per register document: ``{path, title,
@@ -1004,7 +1012,7 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise PublishError(f"{out}: not made by `cds publish` (no {MANIFEST}); refusing to "
                            "replace its files: move it away or delete it")
-    site = _Site(config, articles, docs, media_href)
+    site = _Site(config, articles, docs, media_href, doc_titles=doc_titles)
     site.channels.extend(dict(c) for c in channels)
     site.out = out
     cache_path = Path(config.state_dir) / CACHE
