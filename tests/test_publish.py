@@ -178,7 +178,7 @@ def test_article_page_contents(root: Path):
     assert 'href="../../../../chu-de/van-ban/"' in text and 'href="../../../../tru-cot/kinh-te-so/"' in text
     assert ('<a href="../../../../van-ban/749-qd-ttg/"><span class="cds-ref-number">749/QĐ-TTg'
             '</span></a>') in text
-    assert "<li>02-NQ/TU</li>" in text                                    # no register page: no link
+    assert '<li><span class="cds-ref-number">02-NQ/TU</span></li>' in text       # no page: no link
     assert "Minh Hằng" in text
     related = text[text.index("Tin liên quan"):]
     assert related.count('<li class="cds-item">') == 5
