@@ -150,8 +150,10 @@ def channels_from(data: Iterable[Mapping[str, object]]) -> list[Channel]:
 
 class _Writer:
     def __init__(self, config: Config, articles: Sequence[Article], urls: Mapping[str, str],
-                 theme_names: Mapping[str, str], render_html: Callable[[str], str]):
+                 theme_names: Mapping[str, str], render_html: Callable[[str], str],
+                 sizes: Mapping[str, int] | None = None):
         self.config = config
+        self.sizes = dict(sizes or {})
         self.tz = config_mod.timezone(config)
         self.base = config.site.url.rstrip("/") + "/"
         self.urls = urls
@@ -173,8 +175,8 @@ class _Writer:
                 self._keys[art.id] = [
                     art.id, art.title, art.url, self.link(art), art.source, self.source_name(art),
                     art.published.isoformat(), art.updated.isoformat() if art.updated else None,
-                    art.author, art.summary, art.image, art.themes,
-                    hashlib.sha256(art.body.encode("utf-8", "surrogatepass")).hexdigest()]
+                    art.author, art.summary, art.image, self.sizes.get(art.image.strip()),
+                    art.themes, hashlib.sha256(art.body.encode("utf-8", "surrogatepass")).hexdigest()]
             return self._keys[art.id]
 
         data = [_CODE, self.config.site.title, self.config.site.url,
@@ -256,7 +258,8 @@ class _Writer:
             _text(it, f"{{{CONTENT_NS}}}encoded", self.content(art))
             img = self.image(art)
             if img:
-                etree.SubElement(it, "enclosure", url=img[0], length="0", type=img[1])
+                etree.SubElement(it, "enclosure", url=img[0],
+                                 length=str(self.sizes.get(img[0], 0)), type=img[1])
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
     # -- Atom (RFC 4287) ---------------------------------------------------------------------
@@ -285,7 +288,9 @@ class _Writer:
             etree.SubElement(e, _a("link"), rel="alternate", type="text/html", href=self.link(art))
             img = self.image(art)
             if img:
-                etree.SubElement(e, _a("link"), rel="enclosure", type=img[1], href=img[0])
+                link = etree.SubElement(e, _a("link"), rel="enclosure", type=img[1], href=img[0])
+                if img[0] in self.sizes:
+                    link.set("length", str(self.sizes[img[0]]))
             _text(e, _a("published"), self.local(art.published).isoformat())
             _text(e, _a("updated"), self.local(self._updated(art)).isoformat())
             who = etree.SubElement(e, _a("author"))
@@ -331,7 +336,8 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
                 urls: Mapping[str, str] | None = None,
                 theme_names: Mapping[str, str] | None = None,
                 limit: int = FEED_LIMIT,
-                previous: Mapping[str, str] | None = None) -> FeedsResult:
+                previous: Mapping[str, str] | None = None,
+                sizes: Mapping[str, int] | None = None) -> FeedsResult:
     """Write ``rss.xml`` and ``atom.xml`` for every channel into ``site_dir``.
 
     ``render_html`` turns a Markdown body into HTML (default: python-markdown with
@@ -339,12 +345,16 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
     article id to its site-relative page URL (publish's manifest; default: from its path);
     ``theme_names`` maps theme ids to the names used in titles and categories.
 
+    ``sizes`` maps a picture's address (an article's ``image``) to its size in bytes: the
+    enclosure's ``length`` (RSS; Atom's ``link length``). Unknown sizes give RSS ``length="0"``.
+
     ``previous``: the ``digests`` of an earlier call with the same ``render_html``; a channel
     whose inputs have the same digest and whose files are there is not made again.
     """
     names = dict(theme_names or {t: t for t in THEMES})
     chans = list(channels) if channels is not None else default_channels(config, articles, names)
-    writer = _Writer(config, articles, urls or {}, names, render_html or markdown_renderer())
+    writer = _Writer(config, articles, urls or {}, names, render_html or markdown_renderer(),
+                     sizes)
     result = FeedsResult()
     previous = previous or {}
     for chan in chans:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import feedparser
 
-from pipeline import store
+from pipeline import media, store
 from pipeline.models import Article
 from tests.fixtures.sched.helpers import cds, new_root
 
@@ -114,3 +114,19 @@ def test_a_hand_edit_of_a_locked_article_moves_updated_in_feeds_and_page(tmp_pat
     # Same store, same state: same bytes.
     assert cds(root, "build").returncode == 0
     assert (root / "site" / "atom.xml").read_bytes() == atom
+
+
+def test_feed_enclosures_give_the_mirrored_pictures_real_size(tmp_path):
+    root = new_root(tmp_path / "root", [{"id": "bao", "url": "http://127.0.0.1:9/rss"}])
+    picture = bytes.fromhex("ffd8ffe000104a464946") + bytes(range(256)) * 7 + b"\xff\xd9"
+    key = media.key_for(picture, "jpg")
+    (root / "content" / "media" / key).parent.mkdir(parents=True)
+    (root / "content" / "media" / key).write_bytes(picture)
+    write(root, article(4, image=f"../../../media/{key}",
+                        body=f"Ảnh lễ ra mắt.\n\n![Lễ ra mắt](../../../media/{key})"), "xa-bon")
+    assert cds(root, "build").returncode == 0
+    rss = feedparser.parse((root / "site" / "rss.xml").read_bytes()).entries[0]
+    assert rss.enclosures[0].href.endswith(key)
+    assert rss.enclosures[0].length == str(len(picture))
+    atom = (root / "site" / "atom.xml").read_text(encoding="utf-8")
+    assert f'length="{len(picture)}"' in atom
