@@ -19,8 +19,17 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, dedupe, extract, media, publish, register, search, sitebuild
-from pipeline import sitecontent
+from pipeline import (
+    clean,
+    dedupe,
+    extract,
+    media,
+    publish,
+    register,
+    search,
+    sitebuild,
+    sitecontent,
+)
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger

@@ -46,8 +46,8 @@ from pathlib import Path
 import yaml
 
 from pipeline import config as config_mod
-from pipeline.errors import CdsError
 from pipeline.dateline import strip_dateline
+from pipeline.errors import CdsError
 from pipeline.fileio import write_atomic
 from pipeline.models import PILLARS, THEMES, Article, Config
 from pipeline.urls import article_urls, host_of
