@@ -135,8 +135,9 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
             # A harvest that changed the text also moved `updated`; anything else is a hand edit.
             changed = own if own != rec.get("updated") else stamp
             rec = {"hash": digest, "changed": changed, "updated": own}
+        copied = _keep_copy(content_dir / rel, good_dir / rel, rec.get("file"))
+        rec = {**rec, "file": copied} if copied else rec
         new_history[rel] = rec
-        _keep_copy(content_dir / rel, good_dir / rel)
         result.append(_effective(art, rec))
     for art in fallbacks:
         rec = new_history.get(art.path.as_posix())
@@ -161,17 +162,17 @@ def _effective(art: Article, rec: dict) -> Article:
     return art
 
 
-def _keep_copy(source: Path, copy: Path) -> None:
+def _keep_copy(source: Path, copy: Path, known: str | None) -> str | None:
+    """Copy ``source`` to ``copy`` unless the copy already holds bytes hashing to ``known``;
+    the hash of the bytes now kept (None when ``source`` cannot be read)."""
     try:
         data = source.read_bytes()
     except OSError:
-        return
-    try:
-        if copy.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    write_atomic(copy, data)
+        return None
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    if digest != known or not copy.is_file():
+        write_atomic(copy, data)
+    return digest
 
 
 def write_build_report(state_dir: Path, content: SiteContent, *, finished: datetime) -> None:
