@@ -19,17 +19,7 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import (
-    clean,
-    dedupe,
-    extract,
-    media,
-    publish,
-    register,
-    search,
-    sitebuild,
-    sitecontent,
-)
+from pipeline import clean, dedupe, extract, media, publish, register, search, sitebuild
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -37,6 +27,7 @@ from pipeline.dateline import strip_dateline
 from pipeline.errors import CdsError, ConfigError, ExtractError, FetchError
 from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
+from pipeline.sitecontent import SiteContent, gather, write_build_report
 from pipeline.state import State, atomic_write
 from pipeline.text import mentions_any, nfc
 from pipeline.urls import host_of
@@ -438,12 +429,12 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     return result
 
 
-def site_content(config: Config) -> sitecontent.SiteContent:
+def site_content(config: Config) -> SiteContent:
     """The articles to publish (a broken file's last good copy in its place, ``updated`` moved
     to the last change of the content): every file that cannot be used is one ``error:`` line
     on stderr and in ``SiteContent.problems``."""
     now = datetime.now(config_mod.timezone(config)).replace(microsecond=0)
-    content = sitecontent.gather(config.content_dir, config.state_dir, open_store(config),
+    content = gather(config.content_dir, config.state_dir, open_store(config),
                                  now=now)
     for line in content.problems:
         print(f"error: {line}", file=sys.stderr)
@@ -464,7 +455,7 @@ def build(config: Config, *, progress: bool = True):
         warnings += search.run_index(result.site_dir).warnings
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    sitecontent.write_build_report(
+    write_build_report(
         config.state_dir, content,
         finished=datetime.now(config_mod.timezone(config)).replace(microsecond=0))
     return pub, result

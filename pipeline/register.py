@@ -78,7 +78,7 @@ KEYS = ("number", "doc_type", "issuer", "issued", "title", "scope", "effective",
         "signer", "url", "file", "aliases")
 
 DEFAULT_TZ: tzinfo = timezone(timedelta(hours=7))
-EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU"
+EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW"
 RELATED_ON_UNKNOWN = 5                  # articles listed per number on the "chưa có" page
 
 _SCOPE_WORDS = {fold(v): k for k, v in SCOPES.items()} | {

@@ -109,7 +109,7 @@ W = "content/van-ban/bad.md: "
 
 @pytest.mark.parametrize("text, message", [
     (entry(number="749 QĐ TTg"), "number: '749 QĐ TTg' is not a document number (expected a form "
-                                 "such as 749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU)"),
+                                 "such as 749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW)"),
     (entry(number=None), "number: missing (such as 749/QĐ-TTg)"),
     (entry(doc_type="Nghị quyết"),
      "doc_type: 'Nghị quyết' does not match the number's type QĐ (Quyết định)"),
