@@ -434,8 +434,7 @@ def site_content(config: Config) -> SiteContent:
     to the last change of the content): every file that cannot be used is one ``error:`` line
     on stderr and in ``SiteContent.problems``."""
     now = datetime.now(config_mod.timezone(config)).replace(microsecond=0)
-    content = gather(config.content_dir, config.state_dir, open_store(config),
-                                 now=now)
+    content = gather(config.content_dir, config.state_dir, open_store(config), now=now)
     for line in content.problems:
         print(f"error: {line}", file=sys.stderr)
     return content
