@@ -292,7 +292,7 @@ def test_docs_add_refuses_existing_and_malformed(root):
     with pytest.raises(ConfigError) as exc:
         reg.docs_add(root, "749 QĐ", ARTICLES)
     assert str(exc.value) == ("'749 QĐ': not a document number (expected a form such as "
-                              "749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU)")
+                              "749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW)")
     write(root, "1234-qd-ubnd.md", "---\nnumber: [\n---\n")       # broken, same slug
     with pytest.raises(ConfigError, match="1234-qd-ubnd.md: already exists"):
         reg.docs_add(root, "1234/QĐ-UBND", ARTICLES)
