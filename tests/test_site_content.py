@@ -13,7 +13,7 @@ import feedparser
 
 from pipeline import media, store
 from pipeline.models import Article
-from tests.fixtures.sched.helpers import cds, new_root
+from tests.fixtures.sched.helpers import FeedSite, cds, new_root
 
 ICT = timezone(timedelta(hours=7))
 PUBLISHED = datetime(2024, 3, 5, 8, 0, tzinfo=ICT)
@@ -130,3 +130,20 @@ def test_feed_enclosures_give_the_mirrored_pictures_real_size(tmp_path):
     assert rss.enclosures[0].length == str(len(picture))
     atom = (root / "site" / "atom.xml").read_text(encoding="utf-8")
     assert f'length="{len(picture)}"' in atom
+
+
+def test_run_with_a_broken_article_exits_1_and_says_so_in_its_run_report(tmp_path):
+    with FeedSite() as site:
+        root = new_root(tmp_path / "root", [{"id": "bao", "url": site.add_feed("bao", [1])}])
+        (root / "content/articles/2024/03").mkdir(parents=True)
+        (root / "content/articles/2024/03/hong.md").write_text(
+            "---\nid: x1\ntitle: Bài hỏng\nurl: https://tin.example.vn/x1\nsource: bao\n"
+            "published: hôm qua\nharvested: 2024-03-05T08:00:00+07:00\n---\nThân bài.\n",
+            encoding="utf-8")
+        res = cds(root, "run")
+    assert res.returncode == 1, res.stderr
+    assert "error: content/articles/2024/03/hong.md: line 6: published: not an ISO 8601" \
+        in res.stderr, res.stderr
+    report = json.loads((root / ".cds" / "last-run.json").read_text(encoding="utf-8"))
+    assert report["ok"] is False and report["totals"]["new"] == 1
+    assert report["content_problems"][0].startswith("content/articles/2024/03/hong.md: line 6:")
