@@ -68,22 +68,28 @@ def cmd_run(args) -> int:
     with jobs.run_lock(config, wait=args.wait):
         report = jobs.harvest(config, due_only=args.due, progress=not args.quiet)
         print_report(report, config)
-        jobs.build(config, progress=not args.quiet)     # incremental: cheap when nothing changed
+        pub, _ = jobs.build(config, progress=not args.quiet)  # incremental: cheap if unchanged
         eprint(f"built {config.root / 'site'}")
+        if pub.problems:
+            jobs.write_run_report(config, report, content_problems=pub.problems)
+            eprint(f"{len(pub.problems)} article file(s) could not be used (see above)")
         if args.commit and report.changed:
             msg = jobs.commit_content(config, report)
             if msg:
                 eprint(f"committed content/: {msg.splitlines()[0]}")
-    return 0 if report.ok else 1
+    return 0 if report.ok and not pub.problems else 1
 
 
 # --- publish / build / serve ------------------------------------------------------------------
 
 def cmd_publish(args) -> int:
     config = load(args)
-    res = jobs.publish_site(config, jobs.open_store(config).articles())
+    content = jobs.site_content(config)
+    res = jobs.publish_site(config, content.articles)
     eprint(f"site_src/: {res.written} written, {res.unchanged} unchanged, {res.removed} removed")
-    return 0
+    if content.problems:
+        eprint(f"{len(content.problems)} article file(s) could not be used (see above)")
+    return 1 if content.problems else 0
 
 
 def cmd_build(args) -> int:
@@ -92,6 +98,9 @@ def cmd_build(args) -> int:
     pub, _ = jobs.build(config, progress=not args.quiet)
     eprint(f"site_src/: {pub.written} written, {pub.unchanged} unchanged, {pub.removed} removed")
     eprint(f"built {config.root / 'site'} in {time.monotonic() - started:.1f} s")
+    if pub.problems:
+        eprint(f"{len(pub.problems)} article file(s) could not be used (see above)")
+        return 1
     return 0
 
 

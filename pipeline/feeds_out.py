@@ -30,12 +30,14 @@ import nh3
 from lxml import etree
 
 from pipeline import config as config_mod
+from pipeline.dateline import strip_dateline
 from pipeline.fileio import write_atomic
 from pipeline.models import THEMES, Article, Config
 
 FEED_LIMIT = 50
 # Part of every feed's digest: the feeds change with this code.
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+_CODE = hashlib.sha256(Path(__file__).read_bytes()
+                      + (Path(__file__).parent / "dateline.py").read_bytes()).hexdigest()
 TAG_DATE = "2023"                     # the date part of every GUID (tag: URI); never change it
 GENERATOR = "cds"
 DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "toc")
@@ -148,8 +150,10 @@ def channels_from(data: Iterable[Mapping[str, object]]) -> list[Channel]:
 
 class _Writer:
     def __init__(self, config: Config, articles: Sequence[Article], urls: Mapping[str, str],
-                 theme_names: Mapping[str, str], render_html: Callable[[str], str]):
+                 theme_names: Mapping[str, str], render_html: Callable[[str], str],
+                 sizes: Mapping[str, int] | None = None):
         self.config = config
+        self.sizes = dict(sizes or {})
         self.tz = config_mod.timezone(config)
         self.base = config.site.url.rstrip("/") + "/"
         self.urls = urls
@@ -171,8 +175,8 @@ class _Writer:
                 self._keys[art.id] = [
                     art.id, art.title, art.url, self.link(art), art.source, self.source_name(art),
                     art.published.isoformat(), art.updated.isoformat() if art.updated else None,
-                    art.author, art.summary, art.image, art.themes,
-                    hashlib.sha256(art.body.encode("utf-8", "surrogatepass")).hexdigest()]
+                    art.author, art.summary, art.image, self.sizes.get(art.image.strip()),
+                    art.themes, hashlib.sha256(art.body.encode("utf-8", "surrogatepass")).hexdigest()]
             return self._keys[art.id]
 
         data = [_CODE, self.config.site.title, self.config.site.url,
@@ -250,11 +254,12 @@ class _Writer:
                 if t in self.theme_names:
                     _text(it, "category", self.theme_names[t]).set("domain", self.abs("chu-de/"))
             if art.summary:
-                _text(it, "description", art.summary)
+                _text(it, "description", strip_dateline(art.summary))
             _text(it, f"{{{CONTENT_NS}}}encoded", self.content(art))
             img = self.image(art)
             if img:
-                etree.SubElement(it, "enclosure", url=img[0], length="0", type=img[1])
+                etree.SubElement(it, "enclosure", url=img[0],
+                                 length=str(self.sizes.get(img[0], 0)), type=img[1])
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
     # -- Atom (RFC 4287) ---------------------------------------------------------------------
@@ -283,7 +288,9 @@ class _Writer:
             etree.SubElement(e, _a("link"), rel="alternate", type="text/html", href=self.link(art))
             img = self.image(art)
             if img:
-                etree.SubElement(e, _a("link"), rel="enclosure", type=img[1], href=img[0])
+                link = etree.SubElement(e, _a("link"), rel="enclosure", type=img[1], href=img[0])
+                if img[0] in self.sizes:
+                    link.set("length", str(self.sizes[img[0]]))
             _text(e, _a("published"), self.local(art.published).isoformat())
             _text(e, _a("updated"), self.local(self._updated(art)).isoformat())
             who = etree.SubElement(e, _a("author"))
@@ -293,7 +300,7 @@ class _Writer:
                     etree.SubElement(e, _a("category"), term=t, label=clean_xml(self.theme_names[t]),
                                      scheme=self.abs("chu-de/"))
             if art.summary:
-                _text(e, _a("summary"), art.summary).set("type", "text")
+                _text(e, _a("summary"), strip_dateline(art.summary)).set("type", "text")
             _text(e, _a("content"), self.content(art)).set("type", "html")
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -329,7 +336,8 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
                 urls: Mapping[str, str] | None = None,
                 theme_names: Mapping[str, str] | None = None,
                 limit: int = FEED_LIMIT,
-                previous: Mapping[str, str] | None = None) -> FeedsResult:
+                previous: Mapping[str, str] | None = None,
+                sizes: Mapping[str, int] | None = None) -> FeedsResult:
     """Write ``rss.xml`` and ``atom.xml`` for every channel into ``site_dir``.
 
     ``render_html`` turns a Markdown body into HTML (default: python-markdown with
@@ -337,12 +345,16 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
     article id to its site-relative page URL (publish's manifest; default: from its path);
     ``theme_names`` maps theme ids to the names used in titles and categories.
 
+    ``sizes`` maps a picture's address (an article's ``image``) to its size in bytes: the
+    enclosure's ``length`` (RSS; Atom's ``link length``). Unknown sizes give RSS ``length="0"``.
+
     ``previous``: the ``digests`` of an earlier call with the same ``render_html``; a channel
     whose inputs have the same digest and whose files are there is not made again.
     """
     names = dict(theme_names or {t: t for t in THEMES})
     chans = list(channels) if channels is not None else default_channels(config, articles, names)
-    writer = _Writer(config, articles, urls or {}, names, render_html or markdown_renderer())
+    writer = _Writer(config, articles, urls or {}, names, render_html or markdown_renderer(),
+                     sizes)
     result = FeedsResult()
     previous = previous or {}
     for chan in chans:

@@ -34,9 +34,11 @@ from pipeline import (
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
+from pipeline.dateline import strip_dateline
 from pipeline.errors import CdsError, ConfigError, ExtractError, FetchError
 from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
+from pipeline.sitecontent import SiteContent, gather, write_build_report
 from pipeline.state import State, atomic_write
 from pipeline.text import mentions_any, nfc
 from pipeline.urls import host_of
@@ -287,7 +289,7 @@ def to_article(item: Item, src: Source, taxonomy, now: datetime) -> Article:
     """A stored article from a complete item: cleaned, tagged, dated."""
     body = clean.to_markdown(item.content_html or item.summary, item.url)
     title = clean.plain_text(item.title) or clean.plain_text(item.url)
-    summary = clean.plain_text(item.summary)
+    summary = strip_dateline(clean.plain_text(item.summary))
     image = item.image or clean.first_image(item.content_html, item.url) or ""
     tagging = tagger.tag(title, body, taxonomy)
     return Article(
@@ -404,16 +406,21 @@ def merge_copies(store: store_mod.Store, stored: Article, new: Article, names: d
     return store.merge_duplicate(stored, new.url, now=now)
 
 
-def write_run_report(config: Config, report: RunReport) -> Path:
+def write_run_report(config: Config, report: RunReport, *,
+                     content_problems: list[str] | None = None) -> Path:
+    """``.cds/runs/<started>.json`` and ``.cds/last-run.json``; written again by ``run`` after
+    its build with the article files the build could not use (``content_problems``)."""
     runs = config.state_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     data = {
         "started": report.started.isoformat(),
         "finished": report.finished.isoformat() if report.finished else None,
-        "ok": report.ok,
+        "ok": report.ok and not content_problems,
         "totals": report.totals(),
         "sources": [asdict(s) for s in report.sources],
     }
+    if content_problems is not None:
+        data["content_problems"] = content_problems
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     path = runs / (report.started.strftime("%Y%m%dT%H%M%S.%f") + ".json")
     for target in (path, config.state_dir / "last-run.json"):
@@ -439,7 +446,8 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
         extra.update(search.site_files())
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
                              channels=register.doc_channels(docs), media_href=media.page_href,
-                             home_blocks=docharvest.home_block(docs, tz))
+                             home_blocks=docharvest.home_block(docs, tz),
+                             doc_titles={d.number: d.title for d in docs if d.title})
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
                          keys=media.referenced(a for a in articles if a.status == "published"))
@@ -449,10 +457,24 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     return result
 
 
+def site_content(config: Config) -> SiteContent:
+    """The articles to publish (a broken file's last good copy in its place, ``updated`` moved
+    to the last change of the content): every file that cannot be used is one ``error:`` line
+    on stderr and in ``SiteContent.problems``."""
+    now = datetime.now(config_mod.timezone(config)).replace(microsecond=0)
+    content = gather(config.content_dir, config.state_dir, open_store(config), now=now)
+    for line in content.problems:
+        print(f"error: {line}", file=sys.stderr)
+    return content
+
+
 def build(config: Config, *, progress: bool = True):
-    """``publish`` then MkDocs, feeds and search index into ``site/``."""
-    articles = open_store(config).articles()
+    """``publish`` then MkDocs, feeds and search index into ``site/``. ``pub.problems`` lists the
+    article files that could not be used (also in ``.cds/last-build.json``)."""
+    content = site_content(config)
+    articles = content.articles
     pub = publish_site(config, articles)
+    pub.problems = content.problems
     result = sitebuild.build_site(config.root, config=config, articles=articles,
                                   quiet=not progress)
     warnings = pub.warnings + result.warnings
@@ -460,6 +482,9 @@ def build(config: Config, *, progress: bool = True):
         warnings += search.run_index(result.site_dir).warnings
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    write_build_report(
+        config.state_dir, content,
+        finished=datetime.now(config_mod.timezone(config)).replace(microsecond=0))
     return pub, result
 
 
@@ -580,6 +605,11 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             near = difflib.get_close_matches(key, store_mod.FIELD_ORDER, n=1, cutoff=0.75)
             if near:
                 notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
+    for default in sorted((publish.TEMPLATES / "pages").glob("*.md")):
+        page = default.name
+        if not (root / "content" / "pages" / page).is_file():
+            notes.append(f"content/pages/{page}: missing; the site shows a generic page: write "
+                         f"yours there (see docs/huong-dan-bien-tap.md)")
     media_problems, media_notes = media.check_media(root / "content")
     problems.extend(media_problems)
     notes.extend(media_notes)

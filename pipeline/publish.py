@@ -46,6 +46,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import config as config_mod
+from pipeline.dateline import strip_dateline
 from pipeline.errors import CdsError
 from pipeline.fileio import write_atomic
 from pipeline.models import PILLARS, THEMES, Article, Config
@@ -100,7 +101,8 @@ SAFE_SCHEMES = ("http://", "https://")
 # Pages change with this code (and the helpers it uses): part of every page's digest.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when there, else Python
 
-_CODE = hashlib.sha256(Path(__file__).read_bytes() + (PACKAGE / "urls.py").read_bytes()).hexdigest()
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + (PACKAGE / "urls.py").read_bytes()
+                      + (PACKAGE / "dateline.py").read_bytes()).hexdigest()
 
 
 class PublishError(CdsError):
@@ -115,6 +117,7 @@ class PublishResult:
     pages: int = 0              # Markdown pages in site_src/
     articles: int = 0           # published articles
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # article files that could not be used
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,9 @@ def title_of(article: Article) -> str:
 
 
 def summary_of(article: Article) -> str:
-    return shorten(article.summary or plain_text(article.body))
+    """The summary shown in listings and meta descriptions: without the source's dateline
+    ("21/04/2024 07:30 CH | (TBTV) - "), also for articles stored before harvest took it off."""
+    return shorten(strip_dateline(article.summary or plain_text(article.body)))
 
 
 def image_of(article: Article, frm: str = "",
@@ -338,7 +343,8 @@ class _Site:
     """Everything one publish run knows; renders each page to Markdown text."""
 
     def __init__(self, config: Config, articles: Sequence[Article], docs: Mapping[str, str] | None,
-                 media_href: Callable[[str, str], str | None] | None = None):
+                 media_href: Callable[[str, str], str | None] | None = None, *,
+                 doc_titles: Mapping[str, str] | None = None):
         self.config = config
         self.media_href = media_href
         self.root = Path(config.root)
@@ -349,6 +355,7 @@ class _Site:
         self.articles = self.oldest_first[::-1]                           # newest first
         self.urls = article_urls(published, self.tz)
         self.docs = dict(docs or {})
+        self.doc_titles = {k: " ".join(v.split()) for k, v in (doc_titles or {}).items() if v}
         self.sources = {s.id: s.name for s in config.sources}
         for art in self.articles:
             self.sources.setdefault(art.source, art.source)
@@ -373,7 +380,8 @@ class _Site:
             _CODE, str(self.tz), sorted((t.id, t.name, t.description) for t in self.themes.values()),
             sorted((t.id, t.name, t.description) for t in self.pillars.values()),
             sorted(self.sources.items()), sorted(self.source_urls.items()),
-            sorted(self.docs.items()), media_href is not None)).encode("utf-8", "surrogatepass")).hexdigest()
+            sorted(self.docs.items()), media_href is not None,
+            sorted(self.doc_titles.items()))).encode("utf-8", "surrogatepass")).hexdigest()
 
     # -- output ------------------------------------------------------------------------------
 
@@ -632,8 +640,11 @@ class _Site:
             refs = []
             for number in art.doc_refs:
                 target = self.docs.get(number)
-                refs.append(f'<li><a href="{rel_url(url, target)}">{esc(number)}</a></li>' if target
-                            else f"<li>{esc(number)}</li>")
+                title = self.doc_titles.get(number)
+                label = (f'<span class="cds-ref-number">{esc(number)}</span>'
+                         + (f': <span class="cds-ref-title">{esc(title)}</span>' if title else ""))
+                refs.append(f'<li><a href="{rel_url(url, target)}">{label}</a></li>' if target
+                            else f"<li>{label}</li>")
             after.append('<section class="cds-refs" aria-labelledby="van-ban-dan-chieu">\n'
                          '<h2 id="van-ban-dan-chieu">Văn bản được dẫn chiếu</h2>\n<ul>\n'
                          + "\n".join(refs) + "\n</ul>\n</section>")
@@ -985,11 +996,13 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             extra: Mapping[str, bytes] | None = None,
             channels: Sequence[Mapping[str, str]] = (),
             media_href: Callable[[str, str], str | None] | None = None,
-            home_blocks: Sequence[str] = ()) -> PublishResult:
+            home_blocks: Sequence[str] = (),
+            doc_titles: Mapping[str, str] | None = None) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
-    page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked. ``extra``
+    page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked.
+    ``doc_titles`` maps a number to its title (trích yếu), shown next to the number. ``extra``
     holds files other stages add to ``site_src/`` (relative POSIX path → bytes, e.g. the search
     page); one that would replace a generated file is skipped with a warning. ``channels`` are
     further feeds for the build to write (e.g. one per register document: ``{path, title,
@@ -1004,7 +1017,7 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise PublishError(f"{out}: not made by `cds publish` (no {MANIFEST}); refusing to "
                            "replace its files: move it away or delete it")
-    site = _Site(config, articles, docs, media_href)
+    site = _Site(config, articles, docs, media_href, doc_titles=doc_titles)
     site.channels.extend(dict(c) for c in channels)
     site.home_blocks = list(home_blocks)
     site.out = out

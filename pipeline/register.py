@@ -86,7 +86,7 @@ TEXT_EXCERPT_CHARS = 600
 TEXT_PAGE_CHARS = 60_000        # of a file's text shown (and indexed) on its page
 
 DEFAULT_TZ: tzinfo = timezone(timedelta(hours=7))
-EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU"
+EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW"
 RELATED_ON_UNKNOWN = 5                  # articles listed per number on the "chưa có" page
 
 _SCOPE_WORDS = {fold(v): k for k, v in SCOPES.items()} | {
@@ -889,7 +889,7 @@ class _Pages:
                  "data-issuer": _segment(d.issuer) if d.issuer else "",
                  "data-year": str(d.year or ""), "data-search": search}
         attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
-        title = esc(d.title) if d.title else '<span class="cds-note">(chưa có trích yếu)</span>'
+        title = esc(d.title) if d.title else '<span class="cds-note">Chưa cập nhật</span>'
         if d.aliases:
             title += f' <span class="cds-note">({esc(", ".join(d.aliases))})</span>'
         n = len(self.citing.get(d.number, []))
@@ -1077,9 +1077,9 @@ class _Pages:
         title = "Văn bản được trích dẫn nhưng chưa có trong danh mục"
         blocks = [_crumbs([(REGISTER_URL, "Văn bản")], "Chưa có trong danh mục", url),
                   f"<h1>{esc(title)}</h1>",
-                  "<p>Các số hiệu dưới đây được tin bài nhắc đến nhưng chưa có trang trong danh mục "
-                  "văn bản. Biên tập viên có thể thêm từng văn bản bằng lệnh "
-                  "<code>cds docs add SỐ-HIỆU</code>, rồi kiểm tra và bổ sung thông tin.</p>"]
+                  "<p>Các số hiệu dưới đây được tin bài nhắc đến nhưng chưa có trang riêng trong "
+                  "danh mục văn bản. Mỗi số hiệu kèm các tin bài nhắc đến nó; thông tin về văn bản "
+                  "sẽ được bổ sung vào danh mục.</p>"]
         if not self.unknown:
             blocks.append('<p class="cds-empty">Mọi văn bản được trích dẫn đều đã có trong danh mục.'
                           "</p>")

@@ -54,6 +54,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -426,9 +427,20 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
                                                                  cfg.mdx_configs))
     chans = published.get("channels")
     available = media.available(config.content_dir)     # feeds: absolute site media URLs only
+    sizes: dict[str, int] = {}                          # enclosures: the mirrored file's size
+    for art in articles:
+        key = media.media_key(art.image)
+        url = media.absolute_media_url(config.site.url, art.image) if key in available else None
+        if url and url not in sizes:
+            try:
+                st = os.lstat(config.content_dir / media.MEDIA_DIR / key)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                sizes[url] = st.st_size
     result = feeds_out.write_feeds(
         config, [media.for_feeds(a, config.site.url, available) for a in articles],
-        Path(cfg.site_dir), render_html=render,
+        Path(cfg.site_dir), render_html=render, sizes=sizes,
         channels=feeds_out.channels_from(chans) if chans is not None else None,
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)

@@ -8,6 +8,8 @@ succeeded and its first failure in the current run of failures is older than 24 
 
 The start of a run of failures is the state's ``failing_since`` when it has one; otherwise it is
 found in the run reports (``.cds/runs/*.json``), else the last failure stands in for it.
+Exit status 1 too when the last build could not use an article file (``.cds/last-build.json``):
+each such file is listed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pipeline import config as config_mod
+from pipeline import sitecontent
 from pipeline.models import Config, Source
 from pipeline.state import RunLock, State
 
@@ -188,6 +191,12 @@ def cmd_status(args) -> int:
     last = _last_run(config, tz)
     if last:
         notes.append(last)
+    built = sitecontent.read_build_report(config.state_dir)
+    problems = [str(p) for p in (built or {}).get("problems") or []]
+    if problems:
+        notes.append(f"Last build {_when(_dt(built.get('finished')), tz, '?')}: "
+                     f"{len(problems)} article file(s) could not be used:")
+        notes.extend(f"  {line}" for line in problems)
     holder = RunLock(config.state_dir).holder()
     if holder:
         notes.append(f"A run is in progress: pid {holder['pid']} since {holder.get('since', '?')}")
@@ -195,5 +204,5 @@ def cmd_status(args) -> int:
         print()
         print("\n".join(notes))
     sys.stdout.flush()
-    return 1 if any(r.alert for r in rows) else 0
+    return 1 if any(r.alert for r in rows) or problems else 0
 

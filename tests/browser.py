@@ -228,6 +228,7 @@ class Request:
     url: str
     type: str             # DevTools resource type: Document, Stylesheet, Script, Image, Font, XHR…
     failed: str = ""      # the error text when it failed (e.g. net::ERR_NAME_NOT_RESOLVED)
+    status: int = 0       # the HTTP status of its response (0: none yet, or not HTTP)
 
     @property
     def host(self) -> str:
@@ -244,6 +245,7 @@ class Tab:
         self._by_id: dict[str, Request] = {}
         self._inflight: dict[str, float] = {}         # requestId → when it started
         self.console_errors: list[str] = []
+        self.console_messages: list[str] = []          # console.error and browser log errors
         self._loads = 0                                   # Page.loadEventFired seen
 
     def call(self, method: str, **params) -> dict:
@@ -262,6 +264,16 @@ class Tab:
                     self._by_id[rid] = req
                     self.requests.append(req)
                 self._inflight.setdefault(rid, time.monotonic())
+            elif method == "Network.responseReceived":
+                if p["requestId"] in self._by_id:
+                    self._by_id[p["requestId"]].status = int(p["response"].get("status") or 0)
+            elif method == "Log.entryAdded" and p["entry"].get("level") == "error":
+                entry = p["entry"]
+                self.console_messages.append(f"{entry.get('text', '')} {entry.get('url', '')}")
+            elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                args = p.get("args", [])
+                self.console_messages.append(" ".join(str(a.get("value", a.get("description", "")))
+                                                      for a in args))
             elif method == "Network.loadingFinished":
                 self._inflight.pop(p["requestId"], None)
             elif method == "Network.loadingFailed":
@@ -285,8 +297,11 @@ class Tab:
         self.call("Emulation.setTouchEmulationEnabled", enabled=mobile)
 
     def record_network(self) -> None:
-        """Start (or restart) recording requests; the browser's cache is off meanwhile."""
+        """Start (or restart) recording requests (and console errors); the browser's cache is
+        off meanwhile."""
         self.requests, self._by_id, self._inflight = [], {}, {}
+        self.console_errors, self.console_messages = [], []
+        self.call("Log.enable")
         self.call("Network.enable")
         self.call("Network.setCacheDisabled", cacheDisabled=True)
 

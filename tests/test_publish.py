@@ -176,8 +176,9 @@ def test_article_page_contents(root: Path):
     assert 'href="https://a.example.vn/bai-1.html"' in text and "Báo A" in text
     assert 'href="https://c.example.vn/copy.html"' in text and "javascript:" not in text
     assert 'href="../../../../chu-de/van-ban/"' in text and 'href="../../../../tru-cot/kinh-te-so/"' in text
-    assert '<a href="../../../../van-ban/749-qd-ttg/">749/QĐ-TTg</a>' in text
-    assert "<li>02-NQ/TU</li>" in text                                    # no register page: no link
+    assert ('<a href="../../../../van-ban/749-qd-ttg/"><span class="cds-ref-number">749/QĐ-TTg'
+            '</span></a>') in text
+    assert '<li><span class="cds-ref-number">02-NQ/TU</span></li>' in text       # no page: no link
     assert "Minh Hằng" in text
     related = text[text.index("Tin liên quan"):]
     assert related.count('<li class="cds-item">') == 5

@@ -109,7 +109,7 @@ W = "content/van-ban/bad.md: "
 
 @pytest.mark.parametrize("text, message", [
     (entry(number="749 QĐ TTg"), "number: '749 QĐ TTg' is not a document number (expected a form "
-                                 "such as 749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU)"),
+                                 "such as 749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW)"),
     (entry(number=None), "number: missing (such as 749/QĐ-TTg)"),
     (entry(doc_type="Nghị quyết"),
      "doc_type: 'Nghị quyết' does not match the number's type QĐ (Quyết định)"),
@@ -292,7 +292,7 @@ def test_docs_add_refuses_existing_and_malformed(root):
     with pytest.raises(ConfigError) as exc:
         reg.docs_add(root, "749 QĐ", ARTICLES)
     assert str(exc.value) == ("'749 QĐ': not a document number (expected a form such as "
-                              "749/QĐ-TTg, 13/2023/NĐ-CP or 02-NQ/TU)")
+                              "749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW)")
     write(root, "1234-qd-ubnd.md", "---\nnumber: [\n---\n")       # broken, same slug
     with pytest.raises(ConfigError, match="1234-qd-ubnd.md: already exists"):
         reg.docs_add(root, "1234/QĐ-UBND", ARTICLES)
@@ -425,7 +425,7 @@ def test_built_site_keeps_the_table_and_every_link_resolves(built):
     assert "van-ban-filter.js" in index
     doc = (built / "van-ban" / "749-qd-ttg" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in doc and "<script>alert" not in doc
-    assert 'rel="alternate" type="application/rss+xml" title="Quyết định 749/QĐ-TTg (RSS)"' in doc
+    assert 'rel="alternate feed" type="application/rss+xml" title="Quyết định 749/QĐ-TTg (RSS)"' in doc
     for page in built.glob("van-ban/**/index.html"):
         text = page.read_text(encoding="utf-8")
         for href in re.findall(r'href="([^"#?]+)[^"]*"', text):

@@ -245,7 +245,7 @@ def test_feeds_announced_in_head_and_valid(built):
     def alternates(path: Path) -> set[str]:
         doc = parse(path)
         return {urljoin(page_url(site, path), href)
-                for href in doc.xpath("//head/link[@rel='alternate']/@href")}
+                for href in doc.xpath("//head/link[contains(concat(' ', @rel, ' '), ' alternate ')]/@href")}
 
     home = alternates(site / "index.html")
     assert {f"{SITE_URL}rss.xml", f"{SITE_URL}atom.xml"} <= home

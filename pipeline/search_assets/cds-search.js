@@ -316,11 +316,34 @@ async function showMore(gen, focusFirst) {
 // articles about "điện tử" is not a surprise.
 async function unknownWords(pf, q) {
   if (/["']/.test(q)) return [];
-  const words = [...new Set(q.split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "")))]
-    .filter((w) => w && /^[\p{L}\p{N}\p{M}]+$/u.test(w));
+  const words = queryWords(q);
   if (words.length < 2) return [];
   const counts = await Promise.all(words.map((w) => pf.search(toIndex(w)).then((r) => r.results.length, () => 1)));
   return words.filter((w, i) => counts[i] === 0);
+}
+
+// Pagefind matches each query word as a prefix too ("so" finds "song", "sôi"), and a page
+// full of such longer words can outscore one that holds the words themselves. So the results
+// are put in tiers: pages holding more of the query's words as whole words first (a quoted
+// word is matched exactly, diacritics still folded), Pagefind's order kept within a tier.
+// Not when the reader sorts by date, or the query is already a phrase.
+export function queryWords(q) {
+  return [...new Set(q.split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "")))]
+    .filter((w) => w && /^[\p{L}\p{N}\p{M}]+$/u.test(w));
+}
+
+async function wholeWordsFirst(pf, q, results, options) {
+  if (!q || /["']/.test(q) || results.length < 2) return results;
+  const words = queryWords(q);
+  if (!words.length) return results;
+  const exact = await Promise.all(words.map((w) =>
+    pf.search(`"${toIndex(w)}"`, { filters: options.filters })
+      .then((r) => new Set((r.results || []).map((x) => x.id)), () => null)));
+  if (exact.some((set) => set === null)) return results;
+  const tier = (r) => exact.reduce((n, set) => n + (set.has(r.id) ? 1 : 0), 0);
+  return results.map((r, i) => [tier(r), i, r])
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .map((x) => x[2]);
 }
 
 function finish(text, state) {
@@ -368,6 +391,14 @@ async function search() {
   }
   if (gen !== generation || !found) return;
   current = found.results || [];
+  if (state.q && !SORTS[state.sort]) {
+    try {
+      current = await wholeWordsFirst(pf, state.q, current, options);
+    } catch (err) {
+      // keep Pagefind's order
+    }
+    if (gen !== generation) return;
+  }
   shown = 0;
   list.replaceChildren();
   more.hidden = true;
