@@ -242,7 +242,8 @@ class _Reader:
                 threshold=self.number(item.get("threshold"), f"{here}.threshold",
                                       5.0 if scored else 1.0),
                 phrases=phrases,
-                title=self.phrases(item.get("title"), f"{here}.title"),
+                title=self.phrases(item.get("title"), f"{here}.title") or
+                (() if scored else phrases),     # an activity named in the title counts double
                 against=self.phrases(item.get("against"), f"{here}.against"),
                 doc_ref_weight=self.number(item.get("doc_ref_weight"),
                                            f"{here}.doc_ref_weight", 0.0)))
@@ -641,7 +642,7 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
         hits = [p.text for p in c.phrases if t.count(p)[0] or b.count(p)[0]]
         if hits:
             tags[c.id] = hits
-            tag_scores[c.id] = _score(c, t, b, cap, 0, 1.0)
+            tag_scores[c.id] = _score(c, t, b, cap, 0, 1.0, lead, taxonomy.lead_bonus)
 
     tagging = Tagging(doc_refs=refs)
     tagging.scores["cds"] = round(rel.value, 2)

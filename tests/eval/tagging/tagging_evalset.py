@@ -30,7 +30,7 @@ def _form(text: str, form: str | None) -> str:
     return text
 
 
-SPLITS = ("dev", "dev2", "heldout", "heldout2", "demo")
+SPLITS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "demo")
 
 
 def load(name: str) -> list[dict]:
