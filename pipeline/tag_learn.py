@@ -184,19 +184,22 @@ def _vocabulary(taxonomy: Taxonomy) -> list[tuple[str, ...]]:
 
 def _fragment(gram: tuple[str, ...], vocabulary: list[tuple[str, ...]]) -> bool:
     """Whether an n-gram cuts a known phrase ("nghệ thông tin" of "công nghệ thông tin",
-    "bộ nhà trường" across "chi bộ"): it then names no phrase of its own. An n-gram holding a
-    whole known phrase ("họp chi bộ", "kinh nghiệm") is not a fragment."""
+    "bộ nhà trường" across "chi bộ"): it then names no phrase of its own. Words belonging to a
+    known phrase that lies wholly in the n-gram ("chi bộ" in "họp chi bộ") cut nothing."""
     n = len(gram)
-    if any(gram[i:i + len(v)] == v for v in vocabulary for i in range(n - len(v) + 1)):
-        return False
+    covered: set[int] = set()
+    for v in vocabulary:
+        for i in range(n - len(v) + 1):
+            if gram[i:i + len(v)] == v:
+                covered.update(range(i, i + len(v)))
     for v in vocabulary:
         m = len(v)
         for d in range(-(m - 1), n):          # v starts at gram position d
             lo, hi = max(0, d), min(n, d + m)
             if hi <= lo or any(gram[i] != v[i - d] for i in range(lo, hi)):
                 continue
-            if hi - lo < m:                   # only part of v lies in the gram
-                return True
+            if hi - lo < m and not all(i in covered for i in range(lo, hi)):
+                return True                   # only part of v lies in the gram
     return False
 
 
