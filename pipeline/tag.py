@@ -550,6 +550,27 @@ def _score(cat: Category, title: _Words, body: _Words, cap: int, refs: int,
     return s
 
 
+def _tag_score(cat: Category, title: _Words, body: _Words, cap: int, lead: _Words | None,
+               lead_bonus: float) -> _Score:
+    """An activity's score: its phrases (a word counts for the longest phrase only, so "tổ
+    công nghệ số cộng đồng" is not also "tổ công nghệ số"), the title phrases double, the
+    lead ``lead_bonus`` more."""
+    s = _Score()
+    in_t, in_b = title.count_longest(cat.phrases), body.count_longest(cat.phrases)
+    for p in cat.phrases:
+        n = in_t[p][0] + in_b[p][0]
+        if n:
+            s.add(_label(p, n, in_t[p][1] + in_b[p][1]), p.weight * min(n, cap))
+    for p, (n, f) in title.count_longest(cat.title).items():
+        if n:
+            s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
+    if lead_bonus and lead is not None:
+        for p, (n, _) in lead.count_longest(cat.phrases).items():
+            if n:
+                s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
+    return s
+
+
 @dataclass
 class _Result:
     tagging: Tagging
@@ -642,7 +663,7 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
         hits = [p.text for p in c.phrases if t.count(p)[0] or b.count(p)[0]]
         if hits:
             tags[c.id] = hits
-            tag_scores[c.id] = _score(c, t, b, cap, 0, 1.0, lead, taxonomy.lead_bonus)
+            tag_scores[c.id] = _tag_score(c, t, b, cap, lead, taxonomy.lead_bonus)
 
     tagging = Tagging(doc_refs=refs)
     tagging.scores["cds"] = round(rel.value, 2)
