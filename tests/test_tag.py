@@ -381,7 +381,7 @@ def test_each_theme_is_chosen_on_its_own_evidence(taxonomy):
 
 def test_explain_shows_sentences_phrases_score_and_threshold(taxonomy):
     out = explain(TWO_THEMES_TITLE, TWO_THEMES_BODY, taxonomy)
-    assert f"✓ trach-nhiem (Vai trò, trách nhiệm của cấp ủy và người đứng đầu): " in out
+    assert "✓ trach-nhiem (Vai trò, trách nhiệm của cấp ủy và người đứng đầu): " in out
     assert f"/ ngưỡng {taxonomy.theme('trach-nhiem').threshold:g} — đạt ngưỡng" in out
     assert "bằng chứng theo câu:" in out
     assert "câu 2: “Thầy hiệu trưởng là người đứng đầu" in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,12 +13,11 @@ import pytest
 from pipeline.models import Article
 from pipeline.store import Store
 from pipeline.tag import Taxonomy
-from pipeline.tag_learn import (evaluate, format_evaluation, format_suggestions, labelled,
-                                suggest)
+from pipeline.tag_learn import evaluate, format_evaluation, format_suggestions, labelled, suggest
 from tests.conftest import make_root
 
 ROOT = Path(__file__).resolve().parent.parent
-WHEN = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
+WHEN = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 # a head of school leading CĐS: the editors say dien-hinh AND trach-nhiem; "sổ tay điều hành"
 # and "họp chi bộ" are the words the taxonomy does not know
@@ -96,6 +95,7 @@ def test_suggest_proposes_the_phrases_that_separate_the_missed_theme(taxonomy):
 
 def test_an_accepted_suggestion_fixes_the_evaluation(taxonomy):
     import yaml
+
     from pipeline.tag import FILENAME
     data = yaml.safe_load((ROOT / "pipeline" / "data" / FILENAME).read_text(encoding="utf-8"))
     tn = next(c for c in data["themes"] if c["id"] == "trach-nhiem")
