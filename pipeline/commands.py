@@ -111,11 +111,8 @@ def cmd_tag(args) -> int:
         print(jobs.explain(config, args.explain))
         return 0
     if args.evaluate or args.suggest:
-        from pipeline import store as store_mod
-        from pipeline import tag as tag_mod
         from pipeline import tag_learn
-        taxonomy = tag_mod.Taxonomy.load(config.root)
-        articles = tag_learn.labelled(store_mod.Store(config.root / "content").articles())
+        articles, taxonomy = tag_learn.examples(config.root)
         if args.evaluate:
             print(tag_learn.format_evaluation(tag_learn.evaluate(articles, taxonomy), taxonomy))
         if args.suggest:

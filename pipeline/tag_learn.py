@@ -16,6 +16,7 @@ the store's articles). ``format_evaluation`` / ``format_suggestions`` give the V
 
 Public API::
 
+    examples(root) -> (list[Article], Taxonomy)             # a root's locked articles, taxonomy
     labelled(articles) -> list[Article]                     # themes_locked only
     evaluate(articles, taxonomy) -> Evaluation
     suggest(articles, taxonomy, *, min_count=2, limit=8) -> list[Suggestion]
@@ -29,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.models import Article
 from pipeline.tag import Taxonomy, tag
@@ -123,6 +125,14 @@ class Suggestion:
 def labelled(articles: Iterable[Article]) -> list[Article]:
     """The articles whose themes an editor locked."""
     return [a for a in articles if a.themes_locked]
+
+
+def examples(root: Path | str) -> tuple[list[Article], Taxonomy]:
+    """A root's labelled articles (``content/``) and its taxonomy: what ``cds tag --evaluate``
+    and the desk start from. Raises ConfigError for a bad ``taxonomy.yml``."""
+    from pipeline.store import Store
+    root = Path(root)
+    return labelled(Store(root / "content").articles()), Taxonomy.load(root)
 
 
 def _name(a: Article) -> str:
