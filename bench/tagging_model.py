@@ -127,6 +127,15 @@ def main() -> int:
                 totals[name][1].extend(pred)
     for name, (items, pred) in totals.items():
         print(line(name, evalset.score(items, pred)))
+
+    train = [i for name in ("dev", "dev2", "dev3", "heldout", "heldout2", "demo")
+             for i in evalset.load(name)]
+    held3 = evalset.load("heldout3")
+    print(f"\n3. round 3: train on every other set ({len(train)}), test on heldout3 "
+          f"({len(held3)}, two themes in half of them)")
+    model = Model().fit(train)
+    for name, pred in predictions(held3, taxonomy, model).items():
+        print(line(name, evalset.score(held3, pred)))
     return 0
 
 

@@ -41,6 +41,10 @@ def build_parser() -> Parser:
     t = sub.add_parser("tag", help="(re)tag stored articles")
     t.add_argument("--all", action="store_true", help="re-tag every article not locked by an editor")
     t.add_argument("--explain", type=Path, metavar="PATH", help="show why an article gets its themes")
+    t.add_argument("--evaluate", action="store_true",
+                   help="score the tagger against the themes editors locked (themes_locked)")
+    t.add_argument("--suggest", action="store_true",
+                   help="propose taxonomy phrases that separate the themes editors corrected")
     sub.add_parser("publish", help="regenerate site_src/ from content/")
     sub.add_parser("build", help="publish, then build site/ with MkDocs, feeds and search")
     s = sub.add_parser("serve", help="build and serve the site on 127.0.0.1")

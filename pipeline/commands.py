@@ -119,6 +119,15 @@ def cmd_tag(args) -> int:
     if args.explain:
         print(jobs.explain(config, args.explain))
         return 0
+    if args.evaluate or args.suggest:
+        from pipeline import tag_learn
+        articles, taxonomy = tag_learn.examples(config.root)
+        if args.evaluate:
+            print(tag_learn.format_evaluation(tag_learn.evaluate(articles, taxonomy), taxonomy))
+        if args.suggest:
+            print(tag_learn.format_suggestions(tag_learn.suggest(articles, taxonomy), taxonomy))
+        eprint(f"{len(articles)} bài đã khóa chủ đề")
+        return 0
     changed, total = jobs.retag(config, everything=args.all)
     eprint(f"tagged {total} article(s): {changed} changed")
     return 0

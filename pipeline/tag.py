@@ -101,6 +101,9 @@ class Taxonomy:
     lead_bonus: float = 0.0              # a theme phrase in the lead earns this × its weight
     assign: Assign = field(default_factory=Assign)
     blockers: tuple[Phrase, ...] = ()    # void any match they overlap ("chuyển đổi số hiệu")
+    plan_ref: str = ""                   # the plan section the themes come from, for explain
+    context_bonus: float = 0.0           # a theme phrase in a sentence that speaks of CĐS
+                                         # earns this × its weight on top
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> Taxonomy:
@@ -206,7 +209,8 @@ class _Reader:
             return ()
         out: list[Category] = []
         allowed = {"id", "name", "description", "threshold", "phrases", "title", "against",
-                   "doc_ref_weight"} if scored else {"id", "name", "description", "phrases"}
+                   "doc_ref_weight"} if scored else {"id", "name", "description", "phrases",
+                                                     "threshold", "title", "against"}
         for i, item in enumerate(value):
             here = f"{where}[{i}]"
             if not isinstance(item, dict):
@@ -235,9 +239,11 @@ class _Reader:
             out.append(Category(
                 id=cid, name=nfc(name).strip(),
                 description=nfc(str(item.get("description") or "")).strip(),
-                threshold=self.number(item.get("threshold"), f"{here}.threshold", 5.0),
+                threshold=self.number(item.get("threshold"), f"{here}.threshold",
+                                      5.0 if scored else 1.0),
                 phrases=phrases,
-                title=self.phrases(item.get("title"), f"{here}.title"),
+                title=self.phrases(item.get("title"), f"{here}.title") or
+                (() if scored else phrases),     # an activity named in the title counts double
                 against=self.phrases(item.get("against"), f"{here}.against"),
                 doc_ref_weight=self.number(item.get("doc_ref_weight"),
                                            f"{here}.doc_ref_weight", 0.0)))
@@ -251,13 +257,20 @@ class _Reader:
         if not isinstance(data, dict):
             raise ConfigError(f"{self.source}: must be a mapping with themes, pillars, tags")
         self.keys(data, {"version", "max_count", "length_norm", "lead_words", "lead_bonus",
-                         "assign", "typos", "guards", "blockers", "relevance", "themes", "pillars", "tags"},
+                         "assign", "typos", "guards", "blockers", "relevance", "themes", "pillars", "tags",
+                         "plan_ref", "context_bonus"},
                   "top level")
         max_count = int(self.number(data.get("max_count"), "max_count", 3, positive=True))
         length_norm = int(self.number(data.get("length_norm"), "length_norm", 400, positive=True))
         lead_words = int(self.number(data.get("lead_words"), "lead_words", 0))
         lead_bonus = self.number(data.get("lead_bonus"), "lead_bonus", 0.0)
-        for key, value in (("lead_words", lead_words), ("lead_bonus", lead_bonus)):
+        context_bonus = self.number(data.get("context_bonus"), "context_bonus", 0.0)
+        plan_ref = data.get("plan_ref") or ""
+        if not isinstance(plan_ref, str):
+            self.bad("plan_ref", "must be a text such as 'Kế hoạch 96/KH-UBND, mục II.1'")
+            plan_ref = ""
+        for key, value in (("lead_words", lead_words), ("lead_bonus", lead_bonus),
+                           ("context_bonus", context_bonus)):
             if value < 0:
                 self.bad(key, f"must be 0 or more, not {value:g}")
         typos = []
@@ -300,7 +313,8 @@ class _Reader:
         if self.problems:
             raise ConfigError(self.problems)
         return Taxonomy(themes, pillars, tags, relevance, tuple(typos), guards, max_count,
-                        length_norm, self.source, lead_words, lead_bonus, assign, blockers)
+                        length_norm, self.source, lead_words, lead_bonus, assign, blockers,
+                        " ".join(nfc(plan_ref).split()), context_bonus)
 
     def assign(self, value) -> Assign:
         if value is None:
@@ -337,13 +351,26 @@ def _plain(text: str) -> str:
     return _URL.sub(" ", text)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+
+
 class _Words:
-    """A text as words in three forms, and where each phrase occurs."""
+    """A text as words in three forms, the sentence of each word, and where each phrase
+    occurs (a phrase never spans two sentences)."""
 
     def __init__(self, text: str, taxonomy: Taxonomy):
-        words = _WORD.findall(tone_key(_plain(text)))
-        for wrong, right in taxonomy.typos:
-            words = _replace(words, wrong, right)
+        words: list[str] = []
+        self.sent: list[int] = []            # the sentence of each word
+        self.sentences: list[str] = []       # each sentence as written
+        for sentence in _SENTENCE_END.split(_plain(text)):
+            ws = _WORD.findall(tone_key(sentence))
+            for wrong, right in taxonomy.typos:
+                ws = _replace(ws, wrong, right)
+            if not ws:
+                continue
+            self.sent.extend([len(self.sentences)] * len(ws))
+            self.sentences.append(" ".join(sentence.split()))
+            words.extend(ws)
         self.words = words
         self.folded = [fold(w) for w in words]
         self.plain = [w == f for w, f in zip(words, self.folded, strict=True)]
@@ -367,7 +394,7 @@ class _Words:
         out = []
         n = len(p.folded)
         for i in self.index.get(p.folded[0], ()) if p.folded else ():
-            if self.folded[i:i + n] != list(p.folded):
+            if self.folded[i:i + n] != list(p.folded) or self.sent[i] != self.sent[i + n - 1]:
                 continue
             span = self.words[i:i + n]
             if guarded and _overlaps(self.blocked, i, i + n):
@@ -394,12 +421,17 @@ class _Words:
             out.append((i, False))
         return out
 
+    def found(self, p: Phrase, inside: set[int] | frozenset[int] = frozenset()
+              ) -> list[tuple[int, bool]]:
+        """``(position, exact)`` of each occurrence, except those lying wholly within
+        ``inside`` (the positions of a theme's ``against`` phrases)."""
+        return [(i, exact) for i, exact in self._occurrences(p)
+                if not inside or not all(k in inside for k in range(i, i + len(p.words)))]
+
     def count(self, p: Phrase, inside: set[int] | frozenset[int] = frozenset()
               ) -> tuple[int, int]:
-        """(all occurrences, of which folded-only); those lying wholly within ``inside`` (the
-        positions of a theme's ``against`` phrases) are not counted."""
-        occ = [(i, exact) for i, exact in self._occurrences(p)
-               if not inside or not all(k in inside for k in range(i, i + len(p.words)))]
+        """(all occurrences, of which folded-only), as :meth:`found`."""
+        occ = self.found(p, inside)
         return len(occ), sum(1 for _, exact in occ if not exact)
 
     def positions(self, phrases: tuple[Phrase, ...]) -> set[int]:
@@ -456,10 +488,15 @@ def _replace(words: list[str], wrong: tuple[str, ...], right: tuple[str, ...]) -
 class _Score:
     value: float = 0.0
     lines: list[str] = field(default_factory=list)
+    # sentence index (-1 = the title) → the phrases found there and their points
+    sentences: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
 
     def add(self, label: str, points: float) -> None:
         self.value += points
         self.lines.append(f"{label} {points:+.1f}")
+
+    def at(self, sentence: int, phrase: str, points: float) -> None:
+        self.sentences.setdefault(sentence, []).append((phrase, points))
 
 
 def _label(p: Phrase, n: int, folded: int, where: str = "") -> str:
@@ -469,29 +506,68 @@ def _label(p: Phrase, n: int, folded: int, where: str = "") -> str:
 
 
 def _score(cat: Category, title: _Words, body: _Words, cap: int, refs: int,
-           scale: float, lead: _Words | None = None, lead_bonus: float = 0.0) -> _Score:
+           scale: float, lead: _Words | None = None, lead_bonus: float = 0.0,
+           cds_sentences: set[int] | frozenset[int] = frozenset(),
+           context_bonus: float = 0.0) -> _Score:
+    """A category's score on its own evidence: its phrases (each counted at most ``cap``
+    times, attributed to the sentences they occur in), the title, the lead, the CĐS context
+    of each sentence, the phrases against it and the documents cited."""
     s = _Score()
     # a phrase inside one of the theme's "against" phrases does not count for it
     # ("văn bản" in "văn bản điện tử")
     t_in, b_in = title.positions(cat.against), body.positions(cat.against)
     l_in = lead.positions(cat.against) if lead is not None else set()
+    in_context = 0
     for p in cat.phrases:
-        nt, ft = title.count(p, t_in)
-        nb, fb = body.count(p, b_in)
-        if nt + nb:
-            s.add(_label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap) * scale)
-            if lead_bonus and lead is not None and lead.count(p, l_in)[0]:
-                s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
+        ot, ob = title.found(p, t_in), body.found(p, b_in)
+        n = len(ot) + len(ob)
+        if not n:
+            continue
+        folded = sum(1 for _, exact in (*ot, *ob) if not exact)
+        s.add(_label(p, n, folded), p.weight * min(n, cap) * scale)
+        counted = [(-1, i) for i, _ in ot] + [(body.sent[i], i) for i, _ in ob]
+        for sentence, _ in counted[:cap]:
+            s.at(sentence, p.text, p.weight * scale)
+        if context_bonus:
+            k = sum(1 for sentence, _ in counted[:cap] if sentence in cds_sentences)
+            if k:
+                in_context += 1
+                s.add(_label(p, k, 0, " [câu nói về chuyển đổi số]"),
+                      p.weight * context_bonus * k * scale)
+        if lead_bonus and lead is not None and lead.count(p, l_in)[0]:
+            s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
     for p in cat.title:
         n, f = title.count(p, t_in)
         if n:
             s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
+            s.at(-1, f"{p.text} [tiêu đề]", 2 * p.weight)
     for p in cat.against:
         n = title.count(p)[0] + body.count(p)[0]
         if n:
             s.add(_label(p, n, 0) + " [ngược]", -p.weight * min(n, cap) * scale)
     if cat.doc_ref_weight and refs:
         s.add(f"{refs} văn bản được trích dẫn", cat.doc_ref_weight * min(refs, cap))
+    return s
+
+
+def _tag_score(cat: Category, title: _Words, body: _Words, cap: int, lead: _Words | None,
+               lead_bonus: float) -> _Score:
+    """An activity's score: its phrases (a word counts for the longest phrase only, so "tổ
+    công nghệ số cộng đồng" is not also "tổ công nghệ số"), the title phrases double, the
+    lead ``lead_bonus`` more."""
+    s = _Score()
+    in_t, in_b = title.count_longest(cat.phrases), body.count_longest(cat.phrases)
+    for p in cat.phrases:
+        n = in_t[p][0] + in_b[p][0]
+        if n:
+            s.add(_label(p, n, in_t[p][1] + in_b[p][1]), p.weight * min(n, cap))
+    for p, (n, f) in title.count_longest(cat.title).items():
+        if n:
+            s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
+    if lead_bonus and lead is not None:
+        for p, (n, _) in lead.count_longest(cat.phrases).items():
+            if n:
+                s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
     return s
 
 
@@ -506,6 +582,9 @@ class _Result:
     themes: dict[str, _Score]
     pillars: dict[str, _Score]
     tags: dict[str, list[str]]
+    title_words: _Words | None = None
+    body_words: _Words | None = None
+    tag_scores: dict[str, _Score] = field(default_factory=dict)
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
@@ -524,7 +603,9 @@ def _lead(body: str, taxonomy: Taxonomy) -> _Words | None:
 
 
 def _choose(ratios: dict[str, float], assign: Assign) -> list[str]:
-    """Themes of a relevant text, the main one (highest score / threshold) first."""
+    """Themes of a relevant text: every theme whose own score reaches its own threshold
+    (multi-label), listed by score / threshold, the highest (the main theme) first.
+    ``assign.secondary`` > 1 asks more of every theme but the main one (legacy; 1 = none)."""
     order = sorted(ratios, key=lambda k: -ratios[k])   # stable: taxonomy order on ties
     if not order:
         return []
@@ -570,14 +651,19 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
     relevant = rel.value >= taxonomy.relevance.min_score and (
         title_hit or lead_hit or density >= taxonomy.relevance.min_density)
 
-    themes = {c.id: _score(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus)
+    cds_sentences = {b.sent[i] for p in taxonomy.relevance.phrases if p.weight >= 1
+                     for i, _ in b.found(p)}
+    themes = {c.id: _score(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus,
+                           cds_sentences, taxonomy.context_bonus)
               for c in taxonomy.themes}
     pillars = {c.id: _score(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
     tags: dict[str, list[str]] = {}
+    tag_scores: dict[str, _Score] = {}
     for c in taxonomy.tags:
         hits = [p.text for p in c.phrases if t.count(p)[0] or b.count(p)[0]]
         if hits:
             tags[c.id] = hits
+            tag_scores[c.id] = _tag_score(c, t, b, cap, lead, taxonomy.lead_bonus)
 
     tagging = Tagging(doc_refs=refs)
     tagging.scores["cds"] = round(rel.value, 2)
@@ -595,10 +681,12 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
         tagging.themes = _choose({c.id: _ratio(themes[c.id].value, c.threshold)
                                   for c in taxonomy.themes}, taxonomy.assign)
     if relevant:
-        tagging.tags = [c.id for c in taxonomy.tags if c.id in tags]
+        tagging.tags = [c.id for c in taxonomy.tags
+                        if c.id in tags and round(tag_scores[c.id].value, 6) >= c.threshold]
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
-    return _Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags)
+    return _Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
+                   t, b, tag_scores)
 
 
 def _ratio(value: float, threshold: float) -> float:
@@ -640,8 +728,17 @@ def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
             lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g}")
             lines.extend(f"      {x}" for x in sc.lines)
 
-    block("Chủ đề (Kế hoạch 96/KH-UBND, mục II.1):", taxonomy.themes, r.themes,
-          r.tagging.themes)
+    heading = f"Chủ đề ({taxonomy.plan_ref}):" if taxonomy.plan_ref else "Chủ đề:"
+    lines.extend(["", heading + " mỗi chủ đề được chấm riêng trên bằng chứng của nó và được gắn "
+                  "khi điểm đạt ngưỡng của chính nó"])
+    for c in taxonomy.themes:
+        sc = r.themes[c.id]
+        mark = "✓" if c.id in r.tagging.themes else "✗"
+        verdict = "đạt ngưỡng" if round(sc.value, 6) >= c.threshold else "chưa đạt ngưỡng"
+        lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g} "
+                     f"— {verdict}")
+        lines.extend(f"      {x}" for x in sc.lines)
+        lines.extend(_sentences(sc, r))
     if r.relevant:
         lines.extend(_why_themes(r, taxonomy))
     if taxonomy.pillars:
@@ -651,8 +748,10 @@ def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
         for c in taxonomy.tags:
             if c.id in r.tags:
                 mark = "✓" if c.id in r.tagging.tags else "✗"
+                score = r.tag_scores[c.id].value if c.id in r.tag_scores else 0.0
                 lines.append(f"  {mark} {c.id} ({c.name}): " +
-                             ", ".join(f"«{h}»" for h in r.tags[c.id]))
+                             ", ".join(f"«{h}»" for h in r.tags[c.id]) +
+                             f" — {score:.1f} / ngưỡng {c.threshold:g}")
     else:
         lines.append("  (không có)")
     lines.extend(["", "Văn bản được trích dẫn: " + (", ".join(r.tagging.doc_refs) or "(không có)"),
@@ -661,6 +760,31 @@ def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
                   "; trụ cột = " + (", ".join(r.tagging.pillars) or "(không)") +
                   "; hoạt động = " + (", ".join(r.tagging.tags) or "(không)")])
     return "\n".join(lines) + "\n"
+
+
+_SHOWN_SENTENCES = 4
+
+
+def _sentences(sc: _Score, r: _Result) -> list[str]:
+    """The sentences that hold a category's phrases, the strongest first."""
+    if not sc.sentences:
+        return []
+    ranked = sorted(sc.sentences.items(), key=lambda kv: (-sum(p for _, p in kv[1]), kv[0]))
+    out = ["      bằng chứng theo câu:"]
+    for index, found in ranked[:_SHOWN_SENTENCES]:
+        if index < 0:
+            where = "tiêu đề"
+            text = " ".join(r.title_words.sentences) if r.title_words else ""
+        else:
+            where = f"câu {index + 1}"
+            text = r.body_words.sentences[index] if r.body_words else ""
+        if len(text) > 110:
+            text = text[:107].rstrip() + "…"
+        phrases = ", ".join(f"«{t}» {p:+.1f}" for t, p in found)
+        out.append(f"        {where}: “{text}” — {phrases}")
+    if len(ranked) > _SHOWN_SENTENCES:
+        out.append(f"        … và {len(ranked) - _SHOWN_SENTENCES} câu khác")
+    return out
 
 
 def _why_themes(r: _Result, taxonomy: Taxonomy) -> list[str]:
@@ -684,7 +808,7 @@ def _why_themes(r: _Result, taxonomy: Taxonomy) -> list[str]:
         if c.id == main:
             continue
         if c.id in chosen:
-            out.append(f"  → chủ đề phụ: {c.id} ({ratios[c.id]:.2f} ≥ {a.secondary:g} × ngưỡng)")
+            out.append(f"  → chủ đề thêm: {c.id} (điểm / ngưỡng = {ratios[c.id]:.2f})")
         elif 1.0 <= ratios[c.id] < a.secondary:
             out.append(f"  → {c.id} đạt ngưỡng nhưng chưa đủ làm chủ đề phụ "
                        f"({ratios[c.id]:.2f} < {a.secondary:g} × ngưỡng)")

@@ -95,7 +95,7 @@ def test_every_problem_is_reported_with_its_key():
     assert "themes[2] (van-ban).threshold: must be a number, not 'cao'" in text
     assert "themes[3] (dien-hinh).phrases.điển hình: must be greater than 0" in text
     assert "themes[0] (nhan-thuc): unknown key 'phrase'" in text
-    assert "tags[8] (Hội thảo): id: 'Hội thảo' must be an ASCII slug" in text
+    assert f"tags[{len(data['tags']) - 1}] (Hội thảo): id: 'Hội thảo' must be an ASCII slug" in text
     assert err.value.exit_code == 2
 
 
@@ -357,3 +357,64 @@ def test_never_crashes(taxonomy, title, body):
     t = tag(title, body, taxonomy)
     assert set(t.themes) <= set(THEMES)
     assert isinstance(explain(title, body, taxonomy), str)
+
+
+# --- third round: multi-label, sentence evidence, plan reference, activity thresholds ----------
+
+TWO_THEMES_TITLE = "Trường THCS Lê Lợi: hiệu trưởng đi đầu, nhà trường thành điển hình chuyển đổi số"
+TWO_THEMES_BODY = (
+    "Trường THCS Lê Lợi là điển hình chuyển đổi số của huyện, được tặng bằng khen; nhiều trường "
+    "đã đến học tập kinh nghiệm, cách làm được nhân rộng.\n\n"
+    "Thầy hiệu trưởng là người đứng đầu, trực tiếp chỉ đạo và chịu trách nhiệm về chuyển đổi "
+    "số của trường, phân công từng tổ trưởng phụ trách, đưa kết quả vào xếp loại thi đua.")
+
+
+def test_each_theme_is_chosen_on_its_own_evidence(taxonomy):
+    t = tag(TWO_THEMES_TITLE, TWO_THEMES_BODY, taxonomy)
+    assert set(t.themes) == {"dien-hinh", "trach-nhiem"}
+    # a stronger first theme does not raise the bar for the second one
+    louder = TWO_THEMES_BODY + " Mô hình tiêu biểu, điểm sáng, tiên phong, tôn vinh, tuyên dương."
+    assert "trach-nhiem" in tag(TWO_THEMES_TITLE, louder, taxonomy).themes
+    for theme in t.themes:
+        assert t.scores[theme] >= taxonomy.theme(theme).threshold
+
+
+def test_explain_shows_sentences_phrases_score_and_threshold(taxonomy):
+    out = explain(TWO_THEMES_TITLE, TWO_THEMES_BODY, taxonomy)
+    assert "✓ trach-nhiem (Vai trò, trách nhiệm của cấp ủy và người đứng đầu): " in out
+    assert f"/ ngưỡng {taxonomy.theme('trach-nhiem').threshold:g} — đạt ngưỡng" in out
+    assert "bằng chứng theo câu:" in out
+    assert "câu 2: “Thầy hiệu trưởng là người đứng đầu" in out
+    assert "«người đứng đầu» +3.0" in out
+    assert "chưa đạt ngưỡng" in out                      # van-ban, nhan-thuc
+
+
+def test_plan_reference_comes_from_the_taxonomy():
+    data = _data()
+    data.pop("plan_ref", None)
+    out = explain(CDS_TITLE, CDS_BODY, Taxonomy.from_dict(data))
+    assert "Kế hoạch 96" not in out and "\nChủ đề: mỗi chủ đề" in out   # neutral default
+    data["plan_ref"] = "Kế hoạch 12/KH-UBND của tỉnh Nam Định, mục II"
+    out = explain(CDS_TITLE, CDS_BODY, Taxonomy.from_dict(data))
+    assert "Chủ đề (Kế hoạch 12/KH-UBND của tỉnh Nam Định, mục II):" in out
+    root = Taxonomy.from_file(Path(__file__).resolve().parents[1] / FILENAME)
+    assert root.plan_ref == "Kế hoạch 96/KH-UBND, mục II.1"
+    data["plan_ref"] = ["not", "text"]
+    with pytest.raises(ConfigError, match="plan_ref: must be a text"):
+        Taxonomy.from_dict(data)
+
+
+def test_an_activity_mentioned_in_passing_is_not_tagged(taxonomy):
+    lead = ("Sáng 9/10, xã Vũ Lăng tổ chức hướng dẫn người dân sử dụng dịch vụ công trực "
+            "tuyến, thanh toán không dùng tiền mặt, cài đặt ứng dụng VNeID trên điện thoại.")
+    passing = ("\n\nNgười dân cần hỗ trợ có thể liên hệ tổ công nghệ số cộng đồng ở thôn. "
+               "Chuyển đổi số giúp người dân tiết kiệm thời gian.")
+    t = tag("Xã Vũ Lăng hướng dẫn người dân dùng dịch vụ số", lead + passing, taxonomy)
+    assert "to-cong-nghe-so" not in t.tags
+    t = tag("Tổ công nghệ số cộng đồng xã Vũ Lăng hướng dẫn người dân", lead + passing,
+            taxonomy)
+    assert "to-cong-nghe-so" in t.tags                 # named in the title
+    t = tag("Xã Vũ Lăng hướng dẫn người dân dùng dịch vụ số",
+            lead.replace("xã Vũ Lăng", "tổ công nghệ số cộng đồng xã Vũ Lăng") + passing,
+            taxonomy)
+    assert "to-cong-nghe-so" in t.tags                 # in the lead and again below

@@ -14,6 +14,24 @@ its own. Figures when the gates were set (second round, see docs/tagging.md):
 
 heldout2, dev2 and demo do not reach the round-1 per-theme floor of 0.80, so their floors are
 what was achieved minus a small margin (noted per split).
+
+Third round (issue 20: multi-label by design, each theme on its own evidence). heldout3 was
+written and committed before any round-3 change (untuned: micro-F1 0.843, P 0.954, R 0.755,
+lowest theme 0.81 dien-hinh); dev3 was tuned on. Figures when these gates were set:
+
+| split    | micro P | micro R | micro-F1 | lowest theme F1     |
+|----------|---------|---------|----------|---------------------|
+| dev      | 0.955   | 1.000   | 0.977    | 0.93 nhan-thuc      |
+| dev2     | 0.947   | 0.857   | 0.900    | 0.57 dien-hinh      |
+| dev3     | 0.968   | 0.833   | 0.896    | 0.85 nhan-thuc      |
+| heldout  | 0.972   | 0.897   | 0.933    | 0.89 van-ban        |
+| heldout2 | 0.923   | 0.941   | 0.932    | 0.78 dien-hinh      |
+| heldout3 | 0.929   | 0.836   | 0.880    | 0.84 nhan-thuc      |
+| demo     | 0.760   | 1.000   | 0.864    | 0.73 van-ban        |
+
+The demo labeller gives single themes (a main one), so the second themes the tagger now adds
+count as false positives there; its precision is not a gate. heldout3 misses the issue's goal
+(micro-F1 0.9, every theme 0.85): its gate is what was achieved minus a small margin.
 """
 
 from __future__ import annotations
@@ -31,6 +49,16 @@ GATES = {
     "heldout2": (0.85, 0.75, 1),    # dien-hinh 0.78 when set
     "dev2": (0.85, 0.50, 1),        # dien-hinh 0.57 when set (two stories without CĐS words)
     "demo": (0.85, 0.70, 0),        # van-ban 0.73 when set (labeller: single themes)
+    "dev3": (0.88, 0.80, 0),        # round 3, tuned on: 0.896, nhan-thuc 0.85 when set
+    "heldout3": (0.87, 0.82, 0),    # round 3, held out: 0.880, nhan-thuc 0.84 when set
+}
+MIN_PRECISION = {"heldout3": 0.91, "heldout2": 0.90, "heldout": 0.95}   # 0.929, 0.923, 0.972
+# activity tags of the plan's tasks: split: (min micro-F1, min F1 of every tag)
+TAG_GATES = {
+    "dev": (0.95, 0.95),            # 1.00 when set
+    "heldout": (0.95, 0.95),        # 1.00 when set
+    "dev3": (0.75, 0.60),           # 0.78, lowest 0.67 when set (tuned on)
+    "heldout3": (0.92, 0.78),       # 0.94, lowest 0.82 to-cong-nghe-so when set
 }
 DEMO_MAIN_THEME_FIRST = 15          # of 18: the labeller's main theme is the tagger's first
 MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
@@ -90,6 +118,31 @@ def test_theme_gate(split, taxonomy):
     for theme, f1 in result["per"].items():
         assert f1 >= min_theme, f"{theme}: {summary}"
     assert len(result["negatives_tagged"]) <= max_negatives, summary
+    if split in MIN_PRECISION:
+        assert result["micro"]["p"] >= MIN_PRECISION[split], summary
+
+
+def test_third_held_out_set_is_what_the_brief_asks():
+    items = evalset.load("heldout3")
+    assert len(items) >= 40
+    on_topic = [i for i in items if i["themes"]]
+    assert 2 * sum(len(i["themes"]) > 1 for i in on_topic) >= len(on_topic)
+    assert sum(not i["themes"] for i in items) >= 8
+    for tag_id in evalset.PLAN_TAGS:
+        assert sum(tag_id in i["tags"] for i in items) >= 3, tag_id
+
+
+@pytest.mark.parametrize("split", list(TAG_GATES))
+def test_activity_tag_gate(split, taxonomy):
+    min_micro, min_tag = TAG_GATES[split]
+    items = evalset.load(split)
+    labels = evalset.TAG_SPLITS[split]
+    result = evalset.score_tags(items, [tag(i["title"], i["body"], taxonomy).tags
+                                        for i in items], labels)
+    summary = evalset.report(split, result) + f" | mistakes: {result['mistakes']}"
+    assert result["micro"]["f1"] >= min_micro, summary
+    for tag_id, f1 in result["per"].items():
+        assert f1 >= min_tag, f"{tag_id}: {summary}"
 
 
 def test_demo_main_theme_comes_first(taxonomy):
@@ -101,7 +154,7 @@ def test_demo_main_theme_comes_first(taxonomy):
                                            for f, i in zip(first, items, strict=True)]
 
 
-@pytest.mark.parametrize("split", ["demo", "dev2", "heldout2"])
+@pytest.mark.parametrize("split", ["demo", "dev2", "heldout2", "dev3"])
 def test_document_references_on_realistic_text(split):
     result = evalset.score_refs(evalset.load(split), find_refs)
     assert result["p"] >= MIN_DOCREF_PRECISION, result
