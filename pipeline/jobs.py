@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, dedupe, extract, media, publish, register, search, sitebuild
+from pipeline import clean, confine, dedupe, extract, media, publish, register, search, sitebuild
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -28,7 +28,6 @@ from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
 from pipeline.state import State, atomic_write
 from pipeline.text import mentions_any, nfc
-from pipeline.urls import host_of
 
 PACKAGE = Path(__file__).parent
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
@@ -119,22 +118,24 @@ def _store_all(config: Config, sources: list[Source], results: dict[str, Harvest
     their pictures mirrored first, then the pictures of articles stored earlier."""
     for src in sources:
         h = results[src.id]
-        # Validators are kept only when everything the listing led to was read: otherwise the
-        # next run would get a 304 and never retry the pages that failed.
+        new_dates: list[datetime] = []
+        if not h.report.failed:
+            new_dates = store_items(h, store, index, taxonomy, names, started,
+                                    mirror=mirror, fetch=media.image_fetcher(images, src))
+            for url, fingerprint in h.seen.items():     # only entries stored (or let go)
+                state.set_seen(url, fingerprint)
+        # Validators are kept only when everything the listing led to was read and stored:
+        # otherwise the next run would get a 304 and never retry the pages that failed.
         if not (h.interrupted or h.report.failed or h.report.errors):
             for url, (etag, modified) in h.validators.items():
                 state.set_validators(url, etag, modified)
         if h.report.failed:
             state.record_failure(src.id, started, h.report.failed, retry_after=h.retry_after)
-        else:
-            new_dates = store_items(h, store, index, taxonomy, names, started,
-                                    mirror=mirror, fetch=media.image_fetcher(images, src))
-            for url, fingerprint in h.seen.items():
-                state.set_seen(url, fingerprint)
-            if not h.interrupted:
-                state.record_success(src.id, started, items=h.report.new, interval=src.interval)
-                if not h.report.errors:
-                    state.set_settings(src.id, reading_settings(src))
+        elif not h.interrupted:
+            state.record_success(src.id, started, items=h.report.new, interval=src.interval)
+            if not h.report.errors:
+                state.set_settings(src.id, reading_settings(src))
+        if new_dates or not h.report.failed:
             state.record_items(src.id, new_dates)
         report.sources.append(h.report)
     if stop is None or not stop():
@@ -217,6 +218,10 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
         if not url or url in seen_pages:
             break
         seen_pages.add(url)
+        if not confine.on_site(src, url):        # a `next` link off the source's site
+            h.report.errors.append(f"{url}: next listing page not on the source's site "
+                                   "(not fetched)")
+            break
         fetched = conditional_get(fetcher, src, url, state, h)
         if fetched.not_modified:
             if page == 0:                     # first page unchanged: nothing new anywhere
@@ -237,7 +242,8 @@ def conditional_get(fetcher: Fetcher, src: Source, url: str, state: State, h: Ha
     etag, modified = (None, None) if h.fresh else state.validators(url)
     fetched = fetcher.get(url, timeout=src.timeout, user_agent=src.user_agent, etag=etag,
                           last_modified=modified,
-                          accept=ACCEPT_FEED if src.kind == "feed" else ACCEPT_PAGE)
+                          accept=ACCEPT_FEED if src.kind == "feed" else ACCEPT_PAGE,
+                          allow=confine.guard(src))
     h.validators[url] = (fetched.etag, fetched.last_modified)
     return fetched
 
@@ -247,12 +253,13 @@ def complete_item(fetcher: Fetcher, src: Source, item: Item, tz: ZoneInfo) -> It
     selectors, or generic main-text extraction when the feed has only a summary."""
     if item.full and not src.article:
         return item
-    if host_of(item.url) not in src.hosts():
-        # Article pages are fetched only from the source's own site (its host and aliases):
-        # a feed cannot send the harvester to arbitrary, or internal, addresses.
+    if not confine.on_site(src, item.url):
+        # Article pages are fetched only from the source's own site (its origins: scheme, host
+        # and port of url and its aliases, see pipeline.confine), redirects included: a feed
+        # cannot send the harvester to arbitrary, or internal, addresses.
         return item
     page = fetcher.get(item.url, timeout=src.timeout, user_agent=src.user_agent,
-                       accept=ACCEPT_PAGE)
+                       accept=ACCEPT_PAGE, allow=confine.guard(src))
     if src.article:
         return extract.read_article(page, src, item, tz)
     return extract.read_generic(page, item, tz)
@@ -282,13 +289,20 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
     first (problems with pictures are counted in ``report.images_failed``, never as errors: they are
     not unreadable pages, and a later harvest retries them)."""
     rep, src, new_dates = h.report, h.source, []
+    unstored: list[str] = []
     for item in h.items:
         art = to_article(item, src, taxonomy, now)
-        h.seen[item.url] = item.fingerprint
         if src.keywords and not mentions_any(f"{art.title}\n{art.summary}\n{art.body}", src.keywords):
             rep.skipped += 1
+            h.seen[item.url] = item.fingerprint
             continue
         stored = store.find_by_url(item.url)
+        if stored is not None and stored.source != src.id:
+            # An article belongs to the source that stored it: another source listing the same
+            # address is a copy (counted as a duplicate), never a rewrite of its text or source.
+            rep.duplicates += 1
+            h.seen[item.url] = item.fingerprint
+            continue
         if mirror is not None and fetch is not None and not (
                 stored is not None and (stored.locked or stored.status == "rejected")):
             try:
@@ -307,14 +321,18 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
                             index.add(other.id, text)
                     except CdsError as exc:
                         rep.errors.append(f"{item.url}: {exc}")
+                        unstored.append(str(exc))
                         continue
                     rep.duplicates += 1
+                    h.seen[item.url] = item.fingerprint
                     continue
         try:
             status = store.save(art, now=now)
-        except CdsError as exc:               # e.g. the stored file no longer parses
+        except CdsError as exc:               # cannot write, or the stored file does not parse
             rep.errors.append(str(exc))
-            continue
+            unstored.append(str(exc))
+            continue                          # not seen: the next run tries it again
+        h.seen[item.url] = item.fingerprint
         if status == "new":
             rep.new += 1
             new_dates.append(art.published)
@@ -326,6 +344,9 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
             rep.skipped += 1
         else:
             rep.unchanged += 1
+    if unstored:                              # an entry not stored fails the source (exit 1)
+        rep.failed = (f"{len(unstored)} article(s) not stored: {unstored[0]}"
+                      if len(unstored) > 1 else unstored[0])
     return new_dates
 
 
@@ -459,11 +480,27 @@ def init_root(dest: Path) -> Path:
     return dest
 
 
+#: The file that marks a folder as a demo root (``cds demo`` replaces only such folders).
+DEMO_MARKER = ".cds-demo"
+
+
 def prepare_demo_root(dest: Path, base_url: str) -> Config:
-    """Lay out the demo root: the starter files, plus the demo's feeds.yml pointing at base_url."""
-    if dest.exists():
+    """Lay out the demo root: the starter files, plus the demo's feeds.yml pointing at base_url.
+
+    ``dest`` must be missing, an empty folder, or a previous demo root (it holds
+    :data:`DEMO_MARKER`), which is then replaced. Anything else is refused (ConfigError): the
+    demo never writes into a folder it did not make."""
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise ConfigError(f"{dest}: exists and is not a folder; the demo needs a new or empty "
+                          "folder (--out)")
+    if dest.is_dir() and any(dest.iterdir()):
+        if not (dest / DEMO_MARKER).is_file():
+            raise ConfigError(f"{dest}: not empty and not made by `cds demo`; refusing to "
+                              "write into it (choose a new folder with --out)")
         shutil.rmtree(dest)
     init_root_files(dest)
+    (dest / DEMO_MARKER).write_text("made by `cds demo`: `cds demo` may replace this folder\n",
+                                    encoding="utf-8")
     text = (PACKAGE / "data" / "demo" / "feeds.yml").read_text(encoding="utf-8")
     (dest / "feeds.yml").write_text(text.replace("{base}", base_url), encoding="utf-8")
     shutil.copytree(PACKAGE / "data" / "demo" / "van-ban", dest / "content" / "van-ban",
@@ -571,19 +608,9 @@ def add_document(config: Config, number: str) -> Path:
 
 
 def serve(site: Path, *, port: int = 8000) -> None:
-    import functools
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    if not (site / "index.html").exists():
-        raise ConfigError(f"{site}: no built site; run `cds build` first")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
-        print(f"serving {site} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C stops)",
-              file=sys.stderr, flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    """Serve ``site`` on 127.0.0.1 until Ctrl-C (see ``pipeline.siteserver``)."""
+    from pipeline import siteserver
+    siteserver.serve(site, port=port)
 
 
 def commit_content(config: Config, report: RunReport) -> str | None:

@@ -515,8 +515,10 @@ class Store:
             if stored is None:
                 if article.id in self._broken:
                     shown = self.display_path(self._broken[article.id])
-                    raise StoreError(f"{shown}: cannot update article {article.id}: the file "
-                                     f"does not parse (see `cds check`)")
+                    why = next((m for p, m in self._errors if p == shown), "")
+                    why = why.removeprefix(f"{shown}: ") or "does not parse"
+                    raise StoreError(f"{shown}: {why}; the file was left alone (not updated "
+                                     f"from {article.url} until it is fixed, see `cds check`)")
                 new = _clone(article)
                 new.body = canonical_body(new.body)
                 new.also_at = _union(new.also_at, exclude=new.url)
