@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, confine, dedupe, extract, media, publish, register, search, sitebuild
+from pipeline import clean, confine, dedupe, extract, fileio, media, publish, register, search
+from pipeline import sitebuild
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger
@@ -363,6 +364,8 @@ def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaSto
             break
         if art.locked or art.status == "rejected" or not media.outside_images(art):
             continue
+        if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
+            continue
         src = config.source(art.source)
         if src is None:                      # a source no longer in feeds.yml: not asked
             continue
@@ -427,7 +430,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     not mirrored become links, see ``media.for_site``)."""
     available = media.available(config.content_dir)
     articles = [media.for_site(a, available) for a in articles]
-    docs = register.load_docs(config.content_dir)
+    docs = [safe_notes(d, config.site.url) for d in register.load_docs(config.content_dir)]
     extra = register_files(config, docs, articles)
     if config.site.search:
         extra.update(search.site_files())
@@ -440,6 +443,14 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
         raise publish.PublishError(f"{exc.filename or 'site_src/' + media.SITE_DIR}: cannot be "
                                    f"written ({exc.strerror})") from None
     return result
+
+
+def safe_notes(doc: register.Doc, base_url: str) -> register.Doc:
+    """A register entry whose notes (the editor's Markdown) went through the sanitiser article
+    bodies go through (``clean.to_markdown``): nothing in them can run in a reader's browser."""
+    if not doc.body:
+        return doc
+    return replace(doc, body=clean.to_markdown(clean.render_markdown(doc.body), base_url))
 
 
 def build(config: Config, *, progress: bool = True):
@@ -551,6 +562,8 @@ def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
     for art in store.articles():
         if art.locked or art.themes_locked or (not everything and art.themes):
             continue
+        if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
+            continue
         considered += 1
         t = tagger.tag(art.title, art.body, taxonomy)
         new = replace(art, themes=t.themes, pillars=t.pillars, doc_refs=t.doc_refs,
@@ -585,10 +598,21 @@ def check(root: Path) -> tuple[list[str], list[str]]:
     problems.extend(register.validate(root / "content" / "van-ban"))
     notes.extend(register.check_messages(register.load_docs(root / "content"), store.articles()))
     for art in store.articles():
+        typos = dict(store_mod.protecting_typos(art.extra))
         for key in art.extra:
-            near = difflib.get_close_matches(key, store_mod.FIELD_ORDER, n=1, cutoff=0.75)
+            if key in typos:        # an editor's protection that does not work: an error
+                problems.append(f"content/{art.path}: {key}: not a cds key; did you mean "
+                                f"{typos[key]}? (as written it protects nothing; harvest leaves "
+                                "the file alone until it is fixed)")
+                continue
+            by_case = [k for k in store_mod.FIELD_ORDER if k == str(key).lower()]
+            near = by_case or difflib.get_close_matches(str(key), store_mod.FIELD_ORDER, n=1,
+                                                        cutoff=0.75)
             if near:
                 notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
+    for link in fileio.symlinks(root / "content"):
+        problems.append(f"{link.relative_to(root).as_posix()}: a symbolic link; cds never follows "
+                        "links in content/ (not published): put the file itself here")
     media_problems, media_notes = media.check_media(root / "content")
     problems.extend(media_problems)
     notes.extend(media_notes)

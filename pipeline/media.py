@@ -57,7 +57,7 @@ from urllib.parse import urlsplit
 
 from pipeline import confine
 from pipeline.errors import CdsError, FetchError
-from pipeline.fileio import write_atomic
+from pipeline.fileio import linked, write_atomic
 from pipeline.models import Article, Config, Fetched, Source
 
 __all__ = [
@@ -619,13 +619,17 @@ _NAME_RE = re.compile(r"^[0-9a-f]{16}\.(?:jpg|png|gif|webp|avif)$")
 def _media_files(folder: Path) -> dict[str, Path]:
     """key → file for every correctly named file under ``folder`` (``<aa>/<aa…>.<ext>``)."""
     out = {}
+    if Path(folder).is_symlink():           # links are never followed (nothing outside the root)
+        return out
     try:
-        subdirs = [d for d in os.scandir(folder) if len(d.name) == 2 and d.is_dir()]
+        subdirs = [d for d in os.scandir(folder)
+                   if len(d.name) == 2 and d.is_dir(follow_symlinks=False)]
     except (FileNotFoundError, NotADirectoryError):
         return out
     for sub in subdirs:
         for f in os.scandir(sub.path):
-            if f.name[:2] == sub.name and _NAME_RE.match(f.name) and f.is_file():
+            if f.name[:2] == sub.name and _NAME_RE.match(f.name) \
+                    and f.is_file(follow_symlinks=False):
                 out[f"{sub.name}/{f.name}"] = Path(f.path)
     return out
 
@@ -688,6 +692,8 @@ def _references(content_dir: Path) -> dict[str, list[tuple[Path, str]]]:
     media = content_dir / MEDIA_DIR
     for path in sorted(content_dir.rglob("*.md")):
         if media in path.parents or any(p.startswith(".") for p in path.relative_to(content_dir).parts):
+            continue
+        if linked(path, content_dir):
             continue
         try:
             text = path.read_text(encoding="utf-8")
