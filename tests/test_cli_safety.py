@@ -92,3 +92,27 @@ def test_serve_answers_missing_pages_with_the_sites_404(tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_corrupt_state_is_set_aside_with_one_warning(tmp_path):
+    root = make_root(tmp_path / "root", FEEDS)
+    (root / ".cds").mkdir()
+    (root / ".cds" / "state.json").write_text("{ hỏng", encoding="utf-8")
+    result = _cds("--root", root, "harvest")
+    assert result.returncode == 0, result.stderr
+    lines = [x for x in result.stderr.splitlines() if x.startswith("warning:")]
+    assert len(lines) == 1, result.stderr
+    assert str(root / ".cds" / "state.json") in lines[0]
+    assert str(root / ".cds" / "state.json.bad") in lines[0]
+    assert (root / ".cds" / "state.json.bad").read_text(encoding="utf-8") == "{ hỏng"
+
+
+def test_an_unusable_state_folder_or_site_src_is_one_line(tmp_path):
+    root = make_root(tmp_path / "root", FEEDS)
+    (root / ".cds").write_text("not a folder", encoding="utf-8")   # root ignores chmod: a file
+    line = _one_line_error(_cds("--root", root, "harvest"))
+    assert ".cds" in line
+    (root / ".cds").unlink()
+    (root / "site_src").write_text("not a folder", encoding="utf-8")
+    line = _one_line_error(_cds("--root", root, "publish"))
+    assert "site_src" in line
