@@ -63,3 +63,20 @@ def test_an_enormous_item_is_cut_before_it_is_cleaned():
     art = jobs.to_article(item, src, tag.Taxonomy.load(), datetime.now(TZ))
     assert 0 < len(art.body) <= jobs.MAX_ITEM_HTML
     assert art.body.rstrip().endswith("trọng tâm.")
+
+
+def test_an_enormous_entry_is_cut_before_parsing():
+    src = Source(id="bao", name="Báo", kind="feed", url="https://bao.vn/rss")
+    text = "Chuyển đổi số là nhiệm vụ trọng tâm của tỉnh. " * 60000          # ~3.2 MB
+    for wrapped in (f"<![CDATA[<p>{text}</p>]]>", f"&lt;p&gt;{text}&lt;/p&gt;"):
+        body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T'
+                "</title><link>https://bao.vn/</link><description>d</description><item>"
+                "<title>Bài dài</title><link>https://bao.vn/dai</link>"
+                f"<description>{wrapped}</description></item><item><title>Bài ngắn</title>"
+                "<link>https://bao.vn/ngan</link><description>Ngắn.</description></item>"
+                "</channel></rss>").encode("utf-8")
+        cut = feedcut.precut(_fetched(body), 10)
+        assert len(cut.body) <= feedcut.MAX_TEXT_BYTES + 2000
+        got = {i.title: i for i in extract.read_feed(cut, src, TZ)}
+        assert set(got) == {"Bài dài", "Bài ngắn"}
+        assert "Chuyển đổi số là nhiệm vụ" in got["Bài dài"].summary + got["Bài dài"].content_html
