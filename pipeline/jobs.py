@@ -19,8 +19,19 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import clean, confine, dedupe, extract, feedcut, fileio, media, publish, register
-from pipeline import search, sitebuild
+from pipeline import (
+    clean,
+    confine,
+    dedupe,
+    extract,
+    feedcut,
+    fileio,
+    media,
+    publish,
+    register,
+    search,
+    sitebuild,
+)
 from pipeline import config as config_mod
 from pipeline import store as store_mod
 from pipeline import tag as tagger

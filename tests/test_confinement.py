@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import confine, jobs, store
 from pipeline import config as config_mod
+from pipeline import confine, jobs, store
 from pipeline.errors import FetchError
 from pipeline.fetch import Fetcher
 from pipeline.localserver import LocalServer, send
@@ -38,8 +38,8 @@ def internal():
     """The 'internal' server on another port of the same host: nothing may reach it."""
     routes = {"/secret": _page(SECRET), "/anh.png": lambda h: send(h, 200, PNG, "image/png"),
               "/list": lambda h: send(h, 200, (
-                  '<html><body><div class="item"><a href="/secret">x</a></div></body></html>'
-              ).encode(), "text/html")}
+                  b'<html><body><div class="item"><a href="/secret">x</a></div></body></html>'
+              ), "text/html")}
     with LocalServer(routes=routes) as srv:
         yield srv
 
@@ -52,7 +52,7 @@ def _feed(links: list[str]) -> bytes:
         for i, link in enumerate(links))
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Nguồn</title><link>http://x/</link><description>d</description>{items}"
-            "</channel></rss>").encode("utf-8")
+            "</channel></rss>").encode()
 
 
 def _root(tmp_path, source_yml: str):

@@ -21,7 +21,7 @@ def _feed(n: int, *, newest_first: bool) -> bytes:
         f"<description>Tóm tắt {i}</description></item>\n" for i in order)
     return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title>'
             f"<link>https://bao.vn/</link><description>d</description>\n{items}</channel></rss>\n"
-            ).encode("utf-8")
+            ).encode()
 
 
 def _fetched(body: bytes) -> Fetched:
@@ -74,7 +74,7 @@ def test_an_enormous_entry_is_cut_before_parsing():
                 "<title>Bài dài</title><link>https://bao.vn/dai</link>"
                 f"<description>{wrapped}</description></item><item><title>Bài ngắn</title>"
                 "<link>https://bao.vn/ngan</link><description>Ngắn.</description></item>"
-                "</channel></rss>").encode("utf-8")
+                "</channel></rss>").encode()
         cut = feedcut.precut(_fetched(body), 10)
         assert len(cut.body) <= feedcut.MAX_TEXT_BYTES + 2000
         got = {i.title: i for i in extract.read_feed(cut, src, TZ)}

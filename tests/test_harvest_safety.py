@@ -24,15 +24,15 @@ def _feed(items: list[tuple[str, str, str]]) -> bytes:
     return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
             'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>N</title>'
             f"<link>http://x/</link><description>d</description>{out}</channel></rss>"
-            ).encode("utf-8")
+            ).encode()
 
 
 def _page(title: str, text: str) -> bytes:
     return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
             f"<p>{text} Đây là đoạn văn đủ dài để được lấy làm nội dung chính của bài viết "
-            "thử nghiệm về chuyển đổi số trên địa bàn tỉnh.</p><p>{text} Đoạn thứ hai của bài "
+            f"thử nghiệm về chuyển đổi số trên địa bàn tỉnh.</p><p>{text} Đoạn thứ hai của bài "
             "viết, cũng đủ dài để được giữ lại khi trích xuất.</p></article></body></html>"
-            ).encode("utf-8")
+            ).encode()
 
 
 def _serve_feed(srv: LocalServer, path: str, items) -> None:
