@@ -638,7 +638,7 @@ def check(root: Path) -> tuple[list[str], list[str]]:
         typos = dict(store_mod.protecting_typos(art.extra))
         for key in art.extra:
             if key in typos:        # an editor's protection that does not work: an error
-                problems.append(f"content/{art.path}: {key}: not a cds key; did you mean "
+                problems.append(f"content/{art.path}: {key}: unknown key; did you mean "
                                 f"{typos[key]}? (as written it protects nothing; harvest leaves "
                                 "the file alone until it is fixed)")
                 continue
@@ -646,10 +646,10 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             near = by_case or difflib.get_close_matches(str(key), store_mod.FIELD_ORDER, n=1,
                                                         cutoff=0.75)
             if near:
-                notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
+                notes.append(f"content/{art.path}: {key}: unknown key; did you mean {near[0]}?")
     for link in fileio.symlinks(root / "content"):
-        problems.append(f"{link.relative_to(root).as_posix()}: a symbolic link; cds never follows "
-                        "links in content/ (not published): put the file itself here")
+        problems.append(f"{link.relative_to(root).as_posix()}: a symbolic link; links in "
+                        "content/ are never followed (not published): put the file itself here")
     media_problems, media_notes = media.check_media(root / "content")
     problems.extend(media_problems)
     notes.extend(media_notes)
