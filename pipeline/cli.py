@@ -90,3 +90,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:                  # `cds … | head`: the reader went away
         sys.stderr.close()
         return 0
+    except OSError as exc:                   # a folder of the root cannot be used (read-only
+        eprint(f"error: {_os_problem(exc)}")    # .cds/, site_src a file…): the setup's problem
+        return 2
+
+
+def _os_problem(exc: OSError) -> str:
+    """One line for an OSError: the file it is about, what went wrong."""
+    where = exc.filename if exc.filename is not None else ""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    if where:
+        return f"{where}: {why.lower() if why[:1].isupper() else why} (check the folder exists, " \
+               "is a folder and can be written)"
+    return why

@@ -40,7 +40,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from pipeline import docfiles, docrefs, feeds_out, register
+from pipeline import confine, docfiles, docrefs, feeds_out, register
 from pipeline.errors import CdsError, ConfigError, FetchError
 from pipeline.extract import decode
 from pipeline.fetch import ACCEPT_PAGE, Fetcher
@@ -59,7 +59,6 @@ SEEN_PREFIX = "doc:"            # state.seen keys of document rows
 
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)(?!\d)")
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass
@@ -182,30 +181,6 @@ def read_detail(fetched: Fetched, src: Source, doc: Listed) -> None:
     _fields(soup, src.documents.detail, base, doc)
 
 
-# --- confinement ------------------------------------------------------------------------------
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
-    except ValueError:
-        port = -1
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def own_origin(src: Source, url: str) -> bool:
-    """``url`` is on the source's own site: the scheme, host and port of its ``url``, or one of
-    its alias hosts (any scheme, the same port or the scheme's default)."""
-    scheme, host, port = _origin(url)
-    s_scheme, s_host, s_port = _origin(src.url)
-    if (scheme, host, port) == (s_scheme, s_host, s_port):
-        return True
-    aliases = {a.lower() for a in src.aliases}
-    return host in aliases and scheme in ("http", "https") and \
-        port in (s_port, _DEFAULT_PORTS.get(scheme))
-
-
 # --- the network phase ------------------------------------------------------------------------
 
 def fetch_source(fetcher: Fetcher, src: Source, state, h,
@@ -246,12 +221,12 @@ def fetch_source(fetcher: Fetcher, src: Source, state, h,
             h.report.unchanged += 1
             continue
         if sel.detail is not None and doc.url:
-            if not own_origin(src, doc.url):
+            if not confine.on_site(src, doc.url):
                 h.report.errors.append(f"{doc.url}: detail page on another site: not fetched")
                 continue
             try:
                 page = fetcher.get(doc.url, timeout=src.timeout, user_agent=src.user_agent,
-                                   accept=ACCEPT_PAGE)
+                                   accept=ACCEPT_PAGE, allow=confine.guard(src))
             except FetchError as exc:
                 h.report.errors.append(f"{doc.url}: {exc.reason}")
                 continue
@@ -329,19 +304,18 @@ class _Problem(Exception):
 
 def _fetch_file(fetcher: Fetcher, src: Source, doc: Listed, number: str, docs_dir: Path,
                 validators: tuple[str | None, str | None]) -> _Mirrored:
-    if not own_origin(src, doc.file_url):
+    if not confine.on_site(src, doc.file_url):
         raise _Problem(f"{doc.file_url}: file on another site: not fetched")
     etag, modified = validators
     try:
         got = fetcher.get(doc.file_url, timeout=max(src.timeout, 60.0), user_agent=src.user_agent,
-                          etag=etag, last_modified=modified, accept=ACCEPT_FILE)
+                          etag=etag, last_modified=modified, accept=ACCEPT_FILE,
+                          allow=confine.guard(src))
     except FetchError as exc:
         permanent = "larger than" in exc.reason or exc.status in (404, 410)
         raise _Problem(f"{doc.file_url}: {exc.reason}", retry=not permanent) from None
     if got.not_modified:
         return _Mirrored(not_modified=True, validators=(got.etag, got.last_modified))
-    if got.final_url and not own_origin(src, got.final_url):
-        raise _Problem(f"{doc.file_url}: redirected to another site ({got.final_url}): not kept")
     kind = docfiles.kind_of(got.body)
     if kind is None:
         head = got.body[:16].decode("ascii", "replace")

@@ -15,7 +15,8 @@ What it guarantees, whatever the server does:
 - **Memory**: the body is read in 64 KiB pieces, counting *decompressed* bytes (urllib3 decodes
   gzip/deflate with a bounded output per read), and abandoned past ``max_bytes``: a gzip bomb or an
   endless chunked body costs at most ``max_bytes`` plus one piece.
-- **Redirects**: followed by hand, at most ``max_redirects``, only to http(s) addresses; the bodies
+- **Redirects**: followed by hand, at most ``max_redirects``, only to http(s) addresses, each
+  hop first asked to the caller's ``allow`` check (host confinement, ``pipeline.confine``); the bodies
   of redirect answers are never read (requests' own redirect handling reads them whole, even
   with ``allow_redirects=False``, so the session here is told there is never a redirect).
 - **Politeness**: at most ``per_host`` requests in flight per host, across all threads. Hosts are
@@ -35,6 +36,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -89,8 +91,13 @@ class Fetcher:
     # -- public ----------------------------------------------------------------------------------
 
     def get(self, url: str, *, timeout: float, user_agent: str, etag: str | None = None,
-            last_modified: str | None = None, accept: str | None = None) -> Fetched:
+            last_modified: str | None = None, accept: str | None = None,
+            allow: Callable[[str], str | None] | None = None) -> Fetched:
         """GET ``url`` within ``timeout`` seconds in all.
+
+        ``allow`` is asked about every address before it is requested, the first and every
+        redirect target: a reason string refuses it (:class:`FetchError` "<reason>" for the
+        first, "redirected to <address>: <reason>" for a redirect), None lets it through.
 
         ``etag`` / ``last_modified`` (the validators kept from the last answer) are sent as
         If-None-Match / If-Modified-Since; a 304 answer returns ``Fetched(status=304, body=b"")``
@@ -111,7 +118,7 @@ class Fetcher:
         clock = _Clock(timeout)
         slot = _Slot(self)
         try:
-            return self._get(url, headers, clock, slot, etag, last_modified)
+            return self._get(url, headers, clock, slot, etag, last_modified, allow)
         except FetchError:
             raise
         except _NETWORK_ERRORS as exc:
@@ -132,10 +139,16 @@ class Fetcher:
     # -- internals -------------------------------------------------------------------------------
 
     def _get(self, url: str, headers: dict[str, str], clock: _Clock, slot: _Slot,
-             etag: str | None, last_modified: str | None) -> Fetched:
+             etag: str | None, last_modified: str | None,
+             allow: Callable[[str], str | None] | None = None) -> Fetched:
         current = url
         redirects = 0
         while True:
+            refused = allow(current) if allow is not None else None
+            if refused:
+                if redirects == 0:
+                    raise FetchError(url, refused)
+                raise FetchError(url, f"redirected to {current}: {refused}")
             clock.paused(slot.take, _host_key(current))
             left = clock.left()
             if left <= 0:

@@ -43,3 +43,35 @@ def write_atomic(path: Path | str, data: bytes | str, *, durable: bool = False,
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
+
+
+# --- symbolic links in content/ -----------------------------------------------------------------
+# cds never follows a symbolic link inside content/: nothing outside the root is ever read into
+# the site (an article, a register file, a picture or a page that is a link is left out, and
+# `cds check` names it).
+
+def linked(path: Path | str, top: Path | str) -> bool:
+    """True when ``path`` or a folder between ``top`` (excluded) and it is a symbolic link, or
+    when ``path`` is not under ``top``."""
+    path, top = Path(path), Path(top)
+    try:
+        rel = path.relative_to(top)
+    except ValueError:
+        return True
+    current = top
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+def symlinks(top: Path | str) -> list[Path]:
+    """Every symbolic link under ``top`` (files and folders; links are not followed)."""
+    out: list[Path] = []
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(folder) / name
+            if path.is_symlink():
+                out.append(path)
+    return sorted(out)

@@ -21,10 +21,13 @@ from tqdm import tqdm
 
 from pipeline import (
     clean,
+    confine,
     dedupe,
     docfiles,
     docharvest,
     extract,
+    feedcut,
+    fileio,
     media,
     publish,
     register,
@@ -41,7 +44,6 @@ from pipeline.models import Article, Config, Item, RunReport, Source, SourceRepo
 from pipeline.sitecontent import SiteContent, gather, write_build_report
 from pipeline.state import State, atomic_write
 from pipeline.text import mentions_any, nfc
-from pipeline.urls import host_of
 
 PACKAGE = Path(__file__).parent
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
@@ -80,6 +82,8 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
     clock = datetime.now(tz)
     started = clock.replace(microsecond=0)      # what articles and health record
     state = State.load(config.state_dir)
+    if state.warning:                   # a corrupt state.json was set aside: say so, and where
+        print(f"warning: {state.warning}", file=sys.stderr, flush=True)
     store = open_store(config)
     store.cleanup()
     mirror = media.MediaStore.for_config(config)        # content/media/ + .cds/media.json
@@ -133,25 +137,28 @@ def _store_all(config: Config, sources: list[Source], results: dict[str, Harvest
     their pictures mirrored first, then the pictures of articles stored earlier."""
     for src in sources:
         h = results[src.id]
-        # Validators are kept only when everything the listing led to was read: otherwise the
-        # next run would get a 304 and never retry the pages that failed.
+        new_dates: list[datetime] = []
+        if not h.report.failed:
+            if src.kind == "documents":
+                with Fetcher(max_bytes=docfiles.MAX_FILE_BYTES) as files:
+                    new_dates = docharvest.store_documents(config, h, files, state, started)
+            else:
+                new_dates = store_items(h, store, index, taxonomy, names, started,
+                                        mirror=mirror, fetch=media.image_fetcher(images, src))
+            for url, fingerprint in h.seen.items():     # only entries stored (or let go)
+                state.set_seen(url, fingerprint)
+        # Validators are kept only when everything the listing led to was read and stored:
+        # otherwise the next run would get a 304 and never retry the pages that failed.
         if not (h.interrupted or h.report.failed or h.report.errors):
             for url, (etag, modified) in h.validators.items():
                 state.set_validators(url, etag, modified)
         if h.report.failed:
             state.record_failure(src.id, started, h.report.failed, retry_after=h.retry_after)
-        elif src.kind == "documents":
-            with Fetcher(max_bytes=docfiles.MAX_FILE_BYTES) as files:
-                new_dates = docharvest.store_documents(config, h, files, state, started)
-        else:
-            new_dates = store_items(h, store, index, taxonomy, names, started,
-                                    mirror=mirror, fetch=media.image_fetcher(images, src))
-            for url, fingerprint in h.seen.items():
-                state.set_seen(url, fingerprint)
-            if not h.interrupted:
-                state.record_success(src.id, started, items=h.report.new, interval=src.interval)
-                if not h.report.errors:
-                    state.set_settings(src.id, reading_settings(src))
+        elif not h.interrupted:
+            state.record_success(src.id, started, items=h.report.new, interval=src.interval)
+            if not h.report.errors:
+                state.set_settings(src.id, reading_settings(src))
+        if new_dates or not h.report.failed:
             state.record_items(src.id, new_dates)
         report.sources.append(h.report)
     if stop is None or not stop():
@@ -235,7 +242,8 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
         if fetched.not_modified:
             h.report.not_modified = True
             return []
-        return extract.read_feed(fetched, src, tz)
+        # the entries that cannot be kept are cut before feedparser reads them all
+        return extract.read_feed(feedcut.precut(fetched, src.max_items), src, tz)
     items: list[Item] = []
     url: str | None = src.url
     pages = src.list.max_pages if src.list else 1
@@ -244,6 +252,10 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
         if not url or url in seen_pages:
             break
         seen_pages.add(url)
+        if not confine.on_site(src, url):        # a `next` link off the source's site
+            h.report.errors.append(f"{url}: next listing page not on the source's site "
+                                   "(not fetched)")
+            break
         fetched = conditional_get(fetcher, src, url, state, h)
         if fetched.not_modified:
             if page == 0:                     # first page unchanged: nothing new anywhere
@@ -264,7 +276,8 @@ def conditional_get(fetcher: Fetcher, src: Source, url: str, state: State, h: Ha
     etag, modified = (None, None) if h.fresh else state.validators(url)
     fetched = fetcher.get(url, timeout=src.timeout, user_agent=src.user_agent, etag=etag,
                           last_modified=modified,
-                          accept=ACCEPT_FEED if src.kind == "feed" else ACCEPT_PAGE)
+                          accept=ACCEPT_FEED if src.kind == "feed" else ACCEPT_PAGE,
+                          allow=confine.guard(src))
     h.validators[url] = (fetched.etag, fetched.last_modified)
     return fetched
 
@@ -274,19 +287,43 @@ def complete_item(fetcher: Fetcher, src: Source, item: Item, tz: ZoneInfo) -> It
     selectors, or generic main-text extraction when the feed has only a summary."""
     if item.full and not src.article:
         return item
-    if host_of(item.url) not in src.hosts():
-        # Article pages are fetched only from the source's own site (its host and aliases):
-        # a feed cannot send the harvester to arbitrary, or internal, addresses.
+    if not confine.on_site(src, item.url):
+        # Article pages are fetched only from the source's own site (its origins: scheme, host
+        # and port of url and its aliases, see pipeline.confine), redirects included: a feed
+        # cannot send the harvester to arbitrary, or internal, addresses.
         return item
     page = fetcher.get(item.url, timeout=src.timeout, user_agent=src.user_agent,
-                       accept=ACCEPT_PAGE)
+                       accept=ACCEPT_PAGE, allow=confine.guard(src))
     if src.article:
         return extract.read_article(page, src, item, tz)
     return extract.read_generic(page, item, tz)
 
 
+#: An item's HTML (content or summary) is cut to this many characters before it is cleaned:
+#: a 19 MB single-line item took 107 s and 1.4 GB to clean; no news article is this long.
+MAX_ITEM_HTML = 512 * 1024
+MAX_TITLE = 2000
+
+
+def _capped(html: str, limit: int = MAX_ITEM_HTML) -> str:
+    """``html`` cut to ``limit`` characters at the end of a paragraph, else of a tag or word."""
+    if len(html) <= limit:
+        return html
+    head = html[:limit]
+    for mark, extra in (("</p>", 4), (">", 1), (" ", 0)):
+        at = head.rfind(mark)
+        if at > limit // 2:
+            return head[:at + extra]
+    return head
+
+
 def to_article(item: Item, src: Source, taxonomy, now: datetime) -> Article:
-    """A stored article from a complete item: cleaned, tagged, dated."""
+    """A stored article from a complete item: cleaned, tagged, dated (its HTML capped at
+    :data:`MAX_ITEM_HTML` first)."""
+    if max(len(item.content_html), len(item.summary), len(item.title) // 2) > MAX_ITEM_HTML \
+            or len(item.title) > MAX_TITLE:
+        item = replace(item, content_html=_capped(item.content_html),
+                       summary=_capped(item.summary), title=_capped(item.title, MAX_TITLE))
     body = clean.to_markdown(item.content_html or item.summary, item.url)
     title = clean.plain_text(item.title) or clean.plain_text(item.url)
     summary = strip_dateline(clean.plain_text(item.summary))
@@ -309,13 +346,20 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
     first (problems with pictures are counted in ``report.images_failed``, never as errors: they are
     not unreadable pages, and a later harvest retries them)."""
     rep, src, new_dates = h.report, h.source, []
+    unstored: list[str] = []
     for item in h.items:
         art = to_article(item, src, taxonomy, now)
-        h.seen[item.url] = item.fingerprint
         if src.keywords and not mentions_any(f"{art.title}\n{art.summary}\n{art.body}", src.keywords):
             rep.skipped += 1
+            h.seen[item.url] = item.fingerprint
             continue
         stored = store.find_by_url(item.url)
+        if stored is not None and stored.source != src.id:
+            # An article belongs to the source that stored it: another source listing the same
+            # address is a copy (counted as a duplicate), never a rewrite of its text or source.
+            rep.duplicates += 1
+            h.seen[item.url] = item.fingerprint
+            continue
         if mirror is not None and fetch is not None and not (
                 stored is not None and (stored.locked or stored.status == "rejected")):
             try:
@@ -334,14 +378,18 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
                             index.add(other.id, text)
                     except CdsError as exc:
                         rep.errors.append(f"{item.url}: {exc}")
+                        unstored.append(str(exc))
                         continue
                     rep.duplicates += 1
+                    h.seen[item.url] = item.fingerprint
                     continue
         try:
             status = store.save(art, now=now)
-        except CdsError as exc:               # e.g. the stored file no longer parses
+        except CdsError as exc:               # cannot write, or the stored file does not parse
             rep.errors.append(str(exc))
-            continue
+            unstored.append(str(exc))
+            continue                          # not seen: the next run tries it again
+        h.seen[item.url] = item.fingerprint
         if status == "new":
             rep.new += 1
             new_dates.append(art.published)
@@ -353,6 +401,9 @@ def store_items(h: Harvested, store: store_mod.Store, index: dedupe.DupIndex, ta
             rep.skipped += 1
         else:
             rep.unchanged += 1
+    if unstored:                              # an entry not stored fails the source (exit 1)
+        rep.failed = (f"{len(unstored)} article(s) not stored: {unstored[0]}"
+                      if len(unstored) > 1 else unstored[0])
     return new_dates
 
 
@@ -368,6 +419,8 @@ def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaSto
         if tried >= limit:
             break
         if art.locked or art.status == "rejected" or not media.outside_images(art):
+            continue
+        if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
             continue
         src = config.source(art.source)
         if src is None:                      # a source no longer in feeds.yml: not asked
@@ -438,7 +491,8 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     not mirrored become links, see ``media.for_site``)."""
     available = media.available(config.content_dir)
     articles = [media.for_site(a, available) for a in articles]
-    docs = register.visible(register.load_docs(config.content_dir))     # not review: pending
+    docs = [safe_notes(d, config.site.url)
+            for d in register.visible(register.load_docs(config.content_dir))]  # not pending
     extra = register_files(config, docs, articles)
     tz = config_mod.timezone(config)
     extra.update(docharvest.feed_files(config, docs, tz))
@@ -466,6 +520,14 @@ def site_content(config: Config) -> SiteContent:
     for line in content.problems:
         print(f"error: {line}", file=sys.stderr)
     return content
+
+
+def safe_notes(doc: register.Doc, base_url: str) -> register.Doc:
+    """A register entry whose notes (the editor's Markdown) went through the sanitiser article
+    bodies go through (``clean.to_markdown``): nothing in them can run in a reader's browser."""
+    if not doc.body:
+        return doc
+    return replace(doc, body=clean.to_markdown(clean.render_markdown(doc.body), base_url))
 
 
 def build(config: Config, *, progress: bool = True):
@@ -512,11 +574,27 @@ def init_root(dest: Path) -> Path:
     return dest
 
 
+#: The file that marks a folder as a demo root (``cds demo`` replaces only such folders).
+DEMO_MARKER = ".cds-demo"
+
+
 def prepare_demo_root(dest: Path, base_url: str) -> Config:
-    """Lay out the demo root: the starter files, plus the demo's feeds.yml pointing at base_url."""
-    if dest.exists():
+    """Lay out the demo root: the starter files, plus the demo's feeds.yml pointing at base_url.
+
+    ``dest`` must be missing, an empty folder, or a previous demo root (it holds
+    :data:`DEMO_MARKER`), which is then replaced. Anything else is refused (ConfigError): the
+    demo never writes into a folder it did not make."""
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise ConfigError(f"{dest}: exists and is not a folder; the demo needs a new or empty "
+                          "folder (--out)")
+    if dest.is_dir() and any(dest.iterdir()):
+        if not (dest / DEMO_MARKER).is_file():
+            raise ConfigError(f"{dest}: not empty and not made by `cds demo`; refusing to "
+                              "write into it (choose a new folder with --out)")
         shutil.rmtree(dest)
     init_root_files(dest)
+    (dest / DEMO_MARKER).write_text("made by `cds demo`: `cds demo` may replace this folder\n",
+                                    encoding="utf-8")
     text = (PACKAGE / "data" / "demo" / "feeds.yml").read_text(encoding="utf-8")
     (dest / "feeds.yml").write_text(text.replace("{base}", base_url), encoding="utf-8")
     shutil.copytree(PACKAGE / "data" / "demo" / "van-ban", dest / "content" / "van-ban",
@@ -567,6 +645,8 @@ def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
     for art in store.articles():
         if art.locked or art.themes_locked or (not everything and art.themes):
             continue
+        if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
+            continue
         considered += 1
         t = tagger.tag(art.title, art.body, taxonomy)
         new = replace(art, themes=t.themes, pillars=t.pillars, doc_refs=t.doc_refs,
@@ -601,10 +681,21 @@ def check(root: Path) -> tuple[list[str], list[str]]:
     problems.extend(register.validate(root / "content" / "van-ban"))
     notes.extend(register.check_messages(register.load_docs(root / "content"), store.articles()))
     for art in store.articles():
+        typos = dict(store_mod.protecting_typos(art.extra))
         for key in art.extra:
-            near = difflib.get_close_matches(key, store_mod.FIELD_ORDER, n=1, cutoff=0.75)
+            if key in typos:        # an editor's protection that does not work: an error
+                problems.append(f"content/{art.path}: {key}: unknown key; did you mean "
+                                f"{typos[key]}? (as written it protects nothing; harvest leaves "
+                                "the file alone until it is fixed)")
+                continue
+            by_case = [k for k in store_mod.FIELD_ORDER if k == str(key).lower()]
+            near = by_case or difflib.get_close_matches(str(key), store_mod.FIELD_ORDER, n=1,
+                                                        cutoff=0.75)
             if near:
-                notes.append(f"content/{art.path}: {key}: not a cds key; did you mean {near[0]}?")
+                notes.append(f"content/{art.path}: {key}: unknown key; did you mean {near[0]}?")
+    for link in fileio.symlinks(root / "content"):
+        problems.append(f"{link.relative_to(root).as_posix()}: a symbolic link; links in "
+                        "content/ are never followed (not published): put the file itself here")
     for default in sorted((publish.TEMPLATES / "pages").glob("*.md")):
         page = default.name
         if not (root / "content" / "pages" / page).is_file():
@@ -629,19 +720,9 @@ def add_document(config: Config, number: str) -> Path:
 
 
 def serve(site: Path, *, port: int = 8000) -> None:
-    import functools
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    if not (site / "index.html").exists():
-        raise ConfigError(f"{site}: no built site; run `cds build` first")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
-        print(f"serving {site} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C stops)",
-              file=sys.stderr, flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    """Serve ``site`` on 127.0.0.1 until Ctrl-C (see ``pipeline.siteserver``)."""
+    from pipeline import siteserver
+    siteserver.serve(site, port=port)
 
 
 def commit_content(config: Config, report: RunReport) -> str | None:

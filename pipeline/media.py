@@ -55,8 +55,9 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from pipeline import confine
 from pipeline.errors import CdsError, FetchError
-from pipeline.fileio import write_atomic
+from pipeline.fileio import linked, write_atomic
 from pipeline.models import Article, Config, Fetched, Source
 
 __all__ = [
@@ -112,7 +113,8 @@ Fetch = Callable[[str], "bytes | None"]
 
 class _Getter(Protocol):            # pipeline.fetch.Fetcher, without importing a stage module
     def get(self, url: str, *, timeout: float, user_agent: str,
-            accept: str | None = None) -> Fetched: ...
+            accept: str | None = None,
+            allow: Callable[[str], str | None] | None = None) -> Fetched: ...
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -323,12 +325,13 @@ def image_fetcher(fetcher: _Getter, source: Source, *, hosts: Iterable[str] = ()
     Pictures are asked for only from the source's own site, the way article pages are: its
     hosts (``url`` and ``aliases``), their subdomains and the domain without ``www.``
     (``cdn.baothaibinh.com.vn`` and ``baothaibinh.com.vn`` for ``www.baothaibinh.com.vn``),
-    and ``hosts`` (more domains, each with its subdomains; ``"*"``: any). Any of these but the
-    source's own hosts must resolve to public addresses only, and so must the host a redirect
-    ends at. So a feed can make the harvester neither request arbitrary sites nor fetch (and
+    and ``hosts`` (more domains, each with its subdomains; ``"*"``: any). The source's own
+    site is its origins (``pipeline.confine``: scheme, host and port); the other domains are
+    asked for on the default ports only, and must resolve to public addresses only. Every hop
+    of a redirect passes the same rule before it is requested. So a feed can make the harvester neither request arbitrary sites nor fetch (and
     publish) something from the server's own network. Other pictures are not fetched
     (:class:`MediaNotAllowed`) and stay links to their source on the site."""
-    own = source.hosts()
+    own = confine.guard(source)
     domains = _site_domains(source) | {h.lower().strip(".") for h in hosts if h != "*"}
     anywhere = "*" in set(hosts)
     cache: dict[str, bool] = {}
@@ -336,20 +339,40 @@ def image_fetcher(fetcher: _Getter, source: Source, *, hosts: Iterable[str] = ()
     def on_site(host: str) -> bool:
         return anywhere or any(host == d or host.endswith("." + d) for d in domains)
 
+    def refused(url: str) -> str | None:
+        """Why ``url`` is not asked for (None: it may be). Decided before any request."""
+        if own(url) is None:
+            return None
+        where = confine.origin(url)
+        if where is None:
+            return "not an http(s) address"
+        scheme, host, port = where
+        if port != confine.DEFAULT_PORTS[scheme] or not on_site(host):
+            return "another site's picture (not fetched)"
+        if not public_host(host, resolve, cache):
+            return "a private or local address (not fetched)"
+        return None
+
+    def hop(url: str) -> str | None:        # every address, redirect targets included
+        if own(url) is None:
+            return None
+        where = confine.origin(url)
+        try:
+            if where is None or not public_host(where[1], resolve, cache):
+                return "a private or local address (not fetched)"
+            why = refused(url)
+        except FetchError:
+            return "host not found"
+        return None if why is None else "not on the source's site (not fetched)"
+
     def fetch(url: str) -> bytes:
         if not _is_http(url):
             raise MediaNotAllowed(f"{url}: not an http(s) address")
-        host = (urlsplit(url).hostname or "").lower()
-        if host not in own:
-            if not on_site(host):
-                raise MediaNotAllowed(f"{url}: another site's picture (not fetched)")
-            if not public_host(host, resolve, cache):
-                raise MediaNotAllowed(f"{url}: a private or local address (not fetched)")
+        why = refused(url)
+        if why is not None:
+            raise MediaNotAllowed(f"{url}: {why}")
         got = fetcher.get(url, timeout=source.timeout, user_agent=source.user_agent,
-                          accept=ACCEPT_IMAGE)
-        final = (urlsplit(got.final_url or url).hostname or "").lower()
-        if final not in own and not public_host(final, resolve, cache):
-            raise MediaError(f"{url}: redirected to a private or local address")
+                          accept=ACCEPT_IMAGE, allow=hop)
         return got.body
 
     return fetch
@@ -596,13 +619,17 @@ _NAME_RE = re.compile(r"^[0-9a-f]{16}\.(?:jpg|png|gif|webp|avif)$")
 def _media_files(folder: Path) -> dict[str, Path]:
     """key → file for every correctly named file under ``folder`` (``<aa>/<aa…>.<ext>``)."""
     out = {}
+    if Path(folder).is_symlink():           # links are never followed (nothing outside the root)
+        return out
     try:
-        subdirs = [d for d in os.scandir(folder) if len(d.name) == 2 and d.is_dir()]
+        subdirs = [d for d in os.scandir(folder)
+                   if len(d.name) == 2 and d.is_dir(follow_symlinks=False)]
     except (FileNotFoundError, NotADirectoryError):
         return out
     for sub in subdirs:
         for f in os.scandir(sub.path):
-            if f.name[:2] == sub.name and _NAME_RE.match(f.name) and f.is_file():
+            if f.name[:2] == sub.name and _NAME_RE.match(f.name) \
+                    and f.is_file(follow_symlinks=False):
                 out[f"{sub.name}/{f.name}"] = Path(f.path)
     return out
 
@@ -665,6 +692,8 @@ def _references(content_dir: Path) -> dict[str, list[tuple[Path, str]]]:
     media = content_dir / MEDIA_DIR
     for path in sorted(content_dir.rglob("*.md")):
         if media in path.parents or any(p.startswith(".") for p in path.relative_to(content_dir).parts):
+            continue
+        if linked(path, content_dir):
             continue
         try:
             text = path.read_text(encoding="utf-8")

@@ -48,7 +48,7 @@ import yaml
 from pipeline import config as config_mod
 from pipeline.dateline import strip_dateline
 from pipeline.errors import CdsError
-from pipeline.fileio import write_atomic
+from pipeline.fileio import linked, write_atomic
 from pipeline.models import PILLARS, THEMES, Article, Config
 from pipeline.urls import article_urls, host_of
 from pipeline.urls import path_segment as _segment
@@ -786,7 +786,7 @@ class _Site:
     def _plan_line(self) -> str:
         for folder in self._pages_dirs():
             path = folder / "ke-hoach.md"
-            if path.is_file():
+            if path.is_file() and not linked(path, folder.parent):
                 meta = _read_front_matter(path.read_text(encoding="utf-8"))
                 return " ".join(str(meta.get("description") or "").split())
         return ""
@@ -801,6 +801,8 @@ class _Site:
             for path in sorted(folder.rglob("*")):
                 rel = path.relative_to(folder).as_posix()
                 if not path.is_file() or any(p.startswith(".") for p in rel.split("/")):
+                    continue
+                if linked(path, folder.parent):      # links are never followed in content/
                     continue
                 if rel in self.files and rel not in generated:
                     continue                          # the root's page wins over the default

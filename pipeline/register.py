@@ -51,6 +51,7 @@ from slugify import slugify
 
 from pipeline import docrefs
 from pipeline.errors import ConfigError
+from pipeline.fileio import linked
 from pipeline.models import Article
 from pipeline.text import clean_line, fold, nfc, tone_key
 from pipeline.urls import article_urls, path_segment
@@ -423,8 +424,10 @@ def _harvest_fields(doc: Doc, meta: Mapping, problems: list[str]) -> None:
 def _entry_files(docs_dir: Path) -> list[Path]:
     if not docs_dir.is_dir():
         return []
+    if docs_dir.is_symlink():
+        return []
     return sorted(p for p in docs_dir.glob("*.md")
-                  if p.is_file() and not p.name.startswith((".", "_"))
+                  if not p.is_symlink() and p.is_file() and not p.name.startswith((".", "_"))
                   and p.name.lower() != "readme.md")
 
 
@@ -630,10 +633,11 @@ def doc_channels(docs: Iterable[Doc]) -> list[dict[str, str]]:
 
 def attachments(docs: Iterable[Doc], content_dir: Path | str) -> dict[str, Path]:
     """site_src path (``van-ban/tep/x.pdf``) → the entry's file on disk, for every entry with a
-    ``file`` that exists: publish copies them so the pages' download links resolve."""
+    ``file`` that exists and is not a symbolic link (none is followed in content/): publish
+    copies them so the pages' download links resolve."""
     base = Path(content_dir) / DOCS_DIR
     return {f"{DOCS_DIR}/{d.file}": base / d.file for d in docs
-            if d.file and (base / d.file).is_file()}
+            if d.file and not linked(base / d.file, content_dir) and (base / d.file).is_file()}
 
 
 # --- cds docs add -----------------------------------------------------------------------------

@@ -111,7 +111,7 @@ class State:
             bad = path.with_name(STATE_FILE + ".bad")
             os.replace(path, bad)
             state = cls(state_dir)
-            state.warning = (f"{path}: unreadable ({exc}); kept as {bad.name}, "
+            state.warning = (f"{path}: unreadable ({exc}); moved to {bad}, "
                              "starting with an empty state")
             return state
         state = cls(state_dir, data)

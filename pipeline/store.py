@@ -32,12 +32,13 @@ import yaml
 from slugify import slugify as _py_slugify
 
 from pipeline.errors import StoreError
-from pipeline.fileio import write_atomic
+from pipeline.fileio import linked, write_atomic
 from pipeline.models import STATUSES, Article
 from pipeline.urls import canonical
 
 __all__ = [
-    "DEFAULT_TZ", "FIELD_ORDER", "Store", "canonical_body", "dump", "make_id", "parse", "slugify",
+    "DEFAULT_TZ", "FIELD_ORDER", "PROTECTING_KEYS", "Store", "canonical_body", "dump", "make_id",
+    "parse", "protecting_typos", "slugify",
 ]
 
 #: Times written without an offset (by an editor) are read in this zone (the contract: +07:00).
@@ -273,6 +274,47 @@ def canonical_body(body: str) -> str:
     return _LEADING_BLANK_LINES.sub("", body).rstrip()
 
 
+# --- misspelled keys -------------------------------------------------------------------------
+
+#: Keys that protect an editor's work: a near miss of one (``lockd``, ``Locked``) is an error in
+#: ``cds check``, and the store never writes such a file (it may be meant as locked).
+PROTECTING_KEYS = ("locked", "themes_locked", "status", "featured")
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count 1)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def protecting_typos(extra: dict[Any, Any]) -> list[tuple[str, str]]:
+    """``(key, meant)`` for each unknown key that looks like one of :data:`PROTECTING_KEYS`:
+    the same but for case, ``-`` or spaces; a prefix of at least 4 letters (``lock``); or one
+    edit away (two for ``themes_locked``)."""
+    out = []
+    for key in extra:
+        if not isinstance(key, str) or key in FIELD_ORDER:
+            continue
+        norm = key.strip().lower().replace("-", "_").replace(" ", "_")
+        for meant in PROTECTING_KEYS:
+            allowed = 2 if len(meant) > 8 else 1
+            if (norm == meant or (len(norm) >= 4 and meant.startswith(norm))
+                    or _distance(norm, meant) <= allowed):
+                out.append((key, meant))
+                break
+    return out
+
+
 # --- ids and slugs ----------------------------------------------------------------------------
 
 def make_id(canonical_url: str) -> str:
@@ -354,11 +396,13 @@ class Store:
         self._broken, self._errors = {}, []
         files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
         for file in files:
-            if file.name.startswith(".") or not file.is_file():
+            if file.name.startswith("."):
                 continue
             rel = file.relative_to(self.content_dir)
-            shown = self.display_path(rel)
             self._taken.add(rel.as_posix().lower())
+            if linked(file, self.content_dir) or not file.is_file():
+                continue                # never followed: `cds check` names every link
+            shown = self.display_path(rel)
             try:
                 text = file.read_bytes().decode("utf-8")
             except UnicodeDecodeError as err:
@@ -455,6 +499,12 @@ class Store:
             known = self._articles.get(article.id)
             if known is not None:
                 article.path = known.path
+                typos = protecting_typos(known.extra)
+                if typos:
+                    key, meant = typos[0]
+                    raise StoreError(f"{self.display_path(known.path)}: key '{key}' looks like "
+                                     f"'{meant}' misspelled; the file was left alone until it is "
+                                     "fixed (see `cds check`)")
             else:
                 article.path = self.path_for(article)
             text = dump(article)
@@ -475,6 +525,9 @@ class Store:
     def _atomic_write(self, rel: Path, data: bytes) -> None:
         target = self.content_dir / rel
         shown = self.display_path(rel)
+        if linked(target, self.content_dir):
+            raise StoreError(f"{shown}: a symbolic link is on the way; not written (cds never "
+                             "follows links in content/)")
         try:
             if target.read_bytes() == data:
                 return
@@ -515,8 +568,10 @@ class Store:
             if stored is None:
                 if article.id in self._broken:
                     shown = self.display_path(self._broken[article.id])
-                    raise StoreError(f"{shown}: cannot update article {article.id}: the file "
-                                     f"does not parse (see `cds check`)")
+                    why = next((m for p, m in self._errors if p == shown), "")
+                    why = why.removeprefix(f"{shown}: ") or "does not parse"
+                    raise StoreError(f"{shown}: {why}; the file was left alone (not updated "
+                                     f"from {article.url} until it is fixed, see `cds check`)")
                 new = _clone(article)
                 new.body = canonical_body(new.body)
                 new.also_at = _union(new.also_at, exclude=new.url)

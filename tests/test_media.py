@@ -312,7 +312,7 @@ class _Recorder:
     def __init__(self):
         self.asked: list[str] = []
 
-    def get(self, url, *, timeout, user_agent, accept=None):
+    def get(self, url, *, timeout, user_agent, accept=None, allow=None):
         self.asked.append(url)
         return Fetched(url=url, final_url=url, status=200, headers={}, body=PNG_RED)
 
@@ -351,7 +351,7 @@ def test_a_redirect_to_a_local_address_is_refused(tmp_path, fetcher):
         srv.routes["/chuyen"] = lambda h: send(h, 302, b"", None, {"Location": target})
         r = media.MediaStore(tmp_path / "media").mirror_markdown(
             body_for(srv, "/chuyen"), media.image_fetcher(fetcher, source_for(srv)))
-        assert "redirected to a private or local address" in r.problems[0]
+        assert f"redirected to {target}: a private or local address" in r.problems[0]
         assert not any((tmp_path / "media").rglob("*.png"))
 
 
