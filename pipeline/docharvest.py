@@ -312,7 +312,7 @@ def _fetch_file(fetcher: Fetcher, src: Source, doc: Listed, number: str, docs_di
                           etag=etag, last_modified=modified, accept=ACCEPT_FILE,
                           allow=confine.guard(src))
     except FetchError as exc:
-        permanent = "larger than" in exc.reason or exc.status in (404, 410)
+        permanent = exc.refused or "larger than" in exc.reason or exc.status in (404, 410)
         raise _Problem(f"{doc.file_url}: {exc.reason}", retry=not permanent) from None
     if got.not_modified:
         return _Mirrored(not_modified=True, validators=(got.etag, got.last_modified))

@@ -22,14 +22,16 @@ class ConfigError(CdsError):
 
 
 class FetchError(CdsError):
-    """A request failed: HTTP error, timeout, reset, too large, too many redirects."""
+    """A request failed: HTTP error, timeout, reset, too large, too many redirects; or it was
+    never sent (``refused``: the address, or a redirect's, is off the source's site)."""
 
     def __init__(self, url: str, reason: str, *, status: int | None = None,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, refused: bool = False):
         self.url = url
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.refused = refused
         super().__init__(f"{url}: {reason}")
 
 

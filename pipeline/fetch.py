@@ -147,8 +147,8 @@ class Fetcher:
             refused = allow(current) if allow is not None else None
             if refused:
                 if redirects == 0:
-                    raise FetchError(url, refused)
-                raise FetchError(url, f"redirected to {current}: {refused}")
+                    raise FetchError(url, refused, refused=True)
+                raise FetchError(url, f"redirected to {current}: {refused}", refused=True)
             clock.paused(slot.take, _host_key(current))
             left = clock.left()
             if left <= 0:
