@@ -589,7 +589,8 @@ _CHROME_TOKEN = re.compile(
     r"audio-?player|tts|text-?to-?speech|nghe-?doc)" + _END, re.I)
 _CHROME_SUBSTRING = re.compile(
     r"share|social|breadcrumb|lienquan|tinlienquan|relatednews|fontsize|textsize|"
-    r"comment|binhluan|luotxem|quangcao|addthis|tuongphan|tinkhac|othernews", re.I)
+    r"comment|binhluan|luotxem|quangcao|addthis|tuongphan|tinkhac|othernews|relatedone|"
+    r"relatedarticle|relatedpost|relatedbox|newsrelat", re.I)
 # Words that also name containers of the article ("print-content", "email-body"): chrome only
 # on small elements.
 _SMALL_CHROME_TOKEN = re.compile(_SEP + r"(?:print|printer|in-?bai|in-?trang|email|mail|"
@@ -654,7 +655,12 @@ def _classes(el: Tag) -> str:
     cls = attrs.get("class") or []
     if isinstance(cls, str):
         cls = [cls]
-    return " ".join([*map(str, cls), str(attrs.get("id") or ""), str(attrs.get("role") or "")])
+    # CMS widgets name themselves in other attributes too: <div type="RelatedOneNews">,
+    # <aside data-module="related-article-in-content">.
+    return " ".join([*map(str, cls), *(str(attrs.get(a) or "") for a in _NAME_ATTRS)])
+
+
+_NAME_ATTRS = ("id", "role", "type", "data-module", "data-type")
 
 
 def _is_chrome_attr(el: Tag) -> bool:
@@ -888,7 +894,8 @@ def _in_chrome(el: Tag, total: int = 0) -> bool:
                 _TODAY_TOKEN.search(names)
                 or (_is_layout_attr(node) and not _inside_article(node))
                 or (_CHROME_TOKEN.search(names) and not re.search(r"date|time|ngay", names, re.I)))
-        if chrome and not (total and len(node.get_text(" ")) > 0.4 * total):
+        if chrome and not (total and len(node.get_text(" ")) > 0.4 * total) \
+                and node.find("article") is None:   # a "sidebar-1" holding the <article>
             return True
     return False
 
@@ -1269,14 +1276,17 @@ def _page_title(soup: BeautifulSoup, meta: _Meta, item_title: str) -> str:
 
 
 def _title_element(soup: BeautifulSoup, title: str) -> Tag | None:
-    key = fold(title).strip(" .")
+    def key_of(text: str) -> str:
+        return " ".join(fold(text).split()).strip(" .")    # "\nTitle " is the same title
+
+    key = key_of(title)
     if not key:
         return None
     for h in _title_candidates(soup):
-        if fold(h.get_text(" ")).strip(" .") == key:
+        if key_of(h.get_text(" ")) == key:
             return h
     for h in _bold_titles(soup):
-        if fold(h.get_text(" ")).strip(" .") == key:
+        if key_of(h.get_text(" ")) == key:
             return h
     return None
 

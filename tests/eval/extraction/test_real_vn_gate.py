@@ -91,7 +91,8 @@ def _cds(folder: Path, entry: dict) -> PageResult:
 
 def _baseline(folder: Path, entry: dict) -> PageResult:
     """trafilatura and htmldate on their own, with their documented entry points."""
-    html = extract.decode(_page_bytes(folder, entry), "text/html; charset=utf-8")
+    html = extract.decode(_page_bytes(folder, entry),
+                          entry.get("content_type", "text/html; charset=utf-8"))
     meta = trafilatura.extract_metadata(html, default_url=entry["url"])
     text = trafilatura.extract(html, url=entry["url"], include_comments=False) or ""
     found = htmldate.find_date(html, url=entry["url"], extensive_search=True,
@@ -108,8 +109,7 @@ def scores(kind: str) -> Scores:
     """kind: "heldout" (cds on the real pages), "baseline" (trafilatura + htmldate on them),
     "dev-baseline" (trafilatura + htmldate on the development pages)."""
     if kind == "dev-baseline":
-        entries = [dict(e, page=e["page"]) for e in labels()]
-        return Scores("baseline on dev", [_baseline(HERE, e) for e in entries])
+        return Scores("baseline on dev", [_baseline(HERE, e) for e in labels()])
     folder = real_vn()
     if folder is None:
         pytest.skip(REAL_VN_SKIP)
