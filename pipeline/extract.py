@@ -704,15 +704,24 @@ def _is_chrome_text(text: str) -> bool:
         return True
     if len(t) <= 200 and _BREADCRUMB.match(t):
         return True
-    if len(t) <= 80:
+    if len(t) <= 200:
+        # A toolbar on one line: "A- A A+ | Tăng tương phản | Giảm tương phản | In bài viết |
+        # Chia sẻ bài viết lên facebook" is made of toolbar words only.
         words = [w.strip(".,;:!?()[]\"'") for w in t.split()]
         words = [w for w in words if w]
-        if words and len(words) <= 12 and all(w in _CHROME_WORDS or w.isdigit() for w in words):
+        if words and len(words) <= 24 and all(w in _CHROME_WORDS or w.isdigit() for w in words):
             joined = " ".join(words)
             if any(w in _STRONG_CHROME_WORDS for w in words) or any(
                     p in joined for p in ("chia se", "in bai", "tuong phan", "luot xem")):
                 return True
+    if len(t) <= 300 and _TOOL_SEPARATOR.search(t):
+        parts = [p for p in _TOOL_SEPARATOR.split(t) if p.strip(" .:-")]
+        if len(parts) > 1 and all(_is_chrome_text(p) for p in parts):
+            return True
     return len(t) <= 120 and dates.is_today_line(t)
+
+
+_TOOL_SEPARATOR = re.compile(r"\s*[|•·]\s*")
 
 
 def _is_meta_line(text: str, tz: tzinfo) -> bool:
@@ -823,6 +832,17 @@ def _strip_chrome(root: Tag, tz: tzinfo, *, keep: Tag | None = None, layout: boo
                 and _is_meta_line(el.get_text(" "), tz):
             el.decompose()
             continue
+    # Toolbar text written straight into a container, between its blocks (no element of its
+    # own): "<div class=content>A- A A+ Tăng tương phản<p>…".
+    for s in list(root.find_all(string=True)):
+        parent = s.parent
+        if type(s) is not NavigableString or parent is None or _is_gone(parent) \
+                or not s.strip() or len(s) > 300:
+            continue
+        if parent.find(_BLOCKS, recursive=False) is None:
+            continue                    # text inside a paragraph: running text
+        if _is_chrome_text(" ".join(fold(s).split())):
+            s.extract()
     if title:
         # The title repeated at the top of the body.
         tkey = " ".join(fold(title).split()).strip(" .")
@@ -871,6 +891,8 @@ def _inside_article(el: Tag) -> bool:
     return False
 
 
+_BLOCKS = ["p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+           "figure", "section", "article", "dl", "pre"]
 _TODAY_TOKEN = re.compile(_SEP + r"(?:today|date-?now|current-?date|curdate|clock|"
                           r"ngay-?hien-?tai|weather|thoi-?tiet|time-?now)" + _END, re.I)
 
