@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,6 +62,19 @@ def _links(data: bytes) -> list[str]:
     return [(el.text or "").strip() for el in root.iter("item") for el in el.iter("link")]
 
 
+def _gmt7_dates(data: bytes) -> dict[str, datetime]:
+    """link -> pubDate for a feed that writes "Sat, 25 Jul 2026 20:01:31 GMT+7"."""
+    text = data.decode("utf-8-sig")
+    out = {}
+    for item in re.findall(r"<item>(.*?)</item>", text, re.S):
+        link = re.search(r"<link>(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?</link>", item, re.S)
+        date = re.search(r"(\d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d) GMT\+7", item)
+        if link and date:
+            out[link.group(1)] = datetime.strptime(date.group(1), "%d %b %Y %H:%M:%S").replace(
+                tzinfo=timezone(timedelta(hours=7)))
+    return out
+
+
 def _feeds_root(tmp_path, base: str):
     sources = "\n".join(
         f"  - {{id: f{i}, name: 'Nguồn {i}', kind: feed, url: \"{base}/feeds/{name}\"}}"
@@ -95,6 +109,13 @@ def test_every_real_feed_item_is_stored_once_with_a_clean_title(tmp_path):
         assert unicodedata.is_normalized("NFC", title), art.path
         assert not re.search(r"&#?\w+;|<|>|\ufeff|\s{2}", title), (art.path, title)
         assert "\n" not in title
+    # every item has its own date, "GMT+7" included (none estimated from the harvest time)
+    assert not [a.path for a in arts if a.date_estimated]
+    by_url = {a.url: a for a in arts}
+    gmt7 = _gmt7_dates((REAL / "feeds" / FEEDS[1]).read_bytes())
+    assert len(gmt7) == 30
+    for link, when in gmt7.items():
+        assert by_url[canonical(link)].published == when, link
     titles = {a.title for a in arts}
     # vietnambiz writes "b&#225;n" inside CDATA: the reader sees "bán"
     assert any("bán" in t for t in titles)
