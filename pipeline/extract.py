@@ -1573,6 +1573,7 @@ def _generic_body(page: _Page, tz: tzinfo) -> str:
     lead_text = _text(lead) if lead is not None else ""
     _fix_images(soup, page.base)
     _unwrap_layout_tables(soup.body or soup)
+    _drop_teasers(soup, page.title_el)
     _strip_chrome(soup, tz, layout=True)
     html = str(soup)
     result = _trafilatura(html, page.base, favor_precision=True)
@@ -1591,6 +1592,7 @@ def _generic_body(page: _Page, tz: tzinfo) -> str:
     _fix_images(root, page.base)
     _absolutise(root, page.base)
     _strip_chrome(root, tz, keep=None, title=page.title)
+    _drop_link_lists(root)
     text = root.get_text(" ").strip()
     if not text:
         return ""
@@ -1598,6 +1600,62 @@ def _generic_body(page: _Page, tz: tzinfo) -> str:
     if lead_text and _squash(lead_text) not in _squash(text):
         html = _lead_html(lead_text) + "\n" + html
     return nfc(html)
+
+
+def _drop_teasers(soup: BeautifulSoup, title_el: Tag | None) -> None:
+    """Remove teaser cards: ``<article>`` elements that are a link to another story (a
+    headline, a picture, a line of lead), as news sites print them by the dozen around the
+    story. They are not the article, and as <article>s they would otherwise pass for it."""
+    for el in soup.find_all("article"):
+        if _is_gone(el) or (title_el is not None and (el is title_el or el in title_el.parents)):
+            continue
+        text = " ".join(el.get_text(" ").split())
+        if len(text) > 1000 or not el.find("a", href=True):
+            continue
+        own = max((len(" ".join(p.get_text(" ").split())) for p in el.find_all("p")
+                   if not p.find("a")), default=0)
+        if _link_density(el) >= 0.4 or own < 150:
+            el.decompose()
+    # A picture that links to another page is a teaser's thumbnail (a picture of this article
+    # links to itself or to the image file).
+    for a in soup.find_all("a", href=True):
+        if _is_gone(a) or a.get_text(strip=True) or not a.find("img"):
+            continue
+        href = _attr(a, "href").split("#")[0].split("?")[0].lower()
+        if href and not re.search(r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg|tiff?)$", href) \
+                and not href.startswith(("javascript:", "#")) and (
+                    title_el is None or a not in title_el.parents) and _is_article_link(href):
+            a.decompose()
+
+
+def _is_article_link(href: str) -> bool:
+    """A link to a story page: a path that ends in a long slug or a numeric id."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", href)
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(re.search(r"\d{4,}|(?:[a-z0-9]+-){3,}", last))
+
+
+def _drop_link_lists(root: Tag) -> None:
+    """Remove lists at the start or end of an extracted body whose every item is one link to
+    another story (with a thumbnail perhaps): the site's "more news", whatever its markup."""
+    blocks = [el for el in root.children if isinstance(el, Tag)]
+    edges = blocks[-2:] + blocks[:1]
+    for el in edges:
+        lists = [el] if el.name in ("ul", "ol") else el.find_all(["ul", "ol"], recursive=False)
+        for lst in lists:
+            items = lst.find_all("li", recursive=False)
+            if len(items) < 3:
+                continue
+            if all(_is_story_link(li) for li in items):
+                lst.decompose()
+
+
+def _is_story_link(li: Tag) -> bool:
+    links = li.find_all("a", href=True)
+    text = " ".join(li.get_text(" ").split())
+    link_text = sum(len(" ".join(a.get_text(" ").split())) for a in links)
+    return bool(links) and len(text.split()) >= 3 and link_text >= 0.9 * len(text) and all(
+        _is_article_link(_attr(a, "href").split("?")[0].lower()) for a in links)
 
 
 def _trafilatura(html: str, url: str, **opts) -> str:

@@ -9,7 +9,8 @@ URL). Scores, reported apart from the development set (``labels.yml``):
 - title accuracy   the title equals the printed headline
 - date accuracy    the publication time equals the printed one, to the minute
 - body recall      share of the ``must`` snippets (start and end of every body paragraph)
-- forbidden hits   ``must_not`` strings (chrome, related-news headlines) in the body or title
+- forbidden hits   ``must_not`` strings (chrome, related-news headlines) in the body or title,
+                   and (cds rows) body blocks that are nothing but a link to another story
 
 A second gated row reads the same pages stripped of their machine-readable metadata (<meta>,
 JSON-LD, <time datetime>), so the printed headline and printed time must be found.
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":
@@ -104,7 +106,25 @@ def _cds(folder: Path, entry: dict, printed_only: bool = False) -> PageResult:
                       headers={"content-type": "text/html; charset=utf-8"},
                       body=_printed_only(body) if printed_only else body)
     got = extract.read_generic(fetched, Item(url=canonical(url)), TZ)
-    return _score(entry, got.title, got.published, got.content_html)
+    result = _score(entry, got.title, got.published, got.content_html)
+    result.forbidden += [f"link line: {t}" for t in link_lines(got.content_html)]
+    return result
+
+
+def link_lines(html: str) -> list[str]:
+    """Blocks of the body that are nothing but a link (4 words or more): another story's
+    headline, whichever box it came from. Label-free, so it also catches related-news boxes the
+    labels do not name (added after the first run showed such boxes on two pages)."""
+    soup = BeautifulSoup(html or "", "lxml")
+    out = []
+    for el in soup.find_all(["p", "li", "div", "h2", "h3", "h4", "figcaption"]):
+        if el.find(["p", "li", "div"]):
+            continue
+        text = " ".join(el.get_text(" ").split())
+        linked = sum(len(" ".join(a.get_text(" ").split())) for a in el.find_all("a", href=True))
+        if len(text.split()) >= 4 and linked >= 0.9 * len(text):
+            out.append(text[:100])
+    return out
 
 
 def _baseline(folder: Path, entry: dict) -> PageResult:
