@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# feedparser's test corpus, fetched once from its pinned sdist (tests/corpora.py)
+CORPUS := .cache/corpora/feedparser-6.0.14/.complete
 
 .PHONY: demo test env lint bench clean
 
@@ -22,7 +24,10 @@ env: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cds demo
 
-test: $(STAMP) $(NODE_STAMP)
+$(CORPUS): $(STAMP) tests/corpora.py
+	$(BIN)/python tests/corpora.py >/dev/null && touch $@
+
+test: $(STAMP) $(NODE_STAMP) $(CORPUS)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

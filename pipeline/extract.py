@@ -589,7 +589,8 @@ _CHROME_TOKEN = re.compile(
     r"audio-?player|tts|text-?to-?speech|nghe-?doc)" + _END, re.I)
 _CHROME_SUBSTRING = re.compile(
     r"share|social|breadcrumb|lienquan|tinlienquan|relatednews|fontsize|textsize|"
-    r"comment|binhluan|luotxem|quangcao|addthis|tuongphan|tinkhac|othernews", re.I)
+    r"comment|binhluan|luotxem|quangcao|addthis|tuongphan|tinkhac|othernews|relatedone|"
+    r"relatedarticle|relatedpost|relatedbox|newsrelat", re.I)
 # Words that also name containers of the article ("print-content", "email-body"): chrome only
 # on small elements.
 _SMALL_CHROME_TOKEN = re.compile(_SEP + r"(?:print|printer|in-?bai|in-?trang|email|mail|"
@@ -654,7 +655,12 @@ def _classes(el: Tag) -> str:
     cls = attrs.get("class") or []
     if isinstance(cls, str):
         cls = [cls]
-    return " ".join([*map(str, cls), str(attrs.get("id") or ""), str(attrs.get("role") or "")])
+    # CMS widgets name themselves in other attributes too: <div type="RelatedOneNews">,
+    # <aside data-module="related-article-in-content">.
+    return " ".join([*map(str, cls), *(str(attrs.get(a) or "") for a in _NAME_ATTRS)])
+
+
+_NAME_ATTRS = ("id", "role", "type", "data-module", "data-type")
 
 
 def _is_chrome_attr(el: Tag) -> bool:
@@ -698,15 +704,24 @@ def _is_chrome_text(text: str) -> bool:
         return True
     if len(t) <= 200 and _BREADCRUMB.match(t):
         return True
-    if len(t) <= 80:
+    if len(t) <= 200:
+        # A toolbar on one line: "A- A A+ | Tăng tương phản | Giảm tương phản | In bài viết |
+        # Chia sẻ bài viết lên facebook" is made of toolbar words only.
         words = [w.strip(".,;:!?()[]\"'") for w in t.split()]
         words = [w for w in words if w]
-        if words and len(words) <= 12 and all(w in _CHROME_WORDS or w.isdigit() for w in words):
+        if words and len(words) <= 24 and all(w in _CHROME_WORDS or w.isdigit() for w in words):
             joined = " ".join(words)
             if any(w in _STRONG_CHROME_WORDS for w in words) or any(
                     p in joined for p in ("chia se", "in bai", "tuong phan", "luot xem")):
                 return True
+    if len(t) <= 300 and _TOOL_SEPARATOR.search(t):
+        parts = [p for p in _TOOL_SEPARATOR.split(t) if p.strip(" .:-")]
+        if len(parts) > 1 and all(_is_chrome_text(p) for p in parts):
+            return True
     return len(t) <= 120 and dates.is_today_line(t)
+
+
+_TOOL_SEPARATOR = re.compile(r"\s*[|•·]\s*")
 
 
 def _is_meta_line(text: str, tz: tzinfo) -> bool:
@@ -817,6 +832,17 @@ def _strip_chrome(root: Tag, tz: tzinfo, *, keep: Tag | None = None, layout: boo
                 and _is_meta_line(el.get_text(" "), tz):
             el.decompose()
             continue
+    # Toolbar text written straight into a container, between its blocks (no element of its
+    # own): "<div class=content>A- A A+ Tăng tương phản<p>…".
+    for s in list(root.find_all(string=True)):
+        parent = s.parent
+        if type(s) is not NavigableString or parent is None or _is_gone(parent) \
+                or not s.strip() or len(s) > 300:
+            continue
+        if parent.find(_BLOCKS, recursive=False) is None:
+            continue                    # text inside a paragraph: running text
+        if _is_chrome_text(" ".join(fold(s).split())):
+            s.extract()
     if title:
         # The title repeated at the top of the body.
         tkey = " ".join(fold(title).split()).strip(" .")
@@ -865,6 +891,8 @@ def _inside_article(el: Tag) -> bool:
     return False
 
 
+_BLOCKS = ["p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+           "figure", "section", "article", "dl", "pre"]
 _TODAY_TOKEN = re.compile(_SEP + r"(?:today|date-?now|current-?date|curdate|clock|"
                           r"ngay-?hien-?tai|weather|thoi-?tiet|time-?now)" + _END, re.I)
 
@@ -888,7 +916,8 @@ def _in_chrome(el: Tag, total: int = 0) -> bool:
                 _TODAY_TOKEN.search(names)
                 or (_is_layout_attr(node) and not _inside_article(node))
                 or (_CHROME_TOKEN.search(names) and not re.search(r"date|time|ngay", names, re.I)))
-        if chrome and not (total and len(node.get_text(" ")) > 0.4 * total):
+        if chrome and not (total and len(node.get_text(" ")) > 0.4 * total) \
+                and node.find("article") is None:   # a "sidebar-1" holding the <article>
             return True
     return False
 
@@ -1269,14 +1298,17 @@ def _page_title(soup: BeautifulSoup, meta: _Meta, item_title: str) -> str:
 
 
 def _title_element(soup: BeautifulSoup, title: str) -> Tag | None:
-    key = fold(title).strip(" .")
+    def key_of(text: str) -> str:
+        return " ".join(fold(text).split()).strip(" .")    # "\nTitle " is the same title
+
+    key = key_of(title)
     if not key:
         return None
     for h in _title_candidates(soup):
-        if fold(h.get_text(" ")).strip(" .") == key:
+        if key_of(h.get_text(" ")) == key:
             return h
     for h in _bold_titles(soup):
-        if fold(h.get_text(" ")).strip(" .") == key:
+        if key_of(h.get_text(" ")) == key:
             return h
     return None
 
@@ -1541,6 +1573,7 @@ def _generic_body(page: _Page, tz: tzinfo) -> str:
     lead_text = _text(lead) if lead is not None else ""
     _fix_images(soup, page.base)
     _unwrap_layout_tables(soup.body or soup)
+    _drop_teasers(soup, page.title_el)
     _strip_chrome(soup, tz, layout=True)
     html = str(soup)
     result = _trafilatura(html, page.base, favor_precision=True)
@@ -1559,6 +1592,7 @@ def _generic_body(page: _Page, tz: tzinfo) -> str:
     _fix_images(root, page.base)
     _absolutise(root, page.base)
     _strip_chrome(root, tz, keep=None, title=page.title)
+    _drop_link_lists(root)
     text = root.get_text(" ").strip()
     if not text:
         return ""
@@ -1566,6 +1600,62 @@ def _generic_body(page: _Page, tz: tzinfo) -> str:
     if lead_text and _squash(lead_text) not in _squash(text):
         html = _lead_html(lead_text) + "\n" + html
     return nfc(html)
+
+
+def _drop_teasers(soup: BeautifulSoup, title_el: Tag | None) -> None:
+    """Remove teaser cards: ``<article>`` elements that are a link to another story (a
+    headline, a picture, a line of lead), as news sites print them by the dozen around the
+    story. They are not the article, and as <article>s they would otherwise pass for it."""
+    for el in soup.find_all("article"):
+        if _is_gone(el) or (title_el is not None and (el is title_el or el in title_el.parents)):
+            continue
+        text = " ".join(el.get_text(" ").split())
+        if len(text) > 1000 or not el.find("a", href=True):
+            continue
+        own = max((len(" ".join(p.get_text(" ").split())) for p in el.find_all("p")
+                   if not p.find("a")), default=0)
+        if _link_density(el) >= 0.4 or own < 150:
+            el.decompose()
+    # A picture that links to another page is a teaser's thumbnail (a picture of this article
+    # links to itself or to the image file).
+    for a in soup.find_all("a", href=True):
+        if _is_gone(a) or a.get_text(strip=True) or not a.find("img"):
+            continue
+        href = _attr(a, "href").split("#")[0].split("?")[0].lower()
+        if href and not re.search(r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg|tiff?)$", href) \
+                and not href.startswith(("javascript:", "#")) and (
+                    title_el is None or a not in title_el.parents) and _is_article_link(href):
+            a.decompose()
+
+
+def _is_article_link(href: str) -> bool:
+    """A link to a story page: a path that ends in a long slug or a numeric id."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", href)
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(re.search(r"\d{4,}|(?:[a-z0-9]+-){3,}", last))
+
+
+def _drop_link_lists(root: Tag) -> None:
+    """Remove lists at the start or end of an extracted body whose every item is one link to
+    another story (with a thumbnail perhaps): the site's "more news", whatever its markup."""
+    blocks = [el for el in root.children if isinstance(el, Tag)]
+    edges = blocks[-2:] + blocks[:1]
+    for el in edges:
+        lists = [el] if el.name in ("ul", "ol") else el.find_all(["ul", "ol"], recursive=False)
+        for lst in lists:
+            items = lst.find_all("li", recursive=False)
+            if len(items) < 3:
+                continue
+            if all(_is_story_link(li) for li in items):
+                lst.decompose()
+
+
+def _is_story_link(li: Tag) -> bool:
+    links = li.find_all("a", href=True)
+    text = " ".join(li.get_text(" ").split())
+    link_text = sum(len(" ".join(a.get_text(" ").split())) for a in links)
+    return bool(links) and len(text.split()) >= 3 and link_text >= 0.9 * len(text) and all(
+        _is_article_link(_attr(a, "href").split("?")[0].lower()) for a in links)
 
 
 def _trafilatura(html: str, url: str, **opts) -> str:

@@ -15,14 +15,16 @@ import unicodedata
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _WORD = re.compile(r"[\w\u0300-\u036f]+")  # combining marks are not \w
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
-# Characters that are never wanted in stored text: C0/C1 controls except \n and \t.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that are never wanted in stored text: C0/C1 controls except \n and \t, and the
+# byte-order mark (U+FEFF) that editors paste into the middle of sentences.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
 # Icelandic eth (U+00D0) is a common legacy stand-in for Vietnamese Đ (U+0110).
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 
 
 def nfc(text: str) -> str:
-    """NFC-normalise and drop control characters; the form every stored string takes."""
+    """NFC-normalise and drop control characters and stray BOMs; the form every stored string
+    takes."""
     return unicodedata.normalize("NFC", _CONTROLS.sub("", text))
 
 

@@ -19,9 +19,9 @@ from pipeline import jobs, store
 from pipeline.clean import render_markdown
 from pipeline.localserver import LocalServer
 from tests.conftest import DEMO, make_root
+from tests.corpora import FEEDPARSER_FILES, feedparser_corpus
 from tests.safety import markdown_problems, site_problems
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "feedparser"
 HOSTILE = yaml.safe_load((DEMO / "expected.yml").read_text(encoding="utf-8"))["hostile"]
 
 
@@ -71,8 +71,8 @@ def test_feedparser_corpus_goes_through_without_a_crash_or_anything_unsafe(tmp_p
     """Every file of feedparser's corpus, served as a source: harvested without a crash, and
     nothing unsafe in content/, site/ or the feeds."""
     served = tmp_path / "served"
-    files = sorted(p for p in CORPUS.rglob("*.xml"))
-    assert len(files) == 764
+    files = sorted(p for p in feedparser_corpus().rglob("*.xml"))
+    assert len(files) == FEEDPARSER_FILES
     for i, path in enumerate(files):
         target = served / f"f{i:04d}.xml"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from pipeline import config as config_mod
 from pipeline import jobs, publish, sitebuild, store
 from pipeline.errors import ConfigError
 from pipeline.models import Article, Config, Defaults, Site, Source
+from tests.corpora import feedparser_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 ICT = timezone(timedelta(hours=7))
@@ -574,18 +575,17 @@ def test_starter_mkdocs_yml_is_valid(tmp_path: Path):
     assert Path(cfg.theme.custom_dir).is_dir()
 
 
-CORPUS = Path("/work/shared/corpora/feedparser/sanitize")
 MATERIAL_INLINE = ("__md_scope", "var target=", "document.", "{")
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="feedparser corpus not present")
 def test_unsafe_corpus_stays_inert_even_as_raw_bodies(tmp_path: Path):
     """feedparser's 745 unsafe-HTML feeds, *unsanitised* (as if clean had let everything
     through): their titles, summaries and HTML used as Markdown bodies. Nothing that can run
     may reach a page or a feed."""
+    corpus = feedparser_corpus() / "sanitize"
     arts = []
     base = datetime(2024, 1, 1, tzinfo=ICT)
-    for n, path in enumerate(sorted(CORPUS.glob("*.xml"))):
+    for n, path in enumerate(sorted(corpus.glob("*.xml"))):
         parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
         entry, feed = (parsed.entries or [{}])[0], parsed.feed
         texts = [c.get("value", "") for c in entry.get("content", [])] + [
@@ -597,7 +597,7 @@ def test_unsafe_corpus_stays_inert_even_as_raw_bodies(tmp_path: Path):
             published=base + timedelta(minutes=n), harvested=base, body="\n\n".join(t for t in texts if t),
             summary=(entry.get("summary", "") or feed.get("subtitle", ""))[:500], themes=[THEMES[n % 4]],
             image=link, also_at=[link], path=Path(f"articles/2024/01/corpus-{n}.md")))
-    assert len(arts) == len(list(CORPUS.glob("*.xml"))) > 700
+    assert len(arts) == len(list(corpus.glob("*.xml"))) > 700
     root = make_root(tmp_path / "root")
     result = build(root, arts)
     assert result.feeds is not None
