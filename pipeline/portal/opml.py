@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from lxml import etree
 
 from pipeline.feeds_out import clean_xml
+
+
+def _home(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else ""
 
 
 def _doc(title: str, outlines: list[dict[str, str]]) -> bytes:
@@ -37,7 +44,7 @@ def sources(config) -> bytes:
     for s in config.sources:
         if s.kind == "feed":
             outlines.append({"type": "rss", "text": s.name, "title": s.name, "xmlUrl": s.url,
-                             "htmlUrl": f"https://{s.host}/" if s.host else ""})
+                             "htmlUrl": _home(s.url)})
         else:
             outlines.append({"type": "link", "text": s.name, "title": s.name, "url": s.url})
     return _doc(f"Các nguồn tin được thu thập – {config.site.title}", outlines)
