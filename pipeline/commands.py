@@ -177,7 +177,7 @@ def cmd_zalo(args) -> int:
     for warning in pack.warnings:
         eprint(f"warning: {warning}")
     eprint(f"gói Zalo OA “{pack.title}” ({pack.articles} bài): {pack.folder}")
-    eprint(f"  bai-viet.txt, article_create.json, HUONG-DAN.txt"
+    eprint("  bai-viet.txt, article_create.json, HUONG-DAN.txt"
            + (f", {pack.cover.name}" if pack.cover else ""))
     return 0
 

@@ -410,7 +410,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra = register_files(config, docs, articles)
     if config.site.search:
         extra.update(search.site_files())
-    from pipeline.portal import embed           # the webmasters' page (embeddable columns)
+    from pipeline.portal import embed  # the webmasters' page (embeddable columns)
     extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
                                   {s.id: s.name for s in config.sources}))
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,

@@ -5,9 +5,9 @@ page kind, OPML lists, the webmasters' page; only published articles anywhere.""
 from __future__ import annotations
 
 import json
-import time
 import re
 import struct
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -16,7 +16,7 @@ from lxml import etree, html
 
 from pipeline import portal
 from pipeline.localserver import LocalServer, send
-from pipeline.portal import api, embed, share
+from pipeline.portal import api, share
 from tests.browser import Browser, chromium_path
 from tests.test_feeds_out import NAMES, make_article, make_config
 
@@ -238,7 +238,7 @@ def servers(demo):
                      f'</head><body><h1>Cổng thông tin xã</h1>'
                      f'<iframe id="cot" src="{own.url("/embed/toi-5.html")}" width="320" height="520" '
                      f'title="Tin chuyển đổi số">'      # no sandbox: the column itself must run nothing
-                     f'</iframe></body></html>').encode("utf-8")
+                     f'</iframe></body></html>').encode()
         routes = {"/": lambda h: send(h, 200, host_page, "text/html; charset=utf-8")}
         with LocalServer(routes=routes) as portal_host:
             yield own, portal_host
