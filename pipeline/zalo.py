@@ -70,7 +70,7 @@ def _blocks(art: Article, render, site_url: str) -> list[tuple[str, str]]:
     for el in soup.find_all(["p", "h2", "h3", "h4", "li", "blockquote", "img", "tr"]):
         if el.name == "img":
             src = el.get("src") or ""
-            if src.startswith(("http://", "https://")) and media.is_media_src(src):
+            if src.startswith(site_url.rstrip("/") + "/" + media.SITE_DIR):     # the site's own
                 out.append(("image", src))
             continue
         if el.find_parent(["li", "blockquote"]) and el.name == "p":
