@@ -11,9 +11,9 @@ import pytest
 
 from pipeline import config as config_mod
 from pipeline import store as store_mod
+from pipeline.cli import main
 from pipeline.models import Article
 from tests.conftest import make_root
-from pipeline.cli import main
 from tests.test_cli import cds
 
 FEEDS = """\
