@@ -396,3 +396,14 @@ def test_nginx_frames_embeds_and_opens_the_api_to_other_sites(demo, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_cds_opml_prints_the_sources_or_the_site_feeds(demo, capsysbinary):
+    from pipeline.cli import main
+
+    config, site = demo
+    assert main(["--root", str(config.root), "opml"]) == 0
+    out = capsysbinary.readouterr().out
+    assert out == (site / "nguon.opml").read_bytes()
+    assert main(["--root", str(config.root), "opml", "--site"]) == 0
+    assert capsysbinary.readouterr().out == (site / "feeds.opml").read_bytes()

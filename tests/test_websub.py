@@ -138,3 +138,10 @@ sources:
 """)
     assert main(["--root", str(root), "ping"]) == 2
     assert "site.hub is not set" in capsys.readouterr().err
+
+
+def test_run_has_a_ping_option():
+    from pipeline.cli import build_parser
+
+    assert build_parser().parse_args(["run", "--ping"]).ping is True
+    assert build_parser().parse_args(["run"]).ping is False
