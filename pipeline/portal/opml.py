@@ -28,7 +28,7 @@ def _doc(title: str, outlines: list[dict[str, str]]) -> bytes:
 
 def site_feeds(ctx) -> bytes:
     chans = [("", ctx.config.site.title)]
-    chans += [(f"chu-de/{t}/", f"{n} – {ctx.config.site.title}") for t, n in ctx.theme_names.items()]
+    chans += [(f"chu-de/{t}/", f"{n} – {ctx.config.site.title}") for t, n in sorted(ctx.theme_names.items())]
     chans += [(f"nguon/{s}/", f"{n} – {ctx.config.site.title}") for s, n in ctx.sources.items()]
     outlines = []
     for path, title in chans:
