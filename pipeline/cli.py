@@ -55,6 +55,8 @@ def build_parser() -> Parser:
     r.add_argument("--wait", action="store_true", help="wait for a running harvest to finish")
     r.add_argument("--due", action="store_true",
                    help="only the sources whose interval (or backoff) has passed")
+    r.add_argument("--ping", action="store_true",
+                   help="after the build, notify the WebSub hub (site.hub) of the changed feeds")
     sc = sub.add_parser("schedule", help="run `run` on the schedule in feeds.yml until stopped")
     sc.add_argument("--commit", action="store_true", help="commit content/ to git after a change")
     sub.add_parser("status", help="per-source health")
@@ -67,6 +69,16 @@ def build_parser() -> Parser:
     dm = sub.add_parser("demo", help="the whole pipeline against bundled sample sources")
     dm.add_argument("--out", type=Path, default=Path("demo-root"),
                     help="where to lay out the demo root (default: ./demo-root)")
+    z = sub.add_parser("zalo", help="the Zalo Official Account operator's pack")
+    zsub = z.add_subparsers(dest="zalo_command", metavar="ACTION", parser_class=Parser)
+    zsub.required = True
+    zp = zsub.add_parser("pack", help="a folder to publish an article or a month's digest from")
+    zp.add_argument("id", metavar="ID", help="an article id, or a month like 2025-03")
+    zp.add_argument("--out", type=Path, help="the folder (default: <root>/zalo/ID/)")
+    pg = sub.add_parser("ping", help="notify the WebSub hub (site.hub) of the feeds a build changed")
+    pg.add_argument("--all", action="store_true", help="every feed of the site, not only changed ones")
+    op = sub.add_parser("opml", help="print the sources (or the site's own feeds) as OPML")
+    op.add_argument("--site", action="store_true", help="the site's own feeds instead of the sources")
     i = sub.add_parser("init", help="make a new root")
     i.add_argument("dir", type=Path)
     return p

@@ -73,6 +73,8 @@ def cmd_run(args) -> int:
         if pub.problems:
             jobs.write_run_report(config, report, content_problems=pub.problems)
             eprint(f"{len(pub.problems)} article file(s) could not be used (see above)")
+        if getattr(args, "ping", False):
+            _ping(config, every=False)
         if args.commit and report.changed:
             msg = jobs.commit_content(config, report)
             if msg:
@@ -184,6 +186,51 @@ def cmd_docs(args) -> int:
     return 0
 
 
+# --- portal: Zalo pack, WebSub ping, OPML ------------------------------------------------------
+
+def cmd_zalo(args) -> int:
+    from pipeline import zalo
+    config = load(args)
+    pack = zalo.make_pack(config, jobs.open_store(config).articles(), args.id, out=args.out)
+    for warning in pack.warnings:
+        eprint(f"warning: {warning}")
+    eprint(f"gói Zalo OA “{pack.title}” ({pack.articles} bài): {pack.folder}")
+    eprint("  bai-viet.txt, article_create.json, HUONG-DAN.txt"
+           + (f", {pack.cover.name}" if pack.cover else ""))
+    return 0
+
+
+def _ping(config, *, every: bool) -> None:
+    from pipeline import websub
+    paths = None
+    if every:
+        site = config.root / "site"
+        paths = [p.relative_to(site).as_posix() for name in ("rss.xml", "atom.xml", "feed.json")
+                 for p in site.rglob(name)]
+    res = websub.ping(config, every=paths)
+    eprint(f"WebSub: {len(res.sent)} feed(s) announced to {config.site.hub}"
+           if res.sent else "WebSub: no changed feed to announce")
+
+
+def cmd_ping(args) -> int:
+    _ping(load(args), every=args.all)
+    return 0
+
+
+def cmd_opml(args) -> int:
+    from pipeline.portal import Context, opml
+    config = load(args)
+    if args.site:
+        from pipeline import publish
+        themes = {t.id: t.name for t in publish.load_topics(config.root)[0].values()}
+        data = opml.site_feeds(Context(config, jobs.open_store(config).articles(), theme_names=themes))
+    else:
+        data = opml.sources(config)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    return 0
+
+
 COMMANDS = {
     "harvest": cmd_harvest,
     "run": cmd_run,
@@ -197,4 +244,7 @@ COMMANDS = {
     "schedule": cmd_schedule,
     "status": cmd_status,
     "docs": cmd_docs,
+    "zalo": cmd_zalo,
+    "ping": cmd_ping,
+    "opml": cmd_opml,
 }

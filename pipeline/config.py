@@ -162,6 +162,7 @@ class _Site(_Model):
     description: Annotated[str, AfterValidator(nfc)] = ""
     language: Annotated[str, AfterValidator(_language)] = "vi"      # the site's lang=""
     search: bool = True                               # build the Pagefind search page and index
+    hub: HttpUrl | None = None                        # a WebSub hub the feeds declare
 
 
 class _Defaults(_Model):
@@ -467,7 +468,7 @@ def parse_text(text: str, root: Path, filename: str = FILENAME) -> Config:
         raise ConfigError(problems)
     site = models.Site(title=doc.site.title, url=doc.site.url, timezone=doc.site.timezone,
                        description=doc.site.description, language=doc.site.language,
-                       search=doc.site.search)
+                       search=doc.site.search, hub=doc.site.hub or "")
     d = doc.defaults
     defaults = models.Defaults(timeout=d.timeout, interval=d.interval,
                                concurrency=d.concurrency, max_items=d.max_items,

@@ -30,6 +30,7 @@ import nh3
 from lxml import etree
 
 from pipeline import config as config_mod
+from pipeline import jsonfeed
 from pipeline.dateline import strip_dateline
 from pipeline.fileio import write_atomic
 from pipeline.models import THEMES, Article, Config
@@ -37,7 +38,8 @@ from pipeline.models import THEMES, Article, Config
 FEED_LIMIT = 50
 # Part of every feed's digest: the feeds change with this code.
 _CODE = hashlib.sha256(Path(__file__).read_bytes()
-                      + (Path(__file__).parent / "dateline.py").read_bytes()).hexdigest()
+                      + (Path(__file__).parent / "dateline.py").read_bytes()
+                      + (Path(__file__).parent / "jsonfeed.py").read_bytes()).hexdigest()
 TAG_DATE = "2023"                     # the date part of every GUID (tag: URI); never change it
 GENERATOR = "cds"
 DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "toc")
@@ -87,6 +89,7 @@ class FeedsResult:
     files: list[str] = field(default_factory=list)      # site-relative paths of every feed
     digests: dict[str, str] = field(default_factory=dict)   # path → digest of the feed's inputs
     bodies: list[str] = field(default_factory=list)     # Markdown of items in feeds not remade
+    changed: list[str] = field(default_factory=list)    # feed files whose bytes changed (WebSub)
 
 
 def clean_xml(text: object) -> str:
@@ -166,6 +169,7 @@ class _Writer:
         self._html: dict[str, str] = {}
         self._keys: dict[str, list] = {}
         self._links: dict[str, str] = {}
+        self.hub = getattr(config.site, "hub", "") or ""
 
     def digest(self, chan: Channel, items: Sequence[Article]) -> str:
         """Everything a channel's two feeds are made from (the same digest: the same bytes,
@@ -180,7 +184,7 @@ class _Writer:
             return self._keys[art.id]
 
         data = [_CODE, self.config.site.title, self.config.site.url,
-                self.config.site.language, str(self.tz), GENERATOR, TAG_DATE,
+                self.config.site.language, str(self.tz), GENERATOR, TAG_DATE, self.hub,
                 [chan.path, chan.title, chan.description, chan.theme, chan.source, chan.doc],
                 sorted(self.theme_names.items()),
                 self.newest_all.isoformat() if self.newest_all else None,
@@ -243,6 +247,8 @@ class _Writer:
             _text(ch, "lastBuildDate", format_datetime(self.local(max(map(self._updated, items)))))
         etree.SubElement(ch, f"{{{ATOM_NS}}}link", href=self.abs(chan.path + "rss.xml"),
                          rel="self", type="application/rss+xml")
+        if self.hub:
+            etree.SubElement(ch, f"{{{ATOM_NS}}}link", href=self.hub, rel="hub")
         for art in items:
             it = etree.SubElement(ch, "item")
             _text(it, "title", art.title)
@@ -278,6 +284,8 @@ class _Writer:
               "2000-01-01T00:00:00+00:00")
         etree.SubElement(root, _a("link"), rel="alternate", type="text/html", href=self.abs(chan.path))
         etree.SubElement(root, _a("link"), rel="self", type="application/atom+xml", href=self_url)
+        if self.hub:
+            etree.SubElement(root, _a("link"), rel="hub", href=self.hub)
         author = etree.SubElement(root, _a("author"))
         _text(author, _a("name"), self.config.site.title)
         _text(root, _a("generator"), GENERATOR)
@@ -338,7 +346,8 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
                 limit: int = FEED_LIMIT,
                 previous: Mapping[str, str] | None = None,
                 sizes: Mapping[str, int] | None = None) -> FeedsResult:
-    """Write ``rss.xml`` and ``atom.xml`` for every channel into ``site_dir``.
+    """Write ``rss.xml``, ``atom.xml`` and ``feed.json`` (JSON Feed 1.1) for every channel into
+    ``site_dir``.
 
     ``render_html`` turns a Markdown body into HTML (default: python-markdown with
     DEFAULT_EXTENSIONS); ``channels`` default to :func:`default_channels`; ``urls`` maps an
@@ -360,17 +369,19 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
     for chan in chans:
         items = list(islice((a for a in writer.articles if chan.selects(a)), max(limit, 0)))
         digest = writer.digest(chan, items)
-        rels = [chan.path + "rss.xml", chan.path + "atom.xml"]
+        rels = [chan.path + "rss.xml", chan.path + "atom.xml", chan.path + jsonfeed.FILENAME]
         result.files += rels
         for rel in rels:
             result.digests[rel] = digest
         if all(previous.get(rel) == digest and (Path(site_dir) / rel).is_file() for rel in rels):
-            result.unchanged += 2
+            result.unchanged += len(rels)
             result.bodies += [a.body for a in items]
             continue
-        for rel, data in zip(rels, (writer.rss(chan, items), writer.atom(chan, items)), strict=True):
+        for rel, data in zip(rels, (writer.rss(chan, items), writer.atom(chan, items),
+                                    jsonfeed.feed(writer, chan, items)), strict=True):
             if _write_if_changed(Path(site_dir) / rel, data):
                 result.written += 1
+                result.changed.append(rel)
             else:
                 result.unchanged += 1
     return result

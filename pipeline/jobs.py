@@ -498,6 +498,9 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra.update(docharvest.feed_files(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
+    from pipeline.portal import embed  # the webmasters' page (embeddable columns)
+    extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
+                                  {s.id: s.name for s in config.sources}))
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
                              channels=register.doc_channels(docs), media_href=media.page_href,
                              home_blocks=docharvest.home_block(docs, tz),

@@ -108,6 +108,7 @@ class Site:
     description: str = ""
     language: str = "vi"
     search: bool = True                         # the "Tìm kiếm" page and its Pagefind index
+    hub: str = ""                               # a WebSub hub the feeds declare ("": none)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ BODY_START, BODY_END = "<!-- cds:body -->", "<!-- /cds:body -->"   # around an a
 ARTICLE_START = '<div class="cds-article" data-pagefind-body markdown="1">'
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
+JSON_FEED_TYPE = "application/feed+json"
 
 # Built-in names, used where the root's taxonomy.yml (or the package's) does not name a theme.
 BUILTIN_THEMES = {
@@ -518,11 +519,13 @@ class _Site:
     def feed_links(self, base: str, frm: str) -> str:
         return (f'<p class="cds-feeds">Theo dõi: <a href="{rel_url(frm, base + "rss.xml")}" '
                 f'type="{RSS_TYPE}">RSS</a> · <a href="{rel_url(frm, base + "atom.xml")}" '
-                f'type="{ATOM_TYPE}">Atom</a></p>')
+                f'type="{ATOM_TYPE}">Atom</a> · <a href="{rel_url(frm, base + "feed.json")}" '
+                f'type="{JSON_FEED_TYPE}">JSON Feed</a></p>')
 
     def feed_meta(self, base: str, name: str) -> list[dict[str, str]]:
         return [{"title": f"{name} (RSS)", "href": base + "rss.xml", "type": RSS_TYPE},
-                {"title": f"{name} (Atom)", "href": base + "atom.xml", "type": ATOM_TYPE}]
+                {"title": f"{name} (Atom)", "href": base + "atom.xml", "type": ATOM_TYPE},
+                {"title": f"{name} (JSON Feed)", "href": base + "feed.json", "type": JSON_FEED_TYPE}]
 
     def pager(self, base: str, j: int | None, archived: int, frm: str) -> str:
         """Links between the first page (``j`` None) and the archive pages ``trang-j/``."""
@@ -597,6 +600,10 @@ class _Site:
         summary = self.summary(art)
         if summary:
             meta["description"] = esc(summary)
+        if self.media_href and art.image:           # the share card's picture (portal.share)
+            from pipeline.portal import share
+            meta.update(share.image_meta(self.config.content_dir, art.image))
+        meta["og_published"] = local.isoformat()
         source_name = self.sources.get(art.source, art.source)
         lines = ['<div class="cds-meta" data-pagefind-ignore="index">']
         when = (f'<time datetime="{local.isoformat()}" data-pagefind-meta="date:{local:%Y-%m-%d}" '

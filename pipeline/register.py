@@ -1014,14 +1014,17 @@ class _Pages:
                       '<h2 id="tin-bai-lien-quan">Tin bài liên quan</h2>\n' + items
                       + '\n<p class="cds-feeds">Theo dõi tin bài về văn bản này: '
                       '<a href="rss.xml" type="application/rss+xml">RSS</a> · '
-                      '<a href="atom.xml" type="application/atom+xml">Atom</a></p>\n</section>')
+                      '<a href="atom.xml" type="application/atom+xml">Atom</a> · '
+                      '<a href="feed.json" type="application/feed+json">JSON Feed</a></p>\n</section>')
         meta: dict[str, object] = {"title": esc(heading)}
         if d.title:
             meta["description"] = esc(d.title)
         meta["feeds"] = [
             {"title": f"{heading} (RSS)", "href": url + "rss.xml", "type": "application/rss+xml"},
             {"title": f"{heading} (Atom)", "href": url + "atom.xml",
-             "type": "application/atom+xml"}]
+             "type": "application/atom+xml"},
+            {"title": f"{heading} (JSON Feed)", "href": url + "feed.json",
+             "type": "application/feed+json"}]
         self.add(url, meta, blocks)
 
     def text_blocks(self, d: Doc) -> list[str]:

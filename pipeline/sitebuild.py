@@ -438,13 +438,19 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
                 continue
             if stat.S_ISREG(st.st_mode):
                 sizes[url] = st.st_size
+    feeds_for = [media.for_feeds(a, config.site.url, available) for a in articles]
     result = feeds_out.write_feeds(
-        config, [media.for_feeds(a, config.site.url, available) for a in articles],
+        config, feeds_for,
         Path(cfg.site_dir), render_html=render, sizes=sizes,
         channels=feeds_out.channels_from(chans) if chans is not None else None,
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)
     render.save(keep=result.bodies)
+    from pipeline import portal, websub  # JSON API, embeds, OPML; WebSub's pending feeds
+    extra = portal.write_portal(config, feeds_for, Path(cfg.site_dir), urls=published.get("urls"),
+                                theme_names=published.get("themes"))
+    result.files += extra.files
+    websub.note_changed(root, config, result.changed)
     return result
 
 

@@ -24,8 +24,13 @@ def page_problems(path: Path, marker: str | None = None) -> list[str]:
     """Problems in one built HTML page; with ``marker``, also any occurrence of it outside text
     (in a script, a style, an attribute name or value)."""
     text = path.read_text(encoding="utf-8", errors="replace")
+    allowed = ["form"]
+    if path.parent.name == "nhung-tin":         # the webmasters' page previews the site's own column
+        frames = lxml_html.document_fromstring(text.encode("utf-8")).xpath("//iframe/@src")
+        if frames and all(src.startswith("../embed/") for src in frames):
+            allowed.append("iframe")
     problems = [f"{path.name}: {p}" for p in is_safe_html(
-        text, SITE_SCRIPTS, allowed_inline_scripts=SITE_INLINE, allowed_tags=["form"])]
+        text, SITE_SCRIPTS, allowed_inline_scripts=SITE_INLINE, allowed_tags=allowed)]
     if marker:
         doc = lxml_html.document_fromstring(text.encode("utf-8"))
         for el in doc.iter():

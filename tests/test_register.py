@@ -429,7 +429,7 @@ def test_built_site_keeps_the_table_and_every_link_resolves(built):
     for page in built.glob("van-ban/**/index.html"):
         text = page.read_text(encoding="utf-8")
         for href in re.findall(r'href="([^"#?]+)[^"]*"', text):
-            if href.startswith(("http", "mailto:")) or href.endswith((".xml", ".css", ".js")) \
+            if href.startswith(("http", "mailto:")) or href.endswith((".xml", ".json", ".css", ".js")) \
                     or "/assets/" in href or href.startswith("assets/"):
                 continue
             target = (page.parent / href).resolve()
