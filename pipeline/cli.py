@@ -63,6 +63,12 @@ def build_parser() -> Parser:
     dm = sub.add_parser("demo", help="the whole pipeline against bundled sample sources")
     dm.add_argument("--out", type=Path, default=Path("demo-root"),
                     help="where to lay out the demo root (default: ./demo-root)")
+    rp = sub.add_parser("report", help="the communication-results report for a period")
+    rp.add_argument("--period", required=True, metavar="PERIOD",
+                    help="2025 (year), 2025-H1/H2, 2025-Q3 or 2025-10 (month)")
+    rp.add_argument("--format", choices=("md", "csv", "docx"),
+                    help="default: from --out's extension, else md")
+    rp.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
     i = sub.add_parser("init", help="make a new root")
     i.add_argument("dir", type=Path)
     return p

@@ -166,6 +166,11 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from pipeline.results import service
+    return service.cmd_report(args)
+
+
 COMMANDS = {
     "harvest": cmd_harvest,
     "run": cmd_run,
@@ -179,4 +184,5 @@ COMMANDS = {
     "schedule": cmd_schedule,
     "status": cmd_status,
     "docs": cmd_docs,
+    "report": cmd_report,
 }

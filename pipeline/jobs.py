@@ -410,6 +410,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra = register_files(config, docs, articles)
     if config.site.search:
         extra.update(search.site_files())
+    extra.update(results_files(config, articles, docs))
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
                              channels=register.doc_channels(docs), media_href=media.page_href)
     try:
@@ -433,6 +434,15 @@ def build(config: Config, *, progress: bool = True):
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return pub, result
+
+
+def results_files(config: Config, articles: list[Article], docs) -> dict[str, bytes]:
+    """The "Kết quả thực hiện" section, the monthly digest and ``api/ket-qua.json``."""
+    from pipeline.results import service
+    files, warnings = service.site_files(config, articles, docs)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return files
 
 
 def register_files(config: Config, docs, articles: list[Article]) -> dict[str, bytes]:
