@@ -117,7 +117,7 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
                         ids = tr.cells[mp.key].ids
                         if ids:
                             mos.append({"mm": mp.key[5:], "label": mp.label,
-                                        "items": [ctx.item(i, frm + slug) for i in ids]})
+                                        "arts": [ctx.item(i, frm + slug) for i in ids]})
                     quarters.append({"number": q, "label": qp.label, "months": mos})
                 files[f"{frm}{slug}index.md"] = _page(
                     f"Nhiệm vụ {tr.task.number}: minh chứng năm {y}",
@@ -174,7 +174,7 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
             items = [ctx.item(i, frm) for i in ids
                      if (tid in res.articles[i].themes if tid else not res.articles[i].themes)]
             if items:
-                themes.append({"name": name, "items": items})
+                themes.append({"name": name, "arts": items})
         featured = [ctx.item(i, frm) for i in ids if res.articles[i].featured]
         new_docs = [{"label": d.label, "title": d.title, "href": rel_url(frm, d.url_path)}
                     for d in sorted(docs, key=lambda d: (d.issued, d.number))

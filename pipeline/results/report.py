@@ -74,7 +74,7 @@ def build(res: Results, plan: Plan | None, period: P.Period, *, issued: date,
         number=f"Số:      /{lh.symbol if lh else 'BC'}",
         place_date=date_line(lh.place if lh else "", issued),
         summary=f"{subject} {label}",
-        intro=(f"{basis}{agency[:1] + agency[1:].lower() if agency else 'Đơn vị'} báo cáo "
+        intro=(f"{basis}{agency or 'Đơn vị'} báo cáo "
                f"{subject[0].lower() + subject[1:]} {label} như sau (số liệu tổng hợp từ "
                f"{len(ids)} tin bài đã đăng trên chuyên trang):"),
         signer=(lh.signer_authority, lh.signer_title, lh.signer_name) if lh else ("", "", ""),
@@ -245,7 +245,8 @@ def to_docx(rep: Report, path) -> None:
         WD_ALIGN_PARAGRAPH.JUSTIFY
     head = doc.add_table(rows=2, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = (Mm(65), Mm(100))
+    head.autofit = False
+    widths = (Mm(60), Mm(105))
     for row in head.rows:
         for c, w in zip(row.cells, widths, strict=True):
             c.width = w
@@ -258,12 +259,12 @@ def to_docx(rep: Report, path) -> None:
     else:
         r = a.paragraphs[0].add_run(rep.agency.upper())
         r.bold, r.font.size = True, Pt(13)
-    rule(a, 25, 65)
+    rule(a, 25, 60)
     b.paragraphs[0].alignment = center
     r = b.paragraphs[0].add_run(NATION)
-    r.bold, r.font.size = True, Pt(13)
+    r.bold, r.font.size = True, Pt(12)
     para(b, MOTTO, bold=True, size=14, align=center, after=0)
-    rule(b, 62, 100)
+    rule(b, 62, 105)
     for p in (a.paragraphs[0], b.paragraphs[0]):
         p.paragraph_format.space_after = Pt(0)
     para(head.cell(1, 0), "", after=0)
@@ -357,4 +358,4 @@ def to_docx(rep: Report, path) -> None:
             t.text = "2"
             run._r.append(t)
     run.font.size = Pt(13)
-    doc.save(str(path))
+    doc.save(path if hasattr(path, "write") else str(path))
