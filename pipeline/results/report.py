@@ -183,6 +183,19 @@ def to_csv(rep: Report) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+_NARROW = {"TT": 10, "Số tin bài": 22, "Số tháng đạt": 24, "Tần suất giao": 24,
+           "Chỉ tiêu": 26, "Đánh giá": 30}       # mm; other columns share what is left
+
+
+def _widths(table, widths) -> None:
+    """Column widths that Word and LibreOffice both follow: the grid and every cell."""
+    for col, w in zip(table.columns, widths, strict=True):
+        col.width = w
+    for row in table.rows:
+        for c, w in zip(row.cells, widths, strict=True):
+            c.width = w
+
+
 def to_docx(rep: Report, path) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -247,18 +260,16 @@ def to_docx(rep: Report, path) -> None:
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     head.autofit = False
     widths = (Mm(60), Mm(105))
-    for row in head.rows:
-        for c, w in zip(row.cells, widths, strict=True):
-            c.width = w
+    _widths(head, widths)
     a, b = head.cell(0, 0), head.cell(0, 1)
     a.paragraphs[0].alignment = center
     if rep.parent:
         r = a.paragraphs[0].add_run(rep.parent.upper())
-        r.font.size = Pt(13)
-        para(a, rep.agency.upper(), bold=True, size=13, align=center, after=0)
+        r.font.size = Pt(12)
+        para(a, rep.agency.upper(), bold=True, size=12, align=center, after=0)
     else:
         r = a.paragraphs[0].add_run(rep.agency.upper())
-        r.bold, r.font.size = True, Pt(13)
+        r.bold, r.font.size = True, Pt(12)
     rule(a, 25, 60)
     b.paragraphs[0].alignment = center
     r = b.paragraphs[0].add_run(NATION)
@@ -291,14 +302,21 @@ def to_docx(rep: Report, path) -> None:
                 t = doc.add_table(rows=1, cols=len(blk.headers))
                 t.style = "Table Grid"
                 t.alignment = WD_TABLE_ALIGNMENT.CENTER
+                t.autofit = False
+                narrow = [_NARROW.get(h, 0) for h in blk.headers]
+                free = len([n for n in narrow if not n]) or 1
+                rest = (165 - sum(narrow)) / free
                 for c, h in zip(t.rows[0].cells, blk.headers, strict=True):
                     c.paragraphs[0].alignment = center
                     run = c.paragraphs[0].add_run(h)
                     run.bold, run.font.size = True, Pt(12)
                 for row in blk.rows:
                     cells = t.add_row().cells
-                    for c, v in zip(cells, row, strict=True):
+                    for c, v, n in zip(cells, row, narrow, strict=True):
                         c.paragraphs[0].add_run(v).font.size = Pt(12)
+                        if n:
+                            c.paragraphs[0].alignment = center
+                _widths(t, [Mm(n or rest) for n in narrow])
                 for row in t.rows:
                     for c in row.cells:
                         c.paragraphs[0].paragraph_format.space_after = Pt(0)
@@ -311,8 +329,8 @@ def to_docx(rep: Report, path) -> None:
 
     sig = doc.add_table(rows=1, cols=2)
     sig.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for c, w in zip(sig.rows[0].cells, (Mm(80), Mm(85)), strict=True):
-        c.width = w
+    sig.autofit = False
+    _widths(sig, (Mm(80), Mm(85)))
     left_cell, right_cell = sig.cell(0, 0), sig.cell(0, 1)
     p = left_cell.paragraphs[0]
     r = p.add_run("Nơi nhận:")
