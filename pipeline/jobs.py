@@ -565,6 +565,7 @@ def check(root: Path) -> tuple[list[str], list[str]]:
     media_problems, media_notes = media.check_media(root / "content")
     problems.extend(media_problems)
     notes.extend(media_notes)
+    problems.extend(_plan_problems(root, config))
     if config is not None:
         known = {s.id for s in config.sources}
         for art in store.articles():
@@ -572,6 +573,16 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             if art.source not in known:
                 notes.append(f"{where}: source '{art.source}' is not in feeds.yml (kept)")
     return problems, notes
+
+
+def _plan_problems(root: Path, config: Config | None) -> list[str]:
+    """plan.yml's problems (pipeline.results.plan), one line each."""
+    from pipeline.results import plan as plan_mod
+    try:
+        plan_mod.load(root, sources={s.id for s in config.sources} if config else None)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []
 
 
 def add_document(config: Config, number: str) -> Path:

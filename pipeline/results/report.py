@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from pipeline.results import periods as P
 from pipeline.results.count import Results
@@ -174,7 +174,7 @@ def to_csv(rep: Report) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["Báo cáo", rep.summary])
     w.writerow(["Kỳ báo cáo", rep.period.key, rep.period.start.isoformat(),
-                (rep.period.end).isoformat()])
+                (rep.period.end - timedelta(days=1)).isoformat()])
     for t in rep.tables():
         w.writerow([])
         w.writerow(["Bảng", t.key, t.caption])
