@@ -15,7 +15,7 @@ from datetime import date, timedelta, tzinfo
 
 from pipeline.models import Article, Config
 from pipeline.results import periods as P
-from pipeline.results.plan import PER_VI, Plan, Target, Task
+from pipeline.results.plan import PER_VI, Plan, Target, Task, text_keys
 
 CADENCE_VI = {"day": "ngày", "week": "tuần", "month": "tháng"}
 
@@ -166,12 +166,18 @@ def compute(config: Config, plan: Plan | None, articles: list[Article], *, tz: t
     years = sorted({p.start.year for p in months} | set(years))
     res = Results(today=today, months=months, years=years, tasks=[], sources=[], themes={},
                   pillars={}, per_month=dict(per_month), articles=by_id, dates=dates)
+    keys: dict[str, str] = {}
+    if plan and any(t.keywords for t in plan.tasks):
+        keys = {a.id: text_keys(a) for a in pub}
     for task in (plan.tasks if plan else ()):
-        ids = [a.id for a in pub if task.evidenced_by(a)]
+        ids = [a.id for a in pub if task.evidenced_by(a, keys.get(a.id))]
         all_dates = [dates[i] for i in ids]
         cells = {}
+        by_month: dict[str, list[str]] = defaultdict(list)
+        for i in ids:
+            by_month[f"{dates[i].year}-{dates[i].month:02d}"].append(i)
         for p in res.periods():
-            inside = [i for i in ids if p.contains(dates[i])]
+            inside = [i for mo in reversed(p.months()) for i in by_month.get(mo.key, ())]
             met, detail = judge(task.target, p, [dates[i] for i in inside], today, all_dates)
             cells[p.key] = Cell(len(inside), inside, met, detail)
         res.tasks.append(TaskResult(task, cells))
