@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline import config as config_mod
 from pipeline.cli import main
 from pipeline.errors import ConfigError
 from pipeline.models import Article
-from pipeline.results import periods, plan as plan_mod, report, service
+from pipeline.results import periods, report, service
+from pipeline.results import plan as plan_mod
 from pipeline.store import Store
 from tests.conftest import make_root
 
@@ -279,3 +284,56 @@ def test_docx_renders_with_vietnamese_glyphs(docx_file, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                     str(ARTIFACTS / "bao-cao-trang-1")], check=True, timeout=60)
     assert (ARTIFACTS / "bao-cao-trang-1.png").stat().st_size > 1000
+
+
+def test_pages_are_byte_identical_across_processes(root):
+    """Two builds in two processes (different hash seeds) make the same charts and pages."""
+    code = ("import hashlib, sys\nfrom datetime import date\nfrom pipeline import config\n"
+            "from pipeline.jobs import open_store\nfrom pipeline.results import service\n"
+            "c = config.load(sys.argv[1])\n"
+            "files, _ = service.site_files(c, open_store(c).articles(), today=date(2025, 12, 20))\n"
+            "for k in sorted(files): print(k, hashlib.sha256(files[k]).hexdigest())\n")
+    outs = []
+    for seed in ("1", "2"):
+        run = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True,
+                             text=True, check=True, cwd=REPO,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append(run.stdout)
+    assert outs[0] == outs[1] and "ket-qua/2025/index.md" in outs[0]
+
+
+def test_digest_feeds_parse(computed):
+    import feedparser
+    config, articles, _ = computed
+    files, _w = service.site_files(config, articles, today=TODAY)
+    for name in ("rss.xml", "atom.xml"):
+        feed = feedparser.parse(files["ket-qua/ban-tin/" + name])
+        assert not feed.bozo, feed.bozo_exception
+        assert feed.entries[0].link == "https://example.test/ket-qua/ban-tin/2025-12/"
+        assert feed.entries[-1].title == "Bản tin chuyển đổi số tháng 1/2025"
+        assert "1 tin bài" in feed.entries[-1].summary
+
+
+def test_status_shows_the_next_report_and_its_gaps(root, computed, capsys):
+    config, articles, _ = computed
+    lines = service.deadline_lines(config, articles, date(2025, 6, 1))
+    assert lines[0].startswith("Next report due 15/06/2025 (14 day(s)): 6 tháng đầu năm 2025")
+    assert "no published article in 2025-03, 2025-04" in lines[1]
+    main(["--root", str(root), "status"])
+    assert "Next report due" in capsys.readouterr().out
+
+
+def test_starter_plan_loads_and_unknown_tags_only_warn():
+    from pipeline.config import starter_dir
+    plan = plan_mod.load(starter_dir())
+    assert plan is not None and plan.tasks and not plan.warnings
+    p = plan_mod.parse({"tasks": [{"number": 1, "name": "x", "evidence": {"tags": ["chua-co"]}}]},
+                       known_tags={"tap-huan"})
+    assert "chua-co" in p.warnings[0]
+
+
+@given(st.integers(2000, 2100), st.sampled_from(["", "-H1", "-H2", "-Q1", "-Q4", "-01", "-12"]))
+def test_period_keys_round_trip(y, suffix):
+    p = periods.parse(f"{y}{suffix}")
+    assert p.key == f"{y}{suffix}" and p.start < p.end
+    assert p.months()[0].start == p.start and p.months()[-1].end == p.end

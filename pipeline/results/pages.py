@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -159,9 +159,9 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
 def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> dict[str, bytes]:
     res = ctx.res
     files: dict[str, bytes] = {}
-    feed_meta = [{"title": f"Bản tin chuyển đổi số hằng tháng (RSS)", "href": DIGEST + "rss.xml",
+    feed_meta = [{"title": "Bản tin chuyển đổi số hằng tháng (RSS)", "href": DIGEST + "rss.xml",
                   "type": RSS_TYPE},
-                 {"title": f"Bản tin chuyển đổi số hằng tháng (Atom)",
+                 {"title": "Bản tin chuyển đổi số hằng tháng (Atom)",
                   "href": DIGEST + "atom.xml", "type": ATOM_TYPE}]
     entries = []
     for mp in reversed(res.months):
@@ -192,8 +192,8 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
         files[f"{frm}index.md"] = _page(f"Bản tin chuyển đổi số {mp.label.lower()}", body,
                                         feeds=feed_meta)
         newest = max((res.articles[i].published for i in ids), default=None)
-        updated = newest.astimezone(timezone.utc) if newest else \
-            datetime.combine(mp.start, time(), timezone.utc)
+        updated = newest.astimezone(UTC) if newest else \
+            datetime.combine(mp.start, time(), UTC)
         summary = (f"{len(ids)} tin bài; {len(featured)} câu chuyện nổi bật; "
                    f"{len(new_docs)} văn bản mới; {len(met)} nhiệm vụ đạt, "
                    f"{len(missed)} chưa đạt chỉ tiêu.")
@@ -205,7 +205,7 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
                                        render("digests.html.j2", digests=entries),
                                        feeds=feed_meta)
     feed = entries[:FEED_LIMIT]
-    last = max((e["updated"] for e in feed), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    last = max((e["updated"] for e in feed), default=datetime(2000, 1, 1, tzinfo=UTC))
     base = site_url.rstrip("/") + "/" + DIGEST
     files[DIGEST + "rss.xml"] = render("digest.rss.j2", entries=feed, base=base,
                                        site_title=site_title, last=last).encode("utf-8")

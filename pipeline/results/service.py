@@ -11,7 +11,8 @@ from pathlib import Path
 from pipeline import config as config_mod
 from pipeline.errors import ConfigError
 from pipeline.models import Article, Config
-from pipeline.results import count, pages, periods, plan as plan_mod, report
+from pipeline.results import count, pages, periods, report
+from pipeline.results import plan as plan_mod
 
 DUE = ((6, 15, 1), (12, 15, 0))                 # (month, day, half): 15/6 → H1, 15/12 → the year
 
