@@ -28,8 +28,9 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
     slot = (WIDTH - LEFT - 10) // n
     bar = max(slot * 2 // 3, 2)
     tid, did = f"{chart_id}-title", f"{chart_id}-desc"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 20 * len(series)}" '
-           f'role="img" aria-labelledby="{tid} {did}" class="cds-chart">',
+    full = HEIGHT + (20 * len(series) if len(series) > 1 else 0)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {full}" width="{WIDTH}" '
+           f'height="{full}" role="img" aria-labelledby="{tid} {did}" class="cds-chart">',
            f'<title id="{tid}">{escape(title)}</title>',
            f'<desc id="{did}">{escape(desc)}</desc>']
     for k in range(0, top + 1, step):
