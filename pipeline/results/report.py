@@ -109,7 +109,7 @@ def build(res: Results, plan: Plan | None, period: P.Period, *, issued: date,
             verdict = "Không tự đo được"
         task_rows.append([str(tr.task.number), tr.task.name, "; ".join(tr.task.units),
                           tr.task.target.text if tr.task.target else "–", str(c_count),
-                          verdict + (f" ({detail})" if detail else "")])
+                          verdict + (f": {detail}" if detail else "")])
         if met is False:
             tasks_behind.append(f"Nhiệm vụ {tr.task.number} ({tr.task.name}): chỉ tiêu "
                                 f"{tr.task.target.text}, có {c_count} tin bài"
@@ -306,6 +306,10 @@ def to_docx(rep: Report, path) -> None:
                 narrow = [_NARROW.get(h, 0) for h in blk.headers]
                 free = len([n for n in narrow if not n]) or 1
                 rest = (165 - sum(narrow)) / free
+                trPr = t.rows[0]._tr.get_or_add_trPr()      # the header repeats on every page
+                repeat = OxmlElement("w:tblHeader")
+                repeat.set(qn("w:val"), "true")
+                trPr.append(repeat)
                 for c, h in zip(t.rows[0].cells, blk.headers, strict=True):
                     c.paragraphs[0].alignment = center
                     run = c.paragraphs[0].add_run(h)
