@@ -15,6 +15,7 @@ from pipeline.errors import ConfigError
 from pipeline.text import fold
 
 FILE = "plan.yml"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml: ~20× faster, same result
 PER = ("week", "month", "quarter", "year")
 PER_VI = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -273,7 +274,7 @@ def known_tags(root: Path) -> set[str] | None:
     for path in (Path(root) / "taxonomy.yml", PACKAGE / "data" / "taxonomy.yml"):
         if path.is_file():
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
             except (OSError, yaml.YAMLError):
                 return None
             return {str(t.get("id")) for t in data.get("tags") or [] if isinstance(t, dict)}
@@ -286,7 +287,7 @@ def load(root: Path, *, sources: set[str] | None = None) -> Plan | None:
     if not path.is_file():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except UnicodeDecodeError:
         raise ConfigError(f"{FILE}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
