@@ -79,6 +79,12 @@ def build_parser() -> Parser:
     pg.add_argument("--all", action="store_true", help="every feed of the site, not only changed ones")
     op = sub.add_parser("opml", help="print the sources (or the site's own feeds) as OPML")
     op.add_argument("--site", action="store_true", help="the site's own feeds instead of the sources")
+    rp = sub.add_parser("report", help="the communication-results report for a period")
+    rp.add_argument("--period", required=True, metavar="PERIOD",
+                    help="2025 (year), 2025-H1/H2, 2025-Q3 or 2025-10 (month)")
+    rp.add_argument("--format", choices=("md", "csv", "docx"),
+                    help="default: from --out's extension, else md")
+    rp.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
     i = sub.add_parser("init", help="make a new root")
     i.add_argument("dir", type=Path)
     return p

@@ -231,6 +231,11 @@ def cmd_opml(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from pipeline.results import service
+    return service.cmd_report(args)
+
+
 COMMANDS = {
     "harvest": cmd_harvest,
     "run": cmd_run,
@@ -247,4 +252,5 @@ COMMANDS = {
     "zalo": cmd_zalo,
     "ping": cmd_ping,
     "opml": cmd_opml,
+    "report": cmd_report,
 }

@@ -501,6 +501,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     from pipeline.portal import embed  # the webmasters' page (embeddable columns)
     extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
                                   {s.id: s.name for s in config.sources}))
+    extra.update(results_files(config, articles, docs))
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
                              channels=register.doc_channels(docs), media_href=media.page_href,
                              home_blocks=docharvest.home_block(docs, tz),
@@ -551,6 +552,15 @@ def build(config: Config, *, progress: bool = True):
         config.state_dir, content,
         finished=datetime.now(config_mod.timezone(config)).replace(microsecond=0))
     return pub, result
+
+
+def results_files(config: Config, articles: list[Article], docs) -> dict[str, bytes]:
+    """The "Kết quả thực hiện" section, the monthly digest and ``api/ket-qua.json``."""
+    from pipeline.results import service
+    files, warnings = service.site_files(config, articles, docs)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return files
 
 
 def register_files(config: Config, docs, articles: list[Article]) -> dict[str, bytes]:
@@ -707,6 +717,7 @@ def check(root: Path) -> tuple[list[str], list[str]]:
     media_problems, media_notes = media.check_media(root / "content")
     problems.extend(media_problems)
     notes.extend(media_notes)
+    problems.extend(_plan_problems(root, config))
     if config is not None:
         known = {s.id for s in config.sources}
         for art in store.articles():
@@ -714,6 +725,16 @@ def check(root: Path) -> tuple[list[str], list[str]]:
             if art.source not in known:
                 notes.append(f"{where}: source '{art.source}' is not in feeds.yml (kept)")
     return problems, notes
+
+
+def _plan_problems(root: Path, config: Config | None) -> list[str]:
+    """plan.yml's problems (pipeline.results.plan), one line each."""
+    from pipeline.results import plan as plan_mod
+    try:
+        plan_mod.load(root, sources={s.id for s in config.sources} if config else None)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []
 
 
 def add_document(config: Config, number: str) -> Path:

@@ -176,6 +176,17 @@ def _last_run(config: Config, tz: ZoneInfo) -> str | None:
         return None
 
 
+def _deadlines(config: Config, now: datetime) -> list[str]:
+    """The next report due and the data gaps of its period (pipeline.results)."""
+    from pipeline.errors import CdsError
+    from pipeline.jobs import open_store
+    from pipeline.results.service import deadline_lines
+    try:
+        return deadline_lines(config, open_store(config).articles(), now.date())
+    except (CdsError, OSError) as exc:
+        return [f"warning: report deadline not computed: {exc}"]
+
+
 def cmd_status(args) -> int:
     """``cds status``: print the table on stdout; exit 1 when a source has failed for more than
     a day. ``args``: ``root`` (Path)."""
@@ -197,6 +208,7 @@ def cmd_status(args) -> int:
         notes.append(f"Last build {_when(_dt(built.get('finished')), tz, '?')}: "
                      f"{len(problems)} article file(s) could not be used:")
         notes.extend(f"  {line}" for line in problems)
+    notes += _deadlines(config, now)
     holder = RunLock(config.state_dir).holder()
     if holder:
         notes.append(f"A run is in progress: pid {holder['pid']} since {holder.get('since', '?')}")

@@ -102,6 +102,10 @@ def site(tmp_path_factory) -> Site:
         "plan": "/ke-hoach/",
         "about": "/gioi-thieu/",
         "not-found": "/404.html",
+        "results": "/ket-qua/",
+        "results-year": "/ket-qua/2023/",
+        "results-task": _first(folder, "ket-qua/*/nhiem-vu-*/index.html"),
+        "digest": "/ket-qua/ban-tin/2023-09/",
     }
     if (folder / "tim-kiem" / "index.html").is_file():
         pages["search"] = "/tim-kiem/"

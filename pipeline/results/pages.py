@@ -1,0 +1,234 @@
+"""The site's "Kết quả thực hiện" section (``ket-qua/``), the monthly digest (``ket-qua/ban-tin/``)
+with its RSS/Atom feed, and ``api/ket-qua.json``: site_src-relative path → bytes, for publish's
+``extra``. Markup comes from the Jinja2 templates beside this module (autoescape on)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from pipeline.publish import front_matter, rel_url
+from pipeline.results import periods as P
+from pipeline.results.count import Results
+from pipeline.results.plan import Plan
+from pipeline.results.svg import bar_chart
+
+BASE = "ket-qua/"
+DIGEST = BASE + "ban-tin/"
+API = "api/ket-qua.json"
+FEED_LIMIT = 24
+RSS_TYPE, ATOM_TYPE = "application/rss+xml", "application/atom+xml"
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html", "xml", "j2"], default=True),
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render(name: str, **ctx) -> str:
+    return _env.get_template(name).render(**ctx)
+
+
+def _vn(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def _page(title: str, body: str, *, description: str = "", feeds: Sequence[Mapping] = ()) -> bytes:
+    meta: dict[str, object] = {"title": title}
+    if description:
+        meta["description"] = description
+    if feeds:
+        meta["feeds"] = [dict(f) for f in feeds]
+    meta["cds_kind"] = "html"
+    return (front_matter(meta) + "\n" + body.strip() + "\n").encode("utf-8")
+
+
+class _Ctx:
+    def __init__(self, res: Results, plan: Plan | None, *, urls: Mapping[str, str],
+                 source_names: Mapping[str, str], theme_names: Mapping[str, str],
+                 pillar_names: Mapping[str, str]):
+        self.res, self.plan, self.urls = res, plan, urls
+        self.source_names, self.theme_names, self.pillar_names = (
+            source_names, theme_names, pillar_names)
+
+    def item(self, aid: str, frm: str) -> dict:
+        a = self.res.articles[aid]
+        d = self.res.dates[aid]
+        url = self.urls.get(aid)
+        return {"title": a.title, "href": rel_url(frm, url) if url else a.url,
+                "source": self.source_names.get(a.source, a.source), "date": _vn(d),
+                "iso": d.isoformat()}
+
+    def figure(self, fid: str, caption: str, row_head: str, months: list[P.Period],
+               table: Mapping[str, Mapping[str, int]], names: Mapping[str, str]) -> dict:
+        labels = [p.short for p in months]
+        series = [(names.get(k, k), [table.get(k, {}).get(p.key, 0) for p in months])
+                  for k in names if k in table] + \
+                 [(k, [table[k].get(p.key, 0) for p in months]) for k in sorted(table)
+                  if k not in names]
+        desc = "; ".join(f"{name}: " + ", ".join(f"{lab} {v}" for lab, v in zip(labels, vals,
+                                                                                 strict=True))
+                         for name, vals in series) or "Không có số liệu."
+        svg = bar_chart(fid, caption, desc, labels, series)
+        return {"id": fid, "svg": Markup(svg), "caption": caption, "row_head": row_head,
+                "labels": labels, "series": series}
+
+
+def _task_target(t) -> str:
+    return t.target.text if t.target else ""
+
+
+def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: str,
+               urls: Mapping[str, str], source_names: Mapping[str, str],
+               theme_names: Mapping[str, str], pillar_names: Mapping[str, str],
+               docs: Sequence = ()) -> dict[str, bytes]:
+    """Every file of the section. ``urls``: article id → page URL (publish's ``article_urls``);
+    ``docs``: the register's entries (for the digest's new documents)."""
+    ctx = _Ctx(res, plan, urls=urls, source_names=source_names, theme_names=theme_names,
+               pillar_names=pillar_names)
+    files: dict[str, bytes] = {}
+    plan_name = f"Kế hoạch số {plan.number}" if plan and plan.number else ""
+    today = _vn(res.today)
+    year_rows = []
+    for y in res.years:
+        yp = P.year(y)
+        months = P.year_periods(y)[:12]
+        longer = P.year_periods(y)[12:]
+        frm = f"{BASE}{y}/"
+        rows = []
+        for tr in res.tasks:
+            yc = tr.cells[str(y)]
+            slug = f"nhiem-vu-{tr.task.number}/"
+            href = slug if yc.count else ""
+            anchor = {f"{y}-Q{q}": f"#quy-{q}" for q in range(1, 5)}
+            anchor.update({f"{y}-H1": "#quy-1", f"{y}-H2": "#quy-3", str(y): ""})
+            rows.append({"task": tr.task, "cells": tr.cells, "href": href, "anchor": anchor,
+                         "target": _task_target(tr.task), "year_cell": yc})
+            if yc.count:
+                quarters = []
+                for q in range(1, 5):
+                    qp = P.quarter(y, q)
+                    mos = []
+                    for mp in qp.months():
+                        ids = tr.cells[mp.key].ids
+                        if ids:
+                            mos.append({"mm": mp.key[5:], "label": mp.label,
+                                        "arts": [ctx.item(i, frm + slug) for i in ids]})
+                    quarters.append({"number": q, "label": qp.label, "months": mos})
+                files[f"{frm}{slug}index.md"] = _page(
+                    f"Nhiệm vụ {tr.task.number}: minh chứng năm {y}",
+                    render("evidence.html.j2", task=tr.task, year=y, quarters=quarters,
+                           target=_task_target(tr.task)))
+        task_table = {str(tr.task.number): {p.key: tr.cells[p.key].count for p in months}
+                      for tr in res.tasks if tr.cells[str(y)].count}
+        task_names = {str(tr.task.number): f"Nhiệm vụ {tr.task.number}" for tr in res.tasks
+                      if tr.cells[str(y)].count}
+        body = render(
+            "year.html.j2", year=y, today=today, plan_name=plan_name, months=months,
+            longer=longer, tasks=rows,
+            task_chart=ctx.figure(f"bieu-do-nhiem-vu-{y}",
+                                  f"Tin bài minh chứng theo nhiệm vụ, từng tháng năm {y}",
+                                  "Nhiệm vụ", months, task_table, task_names),
+            theme_chart=ctx.figure(f"bieu-do-chu-de-{y}", f"Tin bài theo chủ đề, từng tháng năm {y}",
+                                   "Chủ đề", months, res.themes, theme_names),
+            pillar_chart=ctx.figure(f"bieu-do-tru-cot-{y}",
+                                    f"Tin bài theo trụ cột, từng tháng năm {y}", "Trụ cột",
+                                    months, res.pillars, pillar_names),
+            sources=res.sources)
+        files[f"{frm}index.md"] = _page(f"Kết quả thực hiện năm {y}", body)
+        cells = [tr.cells[str(y)] for tr in res.tasks]
+        year_rows.append({"year": y, "articles": len(res.in_period(yp)),
+                          "met": sum(c.met is True for c in cells),
+                          "missed": sum(c.met is False for c in cells),
+                          "open": sum(c.met is None for c in cells)})
+    files[BASE + "index.md"] = _page(
+        "Kết quả thực hiện",
+        render("index.html.j2", years=list(reversed(year_rows)), today=today,
+               plan_name=plan_name, plan_title=plan.title if plan else ""),
+        description="Kết quả thực hiện kế hoạch truyền thông chuyển đổi số, theo tháng")
+    files.update(_digests(ctx, site_url=site_url, site_title=site_title, docs=docs))
+    files[API] = (json.dumps(as_json(res, plan), ensure_ascii=False, indent=1, sort_keys=True)
+                  + "\n").encode("utf-8")
+    return files
+
+
+def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> dict[str, bytes]:
+    res = ctx.res
+    files: dict[str, bytes] = {}
+    feed_meta = [{"title": "Bản tin chuyển đổi số hằng tháng (RSS)", "href": DIGEST + "rss.xml",
+                  "type": RSS_TYPE},
+                 {"title": "Bản tin chuyển đổi số hằng tháng (Atom)",
+                  "href": DIGEST + "atom.xml", "type": ATOM_TYPE}]
+    entries = []
+    for mp in reversed(res.months):
+        if mp.start > res.today:
+            continue
+        frm = f"{DIGEST}{mp.key}/"
+        ids = res.per_month.get(mp.key, [])
+        themes = []
+        for tid, name in list(ctx.theme_names.items()) + [("", "Chưa phân chủ đề")]:
+            items = [ctx.item(i, frm) for i in ids
+                     if (tid in res.articles[i].themes if tid else not res.articles[i].themes)]
+            if items:
+                themes.append({"name": name, "arts": items})
+        featured = [ctx.item(i, frm) for i in ids if res.articles[i].featured]
+        new_docs = [{"label": d.label, "title": d.title, "href": rel_url(frm, d.url_path)}
+                    for d in sorted(docs, key=lambda d: (d.issued, d.number))
+                    if d.issued and mp.contains(d.issued)]
+        met, missed = [], []
+        for tr in res.tasks:
+            c = tr.cells[mp.key]
+            if c.met is None:
+                continue
+            row = {"number": tr.task.number, "name": tr.task.name, "count": c.count,
+                   "target": _task_target(tr.task), "met": c.met}
+            (met if c.met else missed).append(row)
+        body = render("digest.html.j2", label=mp.label, year=mp.start.year, total=len(ids),
+                      themes=themes, featured=featured, docs=new_docs, met=met, missed=missed)
+        files[f"{frm}index.md"] = _page(f"Bản tin chuyển đổi số {mp.label.lower()}", body,
+                                        feeds=feed_meta)
+        newest = max((res.articles[i].published for i in ids), default=None)
+        updated = newest.astimezone(UTC) if newest else \
+            datetime.combine(mp.start, time(), UTC)
+        summary = (f"{len(ids)} tin bài; {len(featured)} câu chuyện nổi bật; "
+                   f"{len(new_docs)} văn bản mới; {len(met)} nhiệm vụ đạt, "
+                   f"{len(missed)} chưa đạt chỉ tiêu.")
+        entries.append({"key": mp.key, "label": mp.label, "total": len(ids),
+                        "title": f"Bản tin chuyển đổi số {mp.label.lower()}",
+                        "url": site_url.rstrip("/") + "/" + frm, "summary": summary,
+                        "updated": updated})
+    files[DIGEST + "index.md"] = _page("Bản tin chuyển đổi số hằng tháng",
+                                       render("digests.html.j2", digests=entries),
+                                       feeds=feed_meta)
+    feed = entries[:FEED_LIMIT]
+    last = max((e["updated"] for e in feed), default=datetime(2000, 1, 1, tzinfo=UTC))
+    base = site_url.rstrip("/") + "/" + DIGEST
+    files[DIGEST + "rss.xml"] = render("digest.rss.j2", entries=feed, base=base,
+                                       site_title=site_title, last=last).encode("utf-8")
+    files[DIGEST + "atom.xml"] = render("digest.atom.j2", entries=feed, base=base,
+                                        site_title=site_title, last=last).encode("utf-8")
+    return files
+
+
+def as_json(res: Results, plan: Plan | None) -> dict:
+    """The numbers of the section, for ``api/ket-qua.json`` (documented in docs/plan-yml.md)."""
+    def cell(c) -> dict:
+        return {"count": c.count, "met": c.met, "detail": c.detail, "articles": c.ids}
+    return {
+        "version": 1,
+        "today": res.today.isoformat(),
+        "plan": {"number": plan.number, "title": plan.title} if plan else None,
+        "months": [m.key for m in res.months],
+        "tasks": [{"number": tr.task.number, "name": tr.task.name, "units": list(tr.task.units),
+                   "target": tr.task.target.text if tr.task.target else None,
+                   "periods": {k: cell(c) for k, c in tr.cells.items()}} for tr in res.tasks],
+        "sources": [{"id": s.id, "name": s.name, "cadence": s.cadence or None,
+                     "months": {k: {"count": c.count, "met": c.met} for k, c in s.months.items()}}
+                    for s in res.sources],
+        "themes": res.themes,
+        "pillars": res.pillars,
+    }
