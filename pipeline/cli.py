@@ -65,6 +65,8 @@ def build_parser() -> Parser:
                     help="where to lay out the demo root (default: ./demo-root)")
     i = sub.add_parser("init", help="make a new root")
     i.add_argument("dir", type=Path)
+    from pipeline.desk.cli import add_parsers
+    add_parsers(sub, Parser)                 # review, desk
     return p
 
 

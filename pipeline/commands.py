@@ -166,6 +166,16 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from pipeline.desk.cli import cmd_review as run
+    return run(args)
+
+
+def cmd_desk(args) -> int:
+    from pipeline.desk.cli import cmd_desk as run
+    return run(args)
+
+
 COMMANDS = {
     "harvest": cmd_harvest,
     "run": cmd_run,
@@ -179,4 +189,6 @@ COMMANDS = {
     "schedule": cmd_schedule,
     "status": cmd_status,
     "docs": cmd_docs,
+    "review": cmd_review,
+    "desk": cmd_desk,
 }

@@ -58,6 +58,7 @@ class Source:
     article: ArticleSelectors | None = None
     cadence: Cadence | None = None
     enabled: bool = True
+    review: bool = False                        # new articles stored `pending` until approved
 
     @property
     def host(self) -> str:
