@@ -92,7 +92,8 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
     rv = review.Review(config)
     builder = jobs.Builder(root)
     previews = jobs.Previews(config)
-    app.extensions["cds_desk"] = {"sessions": store, "locks": edit_locks, "builder": builder}
+    app.extensions["cds_desk"] = {"sessions": store, "locks": edit_locks, "builder": builder,
+                                  "throttle": throttle}
 
     def topics() -> dict[str, str]:
         themes, _, _ = publish_mod.load_topics(root)
@@ -217,7 +218,7 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         if request.method == "POST":
             name = (request.form.get("ten") or "").strip().lower()
             password = request.form.get("mat_khau") or ""
-            keys = (f"u:{name}", f"a:{request.remote_addr}")
+            keys = throttle.keys(name, request.remote_addr)
             if throttle.blocked(*keys):
                 user = None
                 time.sleep(0.2)

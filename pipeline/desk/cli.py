@@ -41,6 +41,8 @@ def add_parsers(sub, parser_class) -> None:
     d.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; behind a reverse proxy only)")
     d.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    d.add_argument("--behind-proxy", action="store_true",
+                   help="trust X-Forwarded-Proto/-For/-Host from a reverse proxy on 127.0.0.1")
     dsub = d.add_subparsers(dest="desk_command", metavar="ACTION", parser_class=parser_class)
     au = dsub.add_parser("adduser", help="a new account; the password is read twice")
     au.add_argument("name")
@@ -156,10 +158,19 @@ def cmd_desk(args) -> int:
         for name in users.names():
             print(f"{name}  {users.get(name).role}")
         return 0
-    return serve(config, host=args.host, port=args.port)
+    return serve(config, host=args.host, port=args.port, behind_proxy=args.behind_proxy)
 
 
-def serve(config, *, host: str, port: int) -> int:
+def proxy_settings() -> dict:
+    """waitress settings for a reverse proxy on the same machine (nginx, docs/deploy.md): its
+    X-Forwarded-Proto makes the desk see HTTPS (Secure cookies), X-Forwarded-For the reader's
+    address (login throttling). Without them waitress drops these headers."""
+    return {"trusted_proxy": "127.0.0.1", "trusted_proxy_count": 1,
+            "trusted_proxy_headers": "x-forwarded-proto x-forwarded-for x-forwarded-host",
+            "clear_untrusted_proxy_headers": True}
+
+
+def serve(config, *, host: str, port: int, behind_proxy: bool = False) -> int:
     import waitress
 
     from pipeline.desk.app import create_app
@@ -173,7 +184,8 @@ def serve(config, *, host: str, port: int) -> int:
         eprint(f"warning: listening on {host}: put the desk behind the agency's HTTPS reverse "
                "proxy (docs/deploy.md)")
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=8, ident="cds-desk")
+        server = waitress.create_server(app, host=host, port=port, threads=8, ident="cds-desk",
+                                        **(proxy_settings() if behind_proxy else {}))
     except OSError as exc:
         raise ConfigError(f"--port {port}: cannot listen on {host} ({exc.strerror})") from None
     eprint(f"Bàn biên tập: http://{host}:{server.effective_port}/  (Ctrl-C để dừng)")

@@ -68,12 +68,21 @@ class Sessions:
 
 @dataclass
 class Throttle:
-    """Failed logins per user name and per address; held back after too many."""
-    max_failures: int = MAX_FAILURES
+    """Failed logins per (user name, address) and per address; held back after too many.
+    While held back, even the right password is refused with the same generic message."""
+    max_failures: int = MAX_FAILURES            # per name and address
+    max_per_address: int = MAX_FAILURES * 6     # per address, whatever the names
     window: float = WINDOW
     hold: float = HOLD
     _fails: dict[str, list[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def keys(name: str, address: str | None) -> tuple[str, str]:
+        return f"u:{name}|{address}", f"a:{address}"
+
+    def _limit(self, key: str) -> int:
+        return self.max_per_address if key.startswith("a:") else self.max_failures
 
     def blocked(self, *keys: str) -> bool:
         now = time.monotonic()
@@ -81,7 +90,7 @@ class Throttle:
             for key in keys:
                 times = [t for t in self._fails.get(key, []) if now - t < self.window]
                 self._fails[key] = times
-                if len(times) >= self.max_failures and now - times[-1] < self.hold:
+                if len(times) >= self._limit(key) and now - times[-1] < self.hold:
                     return True
         return False
 
@@ -94,4 +103,5 @@ class Throttle:
     def succeeded(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
-                self._fails.pop(key, None)
+                if key.startswith("u:"):
+                    self._fails.pop(key, None)
