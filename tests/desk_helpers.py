@@ -129,6 +129,7 @@ class Desk:
         self.thread.start()
 
     def close(self) -> None:
+        self.server.task_dispatcher.shutdown()
         self.server.close()
         self.thread.join(5)
 
