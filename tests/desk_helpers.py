@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 import threading
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import waitress

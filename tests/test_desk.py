@@ -17,9 +17,9 @@ from pipeline import config as config_mod
 from pipeline import jobs
 from pipeline.desk import review
 from pipeline.desk.gitlog import Author
+from pipeline.errors import ConfigError
 from pipeline.store import parse
-from tests.desk_helpers import (EDITOR, PASSWORD, REVIEWER, Desk, cds, git, make_desk_root,
-                                token_of)
+from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, cds, git, make_desk_root, token_of
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,6 @@ def test_pending_articles_are_not_published(desk):
 
 
 def test_demo_sources_publish_at_once(tmp_path):
-    text = (config_mod.PACKAGE if hasattr(config_mod, "PACKAGE") else None)
-    del text
     from pipeline.jobs import PACKAGE
     demo = (PACKAGE / "data" / "demo" / "feeds.yml").read_text(encoding="utf-8")
     (tmp_path / "feeds.yml").write_text(demo.replace("{base}", "http://127.0.0.1:9"),
@@ -233,7 +231,7 @@ def test_cli_refuses_paths_as_ids(desk):
     for bad in ("../x", "/etc/passwd", "a\tb"):
         res = cds(desk.root, "review", "approve", bad)
         assert res.returncode == 2 and "not an article id" in res.stderr
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigError):
         review.check_id("abc\0def")
 
 
@@ -470,3 +468,26 @@ def test_vietnamese_edits_round_trip_nfc(desk, title, body):
     assert stored.title == unicodedata.normalize("NFC", " ".join(title.split()))
     assert unicodedata.is_normalized("NFC", stored.body)
     assert stored.body == review.store_mod.canonical_body(unicodedata.normalize("NFC", body))
+
+
+def test_harvest_keeps_a_desk_change_made_meanwhile(desk):
+    """A harvest that scanned the store before an editor approved (in another process) keeps
+    the approval when it updates the article."""
+    import dataclasses
+    from datetime import datetime, timezone
+
+    from pipeline import store as store_mod
+    root = desk.root
+    target = ids(root)[1]
+    harvest_store = store_mod.Store(root / "content")
+    seen = harvest_store.get(target)                   # scanned: before the desk's change
+    res = cds(root, "review", "lock", target, env={"CDS_EDITOR": "hoa"})
+    assert res.returncode == 0
+    res = cds(root, "review", "unlock", target, env={"CDS_EDITOR": "hoa"})
+    res = cds(root, "review", "feature", target, env={"CDS_EDITOR": "hoa"})
+    assert res.returncode == 0
+    incoming = dataclasses.replace(seen, body=seen.body + "\n\nĐoạn mới do nguồn bổ sung.",
+                                   featured=False, path=None)
+    assert harvest_store.save(incoming, now=datetime.now(timezone.utc)) == "updated"
+    after = art(root, target)
+    assert after.featured and after.body.endswith("Đoạn mới do nguồn bổ sung.")
