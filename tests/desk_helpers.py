@@ -81,13 +81,37 @@ def feed_xml(base: str) -> str:
             + "".join(items) + "</channel></rss>")
 
 
-def cds(root: Path, *args: str, stdin: str | None = None,
-        env: dict | None = None) -> subprocess.CompletedProcess:
+def cds(root: Path, *args: str, stdin: str | None = None, env: dict | None = None,
+        process: bool = False) -> subprocess.CompletedProcess:
+    """The real command line: in this process (``pipeline.cli.main``, fast), or with
+    ``process`` in a child ``python -m pipeline`` (the real standard input)."""
+    import contextlib
+    import io
     import os
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "-q", *args],
-                          input=stdin, capture_output=True, text=True, env=e, timeout=600)
+    argv = ["--root", str(root), "-q", *args]
+    if process:
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([sys.executable, "-m", "pipeline", *argv], input=stdin,
+                              capture_output=True, text=True, env=e, timeout=600)
+    from pipeline.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    saved_env = {k: os.environ.get(k) for k in (env or {})}
+    saved_stdin = sys.stdin
+    os.environ.update(env or {})
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        sys.stdin = saved_stdin
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def git(root: Path, *args: str) -> str:

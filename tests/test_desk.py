@@ -442,8 +442,9 @@ def test_accounts_cli(desk, tmp_path):
     assert res.returncode == 2 and "shorter" in res.stderr
     res = cds(root, "desk", "adduser", "../x", "--role", "editor", stdin=f"{PASSWORD}\n{PASSWORD}\n")
     assert res.returncode == 2
-    res = cds(root, "desk", "adduser", "tam", "--role", "editor", stdin=f"{PASSWORD}\n{PASSWORD}\n")
-    assert res.returncode == 0
+    res = cds(root, "desk", "adduser", "tam", "--role", "editor",
+              stdin=f"{PASSWORD}\n{PASSWORD}\n", process=True)      # a real child's stdin
+    assert res.returncode == 0, res.stderr
     assert cds(root, "desk", "deluser", "tam").returncode == 0
     assert "tam" not in cds(root, "desk", "users").stdout
 
