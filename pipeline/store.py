@@ -523,7 +523,7 @@ class Store:
                 new.path = None
                 self.write(new)
                 return "new"
-            stored = self._on_disk(stored)
+            stored = self.on_disk(stored)
             if stored.locked:
                 return "locked"
             if article.url != stored.url and article.url in stored.also_at:
@@ -531,7 +531,7 @@ class Store:
             merged = self._merge(stored, article)
             return self._commit(stored, merged, now)
 
-    def _on_disk(self, stored: Article) -> Article:
+    def on_disk(self, stored: Article) -> Article:
         """``stored`` as its file says now: another process (the desk, ``cds review``) may have
         approved, locked or edited it since the folder was scanned; its change must stay."""
         try:

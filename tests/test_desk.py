@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from datetime import UTC
 
 import pytest
 import requests
@@ -475,7 +476,7 @@ def test_harvest_keeps_a_desk_change_made_meanwhile(desk):
     """A harvest that scanned the store before an editor approved (in another process) keeps
     the approval when it updates the article."""
     import dataclasses
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline import store as store_mod
     root = desk.root
@@ -489,6 +490,6 @@ def test_harvest_keeps_a_desk_change_made_meanwhile(desk):
     assert res.returncode == 0
     incoming = dataclasses.replace(seen, body=seen.body + "\n\nĐoạn mới do nguồn bổ sung.",
                                    featured=False, path=None)
-    assert harvest_store.save(incoming, now=datetime.now(timezone.utc)) == "updated"
+    assert harvest_store.save(incoming, now=datetime.now(UTC)) == "updated"
     after = art(root, target)
     assert after.featured and after.body.endswith("Đoạn mới do nguồn bổ sung.")

@@ -42,6 +42,8 @@ from pipeline.models import THEMES, Config
 
 HERE = Path(__file__).parent
 LOGIN_FAILED = "Sai tên đăng nhập hoặc mật khẩu"
+PER_PAGE = 50               # articles on a page of the queue
+PREVIEW_CHARS = 1500        # of the body, for the preview line
 REVIEWER_ACTIONS = {"approve", "reject", "feature", "unfeature"}
 EDITOR_ACTIONS = {"propose", "lock", "unlock"}
 ACTION_NAMES = {"approve": "Duyệt", "reject": "Từ chối", "feature": "Đánh dấu nổi bật",
@@ -111,7 +113,11 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         except ValueError:
             return iso
 
-    app.jinja_env.filters.update(local=local, when=when)
+    def href(url: str) -> str:
+        """A harvested address as a link only when it is http(s); else nothing to follow."""
+        return publish_mod.safe_href(url) or "#"
+
+    app.jinja_env.filters.update(local=local, when=when, href=href)
 
     # -- every request ----------------------------------------------------------------------
 
@@ -274,10 +280,21 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
                 continue
             rows.append(a)
         rows.sort(key=lambda a: (a.harvested, a.published, a.id), reverse=True)
-        previews_text = {a.id: publish_mod.shorten(publish_mod.plain_text(a.summary or a.body))
-                         for a in rows}
+        total = len(rows)
+        pages = max(1, -(-total // PER_PAGE))
+        try:
+            number = min(max(1, int(request.args.get("trang", "1"))), pages)
+        except ValueError:
+            number = 1
+        rows = rows[(number - 1) * PER_PAGE: number * PER_PAGE]
+        previews_text = {a.id: publish_mod.shorten(publish_mod.plain_text(
+            a.summary or a.body[:PREVIEW_CHARS])) for a in rows}
+        args = {k: v for k, v in request.args.items() if k != "trang"}
+        pager = {"number": number, "pages": pages, "total": total,
+                 "prev": url_for("queue", **args, trang=number - 1) if number > 1 else None,
+                 "next": url_for("queue", **args, trang=number + 1) if number < pages else None}
         return render_template(
-            "queue.html", rows=rows, previews=previews_text, topics=topics(),
+            "queue.html", rows=rows, previews=previews_text, topics=topics(), pager=pager,
             sources=source_names(), locks=edit_locks.all(),
             filters={"trang_thai": status, "nguon": source, "chu_de": theme, "tu": start,
                      "den": end},

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,17 +95,45 @@ class Review:
         self.config = config
         self.root = Path(config.root)
         self.store = store_mod.Store(config.content_dir, tz=config_mod.timezone(config))
+        self._stamp: str | None = None
+        self._sync_lock = threading.Lock()
 
     # -- reading ------------------------------------------------------------------------------
 
+    def _folder_stamp(self) -> str:
+        """A digest of every article file's name, size and time: cheap (stat only)."""
+        h = hashlib.sha256()
+        top = self.store.articles_dir
+        if top.is_dir():
+            for dirpath, dirnames, files in os.walk(top):
+                dirnames.sort()
+                for name in sorted(files):
+                    try:
+                        st = os.stat(os.path.join(dirpath, name))
+                    except OSError:
+                        continue
+                    h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n"
+                             .encode("utf-8", "surrogateescape"))
+        return h.hexdigest()
+
+    def sync(self) -> None:
+        """Scan the store again when a file changed on disk since the last look (a harvest,
+        another editor's ``cds review``, a hand edit); our own writes keep the index current."""
+        with self._sync_lock:
+            stamp = self._folder_stamp()
+            if stamp != self._stamp:
+                self.store.refresh()
+                self.store.articles()
+                self._stamp = stamp
+
     def articles(self) -> list[Article]:
-        self.store.refresh()
+        self.sync()
         return self.store.articles()
 
     def get(self, article_id: str, *, fresh: bool = True) -> Article | None:
         check_id(article_id)
         if fresh:
-            self.store.refresh()
+            self.sync()
         return self.store.get(article_id)
 
     def rel(self, art: Article) -> str:
@@ -127,12 +157,13 @@ class Review:
         ids = list(dict.fromkeys(check_id(i) for i in ids))
         out = Outcome(VERBS.get(verb, verb))
         with gitlog.write_lock(self.root):
-            self.store.refresh()
+            self.sync()
             for article_id in ids:
                 art = self.store.get(article_id)
                 if art is None:
                     out.missing.append(article_id)
                     continue
+                art = self.store.on_disk(art)        # never change a stale copy
                 new = change(dataclasses.replace(art, extra=dict(art.extra)))
                 if new == art:
                     out.unchanged.append(article_id)
@@ -140,6 +171,7 @@ class Review:
                 self.store.write(new)
                 out.changed.append(new)
             if out.changed:
+                self._stamp = self._folder_stamp()     # our own writes: already indexed
                 out.commit = gitlog.commit(self.root, [self.rel(a) for a in out.changed],
                                            message(out.verb, out.changed), author)
         return out
@@ -196,7 +228,7 @@ class Review:
             raise ReviewError(f"{article_id}: the title is empty")
         check_id(article_id)
         with gitlog.write_lock(self.root):
-            self.store.refresh()
+            self.sync()
             art = self.store.get(article_id)
             if art is None:
                 raise ReviewError(f"{article_id}: no such article")
