@@ -84,7 +84,7 @@ def main(n: int) -> None:
     print(f"articles in the store: {n}")
     print(f"approve one (write + git commit): median {statistics.median(singles) * 1000:.0f} ms")
     print(f"bulk approve 50 (one commit):     {bulk * 1000:.0f} ms")
-    print(f"queue page (all {n - 60} pending):  median {statistics.median(queue) * 1000:.0f} ms")
+    print(f"queue page ({n - 60} pending, 50 a page): median {statistics.median(queue) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
