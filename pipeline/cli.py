@@ -87,6 +87,8 @@ def build_parser() -> Parser:
     rp.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
     i = sub.add_parser("init", help="make a new root")
     i.add_argument("dir", type=Path)
+    from pipeline.desk.cli import add_parsers
+    add_parsers(sub, Parser)                 # review, desk
     return p
 
 

@@ -236,6 +236,16 @@ def cmd_report(args) -> int:
     return service.cmd_report(args)
 
 
+def cmd_review(args) -> int:
+    from pipeline.desk.cli import cmd_review as run
+    return run(args)
+
+
+def cmd_desk(args) -> int:
+    from pipeline.desk.cli import cmd_desk as run
+    return run(args)
+
+
 COMMANDS = {
     "harvest": cmd_harvest,
     "run": cmd_run,
@@ -253,4 +263,6 @@ COMMANDS = {
     "ping": cmd_ping,
     "opml": cmd_opml,
     "report": cmd_report,
+    "review": cmd_review,
+    "desk": cmd_desk,
 }

@@ -171,6 +171,7 @@ class _Defaults(_Model):
     concurrency: Annotated[int, Field(ge=1, le=64)] = _D.concurrency
     max_items: Count = _D.max_items                   # newest items per source per run
     user_agent: Text = _D.user_agent
+    review: bool = False                              # new articles wait for an editor
 
 
 class _List(_Model):
@@ -225,7 +226,7 @@ class _Source(_Model):
     cadence: _Cadence | None = None
     enabled: bool = True
     documents: _Documents | None = None               # kind: documents (docs/feeds-yml.md)
-    review: bool = False                              # new items wait for an editor
+    review: bool | None = None                        # default: defaults.review
     # per-source overrides of `defaults`
     timeout: Seconds | None = None
     interval: Interval | None = None
@@ -442,7 +443,7 @@ def _source(s: _Source, d: _Defaults) -> models.Source:
         user_agent=s.user_agent if s.user_agent is not None else d.user_agent,
         aliases=tuple(s.aliases), keywords=tuple(s.keywords),
         list=lst, article=art, cadence=cad, enabled=s.enabled,
-        documents=docs, review=s.review,
+        documents=docs, review=s.review if s.review is not None else d.review,
     )
 
 

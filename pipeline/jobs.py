@@ -335,6 +335,7 @@ def to_article(item: Item, src: Source, taxonomy, now: datetime) -> Article:
         author=clean.plain_text(item.author), summary=summary, image=image,
         themes=tagging.themes, pillars=tagging.pillars, tags=tagging.tags,
         doc_refs=tagging.doc_refs, date_estimated=item.published is None,
+        status="pending" if src.review else "published",
     )
 
 

@@ -82,7 +82,7 @@ class Source:
     cadence: Cadence | None = None
     enabled: bool = True
     documents: DocSelectors | None = None       # kind: documents
-    review: bool = False                        # new entries wait for an editor
+    review: bool = False                        # new articles (and documents) wait for an editor
 
     @property
     def host(self) -> str:

@@ -578,12 +578,28 @@ class Store:
                 new.path = None
                 self.write(new)
                 return "new"
+            stored = self.on_disk(stored)
             if stored.locked:
                 return "locked"
             if article.url != stored.url and article.url in stored.also_at:
                 return "unchanged"
             merged = self._merge(stored, article)
             return self._commit(stored, merged, now)
+
+    def on_disk(self, stored: Article) -> Article:
+        """``stored`` as its file says now: another process (the desk, ``cds review``) may have
+        approved, locked or edited it since the folder was scanned; its change must stay."""
+        try:
+            text = (self.content_dir / stored.path).read_bytes().decode("utf-8")
+            current = parse(text, self.display_path(stored.path), tz=self.tz)
+        except (OSError, UnicodeDecodeError, StoreError):
+            return stored
+        if current.id != stored.id:
+            return stored
+        current.path = stored.path
+        if current != stored:
+            self._index(current, stored)
+        return current
 
     def _merge(self, stored: Article, incoming: Article) -> Article:
         m = _clone(incoming)
