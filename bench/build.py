@@ -64,7 +64,7 @@ def sentence(rng: random.Random, n: int) -> str:
 
 
 def make_article(i: int, rng: random.Random, published: datetime):
-    from pipeline.models import Article
+    from pipeline.core.models import Article
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 14))).capitalize()
     paras, count = [], 0
     while count < 600:
@@ -104,7 +104,7 @@ def make_root(root: Path, n: int, search: bool = True) -> None:
 
 
 def add_articles(root: Path, first: int, count: int) -> None:
-    from pipeline import store
+    from pipeline.store import articles as store
     for art in articles(first, count):
         path = root / "content" / art.path
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ import sys
 import time
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-from pipeline.dedupe import DupIndex
+from pipeline.harvest.dedupe import DupIndex
 from tests.test_dedupe import ORIGINAL, OTHER
 
 vocab = sorted(set((ORIGINAL + " " + OTHER).split()))

@@ -25,12 +25,12 @@ ROOT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT_DIR))
 
 from pipeline import config as config_mod  # noqa: E402
-from pipeline import store as store_mod  # noqa: E402
+from pipeline.core.models import Article  # noqa: E402
 from pipeline.desk import review  # noqa: E402
 from pipeline.desk.app import create_app  # noqa: E402
 from pipeline.desk.auth import Users  # noqa: E402
 from pipeline.desk.gitlog import Author  # noqa: E402
-from pipeline.models import Article  # noqa: E402
+from pipeline.store import articles as store_mod  # noqa: E402
 from tests.conftest import make_root  # noqa: E402
 
 FEEDS = """site: {title: Thử, url: "https://x.example.vn/"}

@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline import config as config_mod  # noqa: E402
-from pipeline import docfiles, docharvest, jobs, register  # noqa: E402
-from pipeline.localserver import LocalServer, serve_validated  # noqa: E402
+from pipeline import jobs  # noqa: E402
+from pipeline.demo.localserver import LocalServer, serve_validated  # noqa: E402
+from pipeline.harvest import docfiles, docharvest  # noqa: E402
+from pipeline.store import register  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("pdfgen", ROOT / "pipeline/data/demo/pdfgen.py")
 pdfgen = importlib.util.module_from_spec(_spec)

@@ -23,10 +23,12 @@ import time
 CHILD = r'''
 import json, resource, sys, time
 from datetime import datetime, timezone, timedelta
-from pipeline import extract, jobs, tag
-from pipeline.models import Fetched, Source
+from pipeline import jobs
+from pipeline.harvest import extract
+from pipeline.tagging import tag
+from pipeline.core.models import Fetched, Source
 kind, n, mb, raw = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "raw"
-from pipeline import feedcut
+from pipeline.harvest import feedcut
 tz = timezone(timedelta(hours=7))
 def item(i, text):
     return (f"<item><title>Bài {i} về chuyển đổi số</title><link>https://bao.vn/bai-{i}</link>"

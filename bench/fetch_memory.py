@@ -1,4 +1,4 @@
-"""Memory and speed of pipeline.fetch against loopback servers.
+"""Memory and speed of pipeline.harvest.fetch against loopback servers.
 
     .venv/bin/python bench/fetch_memory.py [BOMB_MB]
 
@@ -17,9 +17,9 @@ import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline.errors import FetchError
-from pipeline.fetch import Fetcher
-from pipeline.localserver import LocalServer, send
+from pipeline.core.errors import FetchError
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.harvest.fetch import Fetcher
 
 MB = 1024 * 1024
 UA = "cds-bench"

@@ -17,8 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import feeds_out, portal  # noqa: E402
-from pipeline.models import Article, Config, Defaults, Site, Source  # noqa: E402
+from pipeline.core.models import Article, Config, Defaults, Site, Source  # noqa: E402
+from pipeline.site import feeds_out, portal  # noqa: E402
 
 THEMES = ["nhan-thuc", "trach-nhiem", "van-ban", "dien-hinh"]
 

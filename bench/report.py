@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO))
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     from pipeline import config as config_mod
+    from pipeline.core.models import Article
     from pipeline.jobs import run_demo
-    from pipeline.models import Article
     from pipeline.results import service
 
     with tempfile.TemporaryDirectory() as tmp:

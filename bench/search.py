@@ -40,8 +40,8 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import search  # noqa: E402
-from pipeline.localserver import LocalServer  # noqa: E402
+from pipeline.demo.localserver import LocalServer  # noqa: E402
+from pipeline.site import search  # noqa: E402
 from tests.browser import Browser  # noqa: E402
 from tests.test_search_browser import (  # noqa: E402
     SOURCES,

@@ -15,8 +15,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeline import sitecontent, store
-from pipeline.models import Article
+from pipeline.core.models import Article
+from pipeline.site import sitecontent
+from pipeline.store import articles as store
 
 ICT = timezone(timedelta(hours=7))
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-from pipeline.dedupe import DupIndex
-from pipeline.models import Article
-from pipeline.store import Store, make_id
+from pipeline.core.models import Article
+from pipeline.harvest.dedupe import DupIndex
+from pipeline.store.articles import Store, make_id
 from tests.test_dedupe import ORIGINAL, OTHER
 
 ICT = timezone(timedelta(hours=7))

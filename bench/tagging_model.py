@@ -7,7 +7,7 @@ Not a runtime dependency: scikit-learn lives in a throwaway venv::
 
 The model: TF-IDF over syllable 1–3-grams of the folded text (no marks, so text typed without
 diacritics looks the same) + one logistic regression per theme (one-vs-rest). It is compared
-with the rules (pipeline/tag.py + taxonomy) and with two combinations, on
+with the rules (pipeline/tagging/tag.py + taxonomy) and with two combinations, on
 
 1. train = dev, test = held-out (the rules were tuned on dev only);
 2. repeated stratified 4-fold cross-validation over dev + held-out (the model is retrained on
@@ -27,8 +27,8 @@ import tagging_evalset as evalset  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from pipeline.tag import Taxonomy, tag  # noqa: E402
-from pipeline.text import fold, nfc  # noqa: E402
+from pipeline.core.text import fold, nfc  # noqa: E402
+from pipeline.tagging.tag import Taxonomy, tag  # noqa: E402
 
 THEMES = evalset.THEMES
 

@@ -1,8 +1,8 @@
-"""Load and validate a root's ``feeds.yml`` into typed :mod:`pipeline.models` objects.
+"""Load and validate a root's ``feeds.yml`` into typed :mod:`pipeline.core.models` objects.
 
 The file's schema is declared once, as pydantic models below (one option a line, extra keys
 forbidden so that typos are caught). Validation collects *every* problem before stopping; each
-becomes one line ``feeds.yml: <place>: <why>`` in a :class:`~pipeline.errors.ConfigError`::
+becomes one line ``feeds.yml: <place>: <why>`` in a :class:`~pipeline.core.errors.ConfigError`::
 
     feeds.yml: sources[2].url: not an http(s) address
     feeds.yml: sources[3].id: duplicate id 'bao-thai-binh' (also sources[1])
@@ -35,9 +35,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pipeline import models
-from pipeline.errors import ConfigError
-from pipeline.text import nfc
+from pipeline.core import models
+from pipeline.core.errors import ConfigError
+from pipeline.core.text import nfc
 
 FILENAME = "feeds.yml"
 Config = models.Config
@@ -410,7 +410,7 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
     return data, dups
 
 
-# --- from validated models to pipeline.models -------------------------------------------------
+# --- from validated models to pipeline.core.models -------------------------------------------------
 
 def _source(s: _Source, d: _Defaults) -> models.Source:
     lst = None

@@ -19,31 +19,20 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from pipeline import (
-    clean,
-    confine,
-    dedupe,
-    docfiles,
-    docharvest,
-    extract,
-    feedcut,
-    fileio,
-    media,
-    publish,
-    register,
-    search,
-    sitebuild,
-)
 from pipeline import config as config_mod
-from pipeline import store as store_mod
-from pipeline import tag as tagger
-from pipeline.dateline import strip_dateline
-from pipeline.errors import CdsError, ConfigError, ExtractError, FetchError
-from pipeline.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
-from pipeline.models import Article, Config, Item, RunReport, Source, SourceReport
-from pipeline.sitecontent import SiteContent, gather, write_build_report
-from pipeline.state import State, atomic_write
-from pipeline.text import mentions_any, nfc
+from pipeline.core import fileio
+from pipeline.core.dateline import strip_dateline
+from pipeline.core.errors import CdsError, ConfigError, ExtractError, FetchError
+from pipeline.core.models import Article, Config, Item, RunReport, Source, SourceReport
+from pipeline.core.text import mentions_any, nfc
+from pipeline.harvest import clean, confine, dedupe, docfiles, docharvest, extract, feedcut, media
+from pipeline.harvest.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
+from pipeline.site import publish, search, sitebuild
+from pipeline.site.sitecontent import SiteContent, gather, write_build_report
+from pipeline.store import articles as store_mod
+from pipeline.store import register
+from pipeline.store.state import State, atomic_write
+from pipeline.tagging import tag as tagger
 
 PACKAGE = Path(__file__).parent
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
@@ -289,7 +278,7 @@ def complete_item(fetcher: Fetcher, src: Source, item: Item, tz: ZoneInfo) -> It
         return item
     if not confine.on_site(src, item.url):
         # Article pages are fetched only from the source's own site (its origins: scheme, host
-        # and port of url and its aliases, see pipeline.confine), redirects included: a feed
+        # and port of url and its aliases, see pipeline.harvest.confine), redirects included: a feed
         # cannot send the harvester to arbitrary, or internal, addresses.
         return item
     page = fetcher.get(item.url, timeout=src.timeout, user_agent=src.user_agent,
@@ -499,7 +488,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra.update(docharvest.feed_files(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
-    from pipeline.portal import embed  # the webmasters' page (embeddable columns)
+    from pipeline.site.portal import embed  # the webmasters' page (embeddable columns)
     extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
                                   {s.id: s.name for s in config.sources}))
     extra.update(results_files(config, articles, docs))
@@ -633,7 +622,7 @@ def demo_sources_dir() -> Path:
 
 def run_demo(dest: Path, *, progress: bool = True):
     """Serve the bundled sample sources on loopback, harvest them into ``dest``, build its site."""
-    from pipeline.localserver import LocalServer
+    from pipeline.demo.localserver import LocalServer
 
     with LocalServer(demo_sources_dir()) as server:
         config = prepare_demo_root(dest, server.base)
@@ -646,7 +635,7 @@ def run_demo(dest: Path, *, progress: bool = True):
 
 def run_lock(config: Config, *, wait: bool = False):
     """The root's run lock (one harvest at a time); a context manager."""
-    from pipeline.state import RunLock
+    from pipeline.store.state import RunLock
     return RunLock(config.state_dir, wait=wait)     # acquired by `with` (acquiring twice fails)
 
 
@@ -745,8 +734,8 @@ def add_document(config: Config, number: str) -> Path:
 
 
 def serve(site: Path, *, port: int = 8000) -> None:
-    """Serve ``site`` on 127.0.0.1 until Ctrl-C (see ``pipeline.siteserver``)."""
-    from pipeline import siteserver
+    """Serve ``site`` on 127.0.0.1 until Ctrl-C (see ``pipeline.site.siteserver``)."""
+    from pipeline.site import siteserver
     siteserver.serve(site, port=port)
 
 

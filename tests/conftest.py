@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.localserver import LocalServer
+from pipeline.demo.localserver import LocalServer
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 DEMO = PACKAGE / "data" / "demo"

@@ -16,8 +16,8 @@ import waitress
 
 from pipeline import config as config_mod
 from pipeline import jobs
+from pipeline.demo.localserver import LocalServer
 from pipeline.desk.app import create_app
-from pipeline.localserver import LocalServer
 from tests.conftest import make_root
 
 PASSWORD = "mật-khẩu-đủ-dài-1"
@@ -83,7 +83,7 @@ def feed_xml(base: str) -> str:
 
 def cds(root: Path, *args: str, stdin: str | None = None, env: dict | None = None,
         process: bool = False) -> subprocess.CompletedProcess:
-    """The real command line: in this process (``pipeline.cli.main``, fast), or with
+    """The real command line: in this process (``pipeline.cli.main.main``, fast), or with
     ``process`` in a child ``python -m pipeline`` (the real standard input)."""
     import contextlib
     import io
@@ -94,7 +94,7 @@ def cds(root: Path, *args: str, stdin: str | None = None, env: dict | None = Non
         e.update(env or {})
         return subprocess.run([sys.executable, "-m", "pipeline", *argv], input=stdin,
                               capture_output=True, text=True, env=e, timeout=600)
-    from pipeline.cli import main
+    from pipeline.cli.main import main
     out, err = io.StringIO(), io.StringIO()
     saved_env = {k: os.environ.get(k) for k in (env or {})}
     saved_stdin = sys.stdin

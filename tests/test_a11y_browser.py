@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.localserver import LocalServer
+from pipeline.demo.localserver import LocalServer
 from tests.browser import AXE_JS, Browser, Tab, chromium_path, describe
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline import config as config_mod
-from pipeline import jobs, store
-from pipeline.localserver import LocalServer
+from pipeline import jobs
+from pipeline.demo.localserver import LocalServer
+from pipeline.store import articles as store
 from tests.conftest import make_root
 from tests.test_harvest_safety import _cds, _serve_feed
 

@@ -1,4 +1,4 @@
-"""pipeline.clean: harvested HTML → safe HTML, safe Markdown, plain text; the rendered-HTML checker.
+"""pipeline.harvest.clean: harvested HTML → safe HTML, safe Markdown, plain text; the rendered-HTML checker.
 
 Fixture articles are made up for these tests (no real news text), messy the way provincial
 portals are: lazy images, relative links, "A- A A+", share bars, view counts, related-news lists.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (
+from pipeline.harvest.clean import (
     MKDOCS_EXTENSIONS,
     first_image,
     is_safe_html,

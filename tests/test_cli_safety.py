@@ -12,8 +12,9 @@ import urllib.request
 
 import pytest
 
-from pipeline import jobs, siteserver
-from pipeline.errors import ConfigError
+from pipeline import jobs
+from pipeline.core.errors import ConfigError
+from pipeline.site import siteserver
 from tests.conftest import make_root
 
 FEEDS = 'site: {title: Thử nghiệm, url: "http://127.0.0.1:9/"}\nsources: []\n'

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import config
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 

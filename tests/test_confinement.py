@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 from pipeline import config as config_mod
-from pipeline import confine, jobs, store
-from pipeline.errors import FetchError
-from pipeline.fetch import Fetcher
-from pipeline.localserver import LocalServer, send
-from pipeline.models import Source
+from pipeline import jobs
+from pipeline.core.errors import FetchError
+from pipeline.core.models import Source
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.harvest import confine
+from pipeline.harvest.fetch import Fetcher
+from pipeline.store import articles as store
 from tests.conftest import make_root
 
 SECRET = "BÍ MẬT NỘI BỘ không được công bố"
@@ -113,7 +115,7 @@ def test_listing_next_page_redirect_is_confined(tmp_path, internal):
 
 
 def test_image_redirect_to_another_origin_is_not_followed(tmp_path, internal):
-    from pipeline import media
+    from pipeline.harvest import media
     with LocalServer() as src:
         src.routes["/anh.png"] = _redirect(f"http://127.0.0.1:{internal.port}/anh.png")
         source = Source(id="s", name="S", kind="feed", url=src.url("/feed.rss"), timeout=5)

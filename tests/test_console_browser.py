@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.localserver import LocalServer
+from pipeline.demo.localserver import LocalServer
 from tests.browser import Browser, chromium_path
 
 CHROMIUM = chromium_path()

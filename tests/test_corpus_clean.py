@@ -12,7 +12,7 @@ import re
 
 import feedparser
 
-from pipeline.clean import (
+from pipeline.harvest.clean import (
     first_image,
     is_safe_html,
     plain_text,

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from pipeline import config as config_mod
-from pipeline import publish
-from pipeline import store as store_mod
-from pipeline.state import RunLock, State
+from pipeline.site import publish
+from pipeline.store import articles as store_mod
+from pipeline.store.state import RunLock, State
 from tests.fixtures.sched.helpers import (
     REPO,
     FeedSite,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dateline import strip_dateline
+from pipeline.core.dateline import strip_dateline
 
 ICT = timezone(timedelta(hours=7))
 BODY = "Sáng nay, xã Vũ Hội ra mắt tổ công nghệ số cộng đồng."
@@ -108,8 +108,9 @@ STORED = "21/04/2024 07:30 CH | (TBTV) - " + BODY
 
 
 def test_harvest_stores_the_summary_without_its_dateline():
-    from pipeline import jobs, tag
-    from pipeline.models import Item, Source
+    from pipeline import jobs
+    from pipeline.core.models import Item, Source
+    from pipeline.tagging import tag
     from tests.conftest import PACKAGE
 
     src = Source(id="tbtv", name="Đài TBTV", kind="feed", url="https://tbtv.example.vn/rss")
@@ -122,8 +123,8 @@ def test_harvest_stores_the_summary_without_its_dateline():
 
 def test_articles_stored_before_are_shown_and_fed_without_it(tmp_path):
     """Listings, meta descriptions and both feeds, from a stored summary left as it was."""
-    from pipeline import feeds_out, publish
-    from pipeline.models import Article, Config, Defaults, Site, Source
+    from pipeline.core.models import Article, Config, Defaults, Site, Source
+    from pipeline.site import feeds_out, publish
 
     art = Article(id="00000000000000aa", title="Ra mắt tổ công nghệ số",
                   url="https://tbtv.example.vn/tin/1.html", source="tbtv",

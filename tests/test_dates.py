@@ -1,4 +1,4 @@
-"""pipeline.dates: Vietnamese date strings → aware datetimes; "today" stamps are not dates."""
+"""pipeline.harvest.dates: Vietnamese date strings → aware datetimes; "today" stamps are not dates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dates import find_date, has_offset, is_today_line, iter_dates, parse_date, plausible
+from pipeline.harvest.dates import (
+    find_date,
+    has_offset,
+    is_today_line,
+    iter_dates,
+    parse_date,
+    plausible,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ICT = timezone(timedelta(hours=7))

@@ -1,4 +1,4 @@
-"""pipeline.dedupe: a portal's re-post of a newspaper article is found as a near-duplicate; two
+"""pipeline.harvest.dedupe: a portal's re-post of a newspaper article is found as a near-duplicate; two
 different articles on the same topic are not; credit lines name the original's source.
 
 The texts are written for these tests (no real news text): the original as a newspaper would
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dedupe import (
+from pipeline.harvest.dedupe import (
     BINS,
     EMPTY,
     DupIndex,
@@ -137,7 +137,7 @@ def test_signature_shape_and_determinism():
 
 
 def test_signature_does_not_depend_on_hash_seed():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from pipeline.dedupe import signature;"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from pipeline.harvest.dedupe import signature;"
             "print(signature('Chuyển đổi số ở Thái Bình năm 2025 đạt nhiều kết quả'))")
     root = str(Path(__file__).resolve().parents[1])
     outs = set()

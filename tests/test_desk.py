@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from pipeline import config as config_mod
 from pipeline import jobs
+from pipeline.core.errors import ConfigError
 from pipeline.desk import review
 from pipeline.desk.gitlog import Author
-from pipeline.errors import ConfigError
-from pipeline.store import parse
+from pipeline.store.articles import parse
 from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, cds, git, make_desk_root, token_of
 
 
@@ -478,7 +478,7 @@ def test_harvest_keeps_a_desk_change_made_meanwhile(desk):
     import dataclasses
     from datetime import datetime
 
-    from pipeline import store as store_mod
+    from pipeline.store import articles as store_mod
     root = desk.root
     target = ids(root)[1]
     harvest_store = store_mod.Store(root / "content")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import config as config_mod
+from pipeline.demo.localserver import LocalServer
 from pipeline.desk import review
-from pipeline.localserver import LocalServer
 from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, make_desk_root
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,10 +16,12 @@ import feedparser
 import pytest
 
 from pipeline import config as config_mod
-from pipeline import docfiles, docharvest, jobs, register
-from pipeline.errors import ConfigError, FetchError
-from pipeline.fetch import Fetcher
-from pipeline.localserver import LocalServer, serve_validated
+from pipeline import jobs
+from pipeline.core.errors import ConfigError, FetchError
+from pipeline.demo.localserver import LocalServer, serve_validated
+from pipeline.harvest import docfiles, docharvest
+from pipeline.harvest.fetch import Fetcher
+from pipeline.store import register
 from tests.conftest import DEMO, make_root
 
 _spec = importlib.util.spec_from_file_location("pdfgen", DEMO / "pdfgen.py")

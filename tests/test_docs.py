@@ -8,7 +8,7 @@
   is a real key; the defaults stated are the real defaults; the examples marked
   ``<!-- example: valid -->`` load, and those marked ``<!-- example: errors -->`` give exactly the
   error lines printed after them.
-- Every front-matter key of pipeline.store.FIELD_ORDER has a row in docs/content-model.md, and
+- Every front-matter key of pipeline.store.articles.FIELD_ORDER has a row in docs/content-model.md, and
   its example article is exactly what the store writes.
 - Every relative link (and #anchor) in README.md and docs/*.md resolves.
 """
@@ -26,9 +26,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from pipeline import config, store
-from pipeline.cli import build_parser
-from pipeline.errors import ConfigError
+from pipeline import config
+from pipeline.cli.main import build_parser
+from pipeline.core.errors import ConfigError
+from pipeline.store import articles as store
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -523,7 +524,7 @@ def test_content_example_is_what_the_store_writes():
     text = examples[0].text
     article = store.parse(text, "docs/content-model.md")
     assert store.dump(article) == text, \
-        "docs/content-model.md: the example is not what pipeline.store.dump writes"
+        "docs/content-model.md: the example is not what pipeline.store.articles.dump writes"
     assert article.id == store.make_id(article.url)
     path = f"articles/{article.published:%Y/%m}/{store.slugify(article.title)}.md"
     assert f"content/{path}" in CONTENT_DOC.read_text(encoding="utf-8")

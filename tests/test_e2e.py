@@ -17,7 +17,8 @@ import pytest
 import yaml
 from lxml import html as lxml_html
 
-from pipeline import jobs, store
+from pipeline import jobs
+from pipeline.store import articles as store
 from tests.conftest import DEMO
 
 EXPECTED = yaml.safe_load((DEMO / "expected.yml").read_text(encoding="utf-8"))
@@ -32,7 +33,7 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo root after one harvest and one build, with the server still up."""
-    from pipeline.localserver import LocalServer
+    from pipeline.demo.localserver import LocalServer
 
     root = tmp_path_factory.mktemp("demo") / "root"
     with LocalServer(DEMO / "sources") as server:
@@ -118,7 +119,7 @@ def test_keywords_filter_and_syndicated_copy(demo):
 def test_documents_from_the_portal(demo):
     """The bundled document portal: register entries with their files and text, the editor's
     entry given only its file keys, the citation links both ways, the Văn bản mới feed."""
-    from pipeline import register
+    from pipeline.store import register
 
     root, site = demo["root"], demo["root"] / "site"
     docs = {d.number: d for d in register.load_docs(root / "content")}

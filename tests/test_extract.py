@@ -1,6 +1,6 @@
-"""pipeline.extract: feeds, listing pages, article pages and encodings.
+"""pipeline.harvest.extract: feeds, listing pages, article pages and encodings.
 
-Sources are served by a real loopback HTTP server (pipeline.localserver) where the HTTP side
+Sources are served by a real loopback HTTP server (pipeline.demo.localserver) where the HTTP side
 matters (headers, pagination); bytes are handed over directly where only the parsing does.
 All fixture text is written for these tests.
 """
@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from pipeline import extract
-from pipeline.errors import ExtractError
-from pipeline.localserver import LocalServer, send
-from pipeline.models import ArticleSelectors, Fetched, Item, ListSelectors, Source
+from pipeline.core.errors import ExtractError
+from pipeline.core.models import ArticleSelectors, Fetched, Item, ListSelectors, Source
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.harvest import extract
 from tests.corpora import FEEDPARSER_FILES, feedparser_corpus
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from pipeline import extract, feedcut, jobs, tag
-from pipeline.models import Fetched, Item, Source
+from pipeline import jobs
+from pipeline.core.models import Fetched, Item, Source
+from pipeline.harvest import extract, feedcut
+from pipeline.tagging import tag
 
 TZ = timezone(timedelta(hours=7))
 BASE = datetime(2026, 1, 1, tzinfo=TZ)

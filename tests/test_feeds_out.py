@@ -11,8 +11,8 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from pipeline import feeds_out
-from pipeline.models import Article, Config, Defaults, Site, Source
+from pipeline.core.models import Article, Config, Defaults, Site, Source
+from pipeline.site import feeds_out
 
 ICT = timezone(timedelta(hours=7))
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -1,4 +1,4 @@
-"""pipeline.fetch against real HTTP servers on 127.0.0.1.
+"""pipeline.harvest.fetch against real HTTP servers on 127.0.0.1.
 
 Each test states the misbehaviour it serves (errors, stalls, trickles, resets, bombs, redirect
 chains, slow routes for politeness) and checks that Fetcher.get either answers correctly or
@@ -20,9 +20,9 @@ from email.utils import formatdate
 
 import pytest
 
-from pipeline.errors import FetchError
-from pipeline.fetch import ACCEPT_ANY, ACCEPT_FEED, Fetcher
-from pipeline.localserver import LocalServer, send, serve_validated
+from pipeline.core.errors import FetchError
+from pipeline.demo.localserver import LocalServer, send, serve_validated
+from pipeline.harvest.fetch import ACCEPT_ANY, ACCEPT_FEED, Fetcher
 
 UA = "cds-test/1.0 (+loopback)"
 MB = 1024 * 1024

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from pipeline.fileio import write_atomic
+from pipeline.core.fileio import write_atomic
 
 
 @pytest.mark.parametrize("durable", [False, True])

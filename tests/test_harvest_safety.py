@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 from pipeline import config as config_mod
-from pipeline import jobs, store
-from pipeline.localserver import LocalServer, send
-from pipeline.state import State
+from pipeline import jobs
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.store import articles as store
+from pipeline.store.state import State
 from tests.conftest import make_root
 
 

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from pipeline import config as config_mod
-from pipeline import jobs, store
-from pipeline.localserver import LocalServer, serve_validated
+from pipeline import jobs
+from pipeline.demo.localserver import LocalServer, serve_validated
+from pipeline.store import articles as store
 from tests.conftest import make_root
 
 ARTICLE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title} - Sở TT&TT</title></head>

@@ -12,7 +12,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from pipeline import jsonfeed
+from pipeline.site import jsonfeed
 from tests.test_feeds_out import NAMES, make_article, make_config, write
 
 
@@ -94,7 +94,7 @@ def test_content_image_and_tags(built):
 def test_hub_is_declared_in_all_three(tmp_path: Path):
     config = make_config(tmp_path)
     config = replace(config, site=replace(config.site, hub="https://hub.example.vn/"))
-    from pipeline import feeds_out
+    from pipeline.site import feeds_out
     res = feeds_out.write_feeds(config, [make_article(1)], tmp_path / "site", theme_names=NAMES)
     site = tmp_path / "site"
     rss = (site / "rss.xml").read_text(encoding="utf-8")

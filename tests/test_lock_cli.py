@@ -8,9 +8,10 @@ import signal
 import subprocess
 import time
 
-from pipeline import commands, scheduler
-from pipeline import status as status_mod
-from pipeline.state import RunLock
+from pipeline.cli import commands
+from pipeline.ops import scheduler
+from pipeline.ops import status as status_mod
+from pipeline.store.state import RunLock
 from tests.fixtures.sched.helpers import REPO, FeedSite, cds, cds_argv, child_env, new_root, stored
 
 

@@ -1,4 +1,4 @@
-"""Image mirroring (pipeline.media): pictures served by a real loopback server are checked by
+"""Image mirroring (pipeline.harvest.media): pictures served by a real loopback server are checked by
 their bytes, stored once by content under content/media/, and the Markdown points at them with
 a reference that resolves both in content/ and in the MkDocs site; what cannot be stored never
 becomes an image the site loads from another host."""
@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from pipeline import clean, media
-from pipeline.errors import FetchError
-from pipeline.fetch import Fetcher
-from pipeline.localserver import LocalServer, send
-from pipeline.models import Article, Fetched, Source
+from pipeline.core.errors import FetchError
+from pipeline.core.models import Article, Fetched, Source
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.harvest import clean, media
+from pipeline.harvest.fetch import Fetcher
 
 # --- tiny images, made from raw bytes ----------------------------------------------------------
 
@@ -614,7 +614,8 @@ def harvested_root(tmp_path):
 
 
 def test_harvest_mirrors_and_the_site_loads_only_its_own_pictures(harvested_root):
-    from pipeline import jobs, store
+    from pipeline import jobs
+    from pipeline.store import articles as store
 
     srv, config, report = harvested_root
     assert report.ok and report.sources[0].new == 2
@@ -653,7 +654,8 @@ def test_harvest_mirrors_and_the_site_loads_only_its_own_pictures(harvested_root
 def test_articles_stored_before_mirroring_are_caught_up(harvested_root):
     from dataclasses import replace
 
-    from pipeline import jobs, store
+    from pipeline import jobs
+    from pipeline.store import articles as store
 
     srv, config, _ = harvested_root
     st_ = store.Store(config.content_dir)

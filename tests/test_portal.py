@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import etree, html
 
-from pipeline import portal
-from pipeline.localserver import LocalServer, send
-from pipeline.portal import api, share
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.site import portal
+from pipeline.site.portal import api, share
 from tests.browser import Browser, chromium_path
 from tests.test_feeds_out import NAMES, make_article, make_config
 
@@ -399,7 +399,7 @@ def test_nginx_frames_embeds_and_opens_the_api_to_other_sites(demo, tmp_path):
 
 
 def test_cds_opml_prints_the_sources_or_the_site_feeds(demo, capsysbinary):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     config, site = demo
     assert main(["--root", str(config.root), "opml"]) == 0

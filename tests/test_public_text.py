@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from pipeline import config as config_mod
-from pipeline import jobs, store
-from pipeline.models import Article
+from pipeline import jobs
+from pipeline.core.models import Article
+from pipeline.store import articles as store
 
 ICT = timezone(timedelta(hours=7))
 

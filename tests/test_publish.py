@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import media, publish
-from pipeline.models import Article, Config, Defaults, Site, Source
+from pipeline.core.models import Article, Config, Defaults, Site, Source
+from pipeline.harvest import media
+from pipeline.site import publish
 
 REPO = Path(__file__).resolve().parent.parent
 ICT = timezone(timedelta(hours=7))

@@ -23,10 +23,12 @@ import requests
 from lxml import etree
 
 from pipeline import config as config_mod
-from pipeline import extract, jobs, store
-from pipeline.localserver import LocalServer
-from pipeline.models import Fetched
-from pipeline.urls import canonical
+from pipeline import jobs
+from pipeline.core.models import Fetched
+from pipeline.core.urls import canonical
+from pipeline.demo.localserver import LocalServer
+from pipeline.harvest import extract
+from pipeline.store import articles as store
 from tests.conftest import make_root
 from tests.corpora import REAL_VN_SKIP, real_vn
 

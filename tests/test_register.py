@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import register as reg
-from pipeline.errors import ConfigError
-from pipeline.models import Article
-from pipeline.text import clean_line, nfc
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import Article
+from pipeline.core.text import clean_line, nfc
+from pipeline.store import register as reg
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = timezone(timedelta(hours=7))

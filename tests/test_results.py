@@ -25,12 +25,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline import config as config_mod
-from pipeline.cli import main
-from pipeline.errors import ConfigError
-from pipeline.models import Article
+from pipeline.cli.main import main
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import Article
 from pipeline.results import periods, report, service
 from pipeline.results import plan as plan_mod
-from pipeline.store import Store
+from pipeline.store.articles import Store
 from tests.conftest import make_root
 
 REPO = Path(__file__).resolve().parent.parent

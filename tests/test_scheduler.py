@@ -18,9 +18,9 @@ import requests
 
 from pipeline import config as config_mod
 from pipeline import jobs
-from pipeline.errors import CdsError
-from pipeline.scheduler import MAX_TICK, Scheduler, content_signature, tick_seconds
-from pipeline.state import RunLock, State
+from pipeline.core.errors import CdsError
+from pipeline.ops.scheduler import MAX_TICK, Scheduler, content_signature, tick_seconds
+from pipeline.store.state import RunLock, State
 from tests.fixtures.sched.helpers import REPO, FeedSite, feeds_yml, new_root, stored
 
 VN_NOW = lambda: datetime.now().astimezone()  # noqa: E731

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import search
-from pipeline.text import fold
+from pipeline.core.text import fold
+from pipeline.site import search
 
 needs_pagefind = pytest.mark.skipif(search.pagefind_binary() is None, reason="no pagefind binary")
 

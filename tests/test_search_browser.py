@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from pipeline import search
-from pipeline.localserver import LocalServer, send
+from pipeline.demo.localserver import LocalServer, send
+from pipeline.site import search
 from tests.browser import AXE_JS, Browser, Tab, chromium_path, describe
 
 pytestmark = [

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import search
-from pipeline.localserver import LocalServer
+from pipeline.demo.localserver import LocalServer
+from pipeline.site import search
 from tests.browser import Browser, chromium_path
 from tests.test_search_browser import Art, make_site, search_page, url
 

@@ -23,9 +23,11 @@ from mkdocs.config import load_config
 from mkdocs.utils import meta as mkdocs_meta
 
 from pipeline import config as config_mod
-from pipeline import jobs, publish, sitebuild, store
-from pipeline.errors import ConfigError
-from pipeline.models import Article, Config, Defaults, Site, Source
+from pipeline import jobs
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import Article, Config, Defaults, Site, Source
+from pipeline.site import publish, sitebuild
+from pipeline.store import articles as store
 from tests.corpora import feedparser_corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +38,7 @@ HOSTILE_BODY = ("Đoạn mở đầu.\n\n<script>alert(3)</script>\n\n[bấm và
                 "<img src=x onerror=alert(5)>\n\nĐoạn cuối\n{: onclick=\"alert(6)\" }\n")
 THEMES = ["nhan-thuc", "trach-nhiem", "van-ban", "dien-hinh"]
 SITE_SCRIPTS = ("assets/van-ban-filter.js",)     # the site's own scripts (mkdocs.yml)
-SEARCH_PAGE = "tim-kiem/index.html"              # pipeline.search's page (a form and a script)
+SEARCH_PAGE = "tim-kiem/index.html"              # pipeline.site.search's page (a form and a script)
 
 
 def make_config(root: Path) -> Config:
@@ -257,7 +259,7 @@ def test_feeds_announced_in_head_and_valid(built):
     assert f"{SITE_URL}feed.json" in home and f"{SITE_URL}nguon/so-tttt/feed.json" in source
     for url in home | theme | source:
         if url.endswith("feed.json"):                   # JSON Feed: tests/test_jsonfeed.py
-            from pipeline import jsonfeed
+            from pipeline.site import jsonfeed
             data = json.loads(target_file(site, url).read_bytes())
             assert jsonfeed.problems(data) == [] and data["items"], url
             continue

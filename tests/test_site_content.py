@@ -11,8 +11,9 @@ from pathlib import Path
 
 import feedparser
 
-from pipeline import media, store
-from pipeline.models import Article
+from pipeline.core.models import Article
+from pipeline.harvest import media
+from pipeline.store import articles as store
 from tests.fixtures.sched.helpers import FeedSite, cds, new_root
 
 ICT = timezone(timedelta(hours=7))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import state as state_mod
-from pipeline.errors import LockedError
-from pipeline.models import Cadence, Source
-from pipeline.state import RunLock, State
+from pipeline.core.errors import LockedError
+from pipeline.core.models import Cadence, Source
+from pipeline.store import state as state_mod
+from pipeline.store.state import RunLock, State
 
 REPO = Path(__file__).resolve().parents[1]
 ICT = timezone(timedelta(hours=7))
@@ -157,8 +157,8 @@ def test_unreadable_state_is_put_aside(tmp_path):
 HOLDER = textwrap.dedent("""\
     import sys, time
     from pathlib import Path
-    from pipeline.errors import LockedError
-    from pipeline.state import RunLock
+    from pipeline.core.errors import LockedError
+    from pipeline.store.state import RunLock
     state_dir, mode, arg = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     lock = RunLock(state_dir)
     if mode == "race":                       # wait for the start signal, then try once

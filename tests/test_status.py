@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 from pipeline import config as config_mod
-from pipeline.state import RunLock, State
-from pipeline.status import collect, failing_since, render
+from pipeline.ops.status import collect, failing_since, render
+from pipeline.store.state import RunLock, State
 from tests.fixtures.sched.helpers import cds, feeds_yml, new_root
 
 VN = timezone(timedelta(hours=7))

@@ -1,4 +1,4 @@
-"""pipeline.store: front matter round trips exactly (hypothesis), slugs are ASCII and unique,
+"""pipeline.store.articles: front matter round trips exactly (hypothesis), slugs are ASCII and unique,
 saving merges without touching what editors own, writes nothing when nothing changed, writes
 atomically, and every unreadable file is reported with its path."""
 
@@ -16,11 +16,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import fileio
-from pipeline import store as store_mod
-from pipeline.errors import StoreError
-from pipeline.models import STATUSES, Article
-from pipeline.store import (
+from pipeline.core import fileio
+from pipeline.core.errors import StoreError
+from pipeline.core.models import STATUSES, Article
+from pipeline.core.text import nfc
+from pipeline.store import articles as store_mod
+from pipeline.store.articles import (
     FIELD_ORDER,
     Store,
     canonical_body,
@@ -29,7 +30,6 @@ from pipeline.store import (
     parse,
     slugify,
 )
-from pipeline.text import nfc
 
 ICT = timezone(timedelta(hours=7))
 NOW = datetime(2025, 4, 24, 9, 30, tzinfo=ICT)

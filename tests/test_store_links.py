@@ -8,8 +8,9 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from pipeline import config as config_mod
-from pipeline import jobs, store
-from pipeline.models import Article
+from pipeline import jobs
+from pipeline.core.models import Article
+from pipeline.store import articles as store
 from tests.conftest import make_root
 
 TZ = timezone(timedelta(hours=7))

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import ConfigError
-from pipeline.models import PILLARS, THEMES, Tagging
-from pipeline.tag import FILENAME, Taxonomy, explain, tag
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import PILLARS, THEMES, Tagging
+from pipeline.tagging.tag import FILENAME, Taxonomy, explain, tag
 
 DEFAULT = Path(__file__).resolve().parents[1] / "pipeline" / "data" / FILENAME
 

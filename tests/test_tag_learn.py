@@ -1,4 +1,4 @@
-"""Learning from the editors' corrections (pipeline/tag_learn.py) and `cds tag --evaluate` /
+"""Learning from the editors' corrections (pipeline/tagging/tag_learn.py) and `cds tag --evaluate` /
 `--suggest` on a real store."""
 
 from __future__ import annotations
@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import Article
-from pipeline.store import Store
-from pipeline.tag import Taxonomy
-from pipeline.tag_learn import evaluate, format_evaluation, format_suggestions, labelled, suggest
+from pipeline.core.models import Article
+from pipeline.store.articles import Store
+from pipeline.tagging.tag import Taxonomy
+from pipeline.tagging.tag_learn import (
+    evaluate,
+    format_evaluation,
+    format_suggestions,
+    labelled,
+    suggest,
+)
 from tests.conftest import make_root
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +102,7 @@ def test_suggest_proposes_the_phrases_that_separate_the_missed_theme(taxonomy):
 def test_an_accepted_suggestion_fixes_the_evaluation(taxonomy):
     import yaml
 
-    from pipeline.tag import FILENAME
+    from pipeline.tagging.tag import FILENAME
     data = yaml.safe_load((ROOT / "pipeline" / "data" / FILENAME).read_text(encoding="utf-8"))
     tn = next(c for c in data["themes"] if c["id"] == "trach-nhiem")
     tn["phrases"].update({"sổ tay điều hành": 3, "họp chi bộ": 3})

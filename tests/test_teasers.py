@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 
-from pipeline import extract
-from pipeline.models import Fetched, Item
+from pipeline.core.models import Fetched, Item
+from pipeline.harvest import extract
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "https://baotinh.example.vn/xa-nong-thon-moi-so-hoa-ho-so-dat-dai-202503150930.htm"

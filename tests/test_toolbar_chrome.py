@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline import extract
-from pipeline.models import ArticleSelectors, Fetched, Item, Source
+from pipeline.core.models import ArticleSelectors, Fetched, Item, Source
+from pipeline.harvest import extract
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "http://127.0.0.1:9/tin-tuc/tap-huan-ky-nang-so-12.html"

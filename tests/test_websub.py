@@ -15,10 +15,11 @@ from urllib.parse import parse_qs
 import pytest
 
 from pipeline import config as config_mod
-from pipeline import jobs, websub
-from pipeline import store as store_mod
-from pipeline.cli import main
-from pipeline.models import Article
+from pipeline import jobs
+from pipeline.cli.main import main
+from pipeline.core.models import Article
+from pipeline.site import websub
+from pipeline.store import articles as store_mod
 from tests.conftest import make_root
 
 
@@ -141,7 +142,7 @@ sources:
 
 
 def test_run_has_a_ping_option():
-    from pipeline.cli import build_parser
+    from pipeline.cli.main import build_parser
 
     assert build_parser().parse_args(["run", "--ping"]).ping is True
     assert build_parser().parse_args(["run"]).ping is False

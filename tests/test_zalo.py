@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline import config as config_mod
-from pipeline import store as store_mod
-from pipeline.cli import main
-from pipeline.models import Article
+from pipeline.cli.main import main
+from pipeline.core.models import Article
+from pipeline.store import articles as store_mod
 from tests.conftest import make_root
 from tests.test_cli import cds
 

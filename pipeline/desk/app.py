@@ -32,13 +32,13 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pipeline import config as config_mod
-from pipeline import publish as publish_mod
-from pipeline import register
-from pipeline import tag as tagger
+from pipeline.core.errors import CdsError, ConfigError
+from pipeline.core.models import THEMES, Config
 from pipeline.desk import auth, gitlog, jobs, locks, review, sessions
 from pipeline.desk.gitlog import Author
-from pipeline.errors import CdsError, ConfigError
-from pipeline.models import THEMES, Config
+from pipeline.site import publish as publish_mod
+from pipeline.store import register
+from pipeline.tagging import tag as tagger
 
 HERE = Path(__file__).parent
 LOGIN_FAILED = "Sai tên đăng nhập hoặc mật khẩu"

@@ -15,8 +15,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from pipeline.errors import ConfigError
-from pipeline.fileio import write_atomic
+from pipeline.core.errors import ConfigError
+from pipeline.core.fileio import write_atomic
 
 USERS_FILE = "desk-users.json"
 ROLES = ("editor", "reviewer")

@@ -1,4 +1,4 @@
-"""``cds review …`` and ``cds desk …``: parsers and commands (wired in by ``pipeline.cli``)."""
+"""``cds review …`` and ``cds desk …``: parsers and commands (wired in by ``pipeline.cli.main``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import getpass
 import os
 import sys
 
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 DEFAULT_PORT = 8040
 ACTIONS = ("approve", "reject", "feature", "unfeature", "retag", "lock", "unlock", "propose")
@@ -80,8 +80,8 @@ def cli_author():
 
 def cmd_review(args) -> int:
     from pipeline import config as config_mod
-    from pipeline import tag as tagger
     from pipeline.desk import review
+    from pipeline.tagging import tag as tagger
 
     config = config_mod.load(args.root)
     rv = review.Review(config)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import CdsError
+from pipeline.core.errors import CdsError
 
 COMMITTER = ("cds", "cds@localhost")
 _THREAD_LOCK = threading.RLock()

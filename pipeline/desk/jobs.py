@@ -18,12 +18,12 @@ from pathlib import Path
 import yaml
 
 from pipeline import config as config_mod
-from pipeline import status as status_mod
-from pipeline import store as store_mod
-from pipeline.errors import CdsError
-from pipeline.models import Article, Config
-from pipeline.state import RunLock, State
-from pipeline.urls import article_urls
+from pipeline.core.errors import CdsError
+from pipeline.core.models import Article, Config
+from pipeline.core.urls import article_urls
+from pipeline.ops import status as status_mod
+from pipeline.store import articles as store_mod
+from pipeline.store.state import RunLock, State
 
 PREVIEW_DIR = "desk-preview"
 PREVIEWS_KEPT = 20

@@ -20,12 +20,12 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline import config as config_mod
-from pipeline import store as store_mod
+from pipeline.core.errors import CdsError, ConfigError
+from pipeline.core.models import THEMES, Article, Config
+from pipeline.core.text import nfc
 from pipeline.desk import gitlog
 from pipeline.desk.gitlog import Author
-from pipeline.errors import CdsError, ConfigError
-from pipeline.models import THEMES, Article, Config
-from pipeline.text import nfc
+from pipeline.store import articles as store_mod
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 REASON_KEY = "reject_reason"        # extra front-matter keys the desk writes

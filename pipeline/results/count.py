@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
-from pipeline.models import Article, Config
+from pipeline.core.models import Article, Config
 from pipeline.results import periods as P
 from pipeline.results.plan import PER_VI, Plan, Target, Task, text_keys
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from pipeline.publish import front_matter, rel_url
 from pipeline.results import periods as P
 from pipeline.results.count import Results
 from pipeline.results.plan import Plan
 from pipeline.results.svg import bar_chart
+from pipeline.site.publish import front_matter, rel_url
 
 BASE = "ket-qua/"
 DIGEST = BASE + "ban-tin/"

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 _FORMS = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import ConfigError
-from pipeline.text import fold
+from pipeline.core.errors import ConfigError
+from pipeline.core.text import fold
 
 FILE = "plan.yml"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml: ~20× faster, same result
@@ -81,7 +81,7 @@ class Task:
 
 def text_keys(art) -> str:
     """An article's title, summary and body folded for keyword matching: lower case without
-    diacritics or tone marks, ``đ`` → ``d`` (what ``pipeline.text.mentions_any`` accepts), by
+    diacritics or tone marks, ``đ`` → ``d`` (what ``pipeline.core.text.mentions_any`` accepts), by
     C-speed string methods only: made once per article, it is most of the counting's time."""
     text = f"{art.title}\n{art.summary}\n{art.body}"
     for old, new in _SEPARATORS:
@@ -270,7 +270,7 @@ def parse(data, *, known_tags: set[str] | None = None,
 
 def known_tags(root: Path) -> set[str] | None:
     """Activity tag ids of the root's taxonomy (the package's when the root has none)."""
-    from pipeline.publish import PACKAGE
+    from pipeline.site.publish import PACKAGE
     for path in (Path(root) / "taxonomy.yml", PACKAGE / "data" / "taxonomy.yml"):
         if path.is_file():
             try:

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipeline import config as config_mod
-from pipeline.errors import ConfigError
-from pipeline.models import Article, Config
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import Article, Config
 from pipeline.results import count, pages, periods, report
 from pipeline.results import plan as plan_mod
 
@@ -18,13 +18,13 @@ DUE = ((6, 15, 1), (12, 15, 0))                 # (month, day, half): 15/6 → H
 
 
 def _names(root: Path) -> tuple[dict[str, str], dict[str, str]]:
-    from pipeline.publish import load_topics
+    from pipeline.site.publish import load_topics
     themes, pillars, _warnings = load_topics(root)
     return ({k: t.name for k, t in themes.items()}, {k: t.name for k, t in pillars.items()})
 
 
 def _failing(config: Config) -> set[str]:
-    from pipeline.state import State
+    from pipeline.store.state import State
     try:
         state = State.load(config.state_dir)
     except Exception:                           # noqa: BLE001 - health is only a hint here
@@ -49,7 +49,7 @@ def compute(config: Config, articles: list[Article], *, today: date | None = Non
 def site_files(config: Config, articles: list[Article], docs=(), *,
                today: date | None = None) -> tuple[dict[str, bytes], list[str]]:
     """The "Kết quả thực hiện" section for ``site_src/`` and the plan's warnings."""
-    from pipeline.publish import article_urls
+    from pipeline.site.publish import article_urls
     plan, res, themes, pillars = compute(config, articles, today=today)
     tz = config_mod.timezone(config)
     urls = article_urls([a for a in articles if a.status == "published"], tz)
@@ -82,7 +82,7 @@ def _encode(rep: report.Report, fmt: str) -> bytes:
 
 def cmd_report(args) -> int:
     """``cds report --period P [--format md|csv|docx] [--out FILE]``."""
-    from pipeline.fileio import write_atomic
+    from pipeline.core.fileio import write_atomic
     from pipeline.jobs import open_store
     started = time.monotonic()
     config = config_mod.load(args.root)

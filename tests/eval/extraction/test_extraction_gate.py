@@ -1,4 +1,4 @@
-"""Score gate for article extraction (pipeline.extract.read_article / read_generic).
+"""Score gate for article extraction (pipeline.harvest.extract.read_article / read_generic).
 
 Every page in ``labels.yml`` is read twice: with its ``article:`` selectors when it has them
 ("configured" mode, read_article) and without any ("generic" mode, read_generic: trafilatura
@@ -34,9 +34,9 @@ HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parents[2]))
 
-from pipeline import extract  # noqa: E402
-from pipeline.models import ArticleSelectors, Fetched, Item, Source  # noqa: E402
-from pipeline.urls import canonical  # noqa: E402
+from pipeline.core.models import ArticleSelectors, Fetched, Item, Source  # noqa: E402
+from pipeline.core.urls import canonical  # noqa: E402
+from pipeline.harvest import extract  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

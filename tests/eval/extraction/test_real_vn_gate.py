@@ -43,9 +43,9 @@ import htmldate  # noqa: E402
 import trafilatura  # noqa: E402
 from test_extraction_gate import TZ, PageResult, Scores, _norm, body_text, labels  # noqa: E402
 
-from pipeline import extract  # noqa: E402
-from pipeline.models import Fetched, Item  # noqa: E402
-from pipeline.urls import canonical  # noqa: E402
+from pipeline.core.models import Fetched, Item  # noqa: E402
+from pipeline.core.urls import canonical  # noqa: E402
+from pipeline.harvest import extract  # noqa: E402
 from tests.corpora import REAL_VN_SKIP, real_vn  # noqa: E402
 
 # Committed thresholds for the held-out set: every title, every date to the minute, every

@@ -122,8 +122,8 @@ def score_refs(items: list[dict], find_refs) -> dict:
 def main(argv: list[str]) -> None:
     import sys
     sys.path.insert(0, str(HERE.parents[2]))
-    from pipeline.docrefs import find_refs
-    from pipeline.tag import Taxonomy, tag
+    from pipeline.tagging.docrefs import find_refs
+    from pipeline.tagging.tag import Taxonomy, tag
 
     taxonomy = Taxonomy.default()
     tag_results = {}

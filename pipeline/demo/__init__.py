@@ -1,0 +1,1 @@
+"""Loopback serving for the demo and the tests (never production stage code)."""

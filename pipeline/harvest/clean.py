@@ -1,0 +1,1008 @@
+"""Harvested HTML → safe Markdown.
+
+The one place where a source's HTML is made harmless. Three layers, each enough on its own for
+the common attacks and together meant to leave nothing that can run in a reader's browser:
+
+1. ``safe_html``: a BeautifulSoup pass (Python's HTML parser) resolves lazy images and makes links absolute, drops
+   page chrome ("A- A A+", share buttons, view counts, related-news lists, breadcrumbs) and marks
+   photo captions; then nh3 (ammonia) sanitises against a small allow-list (no script, style,
+   iframe, form, svg, event handlers or style attributes; only http, https and mailto URLs).
+2. ``to_markdown``: the sanitised HTML becomes Markdown in which every character that came from the
+   source is escaped for Python-Markdown and the MkDocs extensions a Material site enables
+   (``<`` → ``&lt;``, ``{`` → ``&#123;`` against attr_list and Jinja, ``[``, ``]``, backslashes and
+   ``$`` as entities, backticks and emphasis markers backslash-escaped, block markers at the start of a
+   line neutralised). Links and images are written only by the converter, with percent-encoded
+   http(s)/mailto addresses.
+   ``<pre>``/``<code>`` become plain escaped text: code syntax is the one place Markdown does not
+   escape, and news articles do not need it.
+3. ``is_safe_html``: an independent checker of *rendered* HTML (lxml) used by the tests.
+
+Also ``plain_text`` (titles, summaries) and ``first_image`` (the article's picture).
+Pure functions, no I/O; the same input always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import threading
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
+
+import nh3
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+from markdownify import (
+    MarkdownConverter,
+    _prev_block_content_sibling,
+    chomp,
+    should_remove_whitespace_inside,
+    should_remove_whitespace_outside,
+)
+
+from pipeline.core.text import clean_line, fold, nfc
+from pipeline.core.urls import absolute
+
+# A summary that is just an address is text to us, not a mistake (bs4's own advice).
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
+__all__ = [
+    "MKDOCS_EXTENSIONS",
+    "first_image",
+    "is_safe_html",
+    "plain_text",
+    "render_markdown",
+    "safe_html",
+    "to_markdown",
+]
+
+# --- the allow-list -----------------------------------------------------------------------------
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong",
+    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start"},
+}
+# Removed together with everything inside them (their text must not leak into the article).
+DROP_WITH_CONTENT = frozenset({
+    "applet", "audio", "base", "basefont", "bgsound", "button", "canvas", "datalist", "dialog",
+    "embed", "frame", "frameset", "head", "iframe", "input", "link", "map", "math", "meta", "nav",
+    "noembed", "noframes", "object", "option", "optgroup", "param", "script", "select", "source",
+    "style", "svg", "template", "textarea", "title", "track", "video", "portal", "keygen",
+})
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Block-ish containers nh3 would strip (gluing their text to the neighbours'): become <div>.
+_TO_DIV = frozenset({
+    "address", "article", "aside", "center", "details", "fieldset", "footer", "form", "header",
+    "hgroup", "legend", "main", "marquee", "section", "summary", "label", "output",
+})
+_BLOCK = frozenset({
+    "blockquote", "body", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "html", "li", "ol", "p", "pre", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "ul",
+}) | _TO_DIV
+_EMPTY_REMOVABLE = frozenset((
+    "p", "div", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
+    "figcaption", "em", "i", "strong", "b", "span", "a", "u", "dl", "dt", "dd", "table", "tbody",
+    "thead", "tfoot", "tr", "caption", "small", "mark",
+))
+_EMPHASIS = ("em", "i", "strong", "b", "u")
+_INLINE_EMPTY = frozenset({"em", "i", "strong", "b", "span", "a", "u", "small", "mark"})
+
+# --- URLs ---------------------------------------------------------------------------------------
+
+# Removed before looking at a scheme: what browsers ignore or strip inside a URL.
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+_MAILTO = re.compile(r"^mailto:[^\s@<>\"'()]+@[^\s@<>\"'()]+$", re.I)
+_UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f<>\"'(){}\[\]\\^`|]")
+
+
+def _squash(url: str) -> str:
+    return _URL_JUNK.sub("", url)
+
+
+def _scheme_ok(url: str, *, mailto: bool = True) -> bool:
+    """True for an absolute http(s) URL with a host, or (when allowed) a plain mailto: address."""
+    squashed = _squash(url)
+    if mailto and squashed[:7].lower() == "mailto:":
+        return bool(_MAILTO.match(squashed))
+    try:        # both readings (as written, and without the junk) must be http(s) with a host
+        return all(p.scheme.lower() in ("http", "https") and bool(p.hostname)
+                   for p in (urlsplit(squashed), urlsplit(url.strip())))
+    except ValueError:
+        return False
+
+
+_URL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _absolutise(base_url: str, href: str | None, *, mailto: bool) -> str | None:
+    if not href or _URL_CONTROLS.search(href):
+        return None
+    href = re.sub(r"[\t\n\r]", "", href).strip()     # what browsers drop from a URL
+    if mailto and _squash(href)[:7].lower() == "mailto:":
+        return _squash(href) if _scheme_ok(href) else None
+    full = absolute(base_url, href)
+    return full if full and _scheme_ok(full, mailto=False) else None
+
+
+def _md_url(url: str | None, *, mailto: bool = True) -> str | None:
+    """A URL safe to put between Markdown's parentheses: checked again, odd characters encoded."""
+    if not url or not _scheme_ok(url, mailto=mailto):
+        return None
+    return _UNSAFE_URL_CHARS.sub(lambda m: quote(m.group(0), safe=""), url.strip())
+
+
+# --- lazy images --------------------------------------------------------------------------------
+
+_PLACEHOLDER_NAME = re.compile(
+    r"^[\w.-]{0,30}(blank|spacer|placeholder|lazy|loading|1x1|pixel|transparent|empty|grey|gray)"
+    r"[\w.-]{0,30}$", re.I)
+_LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-original-src", "data-lazy",
+               "data-url-image", "data-srcset", "data-lazy-srcset", "srcset")
+_SRCSET_SPLIT = re.compile(r",\s+|,(?=[a-zA-Z/.])")
+
+
+def _is_placeholder(src: str | None) -> bool:
+    if not src:
+        return True
+    squashed = _squash(src).lower()
+    if not squashed or squashed.startswith(("data:", "about:", "javascript:")):
+        return True
+    name = urlsplit(squashed).path.rsplit("/", 1)[-1] if "/" in squashed else squashed
+    return bool(_PLACEHOLDER_NAME.match(name))
+
+
+def _from_srcset(srcset: str) -> str | None:
+    """The largest candidate of a srcset (by its w/x descriptor; the last one when none)."""
+    best, best_size = None, -1.0
+    for candidate in _SRCSET_SPLIT.split(srcset.strip()):
+        bits = candidate.split()
+        if not bits or _is_placeholder(bits[0]):
+            continue
+        size = 0.0
+        if len(bits) > 1 and re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]{1,3})?[wx]", bits[1]):
+            size = float(bits[1][:-1])
+        if size >= best_size:
+            best, best_size = bits[0], size
+    return best
+
+
+def _real_src(img: Tag) -> str | None:
+    src = img.get("src")
+    if not _is_placeholder(src):
+        return src
+    for attr in _LAZY_ATTRS:
+        value = img.get(attr)
+        if not value or not isinstance(value, str):
+            continue
+        value = _from_srcset(value) if "srcset" in attr else value.strip()
+        if value and not _is_placeholder(value):
+            return value
+    picture = img.find_parent("picture")
+    if picture is not None:
+        for source in picture.find_all("source"):
+            value = source.get("srcset") or source.get("data-srcset")
+            value = _from_srcset(value) if value else None
+            if value:
+                return value
+    return None
+
+
+def _tiny(img: Tag) -> bool:
+    """A tracking pixel: both sides given and at most 2 px."""
+    w, h = str(img.get("width", "")).strip(), str(img.get("height", "")).strip()
+    return w in ("0", "1", "2", "0px", "1px", "2px") and h in ("0", "1", "2", "0px", "1px", "2px")
+
+
+# --- page chrome (matched on the folded text of whole short blocks) -----------------------------
+
+_SHARE_WORDS = sorted([
+    "a-", "a+", "a", "co chu", "tang tuong phan", "giam tuong phan", "tuong phan", "in bai viet",
+    "in bai", "in trang", "ban in", "in", "print", "chia se", "chia se bai viet", "share",
+    "tweet", "twitter", "facebook", "zalo", "gui email", "gui mail", "gui bai viet", "email",
+    "e-mail", "luu tin", "luu bai viet", "luu", "linkedin", "pinterest", "copy link",
+    "sao chep link", "sao chep lien ket", "like", "thich", "nghe bai viet", "doc bai viet",
+    r"\d[\d.,]*",
+], key=len, reverse=True)
+_AMBIGUOUS = frozenset({"a", "a-", "a+", "in", "luu", "like", "thich", "email", "e-mail"})
+_SHARE = re.compile(r"^(?:(?:" + "|".join(
+    w if w.startswith("\\") else re.escape(w) for w in _SHARE_WORDS) + r")(?:\s+|$))+$")
+_VIEWS = re.compile(
+    r"^(?:(?:luot xem|luot doc|so lan xem|da xem|views?)\s*:?\s*\d[\d.,]*"
+    r"|\d[\d.,]*\s*(?:luot xem|luot doc|lan xem|views?))$")
+_COMMENTS = re.compile(
+    r"^(?:binh luan|cac binh luan|gui binh luan|viet binh luan|y kien ban doc|y kien cua ban"
+    r"|gui y kien|binh luan \(\d+\)|\(\d+\) binh luan|\d+ binh luan)$")
+_RELATED = re.compile(
+    r"^(?:bai viet lien quan|bai lien quan|tin lien quan|tin bai lien quan|cac tin lien quan"
+    r"|cac bai viet lien quan|tin cung chuyen muc|bai cung chuyen muc|tin khac|cac tin khac"
+    r"|bai viet khac|cac bai viet khac|tin da dua|tin moi hon|tin cu hon|xem them|doc them"
+    r"|co the ban quan tam|ban co the quan tam)$")
+_BREADCRUMB = re.compile(r"^(?:trang chu|home)(?:\s*[>»›/|\\]\s*[^>»›/|\\]{1,80})*\s*[>»›/|\\]?$")
+_DATEISH = re.compile(
+    r"^(?=.*\d)(?:(?:thu \w+|chu nhat|cap nhat|ngay dang|dang luc|dang ngay)\s*[:,]?\s*)?"
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})?\s*[-,]?\s*(?:\d{1,2}[:h]\d{2}(?::\d{2})?)?"
+    r"\s*(?:sa|ch|am|pm|\(gmt\+7\))?$")
+_ICONISH = re.compile(r"(icon|facebook|zalo|twitter|tweet|share|print|email|mail|linkedin|"
+                      r"pinterest|\bfb\b|font|zoom)", re.I)
+_CAPTION = re.compile(
+    r"^[(\[]?\s*(?:anh|nguon anh|anh minh hoa|anh tu lieu|anh internet|anh chup man hinh|photo)"
+    r"\s*(?:[:\-–)\]]|$)"
+    r"|\(\s*(?:anh|nguon anh)\s*:[^()]{1,80}\)$"
+    r"|\(\s*(?:anh minh hoa|anh tu lieu|anh internet)\s*\)$"
+    r"|[.!?…]\s*(?:anh|nguon anh)\s*:\s*[^.:]{1,80}$")
+_PUNCT_TO_SPACE = re.compile(r"[:;,()\[\]{}\"'“”‘’|•·–—_*/]+")
+_WS = re.compile(r"\s+")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _folded(text: str) -> str:
+    return _WS.sub(" ", fold(text)).strip()
+
+
+def _chrome_segment(seg: str) -> bool:
+    if _VIEWS.match(seg) or _COMMENTS.match(seg):
+        return True
+    tokens = _WS.sub(" ", _PUNCT_TO_SPACE.sub(" ", seg)).strip()
+    if not tokens or not _SHARE.match(tokens) or re.fullmatch(r"[\d.,\s]+", tokens):
+        return False
+    words = tokens.split()
+    # a lone "A" or "In" is a word, not the font-size or print button ("A- A A+", "In | Email")
+    return not (set(words) <= _AMBIGUOUS and len(words) < 2)
+
+
+def _is_chrome_text(folded: str) -> bool:
+    """A whole short line made only of chrome: share/print/font buttons, view counts, comments."""
+    if not folded or len(folded) > 120:
+        return False
+    segments = [s.strip(" :.-") for s in re.split(r"\s*[|•·]\s*", folded)]
+    segments = [s for s in segments if s]
+    if not segments:
+        return False
+    chrome = [_chrome_segment(s) for s in segments]
+    if all(chrome):
+        return True
+    # a meta line: dates/times next to real chrome ("09/06/2021 | 18:37 | 4,455 lượt xem")
+    return any(chrome) and all(c or _DATEISH.match(s) for c, s in zip(chrome, segments, strict=True))
+
+
+@dataclass
+class _Unit:
+    """One line of the page: a run of inline content between blocks or <br>s."""
+    nodes: list = field(default_factory=list)
+    text: str = ""
+    link_len: int = 0
+    images: list = field(default_factory=list)
+
+    @property
+    def link_ratio(self) -> float:
+        """Share of the line's letters inside links (dates and punctuation do not count)."""
+        letters = _letters(self.text)
+        return min(1.0, self.link_len / letters) if letters else 0.0
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha())
+
+
+def _text_of(node) -> str:
+    return node.get_text(" ") if isinstance(node, Tag) else str(node)
+
+
+def _tags(node: Tag, names) -> list[Tag]:
+    """``node`` and its descendants named in ``names`` (cheaper than bs4's find_all here)."""
+    found = [node] if node.name in names else []
+    found += [d for d in node.descendants if isinstance(d, Tag) and d.name in names]
+    return found
+
+
+_INVISIBLE_CHARS = " \t\r\n\f\v\u00a0\u200b\u200c\u200d\ufeff\u2000\u2001\u2002\u2003\u3000"
+
+
+def _has_content(el: Tag) -> bool:
+    """Visible text or an image anywhere inside."""
+    for d in el.descendants:
+        if isinstance(d, Tag):
+            if d.name == "img":
+                return True
+        elif type(d) is NavigableString and d.strip(_INVISIBLE_CHARS):
+            return True
+    return False
+
+
+def _make_unit(nodes: list) -> _Unit:
+    text = _WS.sub(" ", " ".join(_text_of(n) for n in nodes)).strip()
+    link_len, images = 0, []
+    for n in nodes:
+        if isinstance(n, Tag):
+            link_len += sum(_letters(a.get_text()) for a in _tags(n, ("a",)))
+            images += _tags(n, ("img",))
+    return _Unit(nodes, text, link_len, images)
+
+
+def _units(root: Tag) -> list[_Unit]:
+    units: list[_Unit] = []
+
+    def walk(container: Tag) -> None:
+        run: list = []
+        for child in list(container.children):
+            if isinstance(child, Tag):
+                if child.name == "br":
+                    run.append(child)
+                    if len(run) > 1:
+                        units.append(_make_unit(run))
+                    run = []
+                elif _tags(child, _BLOCK):
+                    if run:
+                        units.append(_make_unit(run))
+                    run = []
+                    walk(child)
+                else:
+                    run.append(child)
+            elif isinstance(child, NavigableString):
+                run.append(child)
+        if run:
+            units.append(_make_unit(run))
+
+    walk(root)
+    return units
+
+
+def _remove(unit: _Unit) -> None:
+    for node in unit.nodes:
+        node.extract()
+
+
+def _drop_chrome(root: Tag) -> None:
+    related = False
+    for unit in _units(root):
+        if not unit.text and not unit.images:
+            continue
+        folded = _folded(unit.text)
+        if related:                                 # the link list after "Tin liên quan"
+            if unit.link_len and unit.link_ratio >= 0.6:
+                _remove(unit)
+                continue
+            related = False
+        outside_links = _folded(" ".join(
+            _text_of(n) for n in unit.nodes if not (isinstance(n, Tag) and n.name == "a")))
+        if _RELATED.match(folded.strip(" :.")) or (
+                unit.link_len and _RELATED.match(outside_links.strip(" :."))):
+            _remove(unit)
+            related = True
+            continue
+        icons_only = all(_ICONISH.search(f"{i.get('src', '')} {i.get('alt', '')}")
+                         for i in unit.images)
+        if icons_only and _is_chrome_text(folded):
+            _remove(unit)
+        elif len(folded) <= 200 and (_BREADCRUMB.match(folded) or (
+                folded.startswith(("trang chu ", "home ")) and unit.link_ratio >= 0.8)):
+            _remove(unit)
+
+
+def _unwrap_emphasis(nodes: Iterable) -> None:
+    for n in nodes:
+        if isinstance(n, Tag):
+            for inner in n.find_all(_EMPHASIS):
+                inner.unwrap()
+
+
+def _mark_captions(root: Tag, soup: BeautifulSoup) -> None:
+    for fc in root.find_all("figcaption"):
+        _unwrap_emphasis([fc])
+    for unit in _units(root):
+        if not unit.text or len(unit.text) > 300:
+            continue
+        if not _CAPTION.search(_folded(unit.text)):
+            continue
+        nodes = [n for n in unit.nodes if not (isinstance(n, Tag) and n.name == "br")]
+        if not nodes or nodes[0].find_parent("figcaption") is not None:
+            continue
+        # images leading the line stay where they are; the caption goes on its own line below
+        lead = []
+        while nodes and isinstance(nodes[0], Tag) and (nodes[0].name == "img" or (
+                nodes[0].find("img") is not None and not nodes[0].get_text(strip=True))):
+            lead.append(nodes.pop(0))
+        while nodes and isinstance(nodes[0], NavigableString) and not nodes[0].strip():
+            nodes.pop(0)
+        if not nodes or any(isinstance(n, Tag) and (n.name == "img" or n.find("img"))
+                            for n in nodes):
+            continue
+        em = soup.new_tag("em")
+        nodes[0].insert_before(em)
+        for n in nodes:
+            em.append(n.extract())
+        _unwrap_emphasis([em])
+        for inner in list(em.children):         # <em><b>x</b></em> → <em>x</em>
+            if isinstance(inner, Tag) and inner.name in _EMPHASIS:
+                inner.unwrap()
+        if lead:
+            em.insert_before(soup.new_tag("br"))
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+_TABLE_PARTS = ("tbody", "thead", "tfoot", "tr", "td", "th", "caption")
+
+
+def _flatten_table(table: Tag, soup: BeautifulSoup, *, captions: bool = False) -> None:
+    if captions:
+        for cell in table.find_all(["td", "th", "caption"]):
+            if cell.find("img") is None and cell.get_text(strip=True):
+                _unwrap_emphasis([cell])
+                em = soup.new_tag("em")
+                for child in list(cell.children):
+                    em.append(child.extract())
+                cell.append(em)
+    for part in table.find_all(["col", "colgroup"]):
+        part.decompose()
+    for el in [table, *table.find_all(_TABLE_PARTS)]:
+        el.name = "div"
+        el.attrs = {}
+
+
+def _tidy_tables(root: Tag, soup: BeautifulSoup) -> None:
+    for table in root.find_all("table"):
+        if table.find_parent("table") is not None:
+            _flatten_table(table, soup)
+    for table in root.find_all("table"):
+        rows = table.find_all("tr")
+        cells = table.find_all(["td", "th"])
+        widths = [len(tr.find_all(["td", "th"], recursive=False)) for tr in rows]
+        images = len(table.find_all("img"))
+        texts = [c.get_text(" ", strip=True) for c in cells if c.find("img") is None]
+        texts = [t for t in texts if t]
+        if images and len(rows) <= 4 and len(texts) <= images + 1 and sum(map(len, texts)) <= 400:
+            _flatten_table(table, soup, captions=True)      # a photo with its caption
+        elif len(cells) <= 1 or max(widths, default=0) <= 1:
+            _flatten_table(table, soup)                     # layout, not data
+
+
+# --- the HTML pass ------------------------------------------------------------------------------
+
+_EMBED_LABELS = {"video": "Xem video", "audio": "Nghe âm thanh"}
+_VIDEO_HOSTS = re.compile(r"(^|\.)(youtube\.com|youtube-nocookie\.com|youtu\.be|vimeo\.com|"
+                          r"dailymotion\.com|facebook\.com|tiktok\.com)$")
+
+
+_YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{6,20})")
+
+
+def _watch_url(url: str) -> str:
+    """A player's address as the page a reader can open: YouTube's /embed/ID → /watch?v=ID."""
+    m = _YOUTUBE_EMBED.match(url)
+    return f"https://www.youtube.com/watch?v={m.group(1)}" if m else url
+
+
+def _embeds_to_links(root: Tag, soup: BeautifulSoup, base_url: str) -> None:
+    """A video or audio player becomes a link to it, so the editor does not lose it silently."""
+    for el in root.find_all(["video", "audio", "iframe"]):
+        src = el.get("src")
+        if not src:
+            source = el.find("source", src=True)
+            src = source.get("src") if source is not None else None
+        url = _absolutise(base_url, src, mailto=False) if isinstance(src, str) else None
+        if not url:
+            continue
+        if el.name == "iframe":
+            if not _VIDEO_HOSTS.search((urlsplit(url).hostname or "").lower()):
+                continue
+            label = _EMBED_LABELS["video"]
+            url = _watch_url(url)
+        else:
+            label = _EMBED_LABELS[el.name]
+        p = soup.new_tag("p")
+        a = soup.new_tag("a", href=url)
+        a.string = label
+        p.append(a)
+        el.replace_with(p)
+
+
+_MAX_DEPTH = 40
+
+
+def _limit_depth(root: Tag) -> None:
+    """Unwrap elements nested deeper than any article needs (the converters recurse)."""
+    deep, stack = [], [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for child in node.children:
+            if isinstance(child, Tag):
+                if depth >= _MAX_DEPTH:
+                    deep.append(child)
+                stack.append((child, depth + 1))
+    for tag in reversed(deep):
+        tag.unwrap()
+
+
+def _soup(html: str) -> BeautifulSoup:
+    """Python's own HTML parser: it knows HTML5's void elements (libxml2 lets an <embed> or a
+    <source> swallow the rest of the page); lxml only when it gives up."""
+    try:
+        return BeautifulSoup(html, "html.parser")
+    except Exception:       # bs4's ParserRejectedMarkup and the odd assertion deep inside
+        return BeautifulSoup(html, "lxml")
+
+
+def _prepare(html: str, base_url: str) -> str:
+    soup = _soup(html)
+    root = soup.body or soup
+    _limit_depth(root)
+    for junk in root.find_all(string=lambda s: isinstance(
+            s, (Comment, CData, ProcessingInstruction, Declaration, Doctype))):
+        junk.extract()
+    _embeds_to_links(root, soup, base_url)
+    for ns in root.find_all("noscript"):        # lazy-load fallbacks carry the real <img>
+        if ns.find("img") is not None:
+            ns.unwrap()
+        else:
+            ns.decompose()
+    # images (before <source> goes): lazy sources, tracking pixels, absolute addresses
+    for img in root.find_all("img"):
+        src = None if _tiny(img) else _absolutise(base_url, _real_src(img), mailto=False)
+        if not src:
+            img.decompose()
+            continue
+        keep = {k: img[k] for k in ("alt", "title", "width", "height") if img.has_attr(k)}
+        img.attrs = {"src": src, **keep}
+    for picture in root.find_all("picture"):
+        picture.unwrap()
+    for el in _tags(root, DROP_WITH_CONTENT):
+        if not el.decomposed:
+            el.decompose()
+    for el in _tags(root, _TO_DIV | {"dir", "menu"}):
+        if el.name in _TO_DIV:
+            el.name = "div"
+        elif el.name in ("dir", "menu"):
+            el.name = "ul"
+    for el in root.find_all(["td", "th", "ol"]):     # numbers the converters read: ASCII only
+        for attr in ("colspan", "rowspan", "start"):
+            if el.has_attr(attr) and not re.fullmatch(r"[0-9]{1,3}", str(el[attr]).strip()):
+                del el[attr]
+    for a in root.find_all("a"):
+        href = _absolutise(base_url, a.get("href"), mailto=True)
+        title = a.get("title")
+        a.attrs = {}
+        if href:
+            a["href"] = href
+        if isinstance(title, str) and title.strip():
+            a["title"] = title
+    # double-encoded entities ("Th&amp;#225;i") read as what they mean
+    for s in root.find_all(string=_ENTITY):
+        if type(s) is NavigableString:
+            s.replace_with(_ENTITY.sub(lambda m: htmllib.unescape(m.group(0)), str(s)))
+    _tidy_tables(root, soup)
+    _drop_chrome(root)
+    _mark_captions(root, soup)
+    seen: set[str] = set()
+    for img in root.find_all("img"):
+        if img["src"] in seen:
+            img.decompose()
+        else:
+            seen.add(img["src"])
+    for el in reversed(_tags(root, _EMPTY_REMOVABLE)):
+        if el.decomposed or el is root or _has_content(el):
+            continue
+        if el.name in _INLINE_EMPTY and (el.find("br") or el.get_text()):
+            el.replace_with(" ")                # keep the words on either side apart
+        else:
+            el.decompose()
+    return "".join(str(c) for c in root.contents)
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("href", "src"):
+        return value if _scheme_ok(value, mailto=(tag == "a")) else None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROP_WITH_CONTENT),
+    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_attribute_filter,
+    strip_comments=True,
+    link_rel=None,
+    url_schemes=set(URL_SCHEMES),
+)
+
+
+@lru_cache(maxsize=16)
+def _safe_html(html: str, base_url: str) -> str:
+    return nfc(_BIDI.sub("", _CLEANER.clean(_prepare(html, base_url))))
+
+
+def safe_html(html: str, base_url: str) -> str:
+    """Sanitised HTML of an article body: allow-listed tags only, absolute http(s)/mailto links,
+    real (not placeholder) images, no page chrome, photo captions in italics. NFC."""
+    if not html or not html.strip():
+        return ""
+    return _safe_html(html, base_url or "")
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+_LEADING = re.compile(r"^(\s*)(?:([#+\-!])|([=~:])|(\?\?\?)|(\d{1,9})([.)])(?=\s|$))")
+# One pass over the text, so that no replacement is seen by another.
+_SPECIAL = re.compile(r"&(?=#?[0-9A-Za-z]+;)|[\\`*_\[\]<>{}$#|]")
+_REPLACEMENT = {
+    "&": "&amp;",           # only where it would start an entity
+    "\\": "&#92;",          # no backslash of the source can escape anything (or open \[ math)
+    "`": "\\`", "*": "\\*", "_": "\\_",
+    "[": "&#91;", "]": "&#93;",     # links, images, footnotes, task lists, \[ display math
+    "<": "&lt;", ">": "&gt;",       # raw HTML, autolinks, --8<-- snippets, block quotes
+    "{": "&#123;", "}": "&#125;",   # attr_list, critic marks, Jinja
+    "$": "&#36;",                   # arithmatex
+}
+_NEWLINES = re.compile(r"\s*\n\s*")
+_SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_TITLE_DROP = re.compile(r"[\"\\()<>{}\[\]`]")
+
+
+def _escape_text(text: str, parent_tags: set[str]) -> str:
+    """Make source text literal for Python-Markdown and the usual MkDocs extensions."""
+    heading = bool(parent_tags & {"h1", "h2", "h3", "h4", "h5", "h6"})
+    table = bool(parent_tags & {"td", "th"})
+
+    def special(m: re.Match) -> str:
+        ch = m.group(0)
+        if ch == "#":
+            return "\\#" if heading else ch
+        if ch == "|":
+            return "\\|" if table else ch
+        return _REPLACEMENT[ch]
+
+    text = _SPECIAL.sub(special, text)
+
+    def lead(m: re.Match) -> str:
+        space, backslashable, entity, question, digits, dot = m.groups()
+        if backslashable:
+            return space + "\\" + backslashable
+        if entity:
+            return f"{space}&#{ord(entity)};"
+        if question:
+            return space + "&#63;??"
+        return space + digits + "\\" + dot
+
+    return _LEADING.sub(lead, text, count=1)
+
+
+def _escape_attr_text(text: str) -> str:
+    """Alt text: one line, then the same escaping as body text."""
+    return _escape_text(_SPACES.sub(" ", text).strip(), set())
+
+
+def _md_title(title: str | None) -> str:
+    if not title or not isinstance(title, str):
+        return ""
+    title = _SPACES.sub(" ", _TITLE_DROP.sub(" ", nfc(title))).strip()
+    return f' "{title}"' if title else ""
+
+
+def _inline_wrap(marker: str):
+    def convert(self, el, text, parent_tags):
+        if "_noformat" in parent_tags:
+            return text
+        out = []
+        for piece in re.split(r"\n{2,}", text):
+            prefix, suffix, core = chomp(piece.replace("\n", " "))
+            out.append(f"{prefix}{marker}{core}{marker}{suffix}" if core else prefix + suffix)
+        return "\n\n".join(out)
+    return convert
+
+
+def _is_br(node) -> bool:
+    return isinstance(node, Tag) and node.name == "br"
+
+
+class _Converter(MarkdownConverter):
+    """markdownify, made strict: every source character escaped, syntax only from here."""
+
+    def __init__(self) -> None:
+        super().__init__(heading_style="atx", bullets="-", autolinks=False, wrap=True,
+                         wrap_width=None, table_infer_header=True, bs4_options="lxml",
+                         escape_misc=False, strip_document="strip")
+
+    def convert(self, html):
+        soup = BeautifulSoup(html, "lxml")
+        for el in soup.find_all(["code", "kbd", "samp", "tt", "var"]):
+            el.unwrap()
+        for pre in soup.find_all("pre"):           # keep its lines, drop code semantics
+            for s in pre.find_all(string=True):
+                if "\n" in s:
+                    parts = s.strip("\n").split("\n") if s.parent is pre else s.split("\n")
+                    new = []
+                    for i, part in enumerate(parts):
+                        if i:
+                            new.append(soup.new_tag("br"))
+                        new.append(NavigableString(part))
+                    s.replace_with(*new)
+            pre.name = "p"
+        return self.convert_soup(soup)
+
+    def process_text(self, el, parent_tags=None):
+        parent_tags = parent_tags or set()
+        text = _SPACES.sub(" ", str(el) or "")
+        text = _escape_text(text, parent_tags)
+        before, after = el.previous_sibling, el.next_sibling
+        if (should_remove_whitespace_outside(before) or _is_br(before)
+                or (should_remove_whitespace_inside(el.parent) and not before)):
+            text = text.lstrip(" ")
+        if (should_remove_whitespace_outside(after) or _is_br(after)
+                or (should_remove_whitespace_inside(el.parent) and not after)):
+            text = text.rstrip(" ")
+        return text
+
+    def escape(self, text, parent_tags):
+        return _escape_text(text, parent_tags or set())
+
+    convert_b = convert_strong = _inline_wrap("**")
+    convert_em = convert_i = _inline_wrap("*")
+    convert_del = convert_s = convert_strike = _inline_wrap("~~")
+
+    def convert_code(self, el, text, parent_tags):
+        return text
+
+    convert_kbd = convert_samp = convert_pre = convert_code
+
+    def convert_br(self, el, text, parent_tags):
+        return " " if "_inline" in parent_tags else "\n\n"
+
+    def convert_hr(self, el, text, parent_tags):
+        return "\n\n* * *\n\n"
+
+    def convert_hN(self, n, el, text, parent_tags):
+        if "_inline" in parent_tags:
+            return text
+        text = _SPACES.sub(" ", text).strip()
+        return f"\n\n{'#' * max(1, min(6, n))} {text}\n\n" if text else ""
+
+    def convert_a(self, el, text, parent_tags):
+        prefix, suffix, text = chomp(_NEWLINES.sub(" ", text or ""))
+        if not text:
+            return prefix + suffix if prefix or suffix else ""
+        href = _md_url(el.get("href"))
+        if not href or "_noformat" in parent_tags:
+            return prefix + text + suffix
+        return f"{prefix}[{text}]({href}{_md_title(el.get('title'))}){suffix}"
+
+    def convert_img(self, el, text, parent_tags):
+        src = _md_url(el.get("src"), mailto=False)
+        if not src:
+            return ""
+        alt = _escape_attr_text(el.get("alt") or "")
+        if "_inline" in parent_tags and el.find_parent(["td", "th"]) is None:
+            return alt
+        return f"![{alt}]({src}{_md_title(el.get('title'))})"
+
+    def convert_figure(self, el, text, parent_tags):
+        text = text.strip()
+        return f"\n\n{text}\n\n" if text else ""
+
+    def convert_figcaption(self, el, text, parent_tags):
+        text = _SPACES.sub(" ", text).strip()
+        if not text:
+            return ""
+        return f" {text} " if "_inline" in parent_tags else f"\n\n*{text}*\n\n"
+
+    def convert_list(self, el, text, parent_tags):
+        out = super().convert_list(el, text, parent_tags)
+        before = _prev_block_content_sibling(el)
+        if "li" not in parent_tags and before is not None and before.name in ("ul", "ol"):
+            out = "\n\n&#8203;" + out     # Python-Markdown would merge two adjacent lists
+        return out
+
+    convert_ul = convert_ol = convert_list
+
+    def convert_li(self, el, text, parent_tags):
+        text = (text or "").strip()
+        if not text:
+            return "\n"
+        parent = el.parent
+        if parent is not None and parent.name == "ol":
+            start = str(parent.get("start") or "1").strip()
+            first = int(start) if re.fullmatch(r"[0-9]{1,9}", start) else 1
+            bullet = f"{first + len(el.find_previous_siblings('li'))}."
+        else:
+            bullet = "-"
+        lines = text.split("\n")
+        rest = ["    " + line if line.strip() else "" for line in lines[1:]]
+        # an item of several paragraphs needs a blank line before the next item
+        end = "\n\n" if "\n\n" in text else "\n"
+        return "\n".join([f"{bullet} {lines[0]}", *rest]) + end
+
+
+_HR_EDGES = re.compile(r"^(?:\* \* \*\s*)+|(?:\s*\* \* \*)+$")
+
+
+def to_markdown(html: str, base_url: str) -> str:
+    """Safe Markdown of an article body (see the module doc); "" when nothing is left."""
+    cleaned = safe_html(html, base_url)
+    if not cleaned:
+        return ""
+    md = _Converter().convert(cleaned)
+    md = _BIDI.sub("", nfc(md))
+    md = "\n".join(line.rstrip() for line in md.split("\n"))
+    md = re.sub(r"\n{3,}", "\n\n", md).strip()
+    return _HR_EDGES.sub("", md).strip()
+
+
+# --- titles, summaries, images ------------------------------------------------------------------
+
+_TAGLIKE = re.compile(r"<[A-Za-z!/?]")
+_INVISIBLE = ("script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
+              "math", "head", "select", "textarea", "button")
+
+
+def plain_text(html_or_text: str) -> str:
+    """One line of plain text from an HTML fragment or text (titles, summaries): tags and the
+    content of scripts/styles dropped, entities decoded, NFC, whitespace collapsed. The result is
+    literal text — whoever writes it into HTML, YAML or a template must still escape it."""
+    if not html_or_text:
+        return ""
+    text = str(html_or_text)
+    if _TAGLIKE.search(text):
+        soup = _soup(text)
+        for el in soup.find_all(_INVISIBLE):
+            if el.name != "head" and not el.decomposed:
+                el.decompose()
+        for el in soup.find_all(string=lambda s: isinstance(
+                s, (Comment, CData, ProcessingInstruction, Declaration, Doctype))):
+            el.extract()
+        for el in soup.find_all(["br", *_BLOCK]):
+            el.insert_after(" ")
+        text = soup.get_text("")
+    text = clean_line(text)         # entities decoded (a second time after the HTML parser)
+    if _ENTITY.search(text):        # still entities: the source encoded them twice
+        text = clean_line(text)
+    return _BIDI.sub("", text)
+
+
+def first_image(html: str, base_url: str) -> str:
+    """The first real image of the article body as an absolute http(s) URL, or ""."""
+    cleaned = safe_html(html, base_url)
+    if "<img" not in cleaned:
+        return ""
+    img = BeautifulSoup(cleaned, "lxml").find("img", src=True)
+    src = img["src"] if img is not None else ""
+    return src if src and _scheme_ok(src, mailto=False) else ""
+
+
+# --- checking rendered HTML ---------------------------------------------------------------------
+
+_BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|mocha|data):", re.I)
+_URL_ATTRS = frozenset({
+    "href", "src", "action", "formaction", "data", "poster", "background", "lowsrc", "dynsrc",
+    "codebase", "cite", "longdesc", "ping", "manifest", "icon", "profile", "usemap", "archive",
+    "classid", "srcset", "imagesrcset", "xlink:href", "xml:base",
+})
+_ANIMATION = frozenset({"animate", "set", "animatemotion", "animatetransform", "animatecolor"})
+_FORBIDDEN = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "form",
+                        "base", "portal", "isindex"})
+_DATA_SCRIPT_TYPES = frozenset({"application/json", "application/ld+json"})
+_STYLE_BAD = re.compile(r"expression\(|javascript:|vbscript:|-moz-binding|behavior:", re.I)
+
+
+def _matches(value: str, allowed: Iterable) -> bool:
+    for pattern in allowed:
+        if isinstance(pattern, re.Pattern):
+            if pattern.search(value):
+                return True
+        elif pattern and pattern in value:
+            return True
+    return False
+
+
+def _bad_url(value: str, attr: str) -> bool:
+    candidates = [value, htmllib.unescape(value)]
+    if attr in ("srcset", "imagesrcset"):
+        candidates = [c.strip().split(" ")[0] for v in candidates for c in v.split(",")]
+    return any(_BAD_SCHEME.match(_squash(c)) for c in candidates)
+
+
+def is_safe_html(rendered_html: str, allowed_script_srcs: Iterable = (), *,
+                 allowed_inline_scripts: Iterable = (), allowed_tags: Iterable[str] = ()
+                 ) -> list[str]:
+    """Problems in rendered HTML that could run code in a reader's browser; [] when none.
+
+    Flags: ``<script>`` elements (except JSON data blocks, scripts whose ``src`` contains one of
+    ``allowed_script_srcs`` and inline scripts whose text contains one of
+    ``allowed_inline_scripts`` — plain strings are substrings, compiled patterns are searched);
+    ``on*`` attributes; javascript:/vbscript:/data: URLs in any URL attribute (after decoding
+    entities and removing whitespace/control characters); ``srcdoc``; dangerous ``style`` values;
+    ``<meta http-equiv=refresh>``; iframe/frame/object/embed/applet/form/base elements (a tag
+    named in ``allowed_tags`` is let through, e.g. ``form`` for a theme's search box).
+    """
+    if not rendered_html or not rendered_html.strip():
+        return []
+    import lxml.html
+    from lxml import etree
+
+    try:
+        doc = lxml.html.document_fromstring(rendered_html)
+    except ValueError:          # a str with an XML encoding declaration
+        doc = lxml.html.document_fromstring(rendered_html.encode("utf-8"))
+    except etree.ParserError:
+        return []
+    allowed_tags = {t.lower() for t in allowed_tags}
+    allowed_script_srcs, allowed_inline_scripts = list(allowed_script_srcs), list(allowed_inline_scripts)
+    problems: list[str] = []
+
+    def report(el, what: str) -> None:
+        problems.append(f"line {el.sourceline or '?'}: <{tag}> {what}")
+
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue                            # comments, processing instructions
+        tag = el.tag.rsplit("}", 1)[-1].split(":")[-1].lower()
+        if tag == "script":
+            src = (el.get("src") or "").strip()
+            kind = (el.get("type") or "").strip().lower()
+            if src:
+                if not _matches(src, allowed_script_srcs):
+                    report(el, f"script src={src[:80]!r}")
+            elif kind not in _DATA_SCRIPT_TYPES:
+                body = el.text or ""
+                if not (body.strip() and _matches(body, allowed_inline_scripts)):
+                    report(el, f"inline script {body.strip()[:60]!r}")
+        if tag in _FORBIDDEN and tag not in allowed_tags:
+            report(el, "forbidden element")
+        if tag == "meta" and (el.get("http-equiv") or "").strip().lower() == "refresh":
+            report(el, "meta refresh")
+        for name, value in el.attrib.items():
+            lname = str(name).lower()
+            local = lname.rsplit("}", 1)[-1]
+            if local.startswith("on"):
+                report(el, f"event handler {lname}={value[:60]!r}")
+            elif local == "srcdoc":
+                report(el, "srcdoc attribute")
+            elif local == "style" and _STYLE_BAD.search(_squash(htmllib.unescape(value))):
+                report(el, f"style {value[:60]!r}")
+            elif (local in _URL_ATTRS or local.endswith(":href")
+                  or (tag in _ANIMATION and local in ("to", "from", "values", "by"))):
+                if _bad_url(value, local):
+                    report(el, f"{lname}={value[:60]!r}")
+    return problems
+
+
+# --- rendering like MkDocs (tests and checks) ---------------------------------------------------
+
+MKDOCS_EXTENSIONS = (
+    "abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
+    "pymdownx.arithmatex", "pymdownx.betterem", "pymdownx.caret", "pymdownx.critic",
+    "pymdownx.details", "pymdownx.highlight", "pymdownx.inlinehilite", "pymdownx.keys",
+    "pymdownx.magiclink", "pymdownx.mark", "pymdownx.smartsymbols", "pymdownx.snippets",
+    "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
+)
+_RENDERERS = threading.local()
+
+
+def render_markdown(md: str, extensions: Iterable[str] = MKDOCS_EXTENSIONS,
+                    extension_configs: dict | None = None) -> str:
+    """Markdown → HTML with Python-Markdown and the extensions a MkDocs Material site typically
+    enables (the renderer is cached per thread and per extension set)."""
+    import markdown
+
+    key = (tuple(extensions), repr(sorted((extension_configs or {}).items())))
+    cache = getattr(_RENDERERS, "cache", None)
+    if cache is None:
+        cache = _RENDERERS.cache = {}
+    renderer = cache.get(key)
+    if renderer is None:
+        renderer = cache[key] = markdown.Markdown(extensions=list(key[0]),
+                                                  extension_configs=extension_configs or {})
+    renderer.reset()
+    return renderer.convert(md)

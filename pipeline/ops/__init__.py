@@ -1,0 +1,1 @@
+"""Operations: the scheduler and the health status of a root."""

@@ -1,0 +1,76 @@
+"""Embeddable columns under ``embed/``: small static pages a portal shows in an ``<iframe>``.
+
+One folder per channel (the whole site ``embed/``, each theme ``embed/chu-de/<id>/``, each
+source ``embed/nguon/<id>/``) holding ``<variant>-<n>.html`` for the colour variants
+``sang`` (light), ``toi`` (dark) and ``tu-dong`` (follows the reader's system setting) and
+5 to 10 items, plus ``index.html`` (``tu-dong-10``). The pages are Jinja2 templates with
+autoescape: no script, no web font, no picture, a Content-Security-Policy that forbids
+loading anything; every link is absolute on the site and opens in a new tab
+(``target="_blank" rel="noopener"``).
+
+:func:`site_files` is the webmasters' page (``nhung-tin/``) that builds the ``<iframe>`` line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from pipeline.core.models import Article
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "portal"
+PREFIX = "embed/"
+VARIANTS = {"sang": "Sáng", "toi": "Tối", "tu-dong": "Theo máy người xem"}
+COUNTS = range(5, 11)
+DEFAULT = ("tu-dong", 10)
+PAGE_URL = "nhung-tin/"
+
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                          autoescape=True, keep_trailing_newline=True,
+                          undefined=jinja2.StrictUndefined)
+
+
+def file_name(variant: str, count: int) -> str:
+    return "index.html" if (variant, count) == DEFAULT else f"{variant}-{count}.html"
+
+
+def channels(ctx) -> list[tuple[str, str, str, list[Article]]]:
+    """(folder under embed/, title, page on the site, articles) for the site, themes, sources."""
+    out = [("", ctx.config.site.title, "", ctx.articles)]
+    out += [(f"chu-de/{t}/", name, f"chu-de/{t}/", ctx.of_theme(t)) for t, name in ctx.theme_names.items()]
+    out += [(f"nguon/{s}/", name, f"nguon/{s}/", ctx.of_source(s)) for s, name in ctx.sources.items()]
+    return out
+
+
+def _item(ctx, art: Article) -> dict:
+    local = art.published.astimezone(ctx.tz)
+    return {"title": art.title, "url": ctx.link(art), "source": ctx.source_name(art),
+            "datetime": local.replace(microsecond=0).isoformat(), "date": local.strftime("%d/%m/%Y")}
+
+
+def write(ctx, out) -> None:
+    template = _env.get_template("embed.html")
+    site_title = ctx.config.site.title
+    for folder, title, page, arts in channels(ctx):
+        items = [_item(ctx, a) for a in arts[:max(COUNTS)]]
+        for variant in VARIANTS:
+            for count in COUNTS:
+                html = template.render(title=title, page_url=ctx.abs(page), site_title=site_title,
+                                       site_url=ctx.abs(""), items=items[:count], variant=variant,
+                                       lang=ctx.config.site.language or "vi")
+                out.put(f"{PREFIX}{folder}{file_name(variant, count)}", html.encode("utf-8"))
+
+
+def site_files(config, theme_names: dict[str, str], sources: dict[str, str]) -> dict[str, bytes]:
+    """The webmasters' page ``nhung-tin/index.md`` and its small script, for ``site_src/``
+    (publish's ``extra``)."""
+    base = config.site.url.rstrip("/") + "/"
+    columns = [("", config.site.title)]
+    columns += [(f"chu-de/{t}/", f"Chủ đề: {n}") for t, n in theme_names.items()]
+    columns += [(f"nguon/{s}/", f"Nguồn: {n}") for s, n in sources.items()]
+    page = _env.get_template("nhung-tin.md").render(
+        base=base, columns=columns, variants=VARIANTS, counts=list(COUNTS),
+        default_src=base + PREFIX + "index.html", site_title=config.site.title)
+    return {PAGE_URL + "index.md": page.encode("utf-8"),
+            "assets/cds-nhung.js": (TEMPLATES / "cds-nhung.js").read_bytes()}

@@ -1,0 +1,402 @@
+"""Site search: a Pagefind index of the built site that Vietnamese readers can use.
+
+Pagefind (https://pagefind.app, the binary bundled with the ``pagefind[extended]`` package)
+writes a static, chunked index into ``site/pagefind/``; the search page (``tim-kiem/``, from
+:func:`site_files`) loads only the chunks a query needs, so a query costs a few hundred KB at
+most, whatever the size of the site.
+
+What gets indexed is decided by markup in the article template (see ``docs/search.md``): only
+elements with ``data-pagefind-body`` (the article's title, body and cited documents), with the
+filters ``chude`` (theme), ``nguon`` (source) and ``nam`` (year), the meta ``date`` and the sort
+key ``date``.
+
+Weight: Pagefind stores every position of every word, one entry per page and per spelling, and
+in a CĐS corpus the words people search for ("chuyển", "đổi", "số") are also the most frequent
+ones: a query for them would fetch the positions of ~8 % of all the words of the site (~2 MB at
+5,000 articles). The copy Pagefind reads therefore holds the article's title and first
+:data:`HEAD_WORDS` words as they are (the lead, where the excerpts come from) and, after that,
+each word only the first time it appears (:data:`REPEATS`; "số", "sở" and "so" count as one
+word, as Pagefind files them together): every word of the article is still found, at a
+fraction of the weight, and term frequency still counts in the lead. The tail reads choppy, so
+it starts with :data:`TAIL_MARK`, and the search page shows no excerpt from past it. Only the
+parts Pagefind reads are kept (``data-pagefind-body`` elements and the
+``data-pagefind-filter/meta/sort`` elements), so it parses a few hundred bytes a page instead of
+the whole Material page. Index chunks are made smaller than Pagefind's default
+(:data:`CHUNK_SIZE`) so that a query fetches little besides its own words.
+
+Diacritics: Pagefind 1.5 folds combining marks (``số`` → ``so``, and ``hòa``/``hoà`` meet on
+``hoa``) but not ``đ``, which is a letter of its own (no decomposition). So in the copy Pagefind
+reads, ``đ``/``Đ`` are written ``ḏ``/``Ḏ`` (U+1E0F/U+1E0E, d with line below, which is ``d`` +
+U+0331 decomposed): Pagefind folds that to ``d``, so ``doi`` finds ``đổi``. (A bare combining
+mark such as d + U+0335 folds too, but Pagefind then takes the word for a compound and indexes
+it twice.) The served pages are not touched; the search page's script writes queries the same
+way and turns ``ḏ`` back into ``đ`` in the titles, sources and excerpts it shows
+(:func:`index_form` here and ``toIndex()``/``fromIndex()`` in ``cds-search.js``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+from pipeline.core.errors import CdsError
+from pipeline.core.text import fold
+
+PACKAGE = Path(__file__).parent.parent
+ASSETS = PACKAGE / "search_assets"
+BUNDLE_DIR = "pagefind"                 # site/pagefind/: Pagefind's output
+PAGE_URL = "tim-kiem/"                  # the search page (site_src/tim-kiem/index.md)
+ASSET_DIR = "assets/search/"            # site_src/assets/search/: the page's script and style
+LANGUAGE = "vi"
+BODY_MARK = "data-pagefind-body"
+STAMP = "cds-search.txt"                # in the bundle: the fingerprint of what was indexed
+TAIL_MARK = "\u2042"                    # ⁂ where the compacted tail starts (not a word to Pagefind)
+TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
+HEAD_WORDS = 80                         # words of each article indexed as they are
+REPEATS = 1                             # after that, occurrences of a word still indexed
+CHUNK_SIZE = 100                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
+_KEEP_ATTRS = ("data-pagefind-filter", "data-pagefind-meta", "data-pagefind-sort")
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form", "footer",
+                        "label"})     # what Pagefind itself skips inside the body (checked, 1.5)
+_PUNCT = ("".join(chr(c) for c in range(0x21, 0x30)) + ":;<=>?@[\\]^_`{|}~"
+          "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2042«»")
+
+# How đ/Đ are written for Pagefind: letters that decompose to d/D + a combining mark.
+D_LOWER, D_UPPER = "\u1e0f", "\u1e0e"            # ḏ Ḏ
+_DSTROKE = re.compile(r"[\u0111\u00f0]|&(?:#0*273|#[xX]0*111|dstrok);")
+_DSTROKE_UPPER = re.compile(r"[\u0110\u00d0]|&(?:#0*272|#[xX]0*110|Dstrok);")
+_INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
+
+
+class SearchError(CdsError):
+    """The search index could not be built."""
+
+
+@dataclass
+class SearchResult:
+    pages: int = 0              # pages in the index
+    seconds: float = 0.0
+    bytes: int = 0              # size of site/pagefind/ on disk
+    files: int = 0              # files in site/pagefind/
+    skipped: str = ""           # why no index was written ("" when one was)
+    unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- the text Pagefind reads --------------------------------------------------------------------
+
+def index_form(text: str) -> str:
+    """``text`` as Pagefind must read it: ``đ`` → ``ḏ``, ``Đ`` → ``Ḏ`` (also when written as
+    entities, and the Icelandic eth that legacy pages use for them). Everything else, markup
+    included, is left as it is."""
+    if not text:
+        return text
+    text = _DSTROKE.sub(D_LOWER, text)
+    return _DSTROKE_UPPER.sub(D_UPPER, text)
+
+
+def display_form(text: str) -> str:
+    """The inverse of :func:`index_form` (for tests and tools; the page does it in JS)."""
+    return text.replace(D_LOWER, "đ").replace(D_UPPER, "Đ")
+
+
+# --- building the index -------------------------------------------------------------------------
+
+@lru_cache(maxsize=200_000)
+def _word_key(token: str) -> str:
+    """The word as Pagefind files it: folded (no marks, đ → d), lower case, no punctuation
+    around it."""
+    return fold(token.strip(_PUNCT))
+
+
+class _Compactor:
+    """Keeps the first ``head`` words of a text as they are, then only the first ``repeats``
+    occurrences of each word (compared as Pagefind files them: folded, so "số", "sở" and "so"
+    count as one word: each costs Pagefind a separate entry per page)."""
+
+    def __init__(self, head: int, repeats: int):
+        self.head, self.repeats = head, repeats
+        self.words = 0
+        self.seen: dict[str, int] = {}
+        self.marked = False
+
+    def __call__(self, text: str | None) -> str | None:
+        if not text or not text.strip():
+            return text
+        kept = []
+        for token in text.split():
+            key = _word_key(token)
+            if not key:                         # punctuation on its own: text, not a word
+                kept.append(token)
+                continue
+            if self.words == self.head and not self.marked:
+                kept.append(TAIL_MARK)          # the search page shows no excerpt past it
+                self.marked = True
+            self.words += 1
+            n = self.seen.get(key, 0)
+            self.seen[key] = n + 1
+            if self.words <= self.head or n < self.repeats:
+                kept.append(token)
+        if not kept:
+            return " "
+        lead = " " if text[:1].isspace() else ""
+        trail = " " if text[-1:].isspace() else ""
+        return lead + " ".join(kept) + trail
+
+
+def _ignored(el) -> bool:
+    return el.get("data-pagefind-ignore") is not None or (
+        isinstance(el.tag, str) and el.tag.lower() in _SKIP_TAGS)
+
+
+def _compact(body, compactor: _Compactor) -> None:
+    """Compact the indexed text of ``body`` in place, in document order (text, children, then
+    each child's tail). Ignored parts (which Pagefind skips) are left as they are and not
+    counted; comments are skipped but their tails are text."""
+    stack = [(body, True)]
+    while stack:
+        el, entering = stack.pop()
+        if not entering:
+            if el is not body:
+                el.tail = compactor(el.tail)
+            continue
+        stack.append((el, False))
+        if not isinstance(el.tag, str):                 # comment, processing instruction
+            continue
+        if el is not body and _ignored(el):
+            continue
+        el.text = compactor(el.text)
+        stack.extend((child, True) for child in reversed(el))
+
+
+def index_copy(page_html: str, *, head: int = HEAD_WORDS, repeats: int = REPEATS) -> str | None:
+    """The HTML Pagefind reads for one built page, or None when the page has nothing to index
+    (no ``data-pagefind-body``): a small document with the page's language, its
+    ``data-pagefind-filter/meta/sort`` elements and its ``data-pagefind-body`` elements, whose
+    text is compacted (:class:`_Compactor`, from ``head`` and ``repeats``) and written in
+    :func:`index_form`."""
+    if BODY_MARK not in page_html:
+        return None
+    page_html = page_html.replace(TAIL_MARK, "*")      # the mark means one thing only
+    try:
+        doc = lxml.html.document_fromstring(page_html)
+    except (etree.ParserError, ValueError):
+        return None
+    bodies = doc.xpath("//*[@data-pagefind-body]")
+    if not bodies:
+        return None
+    inside = set()
+    for body in bodies:
+        inside.update(body.iter())
+    out = lxml.html.Element("html", lang=doc.get("lang") or LANGUAGE)
+    out.append(lxml.html.Element("head"))
+    page = etree.SubElement(out, "body")
+    keep = [el for el in doc.xpath("//*[" + " or ".join(f"@{a}" for a in _KEEP_ATTRS) + "]")
+            if el not in inside]
+    kept = set(keep)
+    for el in keep:
+        if not any(a in kept for a in el.iterancestors()):
+            el.tail = None
+            page.append(el)
+    compactor = _Compactor(head, repeats)
+    for body in bodies:
+        if any(body in b.iterdescendants() for b in bodies if b is not body):
+            continue                                    # nested: indexed with its ancestor
+        _compact(body, compactor)
+        body.tail = None
+        page.append(body)
+    html_text = lxml.html.tostring(out, encoding="unicode", doctype="<!DOCTYPE html>")
+    return index_form(html_text)
+
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable: ``$PAGEFIND_BINARY_PATH``, the one bundled with the
+    ``pagefind[extended]`` package, or one on ``PATH``; None when there is none."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        get_executable = None
+    found = None
+    if get_executable is not None:
+        try:
+            found = get_executable()
+        except (FileNotFoundError, OSError):
+            found = None
+    if found is None:
+        which = shutil.which("pagefind_extended") or shutil.which("pagefind")
+        found = Path(which) if which else None
+    return found if found is not None and Path(found).is_file() else None
+
+
+def _pages(site_dir: Path, skip: Path) -> list[Path]:
+    out = []
+    for path in site_dir.rglob("*.html"):
+        if skip in path.parents or any(p.startswith(".") for p in path.relative_to(site_dir).parts):
+            continue
+        out.append(path)
+    return sorted(out)
+
+
+def _du(folder: Path) -> tuple[int, int]:
+    size = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            size += path.stat().st_size
+            count += 1
+    return size, count
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink(missing_ok=True)
+
+
+def _fingerprint(copies: list[tuple[str, str]], exe: Path, settings: tuple) -> str:
+    h = hashlib.sha256()
+    st = exe.stat()
+    h.update(repr((str(exe), st.st_size, int(st.st_mtime), settings, LANGUAGE)).encode())
+    for rel, text in copies:
+        h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+        h.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
+              timeout: float = TIMEOUT, head: int = HEAD_WORDS, repeats: int = REPEATS,
+              chunk_size: int = CHUNK_SIZE) -> SearchResult:
+    """Index the built site in ``site_dir`` into ``site_dir/pagefind/`` (offline).
+
+    Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
+    written and the result says why (``skipped``). Without a Pagefind binary the index is
+    skipped too, with a warning, and the site works without search. When what Pagefind would
+    read is what it read last time, the bundle is left as it is (``unchanged``). Otherwise the
+    previous bundle is replaced once the new one is complete. Raises :class:`SearchError` (one
+    line) when Pagefind fails.
+    """
+    started = time.monotonic()
+    site_dir = Path(site_dir)
+    result = SearchResult()
+    if not site_dir.is_dir():
+        raise SearchError(f"{site_dir}: no built site to index (run the MkDocs build first)")
+    exe = Path(binary) if binary else pagefind_binary()
+    if exe is None or not exe.is_file():
+        result.skipped = "no Pagefind binary (install pagefind[extended])"
+        result.warnings.append(f"search: {result.skipped}; the site is built without search")
+        result.seconds = time.monotonic() - started
+        return result
+
+    bundle = site_dir / BUNDLE_DIR
+    copies: list[tuple[str, str]] = []
+    for path in _pages(site_dir, bundle):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
+            continue
+        indexed = index_copy(text, head=head, repeats=repeats)
+        if indexed is not None:
+            copies.append((path.relative_to(site_dir).as_posix(), indexed))
+    if not copies:
+        result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
+        result.warnings.append(f"search: {result.skipped}; nothing to index")
+        result.seconds = time.monotonic() - started
+        return result
+
+    fingerprint = _fingerprint(copies, exe, (head, repeats, chunk_size))
+    stamp = bundle / STAMP
+    if (bundle / "pagefind.js").is_file() and stamp.is_file() and \
+            stamp.read_text(encoding="utf-8", errors="replace").strip() == fingerprint:
+        result.pages, result.unchanged = len(copies), True
+        result.bytes, result.files = _du(bundle)
+        result.seconds = time.monotonic() - started
+        return result
+
+    staging = site_dir / f".{BUNDLE_DIR}-new"
+    _remove(staging)
+    with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=site_dir.parent) as tmp:
+        copy = Path(tmp) / "site"
+        for rel, text in copies:
+            target = copy / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        cmd = [str(exe), "--site", str(copy), "--output-path", str(staging.resolve()),
+               "--force-language", LANGUAGE]
+        env = {**os.environ, "NO_COLOR": "1"}
+        if chunk_size:
+            env["PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"] = str(chunk_size)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            _remove(staging)
+            raise SearchError(f"search: Pagefind did not finish within {timeout:.0f} s") from None
+        except OSError as exc:
+            _remove(staging)
+            raise SearchError(f"search: {exe}: cannot run ({exc.strerror})") from None
+    output = (proc.stdout or "") + "\n" + (proc.stderr or "")
+    if proc.returncode != 0 or not (staging / "pagefind.js").is_file():
+        _remove(staging)
+        lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+        detail = next((ln for ln in lines if "error" in ln.lower()), lines[-1] if lines else "")
+        raise SearchError(f"search: Pagefind failed (exit {proc.returncode}): {detail[:300]}")
+    for line in output.splitlines():
+        if line.strip().lower().startswith(("warn", "error")):
+            result.warnings.append(f"search: {line.strip()}")
+    (staging / STAMP).write_text(fingerprint + "\n", encoding="utf-8")
+
+    old = site_dir / f".{BUNDLE_DIR}-old"
+    _remove(old)
+    if bundle.exists() or bundle.is_symlink():
+        bundle.rename(old)
+    staging.rename(bundle)
+    _remove(old)
+
+    m = _INDEXED_PAGES.search(output)
+    result.pages = int(m.group(1)) if m else len(copies)
+    result.bytes, result.files = _du(bundle)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# --- the search page ----------------------------------------------------------------------------
+
+def search_page_markdown() -> str:
+    """The Markdown of ``site_src/tim-kiem/index.md``: the search form, the result list and the
+    links to ``assets/search/cds-search.{css,js}`` (see :func:`site_files`)."""
+    return (ASSETS / "tim-kiem.md").read_text(encoding="utf-8")
+
+
+def site_files() -> dict[str, bytes]:
+    """What search adds to ``site_src/``: relative POSIX path → bytes (the search page and its
+    script and style sheet). ``publish`` writes them like its own pages."""
+    return {
+        PAGE_URL + "index.md": search_page_markdown().encode("utf-8"),
+        ASSET_DIR + "cds-search.js": (ASSETS / "cds-search.js").read_bytes(),
+        ASSET_DIR + "cds-search.css": (ASSETS / "cds-search.css").read_bytes(),
+    }
+
+
+def search_box_html(page_url: str = "") -> str:
+    """A small search form (e.g. for the home page) that opens the search page with ``?q=``.
+    ``page_url``: the directory URL of the page it is put on ("" for home), for the relative
+    link."""
+    depth = len([p for p in page_url.split("/") if p])
+    action = "../" * depth + PAGE_URL
+    return (f'<form class="cds-searchbox" role="search" action="{html.escape(action)}" method="get">'
+            '<label for="cds-searchbox-q">Tìm bài viết</label>'
+            '<input id="cds-searchbox-q" name="q" type="search" autocomplete="off" '
+            'enterkeyhint="search" placeholder="Ví dụ: chuyen doi so">'
+            '<button type="submit" class="md-button md-button--primary">Tìm kiếm</button></form>')

@@ -1,0 +1,189 @@
+"""What the site is built from: the store's articles, kept honest.
+
+Two things the store alone cannot give a build:
+
+* **No silent unpublishing.** An article file that no longer reads (a typo in its front matter,
+  bad UTF-8) is reported — file, line, reason — and its *last good copy* stays on the site until
+  the file is fixed. Every readable article file is copied to ``.cds/last-good/<path>`` when its
+  bytes change; a file that fails is replaced by that copy (flagged in :attr:`SiteContent.kept`).
+  A file that was deleted is a real deletion: its copy and history are dropped.
+* **When the content last changed.** ``updated`` in the front matter is set by harvests; an
+  editor's hand edit of a locked article does not touch it (and cds never writes into a locked
+  file). ``.cds/content-history.json`` keeps, per article file, a hash of what readers see
+  (title, summary, body) and the time that hash was first seen. The article handed to the build
+  gets ``updated`` = the later of its own ``updated`` and that time.
+
+Deterministic: the history changes only when a hash changes, so the same store and the same
+``.cds/`` give the same articles, hence the same pages and feeds, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.store import articles as store_mod
+from pipeline.core.errors import StoreError
+from pipeline.core.fileio import write_atomic
+from pipeline.core.models import Article
+
+GOOD_DIR = "last-good"
+HISTORY_FILE = "content-history.json"
+BUILD_REPORT = "last-build.json"
+_KEY_PROBLEM = re.compile(r"^(?:missing key '(?P<missing>[^']+)'|(?P<key>[A-Za-z_][\w-]*): )")
+
+
+@dataclass
+class SiteContent:
+    articles: list[Article]                                 # newest first, like Store.articles()
+    problems: list[str] = field(default_factory=list)       # one line per file that cannot be used
+    kept: list[str] = field(default_factory=list)           # files shown from their last good copy
+
+
+def content_hash(article: Article) -> str:
+    """A hash of what a reader sees of ``article`` (title, summary, body)."""
+    text = "\x00".join((article.title, article.summary, store_mod.canonical_body(article.body)))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def with_line(message: str, text: str | None) -> str:
+    """``message`` (``"<file>: <why>"``) with the front-matter line of the key it names, when it
+    names one and has no line yet: ``"<file>: line 4: status: …"``."""
+    where, sep, why = message.partition(": ")
+    if not sep or text is None or why.startswith("line "):
+        return message
+    m = _KEY_PROBLEM.match(why)
+    if not m or m.group("missing"):
+        return message
+    key = m.group("key")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number > 1 and line.strip() == "---":
+            break
+        if re.match(rf"{re.escape(key)}\s*:", line):
+            return f"{where}: line {number}: {why}"
+    return message
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _load_history(path: Path) -> dict[str, dict]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
+           now: datetime) -> SiteContent:
+    """The articles to build ``content_dir`` into, the problems to report, and the files shown
+    from their last good copy. Updates ``state_dir``'s copies and history (only what changed)."""
+    good_dir = state_dir / GOOD_DIR
+    history_path = state_dir / HISTORY_FILE
+    history = _load_history(history_path)
+    new_history: dict[str, dict] = {}
+    live = store.articles()
+    by_rel: dict[str, Article] = {}
+    for art in live:
+        rel = art.path.as_posix() if art.path else ""
+        if rel:
+            by_rel[rel] = art
+    problems: list[str] = []
+    kept: list[str] = []
+    ids = {a.id for a in live}
+    fallbacks: list[Article] = []
+    for shown, message in store.iter_parse_errors():
+        rel = Path(*Path(shown).parts[1:]).as_posix()       # content/articles/… → articles/…
+        source = content_dir / rel
+        message = with_line(message, _read_text(source))
+        copy = good_dir / rel
+        old = None
+        if source.exists() and rel not in by_rel and copy.is_file():
+            try:
+                old = store_mod.parse(copy.read_text(encoding="utf-8"), shown, tz=store.tz)
+            except (OSError, UnicodeDecodeError, StoreError):
+                old = None
+        if old is not None and old.id not in ids:
+            old.path = Path(rel)
+            ids.add(old.id)
+            fallbacks.append(old)
+            kept.append(str(shown))
+            if rel in history:
+                new_history[rel] = history[rel]
+            problems.append(f"{message} (its last good version stays on the site until the file "
+                            f"is fixed)")
+        else:
+            problems.append(f"{message} (not on the site)" if rel not in by_rel else message)
+    stamp = now.isoformat()
+    result: list[Article] = []
+    for rel, art in by_rel.items():
+        digest = content_hash(art)
+        own = (art.updated or art.published).isoformat()
+        rec = history.get(rel)
+        if not isinstance(rec, dict) or not isinstance(rec.get("changed"), str):
+            rec = {"hash": digest, "changed": own, "updated": own}
+        elif rec.get("hash") != digest:
+            # A harvest that changed the text also moved `updated`; anything else is a hand edit.
+            changed = own if own != rec.get("updated") else stamp
+            rec = {"hash": digest, "changed": changed, "updated": own}
+        copied = _keep_copy(content_dir / rel, good_dir / rel, rec.get("file"))
+        rec = {**rec, "file": copied} if copied else rec
+        new_history[rel] = rec
+        result.append(_effective(art, rec))
+    for art in fallbacks:
+        rec = new_history.get(art.path.as_posix())
+        result.append(_effective(art, rec) if rec else art)
+    for rel in set(history) - set(new_history):                 # deleted for real
+        (good_dir / rel).unlink(missing_ok=True)
+    if new_history != history:
+        write_atomic(history_path, json.dumps(new_history, ensure_ascii=False, indent=1,
+                                              sort_keys=True) + "\n")
+    result.sort(key=lambda a: (a.published, a.id), reverse=True)
+    return SiteContent(result, problems, kept)
+
+
+def _effective(art: Article, rec: dict) -> Article:
+    try:
+        changed = datetime.fromisoformat(rec["changed"])
+    except (KeyError, TypeError, ValueError):
+        return art
+    base = art.updated or art.published
+    if changed > base:
+        return replace(art, updated=changed.astimezone(base.tzinfo))
+    return art
+
+
+def _keep_copy(source: Path, copy: Path, known: str | None) -> str | None:
+    """Copy ``source`` to ``copy`` unless the copy already holds bytes hashing to ``known``;
+    the hash of the bytes now kept (None when ``source`` cannot be read)."""
+    try:
+        data = source.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    if digest != known or not copy.is_file():
+        write_atomic(copy, data)
+    return digest
+
+
+def write_build_report(state_dir: Path, content: SiteContent, *, finished: datetime) -> None:
+    """``.cds/last-build.json``: when the last build ran and what it could not use."""
+    data = {"finished": finished.isoformat(), "problems": content.problems, "kept": content.kept}
+    write_atomic(state_dir / BUILD_REPORT, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_build_report(state_dir: Path) -> dict | None:
+    try:
+        data = json.loads((state_dir / BUILD_REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
