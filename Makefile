@@ -32,6 +32,7 @@ test: $(STAMP) $(NODE_STAMP) $(CORPUS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/build.py 1000

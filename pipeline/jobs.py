@@ -31,16 +31,12 @@ from pipeline.site import publish, search, sitebuild
 from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
 from pipeline.store import register
+from pipeline.store.articles import open_store
 from pipeline.store.state import State, atomic_write
 from pipeline.tagging import tag as tagger
 
 PACKAGE = Path(__file__).parent
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
-
-
-def open_store(config: Config) -> store_mod.Store:
-    """The root's content store; front matter without an offset is read in the site's zone."""
-    return store_mod.Store(config.content_dir, tz=config_mod.timezone(config))
 
 
 # --- harvest ---------------------------------------------------------------------------------

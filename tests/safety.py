@@ -8,7 +8,7 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.harvest.clean import is_safe_html
+from tests.safe_html import is_safe_html
 
 # What the site itself ships: Material's bundle and inline bootstrap, our own assets, Pagefind.
 SITE_SCRIPTS = [re.compile(r"^(\.\./)*(/)?(assets/javascripts/|assets/|pagefind/|search/)")]

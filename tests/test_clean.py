@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from pipeline.harvest.clean import (
     MKDOCS_EXTENSIONS,
     first_image,
-    is_safe_html,
     plain_text,
     render_markdown,
     safe_html,
     to_markdown,
 )
+from tests.safe_html import is_safe_html
 
 BASE = "https://baothaibinh.example.vn/tin-tuc/chuyen-doi-so/bai-123.html"
 HOST = "https://baothaibinh.example.vn"

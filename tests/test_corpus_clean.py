@@ -14,13 +14,13 @@ import feedparser
 
 from pipeline.harvest.clean import (
     first_image,
-    is_safe_html,
     plain_text,
     render_markdown,
     safe_html,
     to_markdown,
 )
 from tests.corpora import FEEDPARSER_FILES, feedparser_corpus
+from tests.safe_html import is_safe_html
 
 CORPUS = feedparser_corpus()
 BASE = "https://cds.example.test/feed/"

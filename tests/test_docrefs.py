@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.tagging.docrefs import (
+from pipeline.core.docrefs import (
     doc_type_of,
     find_citations,
     find_refs,

@@ -25,6 +25,7 @@ from pipeline.core.models import Article, Fetched, Source
 from pipeline.demo.localserver import LocalServer, send
 from pipeline.harvest import clean, media
 from pipeline.harvest.fetch import Fetcher
+from tests.safe_html import is_safe_html
 
 # --- tiny images, made from raw bytes ----------------------------------------------------------
 
@@ -270,7 +271,7 @@ def test_clean_output_is_mirrored(server, fetcher, tmp_path):
                           "(not fetched)"]
     assert r.body.replace("../../../media/", "") != md
     rendered = clean.render_markdown(media.site_markdown(r.body))
-    assert clean.is_safe_html(rendered) == []
+    assert is_safe_html(rendered) == []
     assert all(media.is_media_src(i.get("src"))
                for i in lxml_html.fromstring(f"<div>{rendered}</div>").iter("img"))
 

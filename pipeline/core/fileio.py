@@ -45,6 +45,38 @@ def write_atomic(path: Path | str, data: bytes | str, *, durable: bool = False,
                 os.close(dfd)
 
 
+def write_new(path: Path | str, data: bytes, *, mode: int = 0o644) -> None:
+    """Create ``path`` with ``data``, atomically and durably; never replace a file: raises
+    ``FileExistsError`` when ``path`` exists, also when it appeared while writing (the temporary
+    file is hard-linked into place; a file system without hard links gets an exclusive open)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, path)           # fails if the target appeared meanwhile
+        except FileExistsError:
+            raise
+        except OSError:
+            with open(path, "xb") as out:   # a file system without hard links
+                out.write(data)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def trusted_mtime(mtime_ns: int, now_ns: int) -> int:
+    """``mtime_ns``, or -1 when it is too close to ``now_ns`` to tell a later change of the file
+    apart by its time (a change within the same tick of the file system's clock: 2 s for file
+    systems that keep whole seconds, 50 ms for the others)."""
+    margin = 2_000_000_000 if mtime_ns % 1_000_000_000 == 0 else 50_000_000
+    return mtime_ns if now_ns - mtime_ns > margin else -1
+
+
 # --- symbolic links in content/ -----------------------------------------------------------------
 # cds never follows a symbolic link inside content/: nothing outside the root is ever read into
 # the site (an article, a register file, a picture or a page that is a link is left out, and

@@ -40,6 +40,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from pipeline.core import docrefs
 from pipeline.core.errors import CdsError, ConfigError, FetchError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Config, Fetched, Source
@@ -49,7 +50,6 @@ from pipeline.harvest.extract import decode
 from pipeline.harvest.fetch import ACCEPT_PAGE, Fetcher
 from pipeline.site import feeds_out
 from pipeline.store import register
-from pipeline.tagging import docrefs
 
 __all__ = ["ACCEPT_FILE", "Listed", "feed_files", "fetch_source", "figures", "home_block",
            "read_rows", "same_issuer", "scope_of_issuer", "store_documents"]

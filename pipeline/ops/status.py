@@ -179,8 +179,8 @@ def _last_run(config: Config, tz: ZoneInfo) -> str | None:
 def _deadlines(config: Config, now: datetime) -> list[str]:
     """The next report due and the data gaps of its period (pipeline.results)."""
     from pipeline.core.errors import CdsError
-    from pipeline.jobs import open_store
     from pipeline.results.service import deadline_lines
+    from pipeline.store.articles import open_store
     try:
         return deadline_lines(config, open_store(config).articles(), now.date())
     except (CdsError, OSError) as exc:

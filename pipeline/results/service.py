@@ -83,7 +83,7 @@ def _encode(rep: report.Report, fmt: str) -> bytes:
 def cmd_report(args) -> int:
     """``cds report --period P [--format md|csv|docx] [--out FILE]``."""
     from pipeline.core.fileio import write_atomic
-    from pipeline.jobs import open_store
+    from pipeline.store.articles import open_store
     started = time.monotonic()
     config = config_mod.load(args.root)
     fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "md")

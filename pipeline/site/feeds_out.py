@@ -171,6 +171,13 @@ class _Writer:
         self._links: dict[str, str] = {}
         self.hub = getattr(config.site, "hub", "") or ""
 
+    def guid(self, art: Article) -> str:
+        return guid(self.config, art)
+
+    @staticmethod
+    def clean(text: object) -> str:
+        return clean_xml(text)
+
     def digest(self, chan: Channel, items: Sequence[Article]) -> str:
         """Everything a channel's two feeds are made from (the same digest: the same bytes,
         given the same ``render_html``)."""

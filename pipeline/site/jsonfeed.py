@@ -26,8 +26,6 @@ MIME = "application/feed+json"
 
 def feed(writer: _Writer, chan: Channel, items: Sequence[Article]) -> bytes:
     """The channel's JSON Feed as UTF-8 bytes."""
-    from pipeline.site import feeds_out
-
     config = writer.config
     data: dict[str, object] = {
         "version": VERSION,
@@ -45,16 +43,16 @@ def feed(writer: _Writer, chan: Channel, items: Sequence[Article]) -> bytes:
     entries = []
     for art in items:
         item: dict[str, object] = {
-            "id": feeds_out.guid(config, art),
+            "id": writer.guid(art),
             "url": writer.link(art),
-            "title": feeds_out.clean_xml(art.title),
+            "title": writer.clean(art.title),
             "content_html": writer.content(art),
         }
         if art.url.lower().startswith(("http://", "https://")):
             item["external_url"] = art.url
         summary = strip_dateline(art.summary)          # as in RSS/Atom: no dateline boilerplate
         if summary:
-            item["summary"] = feeds_out.clean_xml(summary)
+            item["summary"] = writer.clean(summary)
         img = writer.image(art)
         if img:
             item["image"] = img[0]

@@ -48,7 +48,8 @@ import yaml
 from pipeline import config as config_mod
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.errors import CdsError
-from pipeline.core.fileio import linked, write_atomic
+from pipeline.core.markup import esc, front_matter, rel_url
+from pipeline.core.fileio import linked, trusted_mtime, write_atomic
 from pipeline.core.models import PILLARS, THEMES, Article, Config
 from pipeline.core.urls import article_urls, host_of
 from pipeline.core.urls import path_segment as _segment
@@ -103,7 +104,8 @@ SAFE_SCHEMES = ("http://", "https://")
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when there, else Python
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes() + (PACKAGE / "core" / "urls.py").read_bytes()
-                      + (PACKAGE / "core" / "dateline.py").read_bytes()).hexdigest()
+                      + (PACKAGE / "core" / "dateline.py").read_bytes()
+                      + (PACKAGE / "core" / "markup.py").read_bytes()).hexdigest()
 
 
 class PublishError(CdsError):
@@ -131,27 +133,10 @@ class Topic:
 
 # --- small pure helpers -----------------------------------------------------------------------
 
-def esc(text: object) -> str:
-    """HTML-escape any text for an element or an attribute value."""
-    return html.escape(str(text), quote=True)
-
-
 def vn_datetime(dt: datetime, tz: tzinfo) -> str:
     """``Thứ Tư, 09/06/2021 18:37`` in the site's time zone."""
     local = dt.astimezone(tz)
     return f"{WEEKDAYS[local.weekday()]}, {local:%d/%m/%Y %H:%M}"
-
-
-def rel_url(frm: str, to: str) -> str:
-    """Relative link from the page at directory URL ``frm`` ("" = home) to ``to`` (a directory
-    URL ending in ``/``, "" for home, or a file such as ``chu-de/x/rss.xml``)."""
-    a = frm.split("/")[:-1] if frm else []
-    b = to.split("/")
-    common = 0
-    while common < len(a) and common < len(b) - 1 and a[common] == b[common]:
-        common += 1
-    out = "../" * (len(a) - common) + "/".join(b[common:])
-    return out or "./"
 
 
 def safe_href(url: str | None) -> str | None:
@@ -248,21 +233,6 @@ def shift_headings(markdown: str, top: int = 2) -> str:
         else:
             lines[i] = f"{new}{text}"
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
-
-
-# Characters YAML reads as line breaks or refuses: escaped inside the JSON-style strings.
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-
-
-def front_matter(meta: Mapping[str, object]) -> str:
-    """Front matter with every value in JSON syntax (a subset of YAML that any YAML reader takes
-    back exactly; written by hand because PyYAML's dumper is slow)."""
-    lines = []
-    for key, value in meta.items():
-        text = json.dumps(value, ensure_ascii=False)
-        text = _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-        lines.append(f"{key}: {text}")
-    return "---\n" + "\n".join(lines) + "\n---\n"
 
 
 # --- taxonomy (theme and pillar names are data) -----------------------------------------------
@@ -964,14 +934,6 @@ def sync_tree(out: Path, files: Mapping[str, bytes],
         except OSError:
             pass
     return written, removed, unchanged
-
-
-def trusted_mtime(mtime_ns: int, now_ns: int) -> int:
-    """``mtime_ns``, or -1 when it is too close to ``now_ns`` to tell a later change of the file
-    apart by its time (a change within the same tick of the file system's clock: 2 s for file
-    systems that keep whole seconds, 50 ms for the others)."""
-    margin = 2_000_000_000 if mtime_ns % 1_000_000_000 == 0 else 50_000_000
-    return mtime_ns if now_ns - mtime_ns > margin else -1
 
 
 def _read_cache(path: Path) -> dict:

@@ -69,7 +69,7 @@ import nh3
 import pipeline
 from pipeline.harvest import media
 from pipeline.core.errors import CdsError, ConfigError
-from pipeline.core.fileio import write_atomic
+from pipeline.core.fileio import trusted_mtime, write_atomic
 from pipeline.core.models import Article, Config
 from pipeline.site.publish import ARTICLE_START, BODY_END, BODY_START, MANIFEST
 
@@ -183,13 +183,6 @@ def _read_json(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _trusted_mtime(mtime_ns: int, now_ns: int) -> int:
-    """``mtime_ns``, or -1 when it is too close to now to tell a later change of the file apart
-    by its time (as :func:`pipeline.site.publish.trusted_mtime`)."""
-    margin = 2_000_000_000 if mtime_ns % 1_000_000_000 == 0 else 50_000_000
-    return mtime_ns if now_ns - mtime_ns > margin else -1
 
 
 def _sha(data: bytes) -> str:
@@ -1117,7 +1110,7 @@ class _Driver:
                     entry = [_sha(fh.read()), size, mtime, None, None, None]
                 if isinstance(prev, list) and len(prev) == 6 and prev[0] == entry[0]:
                     entry[3:] = prev[3:]
-            entry[2] = _trusted_mtime(mtime, now_ns)   # -1: too recent to trust next time
+            entry[2] = trusted_mtime(mtime, now_ns)   # -1: too recent to trust next time
             if entry[3] is None:
                 file = File(uri, docs, site, cfg.use_directory_urls)
                 made[uri] = file
@@ -1342,7 +1335,7 @@ class _MkDocsBuild:
             else:
                 with open(os.path.join(docs, uri), "rb") as fh:
                     entries[uri] = [_sha(fh.read()), size, mtime, "?", "", ""]
-            entries[uri][2] = _trusted_mtime(mtime, time.time_ns())
+            entries[uri][2] = trusted_mtime(mtime, time.time_ns())
         before = {uri: e[0] for uri, e in known.items() if isinstance(e, list)}
         plugin = _plugin_class()(self.published.get("lastmod") or {},
                                  self.published.get("site_lastmod"), before,

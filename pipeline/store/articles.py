@@ -31,9 +31,11 @@ from typing import Any
 import yaml
 from slugify import slugify as _py_slugify
 
+from pipeline import config as config_mod
 from pipeline.core.errors import StoreError
 from pipeline.core.fileio import linked, write_atomic
-from pipeline.core.models import STATUSES, Article
+from pipeline.core.markup import front_matter_problem
+from pipeline.core.models import STATUSES, Article, Config
 from pipeline.core.urls import canonical
 
 __all__ = [
@@ -148,13 +150,7 @@ def dump(article: Article) -> str:
 
 def _yaml_problem(err: yaml.YAMLError) -> str:
     """One line for a YAML error, with the file's line number (the opening ``---`` is line 1)."""
-    if isinstance(err, yaml.MarkedYAMLError):
-        mark = err.problem_mark or err.context_mark
-        problem = err.problem or err.context or "invalid YAML"
-        if mark is not None:
-            return f"line {mark.line + 2}: invalid front matter: {problem}"
-        return f"invalid front matter: {problem}"
-    return f"invalid front matter: {' '.join(str(err).split())}"
+    return front_matter_problem(err)
 
 
 def _to_datetime(value: Any, key: str, tz: tzinfo) -> datetime:
@@ -706,3 +702,8 @@ class Store:
             removed.append(tmp.relative_to(self.content_dir))
         return removed
 
+
+
+def open_store(config: Config) -> Store:
+    """The root's content store; front matter without an offset is read in the site's zone."""
+    return Store(config.content_dir, tz=config_mod.timezone(config))

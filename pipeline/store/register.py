@@ -3,7 +3,7 @@ between the documents and the news that cites them.
 
 One document per file: YAML front matter (the keys in :data:`KEYS`), then optional Markdown notes
 written by the editor. The number is the document's identity: it is normalised with
-:func:`pipeline.tagging.docrefs.normalize` (the same grammar the tagger uses for an article's
+:func:`pipeline.core.docrefs.normalize` (the same grammar the tagger uses for an article's
 ``doc_refs``), so ``749/QD-TTg`` in a file and "Quyết định số 749/QĐ-TTg" in an article meet.
 Its slug (``749/QĐ-TTg`` → ``749-qd-ttg``) gives the page address ``van-ban/<slug>/``.
 
@@ -26,18 +26,14 @@ and the rows' ``data-*`` attributes survive the site build; the filter itself is
 self-hosted script (:data:`FILTER_JS`) that only narrows a table that is complete without it.
 
 Pure except :func:`load_docs`, :func:`validate` and :func:`docs_add` (they read, and the last
-writes, files under ``content/van-ban/``). Imports the base modules and :mod:`pipeline.tagging.docrefs`
+writes, files under ``content/van-ban/``). Imports the base modules and :mod:`pipeline.core.docrefs`
 (pure functions: the number grammar).
 """
 
 from __future__ import annotations
 
 import difflib
-import html
-import json
-import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,12 +45,15 @@ from urllib.parse import quote
 import yaml
 from slugify import slugify
 
+from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
-from pipeline.core.fileio import linked
+from pipeline.core.fileio import linked, write_new
+from pipeline.core.markup import esc, front_matter_problem
+from pipeline.core.markup import front_matter as _front_matter
+from pipeline.core.markup import rel_url as _rel
 from pipeline.core.models import Article
 from pipeline.core.text import clean_line, fold, nfc, tone_key
 from pipeline.core.urls import article_urls, path_segment
-from pipeline.tagging import docrefs
 
 __all__ = [
     "ATTACHMENTS_DIR", "DOC_STATUSES", "FILTER_CSS", "FILTER_JS", "KEYS", "REGISTER_URL", "SCOPES",
@@ -185,14 +184,8 @@ _HTTP = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 
 def _yaml_problem(err: yaml.YAMLError) -> str:
-    hint = " (put a value containing ': ' or starting with a quote or [ in quotes)"
-    if isinstance(err, yaml.MarkedYAMLError):
-        mark = err.problem_mark or err.context_mark
-        problem = err.problem or err.context or "invalid YAML"
-        if mark is not None:
-            return f"line {mark.line + 2}: invalid front matter: {problem}{hint}"
-        return f"invalid front matter: {problem}{hint}"
-    return f"invalid front matter: {' '.join(str(err).split())}"
+    return front_matter_problem(
+        err, " (put a value containing ': ' or starting with a quote or [ in quotes)")
 
 
 def _split(text: str) -> tuple[str, str] | str:
@@ -732,52 +725,13 @@ def docs_add(root: Path | str, number: str, articles: Iterable[Article]) -> Path
 
 def _create(target: Path, data: bytes) -> None:
     """Write a new file atomically; never replace an existing one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        try:
-            os.link(tmp, target)         # fails if the target appeared meanwhile
-        except FileExistsError:
-            raise ConfigError(f"content/{DOCS_DIR}/{target.name}: already exists") from None
-        except OSError:
-            with open(target, "xb") as out:   # a file system without hard links
-                out.write(data)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        write_new(target, data)
+    except FileExistsError:
+        raise ConfigError(f"content/{DOCS_DIR}/{target.name}: already exists") from None
 
 
 # --- pages ------------------------------------------------------------------------------------
-
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _rel(frm: str, to: str) -> str:
-    """Relative link from the page at directory URL ``frm`` to ``to`` (a directory URL ending in
-    ``/`` or a file path), both site-relative."""
-    a = frm.split("/")[:-1] if frm else []
-    b = to.split("/")
-    common = 0
-    while common < len(a) and common < len(b) - 1 and a[common] == b[common]:
-        common += 1
-    return "../" * (len(a) - common) + "/".join(b[common:]) or "./"
-
-
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-
-
-def _front_matter(meta: Mapping[str, object]) -> str:
-    lines = []
-    for key, value in meta.items():
-        text = json.dumps(value, ensure_ascii=False)
-        lines.append(f"{key}: " + _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
-    return "---\n" + "\n".join(lines) + "\n---\n"
-
 
 def _page(meta: Mapping[str, object], blocks: Iterable[str]) -> str:
     parts = [b.strip("\n") for b in blocks if b]

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PILLARS, THEMES, Tagging
 from pipeline.core.text import fold, nfc, tone_key
-from pipeline.tagging import docrefs
 
 FILENAME = "taxonomy.yml"
 _WORD = re.compile(r"[\w\u0300-\u036f]+")  # combining marks are not \\w

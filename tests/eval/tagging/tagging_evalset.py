@@ -122,7 +122,7 @@ def score_refs(items: list[dict], find_refs) -> dict:
 def main(argv: list[str]) -> None:
     import sys
     sys.path.insert(0, str(HERE.parents[2]))
-    from pipeline.tagging.docrefs import find_refs
+    from pipeline.core.docrefs import find_refs
     from pipeline.tagging.tag import Taxonomy, tag
 
     taxonomy = Taxonomy.default()

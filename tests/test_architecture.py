@@ -1,0 +1,32 @@
+"""The import rules of pyproject.toml ([tool.importlinter]) hold: `make test` fails on an import
+that goes the wrong way between stages (see docs/architecture.md)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_are_kept():
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+    res = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "broken" in res.stdout and "0 broken" in res.stdout
+
+
+def test_a_wrong_import_is_caught(tmp_path):
+    """The contracts can fail: a copy of the package where core imports a stage is refused."""
+    pkg = tmp_path / "pipeline"
+    shutil.copytree(ROOT / "pipeline", pkg, ignore=shutil.ignore_patterns(
+        "__pycache__", "data", "templates", "starter", "search_assets", "static"))
+    with (pkg / "core" / "text.py").open("a", encoding="utf-8") as f:
+        f.write("\nfrom pipeline.site import publish  # noqa: E402,F401\n")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+    res = subprocess.run([exe, "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert res.returncode != 0
+    assert "pipeline.core.text -> pipeline.site.publish" in res.stdout
