@@ -177,8 +177,8 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
                 themes.append({"name": name, "arts": items})
         featured = [ctx.item(i, frm) for i in ids if res.articles[i].featured]
         new_docs = [{"label": d.label, "title": d.title, "href": rel_url(frm, d.url_path)}
-                    for d in sorted(docs, key=lambda d: (d.issued, d.number))
-                    if d.issued and mp.contains(d.issued)]
+                    for d in sorted((d for d in docs if d.issued and mp.contains(d.issued)),
+                                    key=lambda d: (d.issued, d.number))]
         met, missed = [], []
         for tr in res.tasks:
             c = tr.cells[mp.key]
