@@ -35,7 +35,7 @@ from pipeline import config as config_mod
 from pipeline import publish as publish_mod
 from pipeline import register
 from pipeline import tag as tagger
-from pipeline.desk import auth, gitlog, jobs, locks, review, sessions
+from pipeline.desk import auth, figures, gitlog, jobs, locks, review, sessions
 from pipeline.desk.gitlog import Author
 from pipeline.errors import CdsError, ConfigError
 from pipeline.models import THEMES, Config
@@ -268,7 +268,8 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
                 return None
         d0, d1 = day(start), day(end)
         rows = []
-        for a in rv.articles():
+        everything = rv.articles()
+        for a in everything:
             if status != "all" and a.status != status:
                 continue
             if source and a.source != source:
@@ -296,6 +297,7 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         return render_template(
             "queue.html", rows=rows, previews=previews_text, topics=topics(), pager=pager,
             sources=source_names(), locks=edit_locks.all(),
+            due=figures.report_due(config, everything),
             filters={"trang_thai": status, "nguon": source, "chu_de": theme, "tu": start,
                      "den": end},
             build=builder.status(), harvest=jobs.harvest_running(config),
@@ -502,7 +504,13 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
     @app.get("/nguon")
     def sources_health():
         return render_template("sources.html", rows=jobs.source_rows(config),
-                               harvest=jobs.harvest_running(config))
+                               harvest=jobs.harvest_running(config),
+                               due=figures.report_due(config, rv.articles()))
+
+    @app.get("/chat-luong-phan-loai")
+    def tag_quality():
+        """Read-only: ``cds tag --evaluate`` and ``--suggest`` for reviewers and editors."""
+        return render_template("quality.html", q=figures.tag_quality(root, rv.articles()))
 
     @app.context_processor
     def _globals():
