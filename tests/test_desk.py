@@ -395,15 +395,55 @@ def test_pages_render(desk):
     assert art(desk.root, target).title in r.text and "md-header" in r.text   # Material's page
 
 
-def test_add_unknown_document(desk):
+def test_add_unknown_document_with_the_form(desk):
+    root = desk.root
     s = login(desk, EDITOR)
     page = s.get(f"{desk.base}/van-ban").text
-    assert "57-NQ/TW" in page
-    r = post(s, desk, "/van-ban/them", {"number": "57-NQ/TW"}, page="/van-ban")
-    assert r.status_code == 303
-    an, _, subject, files = last_commit(desk.root)
-    assert (an, subject) == (EDITOR, "thêm văn bản: 57-NQ/TW")
-    assert files[0].startswith("content/van-ban/")
+    assert "57-NQ/TW" in page and "/van-ban/them?number=57-NQ" in page
+    form = s.get(f"{desk.base}/van-ban/them", params={"number": "57-NQ/TW"})
+    assert form.status_code == 200
+    assert 'value="Nghị quyết"' in form.text                        # prefilled from the citation
+    assert 'value="Về phát triển khoa học, công nghệ' in form.text
+    assert '<option value="central" selected>' in form.text
+    assert '<label for="f-title">Trích yếu' in form.text
+    target = root / "content" / "van-ban" / "57-nq-tw.md"
+    title = unicodedata.normalize("NFD", "Về phát triển khoa học, công nghệ và chuyển đổi số")
+    data = {"number": "57-NQ/TW", "doc_type": "Nghị quyết", "issuer": "Bộ Chính trị",
+            "issued": "2024-02-30", "title": title, "scope": "central", "signer": "",
+            "url": ""}
+    r = s.post(f"{desk.base}/van-ban/them", data=data, allow_redirects=False)
+    assert r.status_code == 400 and not target.exists()             # no CSRF token
+    token = token_of(form.text)
+    r = s.post(f"{desk.base}/van-ban/them", data={"csrf_token": token, **data},
+               allow_redirects=False)
+    assert r.status_code == 400 and not target.exists()             # not a real date
+    assert "Ngày ban hành «2024-02-30» không phải là một ngày có thật" in r.text
+    assert 'value="Bộ Chính trị"' in r.text and 'aria-invalid="true"' in r.text   # values kept
+    r = s.post(f"{desk.base}/van-ban/them", data={"csrf_token": token, **data,
+                                                 "issued": "30/12/2024", "doc_type": "Luật"},
+               allow_redirects=False)
+    assert r.status_code == 400 and "Loại văn bản «Luật» không khớp" in r.text
+    r = s.post(f"{desk.base}/van-ban/them", data={"csrf_token": token, **data,
+                                                 "issued": "30/12/2024"}, allow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    an, cn, subject, files = last_commit(root)
+    assert (an, cn, subject, files) == (EDITOR, "cds", "thêm văn bản: 57-NQ/TW",
+                                        ["content/van-ban/57-nq-tw.md"])
+    text = target.read_text(encoding="utf-8")
+    assert unicodedata.normalize("NFC", title) in text and title not in text
+    assert "issuer: Bộ Chính trị" in text and "issued: 2024-12-30" in text
+    from pipeline.store import register
+    assert [d.title for d in register.load_docs(root / "content")
+            if d.number == "57-NQ/TW"] == [unicodedata.normalize("NFC", title)]
+    before = target.read_bytes()
+    head = git(root, "rev-parse", "HEAD")
+    r = s.post(f"{desk.base}/van-ban/them", data={"csrf_token": token, **data,
+                                                 "issued": "", "title": "Khác"},
+               allow_redirects=False)
+    assert r.status_code == 409 and "đã có trong danh mục" in r.text
+    assert target.read_bytes() == before and git(root, "rev-parse", "HEAD") == head
+    r = s.get(f"{desk.base}/van-ban/them", params={"number": "không phải số"})
+    assert r.status_code == 404
 
 
 # -- the CLI -----------------------------------------------------------------------------------

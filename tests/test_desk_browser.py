@@ -123,7 +123,9 @@ def test_accessibility_and_screenshots(env):
             ctx, page = login(env, name, viewport)
             try:
                 pages = {"hang-cho": "/", "bai": f"/bai/{target.id}", "nhat-ky": "/nhat-ky",
-                         "xuat-ban": "/xuat-ban", "van-ban": "/van-ban", "nguon": "/nguon"}
+                         "xuat-ban": "/xuat-ban", "van-ban": "/van-ban", "nguon": "/nguon",
+                         "chat-luong": "/chat-luong-phan-loai",
+                         "van-ban-them": "/van-ban/them?number=57-NQ/TW"}
                 if role == "editor":
                     pages = {"bai": f"/bai/{target.id}"}
                 for key, path in pages.items():

@@ -223,7 +223,7 @@ def test_stalled_answer_times_out(fetcher, release):
         err = fetch_error(fetcher, srv.url("/stall"), timeout=1)
         elapsed = time.monotonic() - t0
     assert err.reason == "timed out after 1 s"
-    assert elapsed < 2
+    assert elapsed < 6       # the deadline, not the 10 s stall (margin for a loaded machine)
 
 
 def test_stall_in_the_middle_of_the_body_times_out(fetcher, release):
@@ -238,7 +238,7 @@ def test_stall_in_the_middle_of_the_body_times_out(fetcher, release):
         err = fetch_error(fetcher, srv.url("/half"), timeout=1)
         elapsed = time.monotonic() - t0
     assert err.reason == "timed out after 1 s"
-    assert elapsed < 2
+    assert elapsed < 6       # the deadline, not the 10 s stall (margin for a loaded machine)
 
 
 @pytest.mark.parametrize("framing", ["content-length", "chunked", "close"])
@@ -259,7 +259,7 @@ def test_trickling_body_is_bounded_by_the_deadline(fetcher, release, framing):
         err = fetch_error(fetcher, srv.url("/trickle"), timeout=1)
         elapsed = time.monotonic() - t0
     assert err.reason == "timed out after 1 s"
-    assert 0.9 < elapsed < 2
+    assert 0.9 < elapsed < 6     # the deadline, not the endless trickle (margin for load)
 
 
 def test_fractional_timeout_in_reason(fetcher, release):

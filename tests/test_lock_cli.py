@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 
 from pipeline.cli import commands
@@ -53,10 +54,12 @@ def test_a_second_run_says_who_holds_the_lock_or_waits(tmp_path):
 
 def test_two_processes_race_for_the_lock_and_exactly_one_runs(tmp_path):
     with FeedSite() as site:
-        site.feed_delay["bao"] = 2.0                           # the winner holds the lock for 2 s
+        gate = site.feed_gate["bao"] = threading.Event()       # the winner holds the lock ...
         root = new_root(tmp_path / "root", [{"id": "bao", "url": site.add_feed("bao", [1, 2, 3])}])
         procs = [popen(root, "harvest") for _ in range(2)]
-        results = [(p.wait(timeout=30), p.communicate()[1]) for p in procs]
+        assert wait_for(lambda: any(p.poll() is not None for p in procs), timeout=60)
+        gate.set()                                             # ... until the loser has answered
+        results = [(p.wait(timeout=60), p.communicate()[1]) for p in procs]
         codes = sorted(code for code, _ in results)
         assert codes == [0, 1], results
         loser = next(err for code, err in results if code == 1)

@@ -298,6 +298,33 @@ def test_docs_add_refuses_existing_and_malformed(root):
         reg.docs_add(root, "1234/QĐ-UBND", ARTICLES)
 
 
+def test_check_fields_and_docs_create(root):
+    from pipeline.desk import docform
+    doc, problems = reg.check_fields("1234/QĐ-UBND", {"doc_type": "Nghị quyết",
+                                                      "issued": "2024-02-30", "scope": "",
+                                                      "url": "ftp://x"})
+    assert doc is None and [k for k, _ in problems] == ["doc_type", "issued", "scope", "url"]
+    _, errors = docform.check("1234/QĐ-UBND", docform.values_of(
+        {"doc_type": "Nghị quyết", "issued": "31/02/2024", "scope": "tinh"}))
+    assert errors == {
+        "doc_type": "Loại văn bản «Nghị quyết» không khớp với số hiệu 1234/QĐ-UBND: phải là "
+                    "Quyết định.",
+        "issued": "Ngày ban hành «31/02/2024» không phải là một ngày có thật; hãy viết theo "
+                  "dạng ngày/tháng/năm, ví dụ 05/11/2023."}
+    doc, problems = reg.check_fields("1234/QĐ-UBND", {"doc_type": "quyet dinh",
+                                                      "issued": "2024-02-29", "scope": "tinh",
+                                                      "title": "Về: «dữ liệu» số"})
+    assert problems == [] and doc.doc_type == "Quyết định" and doc.scope == "provincial"
+    path = reg.docs_create(root, doc)
+    assert reg.validate(root / "content" / "van-ban") == []
+    assert [d.title for d in reg.load_docs(root / "content")
+            if d.number == "1234/QĐ-UBND"] == ["Về: «dữ liệu» số"]
+    before = path.read_bytes()
+    with pytest.raises(reg.EntryExists) as exc:
+        reg.docs_create(root, doc)
+    assert exc.value.path == "content/van-ban/1234-qd-ubnd.md" and path.read_bytes() == before
+
+
 def test_docs_add_keeps_a_hostile_citation_in_a_harmless_comment(root):
     body = ("Quyết định số 777/QĐ-UBND ngày 01/02/2024 của UBND tỉnh về việc x\u2028title: hack"
             "\x85---\n")

@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -321,6 +321,54 @@ def test_status_shows_the_next_report_and_its_gaps(root, computed, capsys):
     assert "no published article in 2025-03, 2025-04" in lines[1]
     main(["--root", str(root), "status"])
     assert "Next report due" in capsys.readouterr().out
+
+
+# The register by construction (issue 21). Q1 2025: issued d1 d2 d3, appeared d1 (5 days);
+# Q2: issued d5 (d4 is pending: not on the site), appeared d2 (41 days) and d5 (0 days: first
+# seen 20:00 UTC on 31/5, 03:00 on 1/6 in the site's time zone); d3 was entered by hand.
+def _doc(number, issued, seen=None, review=""):
+    from pipeline.store.register import Doc
+    return Doc(number=number, doc_type="Quyết định", issued=issued, title=f"Văn bản thử {number}",
+               first_seen=seen, review=review)
+
+
+DOCS = [_doc("1/QĐ-UBND", date(2025, 1, 10), datetime(2025, 1, 15, 10, tzinfo=TZ)),
+        _doc("2/QĐ-UBND", date(2025, 2, 20), datetime(2025, 4, 2, 8, tzinfo=TZ)),
+        _doc("3/QĐ-UBND", date(2025, 3, 1)),
+        _doc("4/QĐ-UBND", date(2025, 5, 1), datetime(2025, 5, 4, 8, tzinfo=TZ), "pending"),
+        _doc("5/QĐ-UBND", date(2025, 6, 1), datetime(2025, 5, 31, 20, tzinfo=UTC))]
+
+
+def test_documents_per_quarter_on_pages_json_and_report(computed):
+    import json
+
+    from docx import Document
+    config, articles, _ = computed
+    files, _w = service.site_files(config, articles, DOCS, today=TODAY)
+    year = files["ket-qua/2025/index.md"].decode()
+    section = year[year.index('<h2 id="van-ban">Văn bản chỉ đạo, điều hành</h2>'):]
+    cells = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td>"
+                       r"<td>([^<]*)</td><td>([^<]*)</td></tr>", section)
+    assert cells == [("Quý I", "3", "1", "5", "5"), ("Quý II", "1", "2", "20,5", "41"),
+                     ("Quý III", "0", "0", "–", "–"), ("Quý IV", "0", "0", "–", "–"),
+                     ("Cả năm", "4", "3", "5", "41")]
+    data = json.loads(files["api/ket-qua.json"])["documents"]
+    assert data["issued_per_quarter"] == {"2025-Q1": 3, "2025-Q2": 1}
+    assert data["appeared_per_quarter"] == {"2025-Q1": 1, "2025-Q2": 2}
+    assert (data["lag_median"], data["lag_max"]) == (5, 41)
+    assert data["periods"]["2025-Q2"] == {"issued": 1, "appeared": 2, "lag_count": 2,
+                                         "lag_median": 20.5, "lag_max": 41}
+    rep, md = service.make_report(config, articles, "2025-H1", "md", today=TODAY, docs=DOCS)
+    assert "| Quý I/2025 | 3 | 1 | 5 | 5 |" in md.decode()
+    assert "| 6 tháng đầu năm 2025 | 4 | 3 | 5 | 41 |" in md.decode()
+    _rep, raw = service.make_report(config, articles, "2025-Q2", "csv", today=TODAY, docs=DOCS)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert ["Quý II/2025", "1", "2", "20,5", "41"] in rows
+    buf = io.BytesIO()
+    report.to_docx(rep, buf)
+    buf.seek(0)
+    table = next(t for t in Document(buf).tables if t.rows[0].cells[0].text == "Kỳ")
+    assert [c.text for c in table.rows[2].cells] == ["Quý II/2025", "1", "2", "20,5", "41"]
 
 
 def test_starter_plan_loads_and_unknown_tags_only_warn():

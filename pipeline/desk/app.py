@@ -34,7 +34,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pipeline import config as config_mod
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.models import THEMES, Config
-from pipeline.desk import auth, gitlog, jobs, locks, review, sessions
+from pipeline.desk import auth, docform, figures, gitlog, jobs, locks, review, sessions
 from pipeline.desk.gitlog import Author
 from pipeline.site import publish as publish_mod
 from pipeline.store import register
@@ -268,7 +268,8 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
                 return None
         d0, d1 = day(start), day(end)
         rows = []
-        for a in rv.articles():
+        everything = rv.articles()
+        for a in everything:
             if status != "all" and a.status != status:
                 continue
             if source and a.source != source:
@@ -296,6 +297,7 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         return render_template(
             "queue.html", rows=rows, previews=previews_text, topics=topics(), pager=pager,
             sources=source_names(), locks=edit_locks.all(),
+            due=figures.report_due(config, everything),
             filters={"trang_thai": status, "nguon": source, "chu_de": theme, "tu": start,
                      "den": end},
             build=builder.status(), harvest=jobs.harvest_running(config),
@@ -485,24 +487,48 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         filled = {u.number: register.prefill(u.number, arts) for u in unknown[:50]}
         return render_template("documents.html", unknown=unknown[:50], filled=filled)
 
-    @app.post("/van-ban/them")
+    @app.route("/van-ban/them", methods=["GET", "POST"])
     def add_document():
-        number = (request.form.get("number") or "").strip()
+        # Reviewers and editors alike: an entry is data entry, recorded in git as its author.
+        raw = (request.values.get("number") or "").strip()
+        number = docform.number_of(raw)
+        if number is None:
+            abort(404, f"«{raw[:80]}» không phải số hiệu văn bản.")
+        arts = rv.articles()
+        info = register.prefill(number, arts)
+
+        def form(values: dict, errors: dict, code: int = 200):
+            return render_template("doc_add.html", number=number, values=values, errors=errors,
+                                   fields=docform.FIELDS, scopes=register.SCOPES,
+                                   citations=info["citations"][:8]), code
+
+        if request.method == "GET":
+            return form(docform.initial(info), {})
+        values = docform.values_of(request.form)
+        doc, errors = docform.check(number, values)
+        if errors:
+            return form(values, errors, 400)
         try:
             with gitlog.write_lock(root):
-                path = register.docs_add(root, number, rv.articles())
+                path = register.docs_create(root, doc)
                 rel = path.relative_to(root).as_posix()
                 gitlog.commit(root, [rel], f"thêm văn bản: {number}", author())
-        except ConfigError as exc:
-            flash(f"Không thêm được: {exc}", "error")
-            return redirect(url_for("documents"), 303)
-        flash(f"Đã thêm {number} vào danh mục ({rel}); hãy bổ sung thông tin còn thiếu.", "ok")
+        except register.EntryExists as exc:
+            return form(values, {"number": f"{number} đã có trong danh mục ({exc.path}): không "
+                                           "ghi đè; hãy sửa tệp đó."}, 409)
+        flash(f"Đã thêm {number} vào danh mục ({rel}).", "ok")
         return redirect(url_for("documents"), 303)
 
     @app.get("/nguon")
     def sources_health():
         return render_template("sources.html", rows=jobs.source_rows(config),
-                               harvest=jobs.harvest_running(config))
+                               harvest=jobs.harvest_running(config),
+                               due=figures.report_due(config, rv.articles()))
+
+    @app.get("/chat-luong-phan-loai")
+    def tag_quality():
+        """Read-only: ``cds tag --evaluate`` and ``--suggest`` for reviewers and editors."""
+        return render_template("quality.html", q=figures.tag_quality(root, rv.articles()))
 
     @app.context_processor
     def _globals():

@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from pipeline.results import docstats
 from pipeline.results import periods as P
 from pipeline.results.count import Results
 from pipeline.results.plan import Plan
@@ -85,9 +86,11 @@ def _task_target(t) -> str:
 def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: str,
                urls: Mapping[str, str], source_names: Mapping[str, str],
                theme_names: Mapping[str, str], pillar_names: Mapping[str, str],
-               docs: Sequence = ()) -> dict[str, bytes]:
+               docs: Sequence = (), doc_rows: Mapping[int, list[dict]] | None = None,
+               doc_json: Mapping | None = None) -> dict[str, bytes]:
     """Every file of the section. ``urls``: article id → page URL (publish's ``article_urls``);
-    ``docs``: the register's entries (for the digest's new documents)."""
+    ``docs``: the register's entries (for the digest's new documents); ``doc_rows``: year →
+    the register's figures per quarter (``docstats.year_rows``); ``doc_json``: their JSON."""
     ctx = _Ctx(res, plan, urls=urls, source_names=source_names, theme_names=theme_names,
                pillar_names=pillar_names)
     files: dict[str, bytes] = {}
@@ -138,7 +141,7 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
             pillar_chart=ctx.figure(f"bieu-do-tru-cot-{y}",
                                     f"Tin bài theo trụ cột, từng tháng năm {y}", "Trụ cột",
                                     months, res.pillars, pillar_names),
-            sources=res.sources)
+            sources=res.sources, doc_rows=(doc_rows or {}).get(y), days=docstats.days)
         files[f"{frm}index.md"] = _page(f"Kết quả thực hiện năm {y}", body)
         cells = [tr.cells[str(y)] for tr in res.tasks]
         year_rows.append({"year": y, "articles": len(res.in_period(yp)),
@@ -151,7 +154,10 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
                plan_name=plan_name, plan_title=plan.title if plan else ""),
         description="Kết quả thực hiện kế hoạch truyền thông chuyển đổi số, theo tháng")
     files.update(_digests(ctx, site_url=site_url, site_title=site_title, docs=docs))
-    files[API] = (json.dumps(as_json(res, plan), ensure_ascii=False, indent=1, sort_keys=True)
+    data = as_json(res, plan)
+    if doc_json is not None:
+        data["documents"] = dict(doc_json)
+    files[API] = (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
                   + "\n").encode("utf-8")
     return files
 

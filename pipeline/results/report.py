@@ -60,8 +60,10 @@ class Report:
 
 
 def build(res: Results, plan: Plan | None, period: P.Period, *, issued: date,
-          theme_names: dict[str, str], pillar_names: dict[str, str]) -> Report:
-    """The report's content for ``period`` from computed results."""
+          theme_names: dict[str, str], pillar_names: dict[str, str],
+          doc_rows: list[dict] | None = None) -> Report:
+    """The report's content for ``period`` from computed results; ``doc_rows``: the register's
+    figures (``docstats.period_rows``), a section of their own when given."""
     lh = plan.report if plan else None
     ids = res.in_period(period)
     label = period.label[0].lower() + period.label[1:]
@@ -130,6 +132,14 @@ def build(res: Results, plan: Plan | None, period: P.Period, *, issued: date,
         Table("nhiem-vu", "Kết quả thực hiện các nhiệm vụ của kế hoạch",
               ["TT", "Nhiệm vụ", "Đơn vị thực hiện", "Chỉ tiêu", "Số tin bài", "Đánh giá"],
               task_rows)] if task_rows else ["Chưa có danh sách nhiệm vụ (plan.yml)."]))
+    if doc_rows is not None:
+        from pipeline.results import docstats
+        rep.sections.append((f"4. {docstats.TITLE}", [
+            "Văn bản trong danh mục văn bản của chuyên trang: số văn bản ban hành (theo ngày ký), "
+            "số văn bản lên chuyên trang (theo ngày thu thập được) và số ngày từ khi ký đến khi "
+            "lên chuyên trang:",
+            Table("van-ban", f"{docstats.TITLE}: ban hành, lên chuyên trang, số ngày từ khi ký",
+                  list(docstats.HEADERS), [docstats.table_row(r) for r in doc_rows])]))
     behind = tasks_behind + sources_behind
     if empty:
         behind.append("Các tháng không có tin bài nào: " + ", ".join(empty) + ".")
@@ -184,7 +194,8 @@ def to_csv(rep: Report) -> bytes:
 
 
 _NARROW = {"TT": 10, "Số tin bài": 22, "Số tháng đạt": 24, "Tần suất giao": 24,
-           "Chỉ tiêu": 26, "Đánh giá": 30}       # mm; other columns share what is left
+           "Chỉ tiêu": 26, "Đánh giá": 30, "Văn bản ban hành": 28,
+           "Văn bản lên chuyên trang": 32, "Số ngày (trung vị)": 28, "Số ngày (lâu nhất)": 28}       # mm; other columns share what is left
 
 
 def _widths(table, widths) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline import config as config_mod
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article, Config
-from pipeline.results import count, pages, periods, report
+from pipeline.results import count, docstats, pages, periods, report
 from pipeline.results import plan as plan_mod
 
 DUE = ((6, 15, 1), (12, 15, 0))                 # (month, day, half): 15/6 → H1, 15/12 → the year
@@ -55,17 +55,24 @@ def site_files(config: Config, articles: list[Article], docs=(), *,
     urls = article_urls([a for a in articles if a.status == "published"], tz)
     files = pages.site_files(res, plan, site_url=config.site.url, site_title=config.site.title,
                              urls=urls, source_names={s.id: s.name for s in config.sources},
-                             theme_names=themes, pillar_names=pillars, docs=docs)
+                             theme_names=themes, pillar_names=pillars, docs=docs,
+                             doc_rows={y: docstats.year_rows(docs, tz, y) for y in res.years},
+                             doc_json=docstats.as_json(docs, tz, res.years))
     return files, list(plan.warnings) if plan else []
 
 
 def make_report(config: Config, articles: list[Article], period_key: str, fmt: str,
-                *, today: date | None = None) -> tuple[report.Report, bytes]:
+                *, today: date | None = None, docs=None) -> tuple[report.Report, bytes]:
+    """``docs``: the register's entries (default: read from ``content/van-ban/``)."""
+    from pipeline.store import register
     period = periods.parse(period_key)
     plan, res, themes, pillars = compute(config, articles, today=today,
                                          years=(period.start.year,))
+    if docs is None:
+        docs = register.load_docs(config.content_dir)
     rep = report.build(res, plan, period, issued=res.today, theme_names=themes,
-                       pillar_names=pillars)
+                       pillar_names=pillars,
+                       doc_rows=docstats.period_rows(docs, config_mod.timezone(config), period))
     return rep, _encode(rep, fmt)
 
 
@@ -117,18 +124,28 @@ def next_due(today: date) -> tuple[date, periods.Period]:
     raise AssertionError("unreachable")
 
 
-def deadline_lines(config: Config, articles: list[Article], today: date) -> list[str]:
-    """For ``cds status``: the next report due, and the gaps in its period so far."""
+def deadline(config: Config, articles: list[Article], today: date) -> dict:
+    """The next report due and the gaps in its period so far (``cds status``, the desk):
+    ``due``, ``days``, ``period``, ``empty`` (finished months with no published article) and
+    ``failing`` (ids of sources failing now)."""
     due, period = next_due(today)
-    days = (due - today).days
-    lines = [f"Next report due {due:%d/%m/%Y} ({days} day(s)): {period.label} "
-             f"(`cds report --period {period.key}`)"]
     tz = config_mod.timezone(config)
     months = [m for m in period.months() if m.end <= today]
     have = {a.published.astimezone(tz).strftime("%Y-%m") for a in articles
             if a.status == "published"}
-    empty = [m.key for m in months if m.key not in have]
-    failing = sorted(_failing(config))
+    return {"due": due, "days": (due - today).days, "period": period,
+            "empty": [m for m in months if m.key not in have],
+            "failing": sorted(_failing(config))}
+
+
+def deadline_lines(config: Config, articles: list[Article], today: date) -> list[str]:
+    """For ``cds status``: the next report due, and the gaps in its period so far."""
+    info = deadline(config, articles, today)
+    due, days, period = info["due"], info["days"], info["period"]
+    lines = [f"Next report due {due:%d/%m/%Y} ({days} day(s)): {period.label} "
+             f"(`cds report --period {period.key}`)"]
+    empty = [m.key for m in info["empty"]]
+    failing = info["failing"]
     if empty:
         lines.append(f"  data gap: no published article in {', '.join(empty)}")
     if failing:

@@ -19,6 +19,8 @@ Entry points::
     doc_feed_targets(docs, articles) -> [DocFeed(feed_dir, title, articles)]
     doc_channels(docs) -> [{"path", "title", "description", "doc"}]  # the same, as channels
     docs_add(root, number, articles) -> Path                    # cds docs add NUMBER
+    check_fields(number, fields) -> (Doc | None, [(key, why)])  # the desk's "add" form
+    docs_create(root, doc) -> Path                              # exclusive create
 
 Everything taken from an article or an entry is HTML-escaped where it is put into a page. The
 pages are plain HTML blocks in Markdown files (``cds_kind: html``), so the register's filter form
@@ -58,7 +60,8 @@ from pipeline.core.urls import article_urls, path_segment
 __all__ = [
     "ATTACHMENTS_DIR", "DOC_STATUSES", "FILTER_CSS", "FILTER_JS", "KEYS", "REGISTER_URL", "SCOPES",
     "UNKNOWN_URL", "Doc", "DocFeed", "UnknownRef", "attachments", "check_messages",
-    "doc_channels", "doc_feed_targets", "doc_link_map", "docs_add", "entry_text", "load_docs",
+    "doc_channels", "doc_feed_targets", "doc_link_map", "docs_add",
+    "EntryExists", "check_fields", "docs_create", "entry_text", "load_docs",
     "parse_entry", "prefill", "register_pages", "slug_of", "unknown_refs", "validate",
 ]
 
@@ -720,6 +723,52 @@ def docs_add(root: Path | str, number: str, articles: Iterable[Article]) -> Path
                   scope=docrefs.scope_of(normalised) or "", slug=slug)
         text = entry_text(doc, comments)
     _create(target, text.encode("utf-8"))
+    return target
+
+
+class EntryExists(ConfigError):
+    """The register already has the number (or its file): ``path`` relative to the root."""
+
+    def __init__(self, message: str, path: str):
+        super().__init__(message)
+        self.path = path
+
+
+def check_fields(number: str, fields: Mapping[str, str]) -> tuple[Doc | None, list[tuple[str,
+                                                                                      str]]]:
+    """A new entry for ``number`` with ``fields`` as an editor typed them (text for keys of
+    :data:`KEYS` but ``aliases``; others ignored), checked exactly as ``cds check`` checks a file
+    (:func:`parse_entry`): the Doc, None when there is any problem, and the problems as
+    ``(key, why)``."""
+    values = {"number": nfc(number or "").strip()}
+    values |= {k: nfc(str(fields.get(k) or "")).strip() for k in KEYS
+               if k not in ("number", "aliases")}
+    head = "".join(_yaml_line(k, v) for k, v in values.items())
+    doc, found = parse_entry(f"---\n{head}---\n", "-")
+    problems = [tuple(p[3:].split(": ", 1)) for p in found]
+    problems = [(p[0], p[1] if len(p) > 1 else "") for p in problems]
+    if doc is not None:
+        doc.slug = slug_of(doc.number)
+    return (None if problems else doc), problems
+
+
+def docs_create(root: Path | str, doc: Doc, comments: Sequence[str] = ()) -> Path:
+    """Write ``doc`` as the new entry ``content/van-ban/<slug>.md`` (exclusive: never replaces
+    a file). Raises :class:`EntryExists` when the register has the number or the file exists."""
+    docs_dir = Path(root) / "content" / DOCS_DIR
+    slug = slug_of(doc.number)
+    for d in _scan(docs_dir)[0]:
+        if d.number == doc.number:
+            raise EntryExists(f"content/{d.path.as_posix()}: {doc.number} is already in the "
+                              "register; edit that file", f"content/{d.path.as_posix()}")
+    target = docs_dir / f"{slug}.md"
+    rel = f"content/{DOCS_DIR}/{slug}.md"
+    if target.exists():
+        raise EntryExists(f"{rel}: already exists; edit it or fix it (see cds check)", rel)
+    try:
+        _create(target, entry_text(doc, comments).encode("utf-8"))
+    except ConfigError as err:
+        raise EntryExists(str(err), rel) from None
     return target
 
 

@@ -32,6 +32,20 @@ lowest theme 0.81 dien-hinh); dev3 was tuned on. Figures when these gates were s
 The demo labeller gives single themes (a main one), so the second themes the tagger now adds
 count as false positives there; its precision is not a gate. heldout3 misses the issue's goal
 (micro-F1 0.9, every theme 0.85): its gate is what was achieved minus a small margin.
+
+Fourth round (issue 20, second pass). heldout4 (64 texts, 32 two-theme, 10 negatives) was
+written and committed before any change (commit 03150aa; untuned micro-F1 0.770, P 0.934,
+R 0.655); dev4 (40) was tuned on. Figures when these gates were set:
+
+| split    | micro P | micro R | micro-F1 | lowest theme F1     |
+|----------|---------|---------|----------|---------------------|
+| dev3     | 0.970   | 0.889   | 0.928    | 0.85 nhan-thuc      |
+| dev4     | 1.000   | 0.724   | 0.840    | 0.78 nhan-thuc      |
+| heldout3 | 0.931   | 0.855   | 0.891    | 0.85 nhan-thuc      |
+| heldout4 | 0.968   | 0.690   | 0.805    | 0.71 nhan-thuc      |
+
+heldout4 misses the issue's goal by far (recall of the second theme); its gate is what was
+achieved minus a small margin. The other splits are unchanged.
 """
 
 from __future__ import annotations
@@ -49,16 +63,25 @@ GATES = {
     "heldout2": (0.85, 0.75, 1),    # dien-hinh 0.78 when set
     "dev2": (0.85, 0.50, 1),        # dien-hinh 0.57 when set (two stories without CĐS words)
     "demo": (0.85, 0.70, 0),        # van-ban 0.73 when set (labeller: single themes)
-    "dev3": (0.88, 0.80, 0),        # round 3, tuned on: 0.896, nhan-thuc 0.85 when set
+    "dev3": (0.90, 0.82, 0),        # round 3, tuned on: 0.896, nhan-thuc 0.85 when set;
+                                    # raised in round 4 (0.928, nhan-thuc 0.85)
     "heldout3": (0.87, 0.82, 0),    # round 3, held out: 0.880, nhan-thuc 0.84 when set
+                                    # (round 4: 0.891, nhan-thuc 0.85)
+    "dev4": (0.81, 0.75, 0),        # round 4, tuned on: 0.840, nhan-thuc / dien-hinh 0.78
+    "heldout4": (0.78, 0.68, 0),    # round 4, held out: 0.805, nhan-thuc 0.71 when set
 }
-MIN_PRECISION = {"heldout3": 0.91, "heldout2": 0.90, "heldout": 0.95}   # 0.929, 0.923, 0.972
+MIN_PRECISION = {"heldout3": 0.91, "heldout2": 0.90, "heldout": 0.95,   # 0.929, 0.923, 0.972
+                 "heldout4": 0.94}                                  # 0.968 (round 4)
 # activity tags of the plan's tasks: split: (min micro-F1, min F1 of every tag)
 TAG_GATES = {
     "dev": (0.95, 0.95),            # 1.00 when set
     "heldout": (0.95, 0.95),        # 1.00 when set
     "dev3": (0.75, 0.60),           # 0.78, lowest 0.67 when set (tuned on)
     "heldout3": (0.92, 0.78),       # 0.94, lowest 0.82 to-cong-nghe-so when set
+    # round 4: ngoai-khoa is 0 on both (a plan or guidance announcing extracurricular sessions
+    # is tagged as the activity), so only the micro figure is gated
+    "dev4": (0.72, 0.0),            # 0.75 when set (tuned on themes, not on tags)
+    "heldout4": (0.74, 0.0),        # 0.769 when set
 }
 DEMO_MAIN_THEME_FIRST = 15          # of 18: the labeller's main theme is the tagger's first
 MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
@@ -130,6 +153,14 @@ def test_third_held_out_set_is_what_the_brief_asks():
     assert sum(not i["themes"] for i in items) >= 8
     for tag_id in evalset.PLAN_TAGS:
         assert sum(tag_id in i["tags"] for i in items) >= 3, tag_id
+
+
+def test_fourth_held_out_set_is_what_the_brief_asks():
+    items = evalset.load("heldout4")
+    assert len(items) >= 50
+    assert 2 * sum(len(i["themes"]) > 1 for i in items) >= len(items)
+    assert sum(not i["themes"] for i in items) >= 8
+    assert len(evalset.load("dev4")) >= 30
 
 
 @pytest.mark.parametrize("split", list(TAG_GATES))

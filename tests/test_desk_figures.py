@@ -1,0 +1,114 @@
+"""The desk's read-only figures over HTTP: the next report due and its data gaps (issue 16, the
+same as `cds status`), and "Chất lượng phân loại" (issue 20, the same numbers as
+`cds tag --evaluate` / `--suggest`). A harvested desk root (every article pending) where an
+editor locked the themes of six articles, three of them with a theme the tagger does not give."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from datetime import datetime
+
+import pytest
+import requests
+
+from pipeline import config as config_mod
+from pipeline.results import service
+from pipeline.store.articles import Store
+from pipeline.tagging import tag_learn
+from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, make_desk_root, token_of
+
+# "không dùng tiền mặt" is in three sample articles: the editor says they are "dien-hinh".
+LOCKED = {0: ["trach-nhiem"], 1: ["nhan-thuc"], 2: ["dien-hinh"], 4: ["van-ban"],
+          6: ["dien-hinh"], 7: ["dien-hinh", "trach-nhiem"]}
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    root = make_desk_root(tmp_path_factory.mktemp("desk-figures") / "root")
+    store = Store(root / "content")
+    arts = sorted(store.articles(), key=lambda a: a.published)
+    for n, themes in LOCKED.items():
+        store.write(dataclasses.replace(arts[n], themes=themes, themes_locked=True))
+    d = Desk(root)
+    yield d
+    d.close()
+
+
+def login(d: Desk, name: str) -> requests.Session:
+    s = requests.Session()
+    page = s.get(f"{d.base}/dang-nhap")
+    r = s.post(f"{d.base}/dang-nhap", data={"csrf_token": token_of(page.text), "ten": name,
+                                            "mat_khau": PASSWORD}, allow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return s
+
+
+def text_of(markup: str) -> str:
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+    return re.sub(r"\( ", "(", re.sub(r" ([).,;:])", r"\1", text))
+
+
+def test_next_report_and_its_gaps_on_sources_page_and_queue(desk):
+    config = config_mod.load(desk.root)
+    articles = Store(desk.root / "content").articles()
+    today = datetime.now(config_mod.timezone(config)).date()
+    info = service.deadline(config, articles, today)
+    s = login(desk, EDITOR)
+    page = text_of(s.get(f"{desk.base}/nguon").text)
+    label = info["period"].label
+    assert (f"Báo cáo kỳ tới: hạn {info['due']:%d/%m/%Y} (còn {info['days']} ngày), báo cáo "
+            f"{label[0].lower() + label[1:]} (lệnh: cds report --period {info['period'].key})"
+            in page)
+    assert info["empty"], "every article is pending: the finished months have no data"
+    months = ", ".join(m.label.lower() for m in info["empty"])
+    assert f"Kỳ báo cáo đang thiếu số liệu: chưa có tin bài nào được đăng trong {months}" in page
+    queue = text_of(s.get(f"{desk.base}/").text)
+    assert f"Báo cáo kỳ tới: hạn {info['due']:%d/%m/%Y}" in queue
+    assert "Kỳ báo cáo đang thiếu số liệu" in queue
+
+
+def test_tag_quality_shows_the_same_numbers_as_cds_tag_evaluate(desk):
+    r = requests.get(f"{desk.base}/chat-luong-phan-loai", allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/dang-nhap")
+    articles, taxonomy = tag_learn.examples(desk.root)
+    assert len(articles) == len(LOCKED)
+    ev = tag_learn.evaluate(articles, taxonomy).as_dict()
+    suggestions = tag_learn.suggest(articles, taxonomy)
+    assert ev["confusions"] and suggestions          # the fixture gives the tagger work to do
+    for who in (EDITOR, REVIEWER):
+        page = login(desk, who).get(f"{desk.base}/chat-luong-phan-loai")
+        assert page.status_code == 200 and "Chất lượng phân loại" in page.text
+        body = page.text
+        assert f"{ev['articles']} bài đã khoá chủ đề" in body
+        for tid, s in [*ev["themes"].items(), ("micro", ev["micro"])]:
+            row = re.search(rf'<tr data-theme="{tid}">(.*?)</tr>', body, flags=re.S)
+            assert row, tid
+            cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
+            want = [f"{s[k]:.2f}".replace(".", ",") for k in ("precision", "recall", "f1")]
+            assert cells == want + [str(s[k]) for k in ("tp", "fp", "fn", "support")], tid
+        confusions = text_of(re.search(r'<ul id="danh-sach-nham-lan">(.*?)</ul>', body,
+                                       flags=re.S).group(1))
+        for c in ev["confusions"]:
+            assert f"{c['count']} bài" in confusions
+            for t in (c["editors"], c["tagger"]):
+                assert not t or f"({t})" in confusions
+        table = text_of(re.search(r'<table id="bang-goi-y">(.*?)</table>', body,
+                                  flags=re.S).group(1))
+        for sug in suggestions:
+            assert f"{sug.phrase} {sug.hits} {sug.with_theme} {sug.without_theme}" in table
+
+
+def test_tag_quality_reports_a_broken_taxonomy(desk):
+    path = desk.root / "taxonomy.yml"
+    saved = path.read_bytes() if path.exists() else None
+    path.write_text("themes: [\n", encoding="utf-8")
+    try:
+        page = login(desk, EDITOR).get(f"{desk.base}/chat-luong-phan-loai")
+        assert page.status_code == 200 and "Không đọc được bộ phân loại" in page.text
+    finally:
+        if saved is None:
+            path.unlink()
+        else:
+            path.write_bytes(saved)
