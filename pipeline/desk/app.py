@@ -504,6 +504,9 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         return render_template("sources.html", rows=jobs.source_rows(config),
                                harvest=jobs.harvest_running(config))
 
+    from pipeline.desk.documents import make_blueprint as documents_blueprint
+    app.register_blueprint(documents_blueprint(config))
+
     @app.context_processor
     def _globals():
         return {"user": g.get("user"), "csrf": generate_csrf}
