@@ -12,8 +12,10 @@ Steps:
 2. `cds build` cold, then `cds run` with nothing new (the state a province is in between two
    runs): both timed, not the figure;
 3. one item appears in the feed; `cds run` is timed in a child process (harvest + build: site,
-   feeds, search index), then checked: the article page is in site/, its title in site/feed.xml
-   (or any feed under site/), and in the Pagefind bundle (a fragment holding its title);
+   feeds, search index), then checked: the article page is in site/, its title in a feed under
+   site/, and in the Pagefind bundle (a fragment holding its title); then a second item, timed
+   after removing .cds/search/ (the search index as it was built before that cache: the figure
+   "before", in the same conditions);
 4. Hugo (if installed) on N articles with bench/build.py's minimal layout: median of 3 cold builds.
 
 Goal (printed, met or not): the timed `cds run` ≤ 0.3 × Hugo's cold build. The machine may be
@@ -109,6 +111,13 @@ def main() -> None:
             print(f"cds run, one new article      {fresh}  (load {os.getloadavg()[0]:.1f}; "
                   + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in seen.items()) + ")",
                   flush=True)
+            # "before": the same, as the index was built before the cache of copies (every
+            # page parsed again): the cache is removed first
+            feed.add_items(FEED, 2)
+            shutil.rmtree(root / search.CACHE_DIR, ignore_errors=True)
+            before = cds(root, "run")
+            print(f"same, without the search cache {before}  (as before the cache: every page "
+                  f"parsed; load {os.getloadavg()[0]:.1f})", flush=True)
         if shutil.which("hugo"):
             hugo_dir = base / "hugo"
             make_hugo_site(hugo_dir, args.n)
