@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import stat
 from pathlib import Path
 
@@ -257,3 +258,40 @@ def test_search_box_links_to_the_search_page():
     box = search.search_box_html("chu-de/nhan-thuc/")
     assert 'action="../../tim-kiem/"' in box
     assert '<label for="cds-searchbox-q">' in box and 'name="q"' in box
+
+
+# --- the cache of copies: only changed pages are parsed, output as from a full re-index ----------
+
+def _bundle_files(bundle: Path) -> dict[str, bytes]:
+    return {p.relative_to(bundle).as_posix(): p.read_bytes()
+            for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+@needs_pagefind
+def test_only_changed_pages_are_parsed_and_the_bundle_equals_a_full_reindex(site, tmp_path):
+    first = search.run_index(site)
+    assert first.parsed == 2
+    cache = site.parent / ".cds" / "search"
+    assert sum(1 for p in cache.rglob("*") if p.is_file()) == 2
+    page = site / "tin-tuc/2024/01/a/index.html"
+    page.write_text(page.read_text().replace("đổi mới", "thay đổi"), encoding="utf-8")
+    write(site, "tin-tuc/2025/02/c/index.html",
+          article("Sàn thương mại điện tử cho hợp tác xã", "<p>Đăng ký bán hàng trực tuyến.</p>",
+                  year="2025"))
+    again = search.run_index(site)
+    assert (again.parsed, again.pages, again.unchanged) == (2, 3, False)   # a and c, not b
+    assert sum(1 for p in cache.rglob("*") if p.is_file()) == 3            # a's old copy removed
+    # the same pages indexed from nothing (another cache, another copy of the site)
+    fresh = tmp_path / "fresh" / "site"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("pagefind"))
+    full = search.run_index(fresh, cache_dir=tmp_path / "fresh-cache")
+    assert full.parsed == 3
+    assert fragments(fresh / "pagefind") == fragments(site / "pagefind")   # what each page holds
+    # (Pagefind's own file names are not reproducible from run to run: compared by count)
+    assert len(_bundle_files(fresh / "pagefind")) == len(_bundle_files(site / "pagefind"))
+    # without the cache (deleted, say) everything is parsed again, to the same bundle
+    shutil.rmtree(cache)
+    (site / "pagefind" / search.STAMP).unlink()
+    rebuilt = search.run_index(site)
+    assert rebuilt.parsed == 3
+    assert fragments(site / "pagefind") == fragments(fresh / "pagefind")

@@ -530,6 +530,9 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         """Read-only: ``cds tag --evaluate`` and ``--suggest`` for reviewers and editors."""
         return render_template("quality.html", q=figures.tag_quality(root, rv.articles()))
 
+    from pipeline.desk.documents import make_blueprint as documents_blueprint
+    app.register_blueprint(documents_blueprint(config))
+
     @app.context_processor
     def _globals():
         return {"user": g.get("user"), "csrf": generate_csrf}

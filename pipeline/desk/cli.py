@@ -34,6 +34,12 @@ def add_parsers(sub, parser_class) -> None:
         if action == "retag":
             a.add_argument("--themes", required=True, action="append", metavar="T1,T2",
                            help="the themes to keep, comma-separated (sets themes_locked)")
+    rsub.add_parser("docs", help="harvested documents waiting for review (review: pending)")
+    ad = rsub.add_parser("approve-doc", help="publish pending documents (by number)")
+    ad.add_argument("numbers", nargs="+", metavar="NUMBER")
+    rd = rsub.add_parser("reject-doc", help="reject pending documents (never shown)")
+    rd.add_argument("numbers", nargs="+", metavar="NUMBER")
+    rd.add_argument("--reason", default="", help="why (kept in the entry)")
     u = rsub.add_parser("undo", help="a new commit putting back what a desk commit changed")
     u.add_argument("commit")
 
@@ -109,6 +115,8 @@ def cmd_review(args) -> int:
             print(rv.file_text(art))
             print(tagger.explain(art.title, art.body, taxonomy))
         return 1 if missing else 0
+    if action in ("docs", "approve-doc", "reject-doc"):
+        return review_docs(config, args)
     if action == "undo":
         out = rv.undo(args.commit, cli_author())
     elif action == "approve":
@@ -128,6 +136,28 @@ def cmd_review(args) -> int:
         eprint(f"error: {article_id}: no such article")
     commit = f", commit {out.commit[:10]}" if out.commit else ""
     eprint(f"{out.verb}: {len(out.changed)} changed, {len(out.unchanged)} already so, "
+           f"{len(out.missing)} not found{commit}")
+    return 0 if out.ok else 1
+
+
+def review_docs(config, args) -> int:
+    from pipeline.desk import docreview
+
+    if args.review_command == "docs":
+        rows = docreview.pending(config)
+        for d in rows:
+            issued = d.issued.isoformat() if d.issued else "?"
+            print(f"{d.number}  {issued}  {d.doc_type}  {d.issuer}  {d.source}  {d.title}")
+        eprint(f"{len(rows)} document(s) waiting for review")
+        return 0
+    verb = "approve" if args.review_command == "approve-doc" else "reject"
+    out = docreview.decide(config, verb, args.numbers, cli_author(), getattr(args, "reason", ""))
+    for number in out.missing:
+        eprint(f"error: {number}: no such document in content/van-ban/")
+    for number in out.unchanged:
+        eprint(f"{number}: not waiting for review; unchanged")
+    commit = f", commit {out.commit[:10]}" if out.commit else ""
+    eprint(f"{out.verb}: {len(out.changed)} document(s) changed, {len(out.unchanged)} unchanged, "
            f"{len(out.missing)} not found{commit}")
     return 0 if out.ok else 1
 

@@ -496,6 +496,8 @@ def _refresh_entry(src: Source, doc: Listed, entry: register.Doc, fetcher: Fetch
     if not same_issuer(doc.issuer, entry.issuer):
         raise _Problem(f"{doc.url or src.url}: {doc.number} of '{doc.issuer}' is not stored: "
                        f"content/{entry.path.as_posix()} holds {doc.number} of '{entry.issuer}'")
+    if entry.review == register.REVIEW_REJECTED:
+        return "unchanged"                  # an editor refused it: never fetched again
     owns_file = not entry.file or bool(entry.file_sha256)
     if not doc.file_url or not owns_file or entry.path is None:
         return "unchanged"

@@ -52,6 +52,7 @@ import lxml.html
 from lxml import etree
 
 from pipeline.core.errors import CdsError
+from pipeline.core.fileio import write_atomic
 from pipeline.core.text import fold
 
 PACKAGE = Path(__file__).parent.parent
@@ -66,6 +67,7 @@ TAIL_MARK = "\u2042"                    # ⁂ where the compacted tail starts (n
 TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
 HEAD_WORDS = 80                         # words of each article indexed as they are
 REPEATS = 1                             # after that, occurrences of a word still indexed
+CACHE_DIR = ".cds/search"               # beside site/: the cached copies (see _CopyCache)
 CHUNK_SIZE = 100                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
 _KEEP_ATTRS = ("data-pagefind-filter", "data-pagefind-meta", "data-pagefind-sort")
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form", "footer",
@@ -92,6 +94,7 @@ class SearchResult:
     files: int = 0              # files in site/pagefind/
     skipped: str = ""           # why no index was written ("" when one was)
     unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
+    parsed: int = 0             # pages parsed anew (the others' copies came from the cache)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -265,6 +268,54 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+class _CopyCache:
+    """The copy Pagefind reads of each built page (:func:`index_copy`), by the SHA-256 of the
+    page's HTML and the compaction settings: one file per page in ``folder`` (two-letter fan-out,
+    written atomically). A page whose HTML did not change is not parsed again: parsing was most
+    of the work of an index at 5,000 pages. Copies no page asked for in this run are removed at
+    :meth:`close`, so the cache holds one entry per indexed page, never more."""
+
+    VERSION = b"cds-search-copy-1"
+
+    def __init__(self, folder: Path, settings: tuple):
+        self.folder = folder
+        self.salt = self.VERSION + repr(settings).encode()
+        self.used: set[str] = set()
+        self.parsed = 0
+
+    def copy(self, raw: bytes, head: int, repeats: int) -> str | None:
+        if BODY_MARK.encode() not in raw:
+            return None
+        key = hashlib.sha256(self.salt + b"\0" + raw).hexdigest()
+        path = self.folder / key[:2] / key
+        try:
+            indexed = path.read_text(encoding="utf-8")
+            self.used.add(key)
+            return indexed
+        except (OSError, UnicodeDecodeError):
+            pass
+        self.parsed += 1
+        indexed = index_copy(raw.decode("utf-8", errors="replace"), head=head, repeats=repeats)
+        if indexed is None:
+            return None
+        try:
+            write_atomic(path, indexed.encode("utf-8"))
+            self.used.add(key)
+        except OSError:
+            pass                                        # only a cache: the index is built anyway
+        return indexed
+
+    def close(self) -> None:
+        """Remove the copies of pages that are gone or changed."""
+        if not self.folder.is_dir():
+            return
+        for sub in self.folder.iterdir():
+            if sub.is_dir():
+                for path in sub.iterdir():
+                    if path.name not in self.used:
+                        path.unlink(missing_ok=True)
+
+
 def _fingerprint(copies: list[tuple[str, str]], exe: Path, settings: tuple) -> str:
     h = hashlib.sha256()
     st = exe.stat()
@@ -277,13 +328,15 @@ def _fingerprint(copies: list[tuple[str, str]], exe: Path, settings: tuple) -> s
 
 def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
               timeout: float = TIMEOUT, head: int = HEAD_WORDS, repeats: int = REPEATS,
-              chunk_size: int = CHUNK_SIZE) -> SearchResult:
+              chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None) -> SearchResult:
     """Index the built site in ``site_dir`` into ``site_dir/pagefind/`` (offline).
 
     Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
     written and the result says why (``skipped``). Without a Pagefind binary the index is
     skipped too, with a warning, and the site works without search. When what Pagefind would
-    read is what it read last time, the bundle is left as it is (``unchanged``). Otherwise the
+    read is what it read last time, the bundle is left as it is (``unchanged``). The copy Pagefind reads of each page is kept in
+    ``cache_dir`` (default ``<site_dir>/../.cds/search/``) under the digest of the page's HTML, so
+    only the pages that changed since the last build are parsed again (:class:`_CopyCache`). Otherwise the
     previous bundle is replaced once the new one is complete. Raises :class:`SearchError` (one
     line) when Pagefind fails.
     """
@@ -300,16 +353,20 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
         return result
 
     bundle = site_dir / BUNDLE_DIR
+    cache = _CopyCache(Path(cache_dir) if cache_dir else site_dir.parent / CACHE_DIR,
+                       (head, repeats))
     copies: list[tuple[str, str]] = []
     for path in _pages(site_dir, bundle):
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            raw = path.read_bytes()
         except OSError as exc:
             result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
             continue
-        indexed = index_copy(text, head=head, repeats=repeats)
+        indexed = cache.copy(raw, head, repeats)
         if indexed is not None:
             copies.append((path.relative_to(site_dir).as_posix(), indexed))
+    cache.close()
+    result.parsed = cache.parsed
     if not copies:
         result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
         result.warnings.append(f"search: {result.skipped}; nothing to index")

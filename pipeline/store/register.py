@@ -82,8 +82,9 @@ KEYS = ("number", "doc_type", "issuer", "issued", "title", "scope", "effective",
 #: Keys the document harvest (:mod:`pipeline.harvest.docharvest`) writes and owns; an editor may clear
 #: ``review`` (publish) but leaves the rest to the harvest.
 HARVEST_KEYS = ("source", "first_seen", "review", "file_url", "file_sha256", "text_file",
-                "scanned", "cites")
+                "scanned", "cites", "reject_reason")
 REVIEW_PENDING = "pending"      # ``review: pending``: waits for an editor, not on the site
+REVIEW_REJECTED = "rejected"    # ``review: rejected``: an editor refused it; never shown
 SCANNED_NOTE = "Văn bản dạng ảnh quét, chưa có nội dung chữ."
 TEXT_EXCERPT_CHARS = 600
 TEXT_PAGE_CHARS = 60_000        # of a file's text shown (and indexed) on its page
@@ -120,13 +121,14 @@ class Doc:
     # Written by the document harvest (HARVEST_KEYS); empty for entries made by hand.
     source: str = ""                    # the feeds.yml source it came from
     first_seen: datetime | None = None  # when the harvest first found it (aware)
-    review: str = ""                    # "pending": waits for an editor
+    review: str = ""                    # "pending": waits for an editor; "rejected"
     file_url: str = ""                  # where the file was fetched from
     file_sha256: str = ""               # of the mirrored file: a changed file is re-mirrored
     text_file: str = ""                 # the file's extracted text: tep/<slug>.txt
     scanned: bool = False               # the file is pictures of pages: no text
     cites: list[str] = field(default_factory=list)     # numbers the file's text cites
     text: str = ""                      # the extracted text, read from text_file
+    reject_reason: str = ""             # why an editor rejected it (review: rejected)
 
     @property
     def pending(self) -> bool:
@@ -396,11 +398,12 @@ def _harvest_fields(doc: Doc, meta: Mapping, problems: list[str]) -> None:
             problems.append(f"first_seen: {_show(seen)} is not a date and time "
                             "(YYYY-MM-DDTHH:MM:SS+07:00)")
     review = _text(meta, "review", problems)
-    if review and review != REVIEW_PENDING:
-        problems.append(f"review: '{review}' must be '{REVIEW_PENDING}' or empty (empty: shown "
-                        "on the site)")
-        review = ""
+    if review and review not in (REVIEW_PENDING, REVIEW_REJECTED):
+        problems.append(f"review: '{review}' must be '{REVIEW_PENDING}', '{REVIEW_REJECTED}' or "
+                        "empty (empty: shown on the site)")
+        review = REVIEW_PENDING         # an unreadable decision: kept off the site
     doc.review = review
+    doc.reject_reason = _text(meta, "reject_reason", problems)
     doc.file_url = _text(meta, "file_url", problems)
     doc.file_sha256 = _text(meta, "file_sha256", problems)
     doc.text_file = _check_file(_text(meta, "text_file", problems), problems)
@@ -546,12 +549,13 @@ def harvest_values(doc: Doc) -> dict[str, Any]:
             "first_seen": doc.first_seen.isoformat() if doc.first_seen else "",
             "review": doc.review, "file_url": doc.file_url, "file_sha256": doc.file_sha256,
             "text_file": doc.text_file, "scanned": True if doc.scanned else "",
-            "cites": list(doc.cites)}
+            "cites": list(doc.cites), "reject_reason": doc.reject_reason}
 
 
 def visible(docs: Iterable[Doc]) -> list[Doc]:
-    """The entries shown on the site: those not waiting for an editor (``review: pending``)."""
-    return [d for d in docs if not d.pending]
+    """The entries shown on the site: those not waiting for an editor (``review: pending``) and
+    not rejected by one (``review: rejected``)."""
+    return [d for d in docs if d.review not in (REVIEW_PENDING, REVIEW_REJECTED)]
 
 
 # --- cross references -------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Freshness: the time from `cds run` finding one new article to the article being on the site,
+in the feeds and in the search, at N articles with search on; against Hugo's cold build of the
+same number of articles, measured in the same run.
+
+    .venv/bin/python bench/freshness.py 5000
+    .venv/bin/python bench/freshness.py 5000 --keep /tmp/bench-fresh
+
+Steps:
+1. a root of N synthetic articles (bench/build.py's generator); the four bench sources are
+   disabled and one loopback source is added (a FeedSite from tests/fixtures/sched: RSS on
+   127.0.0.1 and its article pages), with no item yet; nothing leaves loopback;
+2. `cds build` cold, then `cds run` with nothing new (the state a province is in between two
+   runs): both timed, not the figure;
+3. one item appears in the feed; `cds run` is timed in a child process (harvest + build: site,
+   feeds, search index), then checked: the article page is in site/, its title in a feed under
+   site/, and in the Pagefind bundle (a fragment holding its title); then a second item, timed
+   after removing .cds/search/ (the search index as it was built before that cache: the figure
+   "before", in the same conditions);
+4. Hugo (if installed) on N articles with bench/build.py's minimal layout: median of 3 cold builds.
+
+Goal (printed, met or not): the timed `cds run` ≤ 0.3 × Hugo's cold build. The machine may be
+shared: the load average is printed with the figures; CPU time is the steadier figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.build import hugo_build, make_hugo_site, make_root, run_child  # noqa: E402
+from pipeline import search  # noqa: E402
+from tests.fixtures.sched.helpers import FeedSite, article_text  # noqa: E402
+
+GOAL = 0.3
+FEED = "moi"
+
+
+def cds(root: Path, *args: str):
+    return run_child([sys.executable, "-m", "pipeline", "--root", str(root), "--quiet", *args],
+                     cwd=REPO)
+
+
+def loopback_source(root: Path, url: str) -> None:
+    """Disable the bench sources (their example.vn URLs must not be fetched) and add ``url``."""
+    yml = root / "feeds.yml"
+    text = yml.read_text(encoding="utf-8").replace("    kind: feed\n",
+                                                   "    kind: feed\n    enabled: false\n")
+    text += (f"  - id: {FEED}\n    name: Nguồn thử độ tươi\n    kind: feed\n"
+             f"    url: \"{url}\"\n")
+    yml.write_text(text, encoding="utf-8")
+
+
+def in_search(site: Path, needle: str) -> bool:
+    for path in (site / search.BUNDLE_DIR / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(path.read_bytes())
+        data = json.loads(raw[len(b"pagefind_dcd"):])
+        if needle in search.display_form(data["meta"].get("title", "")):
+            return True
+    return False
+
+
+def shows(root: Path, title: str) -> dict[str, bool]:
+    site = root / "site"
+    escaped = title.replace("&", "&amp;").replace('"', "&quot;")
+    pages = feeds = False
+    for path in site.rglob("*"):
+        if not path.is_file() or search.BUNDLE_DIR in path.relative_to(site).parts[:1]:
+            continue
+        if path.suffix == ".html" and not pages:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            pages = (escaped in text or title in text) and "data-pagefind-body" in text
+        elif path.suffix in (".xml", ".json") and not feeds:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            feeds = title in text or escaped in text
+    return {"site": pages, "feeds": feeds, "search": in_search(site, title)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("n", type=int, nargs="?", default=5000)
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = ap.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="cds-bench-fresh-"))
+    if args.keep and base.exists():
+        shutil.rmtree(base)
+    base.mkdir(parents=True, exist_ok=True)
+    root = base / "root"
+    try:
+        print(f"{args.n} articles in {root}; search on; load {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} CPUs", flush=True)
+        make_root(root, args.n)
+        with FeedSite() as feed:
+            loopback_source(root, feed.add_feed(FEED, []))
+            cold = cds(root, "build")
+            print(f"cds build, cold               {cold}", flush=True)
+            idle = cds(root, "run")
+            print(f"cds run, nothing new          {idle}", flush=True)
+            feed.add_items(FEED, 1)
+            title, _ = article_text(FEED, 1)
+            fresh = cds(root, "run")
+            seen = shows(root, title)
+            print(f"cds run, one new article      {fresh}  (load {os.getloadavg()[0]:.1f}; "
+                  + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in seen.items()) + ")",
+                  flush=True)
+            # "before": the same, as the index was built before the cache of copies (every
+            # page parsed again): the cache is removed first
+            feed.add_items(FEED, 2)
+            shutil.rmtree(root / search.CACHE_DIR, ignore_errors=True)
+            before = cds(root, "run")
+            print(f"same, without the search cache {before}  (as before the cache: every page "
+                  f"parsed; load {os.getloadavg()[0]:.1f})", flush=True)
+        if shutil.which("hugo"):
+            hugo_dir = base / "hugo"
+            make_hugo_site(hugo_dir, args.n)
+            hugo = sorted((hugo_build(hugo_dir) for _ in range(3)), key=lambda r: r.wall)[1]
+            print(f"hugo cold build               {hugo}  (median of 3)")
+            print(f"ratio run / hugo cold         {fresh.wall / hugo.wall:6.2f} wall "
+                  f"{fresh.cpu / hugo.cpu:6.2f} CPU   (goal ≤ {GOAL}: "
+                  f"{'met' if min(fresh.wall / hugo.wall, fresh.cpu / hugo.cpu) <= GOAL else 'NOT met'})")
+        else:
+            print("hugo: not installed (apt-get install hugo); no ratio")
+        if not all(seen.values()):
+            sys.exit(1)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

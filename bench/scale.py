@@ -1,0 +1,144 @@
+"""Scale: what `cds build` costs at 1,000, 5,000, 20,000 and 50,000 articles (search on).
+
+    .venv/bin/python bench/scale.py                       # 1000 5000 20000 50000
+    .venv/bin/python bench/scale.py 1000 5000 --keep /tmp/bench-scale
+    .venv/bin/python bench/scale.py 50000 --no-browser    # no Chromium: bytes per query left out
+
+For each N (bench/build.py's synthetic articles and `run_child`, so the same figures as there):
+cold build; incremental build after +20 articles; the search index alone from nothing (no
+cache of copies, as every build indexed before) and with the cache (what a build pays now),
+each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
+site/ (and of site/pagefind/); the largest HTML page outside pagefind/ and the number of pages
+(no page may grow with the store: listings are paginated); bytes per query under pagefind/ with
+an empty cache in headless Chromium (bench/search.py's queries; the worst of them).
+
+Goals (printed, met or not): time per article does not grow with N (linear or better); peak
+memory ≤ 1 GB at 5,000 and ≤ 2 GB at 50,000; ≤ 300 KB per query; the largest page the same at
+every N. A shared machine slows every figure: the load average is printed with each row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.build import ADDED, add_articles, cds_build, make_root, run_child  # noqa: E402
+
+SIZES = [1000, 5000, 20000, 50000]
+INDEX = ("import sys, time; from pipeline import search; t = time.perf_counter(); "
+         "r = search.run_index(sys.argv[1]); print(r.pages, r.parsed, r.files, r.bytes, "
+         "time.perf_counter() - t, file=sys.stderr)")
+
+
+def du(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def largest_page(site: Path) -> tuple[int, int, str]:
+    count, size, name = 0, 0, ""
+    for path in site.rglob("*.html"):
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith("pagefind/"):
+            continue
+        count += 1
+        n = path.stat().st_size
+        if n > size:
+            size, name = n, rel
+    return count, size, name
+
+
+def index_alone(root: Path, cached: bool):
+    site = root / "site"
+    (site / "pagefind" / "cds-search.txt").unlink(missing_ok=True)      # force a new bundle
+    if not cached:
+        shutil.rmtree(root / ".cds" / "search", ignore_errors=True)
+    return run_child([sys.executable, "-c", INDEX, str(site)], cwd=REPO)
+
+
+def query_bytes(site: Path) -> int:
+    from bench.search import measure_queries
+    from pipeline.demo.localserver import LocalServer
+    from tests.browser import Browser
+    with LocalServer(site) as server, Browser() as browser:
+        rows = measure_queries(server, browser)
+    return max(cold for _, _, cold, _, _ in rows)
+
+
+def one(n: int, base: Path, browser: bool) -> dict:
+    root = base / f"root-{n}"
+    make_root(root, n)
+    cold = cds_build(root)
+    print(f"  {n}: cold {cold}", flush=True)
+    add_articles(root, n, ADDED)
+    incr = cds_build(root)
+    print(f"  {n}: incremental (+{ADDED}) {incr}", flush=True)
+    full = index_alone(root, cached=False)
+    cached = index_alone(root, cached=True)
+    print(f"  {n}: search index from nothing {full}, with the cache {cached}", flush=True)
+    pages, biggest, name = largest_page(root / "site")
+    row = {"n": n, "cold": cold, "incr": incr, "full": full, "cached": cached,
+           "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
+           "site": du(root / "site"), "bundle": du(root / "site" / "pagefind"),
+           "pages": pages, "biggest": biggest, "biggest_name": name,
+           "query": query_bytes(root / "site") if browser else None,
+           "load": os.getloadavg()[0]}
+    print(f"  {n}: largest page {biggest / 1000:.0f} KB ({name}), {pages} pages; "
+          f"worst query {row['query'] / 1000 if row['query'] else 0:.0f} KB", flush=True)
+    return row
+
+
+def table(rows: list[dict]) -> None:
+    print("\n     N   cold s (CPU)   incr s (CPU)  index: full s  cached s  peak MB  site MB "
+          "(pagefind)  pages  largest KB  query KB  load")
+    for r in rows:
+        q = f"{r['query'] / 1000:8.0f}" if r["query"] is not None else "       -"
+        print(f"{r['n']:6d} {r['cold'].wall:7.1f} ({r['cold'].cpu:5.1f}) "
+              f"{r['incr'].wall:6.1f} ({r['incr'].cpu:5.1f}) {r['full'].wall:13.1f} "
+              f"{r['cached'].wall:9.1f} {r['peak']:8d} {r['site'] / 1e6:8.0f} "
+              f"({r['bundle'] / 1e6:6.0f}) {r['pages']:6d} {r['biggest'] / 1000:11.0f} {q} "
+              f"{r['load']:5.1f}")
+    first = rows[0]
+    for r in rows[1:]:
+        grow = (r["cold"].cpu / r["n"]) / (first["cold"].cpu / first["n"])
+        print(f"cold CPU per article at {r['n']} / at {first['n']}: {grow:.2f} "
+              f"(goal ≤ 1: {'met' if grow <= 1.1 else 'NOT met'})")
+    for r in rows:
+        limit = 1024 if r["n"] <= 5000 else 2048
+        print(f"peak memory at {r['n']}: {r['peak']} MB (goal ≤ {limit}: "
+              f"{'met' if r['peak'] <= limit else 'NOT met'})")
+    sizes = {r["biggest"] for r in rows}
+    print("largest page: " + ("the same at every N" if max(sizes) - min(sizes) < 2000 else
+                              "GROWS with N: " + ", ".join(f"{r['n']}: {r['biggest_name']} "
+                                                            f"{r['biggest'] / 1000:.0f} KB"
+                                                            for r in rows)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sizes", type=int, nargs="*", default=SIZES)
+    ap.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    ap.add_argument("--no-browser", action="store_true", help="leave out bytes per query")
+    args = ap.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="cds-bench-scale-"))
+    base.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        for n in args.sizes:
+            rows.append(one(n, base, not args.no_browser))
+            if not args.keep:
+                shutil.rmtree(base / f"root-{n}", ignore_errors=True)
+        table(rows)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
