@@ -28,7 +28,7 @@ $(CORPUS): $(STAMP) tests/corpora.py
 	$(BIN)/python tests/corpora.py >/dev/null && touch $@
 
 test: $(STAMP) $(NODE_STAMP) $(CORPUS)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench

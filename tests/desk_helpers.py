@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
+import requests
 import waitress
 
 from pipeline import config as config_mod
@@ -165,3 +166,13 @@ def token_of(html: str) -> str:
     m = TOKEN_RE.search(html)
     assert m, html[:500]
     return m.group(1)
+
+
+def login(d: Desk, name: str, password: str = PASSWORD) -> requests.Session:
+    """A logged-in HTTP session on the desk ``d`` (the login form, its CSRF token, a 303)."""
+    s = requests.Session()
+    page = s.get(f"{d.base}/dang-nhap")
+    r = s.post(f"{d.base}/dang-nhap", data={"csrf_token": token_of(page.text), "ten": name,
+                                            "mat_khau": password}, allow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return s

@@ -20,7 +20,17 @@ from pipeline.core.errors import ConfigError
 from pipeline.desk import review
 from pipeline.desk.gitlog import Author
 from pipeline.store.articles import parse
-from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, cds, git, make_desk_root, token_of
+from tests.desk_helpers import (
+    EDITOR,
+    PASSWORD,
+    REVIEWER,
+    Desk,
+    cds,
+    git,
+    login,
+    make_desk_root,
+    token_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +50,6 @@ def ids(root) -> list[str]:
 def art(root, article_id):
     return review.Review(config_mod.load(root)).get(article_id)
 
-
-def login(d: Desk, name: str, password: str = PASSWORD) -> requests.Session:
-    s = requests.Session()
-    page = s.get(f"{d.base}/dang-nhap")
-    r = s.post(f"{d.base}/dang-nhap", data={"csrf_token": token_of(page.text), "ten": name,
-                                            "mat_khau": password}, allow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return s
 
 
 def post(s: requests.Session, d: Desk, path: str, data: dict, page: str = "/"):

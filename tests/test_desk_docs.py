@@ -9,14 +9,13 @@ import importlib.util
 
 import feedparser
 import pytest
-import requests
 
 from pipeline import config as config_mod
 from pipeline import jobs
 from pipeline.demo.localserver import LocalServer
 from pipeline.store import register
 from tests.conftest import DEMO, make_root
-from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, cds, git, token_of
+from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, cds, git, login, token_of
 
 _spec = importlib.util.spec_from_file_location("pdfgen", DEMO / "pdfgen.py")
 pdfgen = importlib.util.module_from_spec(_spec)
@@ -85,14 +84,6 @@ def desk(tmp_path_factory):
         yield d
         d.close()
 
-
-def login(d: Desk, name: str) -> requests.Session:
-    s = requests.Session()
-    page = s.get(f"{d.base}/dang-nhap")
-    r = s.post(f"{d.base}/dang-nhap", data={"csrf_token": token_of(page.text), "ten": name,
-                                            "mat_khau": PASSWORD}, allow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return s
 
 
 def entry(d: Desk, slug: str) -> str:

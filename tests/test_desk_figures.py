@@ -17,7 +17,7 @@ from pipeline import config as config_mod
 from pipeline.results import service
 from pipeline.store.articles import Store
 from pipeline.tagging import tag_learn
-from tests.desk_helpers import EDITOR, PASSWORD, REVIEWER, Desk, make_desk_root, token_of
+from tests.desk_helpers import EDITOR, REVIEWER, Desk, login, make_desk_root
 
 # "không dùng tiền mặt" is in three sample articles: the editor says they are "dien-hinh".
 LOCKED = {0: ["trach-nhiem"], 1: ["nhan-thuc"], 2: ["dien-hinh"], 4: ["van-ban"],
@@ -35,14 +35,6 @@ def desk(tmp_path_factory):
     yield d
     d.close()
 
-
-def login(d: Desk, name: str) -> requests.Session:
-    s = requests.Session()
-    page = s.get(f"{d.base}/dang-nhap")
-    r = s.post(f"{d.base}/dang-nhap", data={"csrf_token": token_of(page.text), "ten": name,
-                                            "mat_khau": PASSWORD}, allow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return s
 
 
 def text_of(markup: str) -> str:

@@ -18,6 +18,7 @@ from pipeline.demo.localserver import LocalServer, send
 from pipeline.site import portal
 from pipeline.site.portal import api, share
 from tests.browser import Browser, chromium_path
+from tests.nginx_site import nginx_serving
 from tests.test_feeds_out import NAMES, make_article, make_config
 
 SITE_URL = "http://127.0.0.1:8000/"          # the demo's site.url
@@ -338,44 +339,10 @@ def test_webmasters_page_builds_the_snippet_and_previews_it(servers, browser):
 # --- the nginx configuration shipped in deploy/ ---------------------------------------------------
 
 def test_nginx_frames_embeds_and_opens_the_api_to_other_sites(demo, tmp_path):
-    import os
-    import shutil
-    import socket
-    import subprocess
-
     import requests
 
-    nginx = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
-    if nginx is None:
-        pytest.skip("nginx not installed (apt-get install nginx-light)")
     _, site = demo
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    conf = (Path(__file__).resolve().parent.parent / "deploy/nginx-cds.conf").read_text(encoding="utf-8")
-    conf = (conf.replace("/srv/cds/site", str(site)).replace("listen [::]:80;", "")
-            .replace("listen 80;", f"listen 127.0.0.1:{port};"))
-    (tmp_path / "cds.conf").write_text(conf, encoding="utf-8")
-    mime = "/etc/nginx/mime.types"
-    (tmp_path / "nginx.conf").write_text("\n".join([
-        "user root;" if os.geteuid() == 0 else "", f"pid {tmp_path}/nginx.pid;",
-        f"error_log {tmp_path}/error.log;", "events {}", "http {",
-        f"  include {mime};" if Path(mime).exists() else "", "  access_log off;",
-        *(f"  {k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
-        f"  include {tmp_path}/cds.conf;", "}", ""]), encoding="utf-8")
-    argv = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
-    res = subprocess.run([*argv, "-t", "-q"], capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0, res.stderr
-    proc = subprocess.Popen([*argv, "-g", "daemon off;"], stderr=subprocess.PIPE)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+    with nginx_serving(site, tmp_path) as base:
         page = requests.get(base + "/", timeout=5)
         assert page.headers["X-Frame-Options"] == "SAMEORIGIN"           # pages: not framed
         embed_r = requests.get(base + "/embed/chu-de/nhan-thuc/toi-5.html", timeout=5)
@@ -393,9 +360,6 @@ def test_nginx_frames_embeds_and_opens_the_api_to_other_sites(demo, tmp_path):
             assert r.headers["Content-Type"].startswith(ctype), (path, r.headers["Content-Type"])
             r.json()
         assert requests.get(base + "/feeds.opml", timeout=5).headers["Content-Type"].startswith("text/x-opml")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_cds_opml_prints_the_sources_or_the_site_feeds(demo, capsysbinary):

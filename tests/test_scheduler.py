@@ -22,6 +22,7 @@ from pipeline.core.errors import CdsError
 from pipeline.ops.scheduler import MAX_TICK, Scheduler, content_signature, tick_seconds
 from pipeline.store.state import RunLock, State
 from tests.fixtures.sched.helpers import REPO, FeedSite, feeds_yml, new_root, stored
+from tests.nginx_site import nginx_serving
 
 VN_NOW = lambda: datetime.now().astimezone()  # noqa: E731
 
@@ -355,10 +356,6 @@ def _free_port() -> int:
 
 
 def test_nginx_config_serves_a_site_with_feed_types_gzip_cache_and_404(tmp_path):
-    nginx = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
-    if nginx is None:
-        pytest.skip("nginx not installed (apt-get install nginx-light)")
     site = tmp_path / "site"
     page = "<!doctype html><html lang=\"vi\"><body>" + "Chuyển đổi số. " * 100 + "</body></html>"
     files = {
@@ -372,33 +369,7 @@ def test_nginx_config_serves_a_site_with_feed_types_gzip_cache_and_404(tmp_path)
     for rel, text in files.items():
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / rel).write_text(text, encoding="utf-8")
-    port = _free_port()
-    conf = (DEPLOY / "nginx-cds.conf").read_text(encoding="utf-8")
-    assert "listen 80;" in conf and "/srv/cds/site" in conf
-    conf = (conf.replace("/srv/cds/site", str(site)).replace("listen [::]:80;", "")
-            .replace("listen 80;", f"listen 127.0.0.1:{port};"))
-    (tmp_path / "cds.conf").write_text(conf, encoding="utf-8")
-    mime = "/etc/nginx/mime.types"
-    main = "\n".join([
-        "user root;" if os.geteuid() == 0 else "",      # tmp_path is private to this user
-        f"pid {tmp_path}/nginx.pid;", f"error_log {tmp_path}/error.log;", "events {}", "http {",
-        f"  include {mime};" if Path(mime).exists() else "", "  access_log off;",
-        *(f"  {kind}_temp_path {tmp_path}/{kind};"
-          for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
-        f"  include {tmp_path}/cds.conf;", "}", ""])
-    (tmp_path / "nginx.conf").write_text(main, encoding="utf-8")
-    argv = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
-    res = subprocess.run([*argv, "-t", "-q"], capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0, res.stderr
-    proc = subprocess.Popen([*argv, "-g", "daemon off;"], stderr=subprocess.PIPE)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+    with nginx_serving(site, tmp_path) as base:
         r = requests.get(base + "/", headers={"Accept-Encoding": "gzip"}, timeout=5)
         assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"
         assert r.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -420,9 +391,6 @@ def test_nginx_config_serves_a_site_with_feed_types_gzip_cache_and_404(tmp_path)
         r = requests.get(base + "/khong-co-trang-nay/", timeout=5)
         assert r.status_code == 404 and "Không tìm thấy trang" in r.text
         assert requests.get(base + "/.git/config", timeout=5).status_code == 404
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_deploy_guide_covers_the_operators_tasks():
