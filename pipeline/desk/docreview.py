@@ -12,7 +12,6 @@ other line of the entry stays byte for byte (``docharvest.update_keys``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import docrefs
@@ -21,23 +20,11 @@ from pipeline.core.models import Config
 from pipeline.core.text import nfc
 from pipeline.desk import gitlog
 from pipeline.desk.gitlog import Author
+from pipeline.desk.review import Outcome
 from pipeline.harvest.docharvest import update_keys
 from pipeline.store import register
 
 VERBS = {"approve": "duyệt", "reject": "từ chối"}
-
-
-@dataclass
-class DocOutcome:
-    verb: str
-    changed: list[str] = field(default_factory=list)      # numbers
-    unchanged: list[str] = field(default_factory=list)    # not pending: nothing to decide
-    missing: list[str] = field(default_factory=list)
-    commit: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing
 
 
 def message(verb: str, numbers: list[str]) -> str:
@@ -68,13 +55,13 @@ def normalise(number: str) -> str:
 
 
 def decide(config: Config, verb: str, numbers: Iterable[str], author: Author,
-           reason: str = "") -> DocOutcome:
+           reason: str = "") -> Outcome[str]:
     """Approve (``verb="approve"``) or reject pending entries; one commit for all changed."""
     if verb not in VERBS:
         raise ConfigError(f"{verb}: not one of {', '.join(VERBS)}")
     wanted = list(dict.fromkeys(normalise(n) for n in numbers))
     reason = nfc(" ".join(reason.split()))
-    out = DocOutcome(VERBS[verb])
+    out: Outcome[str] = Outcome(VERBS[verb])
     root = Path(config.root)
     docs_dir = config.content_dir / register.DOCS_DIR
     with gitlog.write_lock(root):

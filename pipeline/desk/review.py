@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from pipeline import config as config_mod
 from pipeline.core.errors import CdsError, ConfigError
@@ -66,10 +67,14 @@ def text_hash(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class Outcome:
+class Outcome(Generic[T]):
+    """What one review action did: the articles (or, for documents, the numbers) it changed."""
     verb: str
-    changed: list[Article] = field(default_factory=list)
+    changed: list[T] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     commit: str | None = None
@@ -152,7 +157,7 @@ class Review:
     # -- writing ------------------------------------------------------------------------------
 
     def apply(self, verb: str, ids: Iterable[str], change: Callable[[Article], Article],
-              author: Author) -> Outcome:
+              author: Author) -> Outcome[Article]:
         """``change`` each article (a copy) and commit those that changed, in one commit."""
         ids = list(dict.fromkeys(check_id(i) for i in ids))
         out = Outcome(VERBS.get(verb, verb))
@@ -176,14 +181,14 @@ class Review:
                                            message(out.verb, out.changed), author)
         return out
 
-    def approve(self, ids: Iterable[str], author: Author) -> Outcome:
+    def approve(self, ids: Iterable[str], author: Author) -> Outcome[Article]:
         def change(a: Article) -> Article:
             a.extra.pop(REASON_KEY, None)
             a.extra.pop(PROPOSED_KEY, None)
             return dataclasses.replace(a, status="published")
         return self.apply("approve", ids, change, author)
 
-    def reject(self, ids: Iterable[str], author: Author, reason: str = "") -> Outcome:
+    def reject(self, ids: Iterable[str], author: Author, reason: str = "") -> Outcome[Article]:
         reason = nfc(" ".join(reason.split()))
 
         def change(a: Article) -> Article:
@@ -193,22 +198,22 @@ class Review:
             return dataclasses.replace(a, status="rejected")
         return self.apply("reject", ids, change, author)
 
-    def feature(self, ids: Iterable[str], author: Author, on: bool = True) -> Outcome:
+    def feature(self, ids: Iterable[str], author: Author, on: bool = True) -> Outcome[Article]:
         return self.apply("feature" if on else "unfeature", ids,
                           lambda a: dataclasses.replace(a, featured=on), author)
 
-    def set_lock(self, ids: Iterable[str], author: Author, on: bool = True) -> Outcome:
+    def set_lock(self, ids: Iterable[str], author: Author, on: bool = True) -> Outcome[Article]:
         return self.apply("lock" if on else "unlock", ids,
                           lambda a: dataclasses.replace(a, locked=on), author)
 
-    def propose(self, ids: Iterable[str], author: Author) -> Outcome:
+    def propose(self, ids: Iterable[str], author: Author) -> Outcome[Article]:
         def change(a: Article) -> Article:
             if a.status == "pending":
                 a.extra[PROPOSED_KEY] = author.name
             return a
         return self.apply("propose", ids, change, author)
 
-    def retag(self, ids: Iterable[str], themes: Iterable[str], author: Author) -> Outcome:
+    def retag(self, ids: Iterable[str], themes: Iterable[str], author: Author) -> Outcome[Article]:
         themes = list(dict.fromkeys(t.strip() for t in themes if t.strip()))
         bad = [t for t in themes if t not in THEMES]
         if bad:
@@ -218,7 +223,7 @@ class Review:
             a, themes=ordered, themes_locked=True), author)
 
     def edit(self, article_id: str, author: Author, *, base_hash: str, title: str,
-             summary: str, body: str) -> Outcome:
+             summary: str, body: str) -> Outcome[Article]:
         """Save an editor's title, summary and body (sets ``locked``) unless the file changed
         since ``base_hash``: then :class:`Conflict`, and nothing is written."""
         title = nfc(" ".join(title.split()))
@@ -239,7 +244,7 @@ class Review:
             return self.apply("edit", [article_id], lambda a: dataclasses.replace(
                 a, title=title, summary=summary, body=body, locked=True), author)
 
-    def undo(self, rev: str, author: Author) -> Outcome:
+    def undo(self, rev: str, author: Author) -> Outcome[Article]:
         """A new commit that puts back, in each article ``rev`` touched, the values of the fields
         it changed (later changes to other fields stay)."""
         if not re.fullmatch(r"[0-9a-f]{7,40}", rev):
