@@ -6,8 +6,8 @@
     .venv/bin/python bench/feed_size.py --raw           # the same without the caps (slow)
 
 Each case runs in a fresh child process, so that its wall time and peak memory (ru_maxrss of
-the child) are its own: what `jobs.list_items` does with a feed (`feedcut.precut`, then
-`extract.read_feed`), then `jobs.to_article` (clean, tag) on the items kept (at most
+the child) are its own: what `harvest.sources.list_items` does with a feed (`feedcut.precut`, then
+`extract.read_feed`), then `harvest.run.to_article` (clean, tag) on the items kept (at most
 `max_items`, 100). Prints one line per case.
 """
 
@@ -24,7 +24,7 @@ CHILD = r'''
 import json, resource, sys, time
 from datetime import datetime, timezone, timedelta
 from pipeline import jobs
-from pipeline.harvest import extract
+from pipeline.harvest import extract, run
 from pipeline.tagging import tag
 from pipeline.core.models import Fetched, Source
 kind, n, mb, raw = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "raw"
@@ -52,8 +52,8 @@ t1 = time.perf_counter()
 taxonomy = tag.Taxonomy.load()
 now = datetime.now(tz)
 if raw:         # cleaning without the cap, as before it existed
-    jobs.MAX_ITEM_HTML, jobs.MAX_TITLE = 1 << 40, 1 << 40
-arts = [jobs.to_article(i, src, taxonomy, now) for i in got]
+    run.MAX_ITEM_HTML, run.MAX_TITLE = 1 << 40, 1 << 40
+arts = [run.to_article(i, src, jobs.tagger_for(taxonomy), now) for i in got]
 t2 = time.perf_counter()
 print(json.dumps({"bytes": len(body), "items": len(got), "parse_s": round(t1 - t0, 2),
                   "store_s": round(t2 - t1, 2),
@@ -79,7 +79,7 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=100_000)
     ap.add_argument("--item-mb", type=float, default=19.0)
     ap.add_argument("--raw", action="store_true",
-                    help="without the caps (feedcut.precut, jobs.MAX_ITEM_HTML): the old figures")
+                    help="without the caps (feedcut.precut, harvest.run.MAX_ITEM_HTML): the old figures")
     args = ap.parse_args()
     print("without the caps" if args.raw else "harvest path (feed pre-cut, item HTML capped)")
     many = run("many", args.items, 0, args.raw)

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.core.text import html_line as plain_text
 from pipeline.harvest.clean import (
     MKDOCS_EXTENSIONS,
     first_image,
-    plain_text,
     render_markdown,
     safe_html,
     to_markdown,

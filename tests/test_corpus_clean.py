@@ -12,9 +12,9 @@ import re
 
 import feedparser
 
+from pipeline.core.text import html_line as plain_text
 from pipeline.harvest.clean import (
     first_image,
-    plain_text,
     render_markdown,
     safe_html,
     to_markdown,

@@ -110,6 +110,7 @@ STORED = "21/04/2024 07:30 CH | (TBTV) - " + BODY
 def test_harvest_stores_the_summary_without_its_dateline():
     from pipeline import jobs
     from pipeline.core.models import Item, Source
+    from pipeline.harvest import run
     from pipeline.tagging import tag
     from tests.conftest import PACKAGE
 
@@ -118,7 +119,7 @@ def test_harvest_stores_the_summary_without_its_dateline():
     item = Item(url="https://tbtv.example.vn/tin/1.html", title="Ra mắt tổ công nghệ số",
                 content_html=f"<p>{BODY}</p>", summary=f"<p>{STORED}</p>", published=now)
     taxonomy = tag.Taxonomy.load(PACKAGE / "data")
-    assert jobs.to_article(item, src, taxonomy, now).summary == BODY
+    assert run.to_article(item, src, jobs.tagger_for(taxonomy), now).summary == BODY
 
 
 def test_articles_stored_before_are_shown_and_fed_without_it(tmp_path):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from pipeline import jobs
 from pipeline.core.models import Fetched, Item, Source
-from pipeline.harvest import extract, feedcut
+from pipeline.harvest import extract, feedcut, run
 from pipeline.tagging import tag
 
 TZ = timezone(timedelta(hours=7))
@@ -62,8 +62,8 @@ def test_an_enormous_item_is_cut_before_it_is_cleaned():
     para = "<p>" + "Chuyển đổi số là nhiệm vụ trọng tâm. " * 50 + "</p>"
     html = para * (3 * 1024 * 1024 // len(para))
     item = Item(url="https://bao.vn/to", title="Bài rất dài", content_html=html, full=True)
-    art = jobs.to_article(item, src, tag.Taxonomy.load(), datetime.now(TZ))
-    assert 0 < len(art.body) <= jobs.MAX_ITEM_HTML
+    art = run.to_article(item, src, jobs.tagger_for(tag.Taxonomy.load()), datetime.now(TZ))
+    assert 0 < len(art.body) <= run.MAX_ITEM_HTML
     assert art.body.rstrip().endswith("trọng tâm.")
 
 

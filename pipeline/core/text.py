@@ -1,4 +1,5 @@
-"""Vietnamese text normalisation: NFC, whitespace, tone-placement keys, diacritic folding.
+"""Vietnamese text normalisation: NFC, whitespace, tone-placement keys, diacritic folding;
+plain text from HTML (:func:`html_line`) and from Markdown (:func:`markdown_plain`).
 
 Pure functions, no I/O. Every string cds stores goes through :func:`nfc`; matching uses
 :func:`tone_key` (old and new tone placement compare equal) and :func:`fold` (no marks at all,
@@ -10,6 +11,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+
+from bs4 import BeautifulSoup
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
 # The five Vietnamese tone marks as combining characters (grave, acute, tilde, hook, dot below).
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -87,3 +91,69 @@ def mentions_any(text: str, phrases: list[str] | tuple[str, ...]) -> str | None:
         if _contains_phrase(keyed, tone_key(phrase)) or _contains_phrase(folded, fold(phrase)):
             return phrase
     return None
+
+
+# --- plain text from HTML and Markdown ---------------------------------------------------------
+
+#: Elements after which a reader sees a break (their text never runs into the next one's).
+BLOCK_TAGS = frozenset({
+    "blockquote", "body", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "html", "li", "ol", "p", "pre", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "ul",
+    "address", "article", "aside", "center", "details", "fieldset", "footer", "form", "header",
+    "hgroup", "legend", "main", "marquee", "section", "summary", "label", "output",
+})
+ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_TAGLIKE = re.compile(r"<[A-Za-z!/?]")
+_INVISIBLE = ("script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
+              "math", "head", "select", "textarea", "button")
+
+
+def parse_fragment(html_text: str) -> BeautifulSoup:
+    """Python's own HTML parser: it knows HTML5's void elements (libxml2 lets an <embed> or a
+    <source> swallow the rest of the page); lxml only when it gives up."""
+    try:
+        return BeautifulSoup(html_text, "html.parser")
+    except Exception:       # bs4's ParserRejectedMarkup and the odd assertion deep inside
+        return BeautifulSoup(html_text, "lxml")
+
+
+def html_line(html_or_text: str | None) -> str:
+    """One line of plain text from an HTML fragment or text (titles, summaries, authors): tags
+    and the content of scripts/styles dropped, entities decoded, NFC, whitespace collapsed. The
+    result is literal text — whoever writes it into HTML, YAML or a template must still escape
+    it."""
+    if not html_or_text:
+        return ""
+    text = str(html_or_text)
+    if _TAGLIKE.search(text):
+        soup = parse_fragment(text)
+        for el in soup.find_all(_INVISIBLE):
+            if el.name != "head" and not el.decomposed:
+                el.decompose()
+        for el in soup.find_all(string=lambda s: isinstance(
+                s, (Comment, CData, ProcessingInstruction, Declaration, Doctype))):
+            el.extract()
+        for el in soup.find_all(["br", *BLOCK_TAGS]):
+            el.insert_after(" ")
+        text = soup.get_text("")
+    text = clean_line(text)         # entities decoded (a second time after the HTML parser)
+    if ENTITY.search(text):         # still entities: the source encoded them twice
+        text = clean_line(text)
+    return BIDI.sub("", text)
+
+
+MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+MD_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_MARKS = re.compile(r"(^|\s)[#>*_|`~+-]+(?=\s|$)|[*_`]+|\\(?=\S)", re.M)
+_ANY_SPACE = re.compile(r"\s+")
+
+
+def markdown_plain(markdown: str) -> str:
+    """Rough plain text of a Markdown body on one line, for summaries and previews (never
+    rendered as Markdown): images dropped, links reduced to their text, marks taken off."""
+    text = MD_IMAGE.sub(" ", markdown)
+    text = MD_LINK.sub(r"\1", text)
+    text = _MD_MARKS.sub(r"\1", text)
+    return _ANY_SPACE.sub(" ", text).strip()

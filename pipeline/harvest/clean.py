@@ -17,7 +17,7 @@ the common attacks and together meant to leave nothing that can run in a reader'
    escape, and news articles do not need it.
 3. The tests check *rendered* HTML with an independent checker (tests/safe_html.py).
 
-Also ``plain_text`` (titles, summaries) and ``first_image`` (the article's picture).
+Also ``first_image`` (the article's picture).
 Pure functions, no I/O; the same input always gives the same bytes.
 """
 
@@ -43,7 +43,7 @@ from markdownify import (
     should_remove_whitespace_outside,
 )
 
-from pipeline.core.text import clean_line, fold, nfc
+from pipeline.core.text import BIDI, BLOCK_TAGS, ENTITY, fold, nfc, parse_fragment
 from pipeline.core.urls import absolute
 
 # A summary that is just an address is text to us, not a mistake (bs4's own advice).
@@ -52,7 +52,6 @@ warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 __all__ = [
     "MKDOCS_EXTENSIONS",
     "first_image",
-    "plain_text",
     "render_markdown",
     "safe_html",
     "to_markdown",
@@ -86,11 +85,7 @@ _TO_DIV = frozenset({
     "address", "article", "aside", "center", "details", "fieldset", "footer", "form", "header",
     "hgroup", "legend", "main", "marquee", "section", "summary", "label", "output",
 })
-_BLOCK = frozenset({
-    "blockquote", "body", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "h1", "h2",
-    "h3", "h4", "h5", "h6", "hr", "html", "li", "ol", "p", "pre", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "ul",
-}) | _TO_DIV
+_BLOCK = BLOCK_TAGS                  # _TO_DIV's names among them
 _EMPTY_REMOVABLE = frozenset((
     "p", "div", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
     "figcaption", "em", "i", "strong", "b", "span", "a", "u", "dl", "dt", "dd", "table", "tbody",
@@ -244,8 +239,7 @@ _CAPTION = re.compile(
     r"|[.!?…]\s*(?:anh|nguon anh)\s*:\s*[^.:]{1,80}$")
 _PUNCT_TO_SPACE = re.compile(r"[:;,()\[\]{}\"'“”‘’|•·–—_*/]+")
 _WS = re.compile(r"\s+")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_ENTITY, _BIDI = ENTITY, BIDI
 
 
 def _folded(text: str) -> str:
@@ -527,13 +521,7 @@ def _limit_depth(root: Tag) -> None:
         tag.unwrap()
 
 
-def _soup(html: str) -> BeautifulSoup:
-    """Python's own HTML parser: it knows HTML5's void elements (libxml2 lets an <embed> or a
-    <source> swallow the rest of the page); lxml only when it gives up."""
-    try:
-        return BeautifulSoup(html, "html.parser")
-    except Exception:       # bs4's ParserRejectedMarkup and the odd assertion deep inside
-        return BeautifulSoup(html, "lxml")
+_soup = parse_fragment
 
 
 def _prepare(html: str, base_url: str) -> str:
@@ -840,35 +828,6 @@ def to_markdown(html: str, base_url: str) -> str:
 
 
 # --- titles, summaries, images ------------------------------------------------------------------
-
-_TAGLIKE = re.compile(r"<[A-Za-z!/?]")
-_INVISIBLE = ("script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
-              "math", "head", "select", "textarea", "button")
-
-
-def plain_text(html_or_text: str) -> str:
-    """One line of plain text from an HTML fragment or text (titles, summaries): tags and the
-    content of scripts/styles dropped, entities decoded, NFC, whitespace collapsed. The result is
-    literal text — whoever writes it into HTML, YAML or a template must still escape it."""
-    if not html_or_text:
-        return ""
-    text = str(html_or_text)
-    if _TAGLIKE.search(text):
-        soup = _soup(text)
-        for el in soup.find_all(_INVISIBLE):
-            if el.name != "head" and not el.decomposed:
-                el.decompose()
-        for el in soup.find_all(string=lambda s: isinstance(
-                s, (Comment, CData, ProcessingInstruction, Declaration, Doctype))):
-            el.extract()
-        for el in soup.find_all(["br", *_BLOCK]):
-            el.insert_after(" ")
-        text = soup.get_text("")
-    text = clean_line(text)         # entities decoded (a second time after the HTML parser)
-    if _ENTITY.search(text):        # still entities: the source encoded them twice
-        text = clean_line(text)
-    return _BIDI.sub("", text)
-
 
 def first_image(html: str, base_url: str) -> str:
     """The first real image of the article body as an absolute http(s) URL, or ""."""

@@ -188,7 +188,7 @@ def read_detail(fetched: Fetched, src: Source, doc: Listed) -> None:
 
 def fetch_source(fetcher: Fetcher, src: Source, state, h,
                  get_page: Callable[[str], Fetched], stopped: Callable[[], bool]):
-    """List the source's documents into ``h.docs`` (``h``: jobs.Harvested). ``get_page(url)``
+    """List the source's documents into ``h.docs`` (``h``: harvest.sources.Harvested). ``get_page(url)``
     is the harvest's conditional GET (validators kept per address). Raises FetchError or
     ExtractError when the first listing page cannot be read: the source failed."""
     from pipeline.core.errors import ExtractError
@@ -416,7 +416,7 @@ def update_keys(path: Path, values: dict[str, object]) -> None:
 
 
 def store_documents(config: Config, h, fetcher: Fetcher, state, now: datetime) -> list[datetime]:
-    """Store the documents ``h.docs`` of one source (``h``: jobs.Harvested) as register
+    """Store the documents ``h.docs`` of one source (``h``: harvest.sources.Harvested) as register
     entries; returns the issue dates of the new ones (for the source's cadence)."""
     src, rep = h.source, h.report
     docs_dir = config.content_dir / register.DOCS_DIR

@@ -37,7 +37,7 @@ from bs4 import BeautifulSoup, CData, Comment, MarkupResemblesLocatorWarning, Na
 
 from pipeline.core.errors import ExtractError
 from pipeline.core.models import Fetched, Item, Source
-from pipeline.core.text import clean_line, fold, nfc
+from pipeline.core.text import clean_line, fold, html_line, nfc
 from pipeline.core.urls import absolute, canonical
 from pipeline.harvest import dates
 
@@ -191,15 +191,6 @@ def _line(text: str) -> str:
     return _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", text))
 
 
-def _plain(html: str | None) -> str:
-    """One line of plain text from an HTML fragment (tags stripped, entities decoded, NFC)."""
-    if not html:
-        return ""
-    if "<" not in html and "&" not in html:
-        return clean_line(html)
-    return _line(_soup(html).get_text(" "))
-
-
 def _text(el: Tag | None) -> str:
     return _line(el.get_text(" ")) if el is not None else ""
 
@@ -348,7 +339,7 @@ def _entry_image(entry, base: str) -> str:
 
 def _title_of(detail, raw) -> str:
     if isinstance(detail, dict) and "html" in str(detail.get("type", "")):
-        return _plain(str(detail.get("value") or raw or ""))
+        return html_line(str(detail.get("value") or raw or ""))
     return clean_line(str(raw or ""))
 
 
@@ -371,8 +362,8 @@ def _feed_item(entry, base: str, source: Source, tz: tzinfo, now: datetime) -> I
     summary_html = str(entry.get("summary") or "") if entry.get("summary_detail") else ""
     if summary_html and summary_html == content_html:
         summary_html = ""
-    summary = _plain(summary_html)
-    content_len = len(_plain(content_html))
+    summary = html_line(summary_html)
+    content_len = len(html_line(content_html))
     full = bool(content_html) and (
         not summary or content_len >= max(1.5 * len(summary), len(summary) + 100))
     link = _entry_link(entry, base)
@@ -392,8 +383,8 @@ def _feed_item(entry, base: str, source: Source, tz: tzinfo, now: datetime) -> I
         body = _fix_images_html(body, base)
     published, raw_date = _feed_date(entry, tz, now)
     if published is None:
-        published = _leading_date(summary or _plain(content_html), tz, now)
-    author = _plain(str(entry.get("author") or ""))
+        published = _leading_date(summary or html_line(content_html), tz, now)
+    author = html_line(str(entry.get("author") or ""))
     guid = entry.get("id")
     return Item(
         url=url,
