@@ -23,7 +23,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import soupsieve
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -38,6 +37,7 @@ from pydantic_core import PydanticCustomError
 from pipeline.core import models
 from pipeline.core.errors import ConfigError
 from pipeline.core.text import nfc
+from pipeline.core.yamlfile import read_yaml
 
 FILENAME = "feeds.yml"
 Config = models.Config
@@ -367,49 +367,6 @@ def _documents_checks(i: int, kind: object, docs: object) -> list[tuple[tuple, s
     return out
 
 
-# --- YAML -------------------------------------------------------------------------------------
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that notes duplicate keys (PyYAML silently keeps the last one)."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                if key in seen:
-                    self.duplicates.append((key_node.start_mark.line + 1, str(key)))
-                seen.add(key)
-            except TypeError:                         # unhashable key: PyYAML reports it
-                pass
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
-    loader = _Loader(text)
-    try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        why = exc.problem or exc.context or "not valid YAML"
-        if "'\\t'" in why:
-            why += " (indent with spaces, not tabs)"
-        raise ConfigError(f"{filename}{line}: {why}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{filename}: not valid YAML ({exc})") from None
-    finally:
-        loader.dispose()
-    dups = [f"{filename}:{line}: duplicate key {key!r}" for line, key in loader.duplicates]
-    return data, dups
-
-
 # --- from validated models to pipeline.core.models -------------------------------------------------
 
 def _source(s: _Source, d: _Defaults) -> models.Source:
@@ -449,7 +406,7 @@ def _source(s: _Source, d: _Defaults) -> models.Source:
 
 def parse_text(text: str, root: Path, filename: str = FILENAME) -> Config:
     """Validate the text of a ``feeds.yml``; ``ConfigError`` lists every problem found."""
-    data, problems = _read_yaml(text, filename)
+    data, problems = read_yaml(text, filename)
     if data is None:
         data = {}
     if not isinstance(data, dict):

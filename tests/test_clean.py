@@ -617,3 +617,19 @@ def test_property_text_comes_back_as_the_same_text(text):
         assert is_safe_html(rendered) == []
         shown = visible(rendered)
         assert shown == expected or (shown == "" and not src.startswith("<p>x ")), (md, rendered)
+
+
+def test_lazy_images_follow_one_rule_in_page_reading_and_sanitising():
+    """harvest/images.py: the sanitiser now knows every lazy attribute and the <noscript> copy
+    that page reading knew (it used to drop these pictures), and a 2 px pixel is a tracker."""
+    from bs4 import BeautifulSoup
+
+    from pipeline.harvest import images
+
+    full = '<p>Hội nghị</p><img src="/img/blank.gif" data-full-src="/anh/hoi-nghi.jpg" alt="a">'
+    assert f"{HOST}/anh/hoi-nghi.jpg" in to_markdown(full, BASE)
+    noscript = ('<p>Hội nghị</p><img src="/img/loading.gif" alt="b">'
+                '<noscript><img src="/anh/that.jpg"></noscript>')
+    assert f"{HOST}/anh/that.jpg" in to_markdown(noscript, BASE)
+    pixel = BeautifulSoup('<img src="/p.gif" width="2px" height="2">', "html.parser").img
+    assert images.tiny(pixel)

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from pipeline import config
 from pipeline.cli.main import build_parser
 from pipeline.core.errors import ConfigError
+from pipeline.core.urls import slug
 from pipeline.store import articles as store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -526,7 +527,7 @@ def test_content_example_is_what_the_store_writes():
     assert store.dump(article) == text, \
         "docs/content-model.md: the example is not what pipeline.store.articles.dump writes"
     assert article.id == store.make_id(article.url)
-    path = f"articles/{article.published:%Y/%m}/{store.slugify(article.title)}.md"
+    path = f"articles/{article.published:%Y/%m}/{slug(article.title)}.md"
     assert f"content/{path}" in CONTENT_DOC.read_text(encoding="utf-8")
 
 

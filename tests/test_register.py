@@ -102,6 +102,16 @@ def test_slugs():
     assert reg.slug_of("13/2023/NĐ-CP") == "13-2023-nd-cp"
 
 
+def test_register_slugs_follow_the_stores_stricter_rule():
+    """One slug rule (core/urls.slug): the store's refusal of names Windows cannot hold as files,
+    and its length bound, now hold for register pages and site path segments too."""
+    from pipeline.core.urls import path_segment
+    assert reg.slug_of("CON") == "con-van-ban"
+    assert reg.slug_of("!!!") == "van-ban"
+    assert path_segment("Nul") == "nul-bai-viet"
+    assert len(path_segment("Hội nghị " * 20)) <= 80
+
+
 # --- one clear message per problem -----------------------------------------------------------
 
 W = "content/van-ban/bad.md: "

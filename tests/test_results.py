@@ -177,6 +177,19 @@ def test_plan_errors_are_one_line_each(tmp_path):
     assert all("\n" not in p for p in exc.value.problems)
 
 
+def test_plan_yml_problems_are_located_lines_as_in_feeds_yml(tmp_path):
+    """plan.yml and feeds.yml share one YAML reader (core/yamlfile): the same ``file:line:``
+    line, and a duplicate key is an error in both (plan.yml used to keep the last one)."""
+    (tmp_path / "plan.yml").write_text("tasks:\n  - number: 1\n    number: 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        plan_mod.load(tmp_path)
+    assert exc.value.problems == ["plan.yml:3: duplicate key 'number'"]
+    (tmp_path / "plan.yml").write_text("tasks: [1, 2\nx: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        plan_mod.load(tmp_path)
+    assert len(exc.value.problems) == 1 and exc.value.problems[0].startswith("plan.yml:2: ")
+
+
 def test_the_repository_root_plan_loads():
     plan = plan_mod.load(REPO, sources={s.id for s in config_mod.load(REPO).sources})
     assert [t.number for t in plan.tasks] == list(range(1, 21))

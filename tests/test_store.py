@@ -20,6 +20,7 @@ from pipeline.core import fileio
 from pipeline.core.errors import StoreError
 from pipeline.core.models import STATUSES, Article
 from pipeline.core.text import nfc
+from pipeline.core.urls import slug as slugify
 from pipeline.store import articles as store_mod
 from pipeline.store.articles import (
     FIELD_ORDER,
@@ -28,7 +29,6 @@ from pipeline.store.articles import (
     dump,
     make_id,
     parse,
-    slugify,
 )
 
 ICT = timezone(timedelta(hours=7))

@@ -74,13 +74,30 @@ _STORE_PATH = re.compile(r"articles/([0-9]{4})/([0-9]{2})/([^/]+)\.md")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def path_segment(text: str) -> str:
-    """A URL path segment from a name or title: ASCII slug, never empty."""
-    if _SLUG.fullmatch(text):              # already a slug (the store's file names): as slugify
-        return text                        # would leave it, without its cost
+FALLBACK_SLUG = "bai-viet"
+# Names Windows refuses as files (editors clone the content on Windows too).
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
+)
+
+
+def slug(text: str, *, fallback: str = FALLBACK_SLUG, max_length: int = 80) -> str:
+    """The one slug rule (store file names, site path segments, register pages): ASCII
+    ``[a-z0-9-]+`` (``đ`` → ``d``), cut at a word boundary at ``max_length``, never empty
+    (``fallback``) and never a name Windows refuses (``con`` → ``con-bai-viet``)."""
+    text = text or ""
+    if _SLUG.fullmatch(text) and len(text) <= max_length and text not in RESERVED_NAMES:
+        return text                        # already a slug (the store's file names)
     # imported late: importing it compiles a large pattern (a cost for every cds command)
     from slugify import slugify
-    return slugify(text, lowercase=True) or "bai-viet"
+    made = slugify(text, max_length=max_length, word_boundary=True, lowercase=True)
+    if not made:
+        return fallback
+    return f"{made}-{fallback}" if made in RESERVED_NAMES else made
+
+
+#: A URL path segment from a name or title (the name site/ and register import).
+path_segment = slug
 
 
 def article_urls(articles: Iterable[Article], tz: tzinfo) -> dict[str, str]:

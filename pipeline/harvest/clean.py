@@ -45,6 +45,7 @@ from markdownify import (
 
 from pipeline.core.text import BIDI, BLOCK_TAGS, ENTITY, fold, nfc, parse_fragment
 from pipeline.core.urls import absolute
+from pipeline.harvest.images import real_src, tiny
 
 # A summary that is just an address is text to us, not a mistake (bs4's own advice).
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
@@ -136,68 +137,6 @@ def _md_url(url: str | None, *, mailto: bool = True) -> str | None:
     if not url or not _scheme_ok(url, mailto=mailto):
         return None
     return _UNSAFE_URL_CHARS.sub(lambda m: quote(m.group(0), safe=""), url.strip())
-
-
-# --- lazy images --------------------------------------------------------------------------------
-
-_PLACEHOLDER_NAME = re.compile(
-    r"^[\w.-]{0,30}(blank|spacer|placeholder|lazy|loading|1x1|pixel|transparent|empty|grey|gray)"
-    r"[\w.-]{0,30}$", re.I)
-_LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-original-src", "data-lazy",
-               "data-url-image", "data-srcset", "data-lazy-srcset", "srcset")
-_SRCSET_SPLIT = re.compile(r",\s+|,(?=[a-zA-Z/.])")
-
-
-def _is_placeholder(src: str | None) -> bool:
-    if not src:
-        return True
-    squashed = _squash(src).lower()
-    if not squashed or squashed.startswith(("data:", "about:", "javascript:")):
-        return True
-    name = urlsplit(squashed).path.rsplit("/", 1)[-1] if "/" in squashed else squashed
-    return bool(_PLACEHOLDER_NAME.match(name))
-
-
-def _from_srcset(srcset: str) -> str | None:
-    """The largest candidate of a srcset (by its w/x descriptor; the last one when none)."""
-    best, best_size = None, -1.0
-    for candidate in _SRCSET_SPLIT.split(srcset.strip()):
-        bits = candidate.split()
-        if not bits or _is_placeholder(bits[0]):
-            continue
-        size = 0.0
-        if len(bits) > 1 and re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]{1,3})?[wx]", bits[1]):
-            size = float(bits[1][:-1])
-        if size >= best_size:
-            best, best_size = bits[0], size
-    return best
-
-
-def _real_src(img: Tag) -> str | None:
-    src = img.get("src")
-    if not _is_placeholder(src):
-        return src
-    for attr in _LAZY_ATTRS:
-        value = img.get(attr)
-        if not value or not isinstance(value, str):
-            continue
-        value = _from_srcset(value) if "srcset" in attr else value.strip()
-        if value and not _is_placeholder(value):
-            return value
-    picture = img.find_parent("picture")
-    if picture is not None:
-        for source in picture.find_all("source"):
-            value = source.get("srcset") or source.get("data-srcset")
-            value = _from_srcset(value) if value else None
-            if value:
-                return value
-    return None
-
-
-def _tiny(img: Tag) -> bool:
-    """A tracking pixel: both sides given and at most 2 px."""
-    w, h = str(img.get("width", "")).strip(), str(img.get("height", "")).strip()
-    return w in ("0", "1", "2", "0px", "1px", "2px") and h in ("0", "1", "2", "0px", "1px", "2px")
 
 
 # --- page chrome (matched on the folded text of whole short blocks) -----------------------------
@@ -539,7 +478,7 @@ def _prepare(html: str, base_url: str) -> str:
             ns.decompose()
     # images (before <source> goes): lazy sources, tracking pixels, absolute addresses
     for img in root.find_all("img"):
-        src = None if _tiny(img) else _absolutise(base_url, _real_src(img), mailto=False)
+        src = None if tiny(img) else _absolutise(base_url, real_src(img) or None, mailto=False)
         if not src:
             img.decompose()
             continue

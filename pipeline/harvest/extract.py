@@ -39,7 +39,7 @@ from pipeline.core.errors import ExtractError
 from pipeline.core.models import Fetched, Item, Source
 from pipeline.core.text import clean_line, fold, html_line, nfc
 from pipeline.core.urls import absolute, canonical
-from pipeline.harvest import dates
+from pipeline.harvest import dates, images
 
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
@@ -922,91 +922,24 @@ def _text_size(soup: BeautifulSoup) -> int:
 # Images and links
 # =============================================================================================
 
-_LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url",
-               "data-full-src", "data-large-src", "data-origin", "data-echo", "data-hi-res-src",
-               "data-original-src", "data-orig-file", "original-src", "data-img", "data-image",
-               "lazy-src", "data-actualsrc")
-_LAZY_SRCSETS = ("data-srcset", "data-lazy-srcset", "data-original-set", "srcset")
-_PLACEHOLDER = re.compile(
-    r"^data:|(?:^|[/_.-])(?:blank|spacer|pixel|transparent|grey|gray|1x1|empty|dot|clear|"
-    r"no-?image|noimage|noimg)[^/]*\.(?:gif|png|jpe?g|svg|webp)(?:$|[?#])"
-    r"|placeholder|lazy|loading|loader|spinner", re.I)
-
-
-def _is_placeholder(src: str, img: Tag | None = None) -> bool:
-    src = src.strip()
-    if not src:
-        return True
-    name = src.split("?")[0].rstrip("/").rsplit("/", 1)[-1] if not src.startswith("data:") else src
-    if _PLACEHOLDER.search(name):
-        return True
-    if img is not None and _attr(img, "width") in ("1", "0") and _attr(img, "height") in ("1", "0"):
-        return True
-    return False
-
-
-def _largest_candidate(srcset: str) -> str:
-    best, best_w = "", -1.0
-    for part in srcset.split(","):
-        bits = part.strip().split()
-        if not bits or _is_placeholder(bits[0]):
-            continue
-        w = 0.0
-        if len(bits) > 1:
-            m = re.match(r"([\d.]+)([wx])", bits[1])
-            if m:
-                try:
-                    w = float(m.group(1)) * (1 if m.group(2) == "w" else 1000)
-                except ValueError:
-                    w = 0.0
-        if w > best_w:
-            best, best_w = bits[0], w
-    return best
-
-
-def _real_src(img: Tag) -> str:
-    for a in _LAZY_ATTRS:
-        v = _attr(img, a).strip()
-        if v and not _is_placeholder(v):
-            return v
-    for a in _LAZY_SRCSETS:
-        v = _largest_candidate(_attr(img, a))
-        if v:
-            return v
-    parent = img.parent
-    if isinstance(parent, Tag) and parent.name == "picture":
-        for source in parent.find_all("source"):
-            v = _largest_candidate(_attr(source, "data-srcset") or _attr(source, "srcset"))
-            if v:
-                return v
-    nxt = img.find_next_sibling()
-    if isinstance(nxt, Tag) and nxt.name == "noscript":
-        inner = nxt.find("img")
-        if isinstance(inner, Tag) and not _is_placeholder(_attr(inner, "src")):
-            return _attr(inner, "src")
-        m = re.search(r"""<img[^>]+src=["']([^"']+)""", nxt.decode_contents())
-        if m and not _is_placeholder(m.group(1)):
-            return m.group(1)
-    return ""
-
-
 def _fix_images(root: Tag, base: str) -> None:
     """Give lazy images their real ``src`` (absolute); drop images that only have a placeholder."""
     for img in list(root.find_all("img")):
         src = _attr(img, "src").strip()
-        if not src or _is_placeholder(src, img):
-            real = _real_src(img)
+        if not src or images.is_placeholder(src) or images.tiny(img):
+            real = images.lazy_src(img)
             if not real:
                 img.decompose()
                 continue
             src = real
         img["src"] = absolute(base, src) or src
-        for a in _LAZY_ATTRS + ("data-srcset", "data-lazy-srcset", "data-original-set"):
+        for a in images.LAZY_ATTRS + ("data-srcset", "data-lazy-srcset", "data-original-set"):
             if a in img.attrs:
                 del img[a]
         if "srcset" in img.attrs:
             srcset = _attr(img, "srcset")
-            if any(_is_placeholder(p.strip().split()[0]) for p in srcset.split(",") if p.strip()):
+            if any(images.is_placeholder(p.strip().split()[0])
+                   for p in srcset.split(",") if p.strip()):
                 del img["srcset"]
             else:
                 img["srcset"] = ", ".join(

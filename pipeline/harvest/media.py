@@ -395,10 +395,6 @@ def _reason(exc: BaseException) -> str:
     return str(getattr(exc, "reason", "") or exc)
 
 
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    write_atomic(path, data, durable=True, mode=mode)
-
-
 class MediaStore:
     """``content/media/`` and the URL index. Thread-safe: share one across the harvest.
 
@@ -459,7 +455,7 @@ class MediaStore:
             data = {"version": 1, "urls": self._urls, "refused": self._refused,
                     "failed": self._failed}
             text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n"
-            _atomic_write(self.index_path, text.encode("utf-8"))
+            write_atomic(self.index_path, text, durable=True)
             self._dirty = False
 
     # -- files -----------------------------------------------------------------------------
@@ -486,7 +482,7 @@ class MediaStore:
         if path.is_file():
             return key, False
         try:
-            _atomic_write(path, data)
+            write_atomic(path, data, durable=True)
         except OSError as exc:
             raise MediaError(f"content/{MEDIA_DIR}/{key}: cannot write: "
                              f"{exc.strerror or exc}") from None

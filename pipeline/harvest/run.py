@@ -18,6 +18,7 @@ from tqdm import tqdm
 from pipeline import config as config_mod
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.errors import CdsError
+from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article, Config, Item, RunReport, Source, SourceReport, Tagging
 from pipeline.core.text import html_line, mentions_any, nfc
 from pipeline.harvest import clean, dedupe, docfiles, docharvest, media
@@ -25,7 +26,7 @@ from pipeline.harvest.fetch import Fetcher
 from pipeline.harvest.sources import Harvested, fetch_source, reading_settings, select_sources
 from pipeline.store import articles as store_mod
 from pipeline.store.articles import open_store
-from pipeline.store.state import State, atomic_write
+from pipeline.store.state import State
 
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
 
@@ -318,7 +319,7 @@ def write_run_report(config: Config, report: RunReport, *,
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     path = runs / (report.started.strftime("%Y%m%dT%H%M%S.%f") + ".json")
     for target in (path, config.state_dir / "last-run.json"):
-        atomic_write(target, text)
+        write_atomic(target, text, durable=True)
     for old in sorted(runs.glob("*.json"))[:-KEEP_RUN_REPORTS]:
         old.unlink(missing_ok=True)
     return path

@@ -42,8 +42,9 @@ import schedule
 from pipeline import __version__, jobs
 from pipeline import config as config_mod
 from pipeline.core.errors import CdsError, ConfigError, LockedError
+from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Config, RunReport, Source
-from pipeline.store.state import RunLock, State, atomic_write
+from pipeline.store.state import RunLock, State
 
 MAX_TICK = 60              # seconds: check at least once a minute whether a source is due
 MIN_TICK = 1
@@ -328,7 +329,8 @@ class Scheduler:
 
     def _write_schedule_file(self, data: dict) -> None:
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(self._schedule_path(), json.dumps(data, indent=2, sort_keys=True) + "\n")
+        write_atomic(self._schedule_path(), json.dumps(data, indent=2, sort_keys=True) + "\n",
+                     durable=True, make_parents=False)
 
     def fmt(self, when: datetime | str | None) -> str:
         """A time in the site's zone, for the log and the status table."""

@@ -13,9 +13,9 @@ import yaml
 
 from pipeline.core.errors import ConfigError
 from pipeline.core.text import fold
+from pipeline.core.yamlfile import FAST_LOADER, read_yaml_file
 
 FILE = "plan.yml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml: ~20× faster, same result
 PER = ("week", "month", "quarter", "year")
 PER_VI = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -274,7 +274,7 @@ def known_tags(root: Path) -> set[str] | None:
     for path in (Path(root) / "taxonomy.yml", PACKAGE / "data" / "taxonomy.yml"):
         if path.is_file():
             try:
-                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER) or {}
             except (OSError, yaml.YAMLError):
                 return None
             return {str(t.get("id")) for t in data.get("tags") or [] if isinstance(t, dict)}
@@ -286,15 +286,7 @@ def load(root: Path, *, sources: set[str] | None = None) -> Plan | None:
     path = Path(root) / FILE
     if not path.is_file():
         return None
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{FILE}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(f"{FILE}:{where}: {reason}") from None
-    except OSError as exc:
-        raise ConfigError(f"{FILE}: cannot be read ({exc.strerror})") from None
+    data, duplicates = read_yaml_file(path, FILE)
+    if duplicates:                     # PyYAML would keep the last silently: say so (as feeds.yml)
+        raise ConfigError(duplicates)
     return parse(data, known_tags=known_tags(root), known_sources=sources)

@@ -29,18 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from slugify import slugify as _py_slugify
 
 from pipeline import config as config_mod
 from pipeline.core.errors import StoreError
 from pipeline.core.fileio import linked, write_atomic
 from pipeline.core.markup import front_matter_problem
 from pipeline.core.models import STATUSES, Article, Config
-from pipeline.core.urls import canonical
+from pipeline.core.urls import canonical, slug
 
 __all__ = [
     "DEFAULT_TZ", "FIELD_ORDER", "PROTECTING_KEYS", "Store", "canonical_body", "dump", "make_id",
-    "parse", "protecting_typos", "slugify",
+    "parse", "protecting_typos",
 ]
 
 #: Times written without an offset (by an editor) are read in this zone (the contract: +07:00).
@@ -62,12 +61,6 @@ _BOOLS = ("featured", "date_estimated", "themes_locked", "locked")
 # Fields that come from the source: a change sets ``updated``.
 _CONTENT_FIELDS = ("title", "url", "source", "published", "author", "summary", "image", "body",
                    "date_estimated")
-
-_FALLBACK_SLUG = "bai-viet"
-# Names Windows refuses as files (editors clone the content on Windows too).
-_RESERVED_NAMES = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
-)
 
 _OPEN = re.compile(r"---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
@@ -318,17 +311,6 @@ def make_id(canonical_url: str) -> str:
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
 
 
-def slugify(title: str, max_length: int = 80) -> str:
-    """ASCII file-name slug ``[a-z0-9-]+`` from a title (``đ`` → ``d``), cut at a word boundary,
-    never empty (``bai-viet``) and never a name Windows refuses (``con`` → ``con-bai-viet``)."""
-    slug = _py_slugify(title or "", max_length=max_length, word_boundary=True, lowercase=True)
-    if not slug:
-        return _FALLBACK_SLUG
-    if slug in _RESERVED_NAMES:
-        slug = f"{slug}-{_FALLBACK_SLUG}"
-    return slug
-
-
 # --- the store --------------------------------------------------------------------------------
 
 def _clone(article: Article) -> Article:
@@ -472,7 +454,7 @@ class Store:
             if article.path is not None and not self._is_taken(Path(article.path)):
                 return Path(article.path)
             month = f"articles/{article.published.year:04d}/{article.published.month:02d}"
-            base = slugify(article.title)
+            base = slug(article.title)
             n = 1
             while True:
                 rel = Path(month) / (f"{base}.md" if n == 1 else f"{base}-{n}.md")
@@ -504,7 +486,7 @@ class Store:
             else:
                 article.path = self.path_for(article)
             text = dump(article)
-            self._atomic_write(article.path, text.encode("utf-8"))
+            self._write(article.path, text.encode("utf-8"))
             self._index(article, known)
             return article.path
 
@@ -518,7 +500,9 @@ class Store:
         for url in [article.url, *article.also_at]:
             self._by_url.setdefault(url, article.id)
 
-    def _atomic_write(self, rel: Path, data: bytes) -> None:
+    def _write(self, rel: Path, data: bytes) -> None:
+        """``write_atomic`` (durable) unless the file holds ``data`` already; never through a
+        link; the editor's permissions kept."""
         target = self.content_dir / rel
         shown = self.display_path(rel)
         if linked(target, self.content_dir):

@@ -45,7 +45,6 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import yaml
-from slugify import slugify
 
 from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
@@ -55,7 +54,7 @@ from pipeline.core.markup import front_matter as _front_matter
 from pipeline.core.markup import rel_url as _rel
 from pipeline.core.models import Article
 from pipeline.core.text import clean_line, fold, nfc, tone_key
-from pipeline.core.urls import article_urls, path_segment
+from pipeline.core.urls import article_urls, path_segment, slug
 
 __all__ = [
     "ATTACHMENTS_DIR", "DOC_STATUSES", "FILTER_CSS", "FILTER_JS", "KEYS", "REGISTER_URL", "SCOPES",
@@ -167,7 +166,7 @@ class DocFeed(NamedTuple):
 
 def slug_of(number: str) -> str:
     """The page slug of a (normalised) number: ``13/2023/NĐ-CP`` → ``13-2023-nd-cp``."""
-    return slugify(number, lowercase=True) or "van-ban"
+    return slug(number, fallback="van-ban")
 
 
 # --- reading an entry -------------------------------------------------------------------------

@@ -68,11 +68,6 @@ def _now() -> datetime:
     return datetime.now().astimezone()
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
-    write_atomic(path, text, durable=True, make_parents=False)
-
-
 class State:
     """``.cds/state.json``: validators per URL and health per source.
 
@@ -128,7 +123,7 @@ class State:
         if text == self._saved:
             return False
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, text)
+        write_atomic(self.path, text, durable=True, make_parents=False)
         self._saved = text
         return True
 
