@@ -7,7 +7,7 @@
 
 Each case runs in a fresh child process, so that its wall time and peak memory (ru_maxrss of
 the child) are its own: what `harvest.sources.list_items` does with a feed (`feedcut.precut`, then
-`extract.read_feed`), then `harvest.run.to_article` (clean, tag) on the items kept (at most
+`feeds.read_feed`), then `harvest.run.to_article` (clean, tag) on the items kept (at most
 `max_items`, 100). Prints one line per case.
 """
 
@@ -24,7 +24,7 @@ CHILD = r'''
 import json, resource, sys, time
 from datetime import datetime, timezone, timedelta
 from pipeline import jobs
-from pipeline.harvest import extract, run
+from pipeline.harvest import feeds, run
 from pipeline.tagging import tag
 from pipeline.core.models import Fetched, Source
 kind, n, mb, raw = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "raw"
@@ -47,7 +47,7 @@ src = Source(id="bao", name="Báo", kind="feed", url="https://bao.vn/rss", max_i
 fetched = Fetched(url=src.url, final_url=src.url, status=200,
                   headers={"content-type": "application/rss+xml"}, body=body)
 t0 = time.perf_counter()
-got = extract.read_feed(fetched if raw else feedcut.precut(fetched, src.max_items), src, tz)
+got = feeds.read_feed(fetched if raw else feedcut.precut(fetched, src.max_items), src, tz)
 t1 = time.perf_counter()
 taxonomy = tag.Taxonomy.load()
 now = datetime.now(tz)

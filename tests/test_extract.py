@@ -1,4 +1,4 @@
-"""pipeline.harvest.extract: feeds, listing pages, article pages and encodings.
+"""pipeline.harvest feeds, listings, article (and decode): feeds, listing pages, article pages and encodings.
 
 Sources are served by a real loopback HTTP server (pipeline.demo.localserver) where the HTTP side
 matters (headers, pagination); bytes are handed over directly where only the parsing does.
@@ -18,7 +18,7 @@ import requests
 from pipeline.core.errors import ExtractError
 from pipeline.core.models import ArticleSelectors, Fetched, Item, ListSelectors, Source
 from pipeline.demo.localserver import LocalServer, send
-from pipeline.harvest import extract
+from pipeline.harvest import article, decode, feeds, listings
 from tests.corpora import FEEDPARSER_FILES, feedparser_corpus
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -72,7 +72,7 @@ def cp1258(text: str) -> bytes:
 
 def test_decode_valid_utf8_wins_over_any_label():
     body = f"<html><head><meta charset='windows-1258'></head><body>{VI}</body></html>".encode()
-    assert VI in extract.decode(body, "text/html; charset=ISO-8859-1")
+    assert VI in decode.decode(body, "text/html; charset=ISO-8859-1")
 
 
 @pytest.mark.parametrize("where", ["header", "meta", "http-equiv", "nothing"])
@@ -82,26 +82,26 @@ def test_decode_windows_1258_is_composed(where):
             }.get(where, "")
     body = b"<html><head>" + meta.encode() + b"</head><body><p>" + cp1258(VI) + b"</p></body></html>"
     header = "text/html; charset=windows-1258" if where == "header" else "text/html"
-    text = extract.decode(body, header)
+    text = decode.decode(body, header)
     assert VI in text
     assert unicodedata.is_normalized("NFC", text)
 
 
 def test_decode_server_default_latin1_yields_to_the_page():
     body = b"<meta charset=windows-1258><p>" + cp1258(VI) + b"</p>"
-    assert VI in extract.decode(body, "text/html; charset=ISO-8859-1")
+    assert VI in decode.decode(body, "text/html; charset=ISO-8859-1")
 
 
 def test_decode_decomposed_utf8_is_composed():
     body = unicodedata.normalize("NFD", VI).encode()
-    assert extract.decode(body, "text/html") == VI
+    assert decode.decode(body, "text/html") == VI
 
 
 def test_decode_boms_and_unknown_labels():
-    assert extract.decode("\ufeffxin chào".encode("utf-16"), "") == "xin chào"
-    assert extract.decode("\ufeffxin chào".encode("utf-8"), "") == "xin chào"
-    assert "Báo" in extract.decode("<p>Báo</p>".encode("cp1252"), "text/html; charset=x-bogus")
-    assert extract.decode(b"", "text/html") == ""
+    assert decode.decode("\ufeffxin chào".encode("utf-16"), "") == "xin chào"
+    assert decode.decode("\ufeffxin chào".encode("utf-8"), "") == "xin chào"
+    assert "Báo" in decode.decode("<p>Báo</p>".encode("cp1252"), "text/html; charset=x-bogus")
+    assert decode.decode(b"", "text/html") == ""
 
 
 # =============================================================================================
@@ -165,7 +165,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_rss_with_content_encoded():
-    items = extract.read_feed(fetched(RSS_FULL), feed_source(aliases=("m.baothaibinh.example.vn",)), TZ)
+    items = feeds.read_feed(fetched(RSS_FULL), feed_source(aliases=("m.baothaibinh.example.vn",)), TZ)
     assert [i.title for i in items] == [
         "Tin không có múi giờ", 'Vũ Phúc "đi đầu" chuyển đổi số', "Tin có ngày kiểu Việt"]
     second, first, third = items
@@ -191,7 +191,7 @@ def test_rss_with_content_encoded():
 
 
 def test_atom_with_content_and_utc_dates():
-    [item] = extract.read_feed(fetched(ATOM, content_type="application/atom+xml"), feed_source(), TZ)
+    [item] = feeds.read_feed(fetched(ATOM, content_type="application/atom+xml"), feed_source(), TZ)
     assert item.title == "Tập huấn kỹ năng số cho cán bộ"
     assert item.full is True and item.summary == ""
     assert "120 cán bộ" in item.content_html
@@ -205,7 +205,7 @@ def test_summary_only_feed_is_not_full():
     <item><title>Tin ngắn</title><link>https://a.example.vn/1</link>
     <description>&lt;p&gt;Tóm tắt &lt;b&gt;ngắn&lt;/b&gt;.&lt;/p&gt;</description></item>
     </channel></rss>"""
-    [item] = extract.read_feed(fetched(rss), feed_source(), TZ)
+    [item] = feeds.read_feed(fetched(rss), feed_source(), TZ)
     assert item.full is False
     assert item.summary == "Tóm tắt ngắn."
     assert item.published is None
@@ -216,7 +216,7 @@ def test_windows_1258_feed():
            f'<item><title>{VI}</title><link>https://a.example.vn/1</link>'
            f'<description>{VI}</description></item></channel></rss>')
     body = cp1258(rss)
-    [item] = extract.read_feed(fetched(body, content_type="text/xml"), feed_source(), TZ)
+    [item] = feeds.read_feed(fetched(body, content_type="text/xml"), feed_source(), TZ)
     assert item.title == VI
     assert unicodedata.is_normalized("NFC", item.title)
 
@@ -224,7 +224,7 @@ def test_windows_1258_feed():
 def test_utf8_feed_whose_prolog_claims_latin1():
     rss = ('<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>t</title>'
            f'<item><title>{VI}</title><link>https://a.example.vn/1</link></item></channel></rss>')
-    [item] = extract.read_feed(fetched(rss, content_type="application/xml; charset=iso-8859-1"),
+    [item] = feeds.read_feed(fetched(rss, content_type="application/xml; charset=iso-8859-1"),
                                feed_source(), TZ)
     assert item.title == VI
 
@@ -233,39 +233,39 @@ def test_entities_and_decomposed_marks_in_a_feed_become_nfc():
     title = "Chuy&#7875;n &#273;&#7893;i s&#7889; " + unicodedata.normalize("NFD", "hoà nhập")
     rss = (f'<rss version="2.0"><channel><title>t</title><item><title>{title}</title>'
            '<link>https://a.example.vn/1</link></item></channel></rss>')
-    [item] = extract.read_feed(fetched(rss), feed_source(), TZ)
+    [item] = feeds.read_feed(fetched(rss), feed_source(), TZ)
     assert item.title == "Chuyển đổi số hoà nhập"
 
 
 def test_html_where_a_feed_was_expected():
     page = "<!DOCTYPE html><html><head><title>Báo</title></head><body><p>Trang chủ</p></body></html>"
     with pytest.raises(ExtractError, match="not a feed \\(got an HTML page\\)"):
-        extract.read_feed(fetched(page, content_type="text/html"), feed_source(), TZ)
+        feeds.read_feed(fetched(page, content_type="text/html"), feed_source(), TZ)
     with pytest.raises(ExtractError, match="not a feed"):
-        extract.read_feed(fetched("\n\n<html><body>x</body></html>"), feed_source(), TZ)
+        feeds.read_feed(fetched("\n\n<html><body>x</body></html>"), feed_source(), TZ)
 
 
 def test_truncated_feed_keeps_the_entries_it_has():
     cut = RSS_FULL[: RSS_FULL.index("<title>Tin có ngày kiểu Việt")]
-    items = extract.read_feed(fetched(cut), feed_source(), TZ)
+    items = feeds.read_feed(fetched(cut), feed_source(), TZ)
     assert len(items) == 2
     with pytest.raises(ExtractError, match="^.*: malformed feed: "):
-        extract.read_feed(fetched(RSS_FULL[:200]), feed_source(), TZ)
+        feeds.read_feed(fetched(RSS_FULL[:200]), feed_source(), TZ)
 
 
 def test_empty_and_unknown_xml():
-    assert extract.read_feed(fetched('<rss version="2.0"><channel><title>t</title></channel></rss>'),
+    assert feeds.read_feed(fetched('<rss version="2.0"><channel><title>t</title></channel></rss>'),
                              feed_source(), TZ) == []
     with pytest.raises(ExtractError):
-        extract.read_feed(fetched(b""), feed_source(), TZ)
+        feeds.read_feed(fetched(b""), feed_source(), TZ)
     with pytest.raises(ExtractError, match="not a feed"):
-        extract.read_feed(fetched("<foo><bar/></foo>"), feed_source(), TZ)
+        feeds.read_feed(fetched("<foo><bar/></foo>"), feed_source(), TZ)
 
 
 def test_feed_bytes_are_never_a_path_or_url():
     for body in (b"/etc/passwd", b"http://127.0.0.1:9/feed", b"file:///etc/hostname"):
         with pytest.raises(ExtractError):
-            extract.read_feed(fetched(body), feed_source(), TZ)
+            feeds.read_feed(fetched(body), feed_source(), TZ)
 
 
 def test_max_items_keeps_the_newest():
@@ -273,14 +273,14 @@ def test_max_items_keeps_the_newest():
         f"<item><title>Tin {n}</title><link>https://a.example.vn/{n}</link>"
         f"<pubDate>Wed, 0{n} Jun 2021 10:00:00 +0700</pubDate></item>" for n in (3, 1, 5, 2, 4))
     rss = f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
-    got = extract.read_feed(fetched(rss), feed_source(max_items=2), TZ)
+    got = feeds.read_feed(fetched(rss), feed_source(max_items=2), TZ)
     assert [i.title for i in got] == ["Tin 5", "Tin 4"]
 
 
 def test_fingerprint_changes_with_the_item():
-    a = extract.read_feed(fetched(RSS_FULL), feed_source(), TZ)
-    b = extract.read_feed(fetched(RSS_FULL), feed_source(), TZ)
-    c = extract.read_feed(fetched(RSS_FULL.replace("Tóm tắt tin hai.</description>",
+    a = feeds.read_feed(fetched(RSS_FULL), feed_source(), TZ)
+    b = feeds.read_feed(fetched(RSS_FULL), feed_source(), TZ)
+    c = feeds.read_feed(fetched(RSS_FULL.replace("Tóm tắt tin hai.</description>",
                                                    "Tóm tắt tin hai (sửa).</description>")),
                           feed_source(), TZ)
     assert [i.fingerprint for i in a] == [i.fingerprint for i in b]
@@ -292,10 +292,10 @@ def test_entries_without_a_link_are_addressed_in_the_feed():
     atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
             '<entry><id>e-1</id><title>Chỉ có trong feed</title><content type="html">&lt;p&gt;x&lt;/p&gt;'
             '</content></entry></feed>')
-    [item] = extract.read_feed(fetched(atom), feed_source(), TZ)
+    [item] = feeds.read_feed(fetched(atom), feed_source(), TZ)
     assert item.url.startswith(FEED_URL + "#entry-")
     assert item.full is True
-    [again] = extract.read_feed(fetched(atom), feed_source(), TZ)
+    [again] = feeds.read_feed(fetched(atom), feed_source(), TZ)
     assert again.url == item.url
 
 
@@ -306,7 +306,7 @@ def test_the_feedparser_corpus_never_crashes():
     read = failed = 0
     for path in files:
         try:
-            items = extract.read_feed(fetched(path.read_bytes(), url=source.url,
+            items = feeds.read_feed(fetched(path.read_bytes(), url=source.url,
                                               content_type="application/xml"), source, TZ)
         except ExtractError as err:
             assert str(err).startswith(source.url + ": ")
@@ -367,7 +367,7 @@ def test_listing_with_pagination(listing_site):
     source = listing_source(listing_site)
     url, pages, items = source.url, 0, []
     while url and pages < source.list.max_pages:
-        page_items, url = extract.read_listing(get(url), source, TZ)
+        page_items, url = listings.read_listing(get(url), source, TZ)
         items += page_items
         pages += 1
     assert pages == 3 and url is None
@@ -390,7 +390,7 @@ def test_listing_with_pagination(listing_site):
 
 def test_listing_next_stops_at_max_pages(listing_site):
     source = listing_source(listing_site, max_pages=1)
-    items, nxt = extract.read_listing(get(source.url), source, TZ)
+    items, nxt = listings.read_listing(get(source.url), source, TZ)
     assert len(items) == 3 and nxt == listing_site.url("/cds/trang-2.html")
 
 
@@ -399,12 +399,12 @@ def test_listing_problems_are_extract_errors(listing_site):
     broken = Source(id="x", name="x", kind="html", url=page.url,
                     list=ListSelectors(item=".tin-moi", link="a"))
     with pytest.raises(ExtractError, match="no element matches list.item '.tin-moi'"):
-        extract.read_listing(page, broken, TZ)
+        listings.read_listing(page, broken, TZ)
     bad = Source(id="x", name="x", kind="html", url=page.url, list=ListSelectors(item="div[", link="a"))
     with pytest.raises(ExtractError, match="bad CSS selector in list.item"):
-        extract.read_listing(page, bad, TZ)
+        listings.read_listing(page, bad, TZ)
     with pytest.raises(ExtractError, match="no list selectors"):
-        extract.read_listing(page, Source(id="x", name="x", kind="html", url=page.url), TZ)
+        listings.read_listing(page, Source(id="x", name="x", kind="html", url=page.url), TZ)
 
 
 def test_listing_in_windows_1258():
@@ -414,7 +414,7 @@ def test_listing_in_windows_1258():
     with LocalServer(routes=routes) as server:
         source = Source(id="x", name="x", kind="html", url=server.url("/tin"),
                         list=ListSelectors(item="li", link="a", date="li"))
-        [item], nxt = extract.read_listing(get(server.url("/tin")), source, TZ)
+        [item], nxt = listings.read_listing(get(server.url("/tin")), source, TZ)
     assert item.title == VI and nxt is None
     assert item.published == datetime(2017, 6, 15, tzinfo=ICT)
 
@@ -426,7 +426,7 @@ def test_listing_relative_dates_use_the_server_clock():
     source = Source(id="x", name="x", kind="html", url=url,
                     list=ListSelectors(item="li", link="a", date="span"))
     page = fetched(html, url, "text/html", date="Wed, 01 May 2024 05:30:00 GMT")   # 12:30 +07
-    new, old = extract.read_listing(page, source, TZ)[0]
+    new, old = listings.read_listing(page, source, TZ)[0]
     assert new.published == datetime(2024, 5, 1, 10, 30, tzinfo=ICT)
     assert old.published == datetime(2024, 4, 30, 10, 20, tzinfo=ICT)
 
@@ -477,7 +477,7 @@ def article_source(**kw) -> Source:
 def test_article_with_selectors():
     item = Item(url=ARTICLE_URL, title="Tiêu đề trong danh sách", summary="Tóm tắt danh sách.",
                 fingerprint="abc")
-    got = extract.read_article(fetched(ARTICLE, ARTICLE_URL, "text/html"), article_source(), item, TZ)
+    got = article.read_article(fetched(ARTICLE, ARTICLE_URL, "text/html"), article_source(), item, TZ)
     assert got is not item and got.full is True
     assert got.url == ARTICLE_URL and got.fingerprint == "abc"
     assert got.title == "Xã Vũ Phúc đi đầu chuyển đổi số"
@@ -513,7 +513,7 @@ def test_body_keeps_sentences_that_look_like_chrome():
             "<p>Xem thêm: <a href='/a'>Bài khác</a></p>")
     html = f"<html><body><h1>Tiêu đề bài viết thử</h1><div class='noi-dung'>{body}</div></body></html>"
     source = article_source(body=".noi-dung", title="h1", date=None, author=None, remove=())
-    got = extract.read_article(fetched(html, ARTICLE_URL, "text/html"), source, Item(url=ARTICLE_URL), TZ)
+    got = article.read_article(fetched(html, ARTICLE_URL, "text/html"), source, Item(url=ARTICLE_URL), TZ)
     text = got.content_html
     for kept in ("Chia sẻ kinh nghiệm", "Xem thêm thông tin tại Cổng dịch vụ công",
                  "Tin mới nhất về dự án", "Ngày 24/4/2025, UBND tỉnh"):
@@ -525,11 +525,11 @@ def test_body_keeps_sentences_that_look_like_chrome():
 def test_article_date_falls_back_to_metadata_then_item():
     item = Item(url=ARTICLE_URL, published=datetime(2020, 1, 1, tzinfo=ICT))
     page = fetched(ARTICLE, ARTICLE_URL, "text/html")
-    got = extract.read_article(page, article_source(date=".ngay-khong-co"), item, TZ)
+    got = article.read_article(page, article_source(date=".ngay-khong-co"), item, TZ)
     assert got.published == datetime(2021, 6, 9, 20, 0, tzinfo=ICT)       # article:published_time
     bare = ARTICLE.replace('<meta property="article:published_time" '
                            'content="2021-06-09T20:00:00+07:00">', "")
-    got = extract.read_article(fetched(bare, ARTICLE_URL, "text/html"),
+    got = article.read_article(fetched(bare, ARTICLE_URL, "text/html"),
                                article_source(date=".ngay-khong-co"), item, TZ)
     assert got.published == datetime(2020, 1, 1, tzinfo=ICT)                # the feed's date
 
@@ -537,7 +537,7 @@ def test_article_date_falls_back_to_metadata_then_item():
 def test_article_relative_date_is_not_a_today_stamp():
     page = ARTICLE.replace("Thứ 4, 09/06/2021 | 18:37:56", "Hôm nay 08:05").replace(
         '<meta property="article:published_time" content="2021-06-09T20:00:00+07:00">', "")
-    got = extract.read_article(fetched(page, ARTICLE_URL, "text/html",
+    got = article.read_article(fetched(page, ARTICLE_URL, "text/html",
                                        date="Wed, 01 May 2024 05:30:00 GMT"),
                                article_source(), Item(url=ARTICLE_URL), TZ)
     assert got.published == datetime(2024, 5, 1, 8, 5, tzinfo=ICT)
@@ -545,7 +545,7 @@ def test_article_relative_date_is_not_a_today_stamp():
 
 def test_article_body_selector_missing_falls_back_to_generic():
     item = Item(url=ARTICLE_URL, title="x")
-    got = extract.read_article(fetched(ARTICLE, ARTICLE_URL, "text/html"),
+    got = article.read_article(fetched(ARTICLE, ARTICLE_URL, "text/html"),
                                article_source(body=".khong-co"), item, TZ)
     assert "Đoạn một của bài viết" in got.content_html
     assert got.title == "Xã Vũ Phúc đi đầu chuyển đổi số"
@@ -556,7 +556,7 @@ def test_article_over_http(tmp_path):
         url = server.url("/01-bao-tinh.html")
         source = Source(id="b", name="b", kind="html", url=url, article=ArticleSelectors(
             body="div.article", title="h1.title-detail", date=".post-date", remove=(".comment-box",)))
-        got = extract.read_article(get(url), source, Item(url=url), TZ)
+        got = article.read_article(get(url), source, Item(url=url), TZ)
     assert got.published == datetime(2021, 6, 9, 18, 37, 56, tzinfo=ICT)
     assert "92% hộ gia đình" in got.content_html
     assert server.url("/uploads/2021/06/09/vu-phuc-1.jpg") in got.content_html
@@ -566,7 +566,7 @@ def test_article_over_http(tmp_path):
 def test_article_without_selectors_is_generic():
     source = Source(id="b", name="b", kind="feed", url=FEED_URL)
     page = (EVAL_PAGES / "06-bao-jsonld.html").read_bytes()
-    got = extract.read_article(fetched(page, ARTICLE_URL, "text/html"), source, Item(url=ARTICLE_URL), TZ)
+    got = article.read_article(fetched(page, ARTICLE_URL, "text/html"), source, Item(url=ARTICLE_URL), TZ)
     assert got.full and got.published == datetime(2023, 9, 14, 8, 15, tzinfo=ICT)
 
 
@@ -577,7 +577,7 @@ def test_article_without_selectors_is_generic():
 def test_generic_extraction_keeps_structure_and_images():
     page = (EVAL_PAGES / "08-cong-tinh-itemprop.html").read_bytes()
     url = "https://thaibinh.example.gov.vn/web/guest/chuyen-doi-so/-/a/1"
-    got = extract.read_generic(fetched(page, url, "text/html"), Item(url=url), TZ)
+    got = article.read_generic(fetched(page, url, "text/html"), Item(url=url), TZ)
     assert got.full is True
     assert got.title.startswith("UBND tỉnh họp trực tuyến")
     assert got.published == datetime(2022, 11, 21, 15, 30, tzinfo=ICT)
@@ -588,7 +588,7 @@ def test_generic_extraction_keeps_structure_and_images():
 
 def test_generic_never_takes_today_from_the_header():
     page = (EVAL_PAGES / "10-khong-ngay.html").read_bytes()
-    got = extract.read_generic(fetched(page, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
+    got = article.read_generic(fetched(page, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
     assert got.published is None
     assert "24 tháng 4 năm 2025" not in got.content_html
 
@@ -598,17 +598,17 @@ def test_generic_skips_a_date_on_the_fetch_day():
     stamp = f"Ngày đăng: {today:%d/%m/%Y %H:%M}"
     html = (f"<html><body><div class='x'><h1>Một tiêu đề đủ dài cho bài</h1><p class='d'>{stamp}</p>"
             "<p>" + "Nội dung bài viết về chuyển đổi số ở địa phương. " * 20 + "</p></div></body></html>")
-    got = extract.read_generic(fetched(html, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
+    got = article.read_generic(fetched(html, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
     assert got.published is None                          # the caller stores the harvest time
     date_header = "Mon, 01 Jan 2035 00:00:00 GMT"         # the server's clock decides "today"
-    got = extract.read_generic(fetched(html, ARTICLE_URL, "text/html", date=date_header),
+    got = article.read_generic(fetched(html, ARTICLE_URL, "text/html", date=date_header),
                                Item(url=ARTICLE_URL), TZ)
     assert got.published == today.replace(second=0, microsecond=0)
 
 
 def test_generic_falls_back_to_the_item_when_nothing_is_found():
     item = Item(url=ARTICLE_URL, title="Tin", content_html="<p>Tóm tắt từ feed.</p>", summary="Tóm tắt.")
-    got = extract.read_generic(fetched("<html><body></body></html>", ARTICLE_URL, "text/html"),
+    got = article.read_generic(fetched("<html><body></body></html>", ARTICLE_URL, "text/html"),
                                item, TZ)
     assert got.full is False
     assert got.content_html == "<p>Tóm tắt từ feed.</p>"
@@ -626,16 +626,16 @@ def test_generic_falls_back_to_the_item_when_nothing_is_found():
 ])
 def test_hostile_pages_do_not_crash(html):
     item = Item(url=ARTICLE_URL, summary="Tóm tắt.")
-    got = extract.read_generic(fetched(html, ARTICLE_URL, "text/html"), item, TZ)
+    got = article.read_generic(fetched(html, ARTICLE_URL, "text/html"), item, TZ)
     assert got.url == ARTICLE_URL
     source = article_source()
-    extract.read_article(fetched(html, ARTICLE_URL, "text/html"), source, item, TZ)
+    article.read_article(fetched(html, ARTICLE_URL, "text/html"), source, item, TZ)
 
 
 def test_deep_page_keeps_its_metadata_and_text():
     html = ('<html><head><meta property="og:title" content="Tiêu đề của bài viết"></head><body>'
             + "<div>" * 3000 + "<p>" + "Nội dung chính của bài về chuyển đổi số. " * 20 + "</p>")
-    got = extract.read_generic(fetched(html, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
+    got = article.read_generic(fetched(html, ARTICLE_URL, "text/html"), Item(url=ARTICLE_URL), TZ)
     assert got.title == "Tiêu đề của bài viết"
     assert "Nội dung chính của bài" in got.content_html
 
@@ -647,7 +647,7 @@ def test_one_entrys_xml_base_does_not_leak_into_the_next():
             '<entry><id>tag:x,2024:2</id><title>Hai</title>'
             '<link rel="alternate" href="tin-tuc/2023/08/hai.html"/><content type="html">&lt;p&gt;y&lt;/p&gt;</content></entry>'
             '</feed>')
-    one, two = extract.read_feed(fetched(atom), feed_source(), TZ)
+    one, two = feeds.read_feed(fetched(atom), feed_source(), TZ)
     base = FEED_URL.rsplit("/", 1)[0]
     assert one.url == base + "/tin-tuc/2024/10/mot.html"
     assert two.url == base + "/tin-tuc/2023/08/hai.html"
@@ -661,6 +661,6 @@ def test_an_undated_item_takes_the_date_that_opens_its_text():
            '<item><title>Không ngày</title><link>https://tv.example.vn/news/a2.htm</link>'
            '<description>Thực hiện Quyết định số 749/QĐ-TTg ngày 03/6/2020, xã đã triển khai.'
            '</description></item></channel></rss>')
-    dated, undated = extract.read_feed(fetched(rss), feed_source(), TZ)
+    dated, undated = feeds.read_feed(fetched(rss), feed_source(), TZ)
     assert dated.published.isoformat() == "2023-12-06T16:40:00+07:00"
     assert undated.published is None          # a cited document's date is not the item's

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from pipeline import jobs
 from pipeline.core.models import Fetched, Item, Source
-from pipeline.harvest import extract, feedcut, run
+from pipeline.harvest import feedcut, feeds, run
 from pipeline.tagging import tag
 
 TZ = timezone(timedelta(hours=7))
@@ -37,7 +37,7 @@ def test_a_long_feed_is_cut_before_parsing_and_keeps_the_newest():
         body = _feed(5000, newest_first=newest_first)
         cut = feedcut.precut(_fetched(body), src.max_items)
         assert len(re.findall(rb"<item>", cut.body)) <= feedcut.keep_per_end(10) * 2
-        titles = [i.title for i in extract.read_feed(cut, src, TZ)]
+        titles = [i.title for i in feeds.read_feed(cut, src, TZ)]
         assert titles == [f"Bài {i}" for i in range(4999, 4989, -1)]
 
 
@@ -79,6 +79,6 @@ def test_an_enormous_entry_is_cut_before_parsing():
                 "</channel></rss>").encode()
         cut = feedcut.precut(_fetched(body), 10)
         assert len(cut.body) <= feedcut.MAX_TEXT_BYTES + 2000
-        got = {i.title: i for i in extract.read_feed(cut, src, TZ)}
+        got = {i.title: i for i in feeds.read_feed(cut, src, TZ)}
         assert set(got) == {"Bài dài", "Bài ngắn"}
         assert "Chuyển đổi số là nhiệm vụ" in got["Bài dài"].summary + got["Bài dài"].content_html

@@ -27,7 +27,7 @@ from pipeline import jobs
 from pipeline.core.models import Fetched
 from pipeline.core.urls import canonical
 from pipeline.demo.localserver import LocalServer
-from pipeline.harvest import extract
+from pipeline.harvest import listings
 from pipeline.store import articles as store
 from tests.conftest import make_root
 from tests.corpora import REAL_VN_SKIP, real_vn
@@ -143,7 +143,7 @@ sources:
             resp = requests.get(src.url, timeout=10)
             fetched = Fetched(url=src.url, final_url=src.url, status=resp.status_code,
                               headers=dict(resp.headers), body=resp.content)
-            items, _next = extract.read_listing(fetched, src, TZ)
+            items, _next = listings.read_listing(fetched, src, TZ)
             assert len(items) >= fewest, (page, len(items))
             assert len({i.url for i in items}) == len(items), page
             for item in items:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup
 
 from pipeline.core.models import Fetched, Item
-from pipeline.harvest import extract
+from pipeline.harvest import article
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "https://baotinh.example.vn/xa-nong-thon-moi-so-hoa-ho-so-dat-dai-202503150930.htm"
@@ -55,7 +55,7 @@ def _page() -> bytes:
 def test_teasers_around_a_story_are_left_out():
     fetched = Fetched(url=URL, final_url=URL, status=200,
                       headers={"content-type": "text/html; charset=utf-8"}, body=_page())
-    got = extract.read_generic(fetched, Item(url=URL), TZ)
+    got = article.read_generic(fetched, Item(url=URL), TZ)
     text = " ".join(BeautifulSoup(got.content_html, "lxml").get_text(" ").split())
     for sentence in STORY:
         assert sentence in text

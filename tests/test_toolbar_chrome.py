@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline.core.models import ArticleSelectors, Fetched, Item, Source
-from pipeline.harvest import extract
+from pipeline.harvest import article
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "http://127.0.0.1:9/tin-tuc/tap-huan-ky-nang-so-12.html"
@@ -67,9 +67,9 @@ def test_reading_toolbar_and_share_buttons_never_reach_the_body(shape, where, mo
     if mode == "selectors":
         source = Source(id="so", name="Sở", kind="html", url=URL, article=ArticleSelectors(
             body="div.noi-dung", title="h1", date=".ngay"))
-        got = extract.read_article(fetched, source, Item(url=URL), TZ)
+        got = article.read_article(fetched, source, Item(url=URL), TZ)
     else:
-        got = extract.read_generic(fetched, Item(url=URL), TZ)
+        got = article.read_generic(fetched, Item(url=URL), TZ)
     text = " ".join(BeautifulSoup(got.content_html, "lxml").get_text(" ").split())
     assert [c for c in CHROME if c in text] == [], text
     for sentence in KEEP:
@@ -84,5 +84,5 @@ def test_a_sentence_that_mentions_sharing_is_kept():
     page = _page("", "top").replace(BODY.encode(), body.encode())
     fetched = Fetched(url=URL, final_url=URL, status=200,
                       headers={"content-type": "text/html; charset=utf-8"}, body=page)
-    got = extract.read_generic(fetched, Item(url=URL), TZ)
+    got = article.read_generic(fetched, Item(url=URL), TZ)
     assert "chia sẻ bài viết lên facebook để lan tỏa" in got.content_html

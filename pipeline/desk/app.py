@@ -34,6 +34,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pipeline import config as config_mod
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.models import THEMES, Config
+from pipeline.core.text import markdown_plain
 from pipeline.desk import auth, docform, figures, gitlog, jobs, locks, review, sessions
 from pipeline.desk.gitlog import Author
 from pipeline.site import publish as publish_mod
@@ -288,7 +289,7 @@ def create_app(config: Config, *, proxies: int = 0, idle: float | None = None,
         except ValueError:
             number = 1
         rows = rows[(number - 1) * PER_PAGE: number * PER_PAGE]
-        previews_text = {a.id: publish_mod.shorten(publish_mod.plain_text(
+        previews_text = {a.id: publish_mod.shorten(markdown_plain(
             a.summary or a.body[:PREVIEW_CHARS])) for a in rows}
         args = {k: v for k, v in request.args.items() if k != "trang"}
         pager = {"number": number, "pages": pages, "total": total,

@@ -46,7 +46,7 @@ from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Config, Fetched, Source
 from pipeline.core.text import clean_line, fold, mentions_any
 from pipeline.harvest import confine, docfiles
-from pipeline.harvest.extract import decode
+from pipeline.harvest.decode import decode
 from pipeline.harvest.fetch import ACCEPT_PAGE, Fetcher
 from pipeline.site import feeds_out
 from pipeline.store import register

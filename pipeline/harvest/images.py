@@ -1,6 +1,6 @@
 """Lazy images: the real address of an ``<img>`` whose ``src`` is a placeholder, and tracking
-pixels. One rule for reading article pages (``extract``) and for sanitising (``clean``), which
-had drifted apart (docs/architecture.md, "lazy images")."""
+pixels; a page's images and links made absolute. One rule for reading pages (``feeds``,
+``listings``, ``article``) and for sanitising (``clean``), whose copies had drifted apart."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import re
 from urllib.parse import urlsplit
 
 from bs4 import Tag
+
+from pipeline.core.urls import absolute
+from pipeline.harvest.pagehtml import _soup
 
 #: Attributes sites keep the real address in until a script copies it to ``src`` (first wins).
 LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url",
@@ -105,3 +108,59 @@ def real_src(img: Tag) -> str:
     """``src`` unless it is a placeholder, else :func:`lazy_src`; "" when there is none."""
     src = _attr(img, "src")
     return src if not is_placeholder(src) else lazy_src(img)
+
+
+# --- images and links of a page being read -------------------------------------------------
+
+def _fix_images(root: Tag, base: str) -> None:
+    """Give lazy images their real ``src`` (absolute); drop images that only have a placeholder."""
+    for img in list(root.find_all("img")):
+        src = _attr(img, "src").strip()
+        if not src or is_placeholder(src) or tiny(img):
+            real = lazy_src(img)
+            if not real:
+                img.decompose()
+                continue
+            src = real
+        img["src"] = absolute(base, src) or src
+        for a in LAZY_ATTRS + ("data-srcset", "data-lazy-srcset", "data-original-set"):
+            if a in img.attrs:
+                del img[a]
+        if "srcset" in img.attrs:
+            srcset = _attr(img, "srcset")
+            if any(is_placeholder(p.strip().split()[0])
+                   for p in srcset.split(",") if p.strip()):
+                del img["srcset"]
+            else:
+                img["srcset"] = ", ".join(
+                    " ".join([absolute(base, p.strip().split()[0]) or p.strip().split()[0],
+                              *p.strip().split()[1:]])
+                    for p in srcset.split(",") if p.strip())
+        for cls in ("lazy", "lazyload", "lazyloaded"):
+            classes = img.get("class")
+            if isinstance(classes, list) and cls in classes:
+                classes.remove(cls)
+    for source in root.find_all("source"):
+        data = _attr(source, "data-srcset")
+        if data and not _attr(source, "srcset"):
+            source["srcset"] = data
+
+
+def _fix_images_html(html: str, base: str) -> str:
+    """A fragment with lazy images fixed and links and images made absolute against ``base``."""
+    soup = _soup(html)
+    body = soup.body or soup
+    _fix_images(body, base)
+    _absolutise(body, base)
+    return body.decode_contents()
+
+
+def _absolutise(root: Tag, base: str) -> None:
+    for tag, attr in (("a", "href"), ("img", "src"), ("source", "src"), ("video", "src"),
+                      ("video", "poster"), ("audio", "src"), ("iframe", "src"), ("a", "data-href")):
+        for el in root.find_all(tag):
+            v = _attr(el, attr)
+            if v and not v.startswith("#"):
+                full = absolute(base, v)
+                if full:
+                    el[attr] = full

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.core.errors import ConfigError, ExtractError, FetchError
 from pipeline.core.models import Config, Item, Source, SourceReport
-from pipeline.harvest import confine, docharvest, extract, feedcut
+from pipeline.harvest import article, confine, docharvest, feedcut, feeds, listings
 from pipeline.harvest.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.store.state import State
 
@@ -107,7 +107,7 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
             h.report.not_modified = True
             return []
         # the entries that cannot be kept are cut before feedparser reads them all
-        return extract.read_feed(feedcut.precut(fetched, src.max_items), src, tz)
+        return feeds.read_feed(feedcut.precut(fetched, src.max_items), src, tz)
     items: list[Item] = []
     url: str | None = src.url
     pages = src.list.max_pages if src.list else 1
@@ -127,7 +127,7 @@ def list_items(fetcher: Fetcher, src: Source, state: State, tz: ZoneInfo,
                 return []
             break
         try:
-            page_items, url = extract.read_listing(fetched, src, tz)
+            page_items, url = listings.read_listing(fetched, src, tz)
         except ExtractError:
             if page == 0:                     # the first page has no items: the site changed
                 raise
@@ -159,5 +159,5 @@ def complete_item(fetcher: Fetcher, src: Source, item: Item, tz: ZoneInfo) -> It
     page = fetcher.get(item.url, timeout=src.timeout, user_agent=src.user_agent,
                        accept=ACCEPT_PAGE, allow=confine.guard(src))
     if src.article:
-        return extract.read_article(page, src, item, tz)
-    return extract.read_generic(page, item, tz)
+        return article.read_article(page, src, item, tz)
+    return article.read_generic(page, item, tz)

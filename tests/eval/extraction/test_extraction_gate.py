@@ -1,4 +1,4 @@
-"""Score gate for article extraction (pipeline.harvest.extract.read_article / read_generic).
+"""Score gate for article extraction (pipeline.harvest.article.read_article / read_generic).
 
 Every page in ``labels.yml`` is read twice: with its ``article:`` selectors when it has them
 ("configured" mode, read_article) and without any ("generic" mode, read_generic: trafilatura
@@ -36,7 +36,7 @@ if __name__ == "__main__":
 
 from pipeline.core.models import ArticleSelectors, Fetched, Item, Source  # noqa: E402
 from pipeline.core.urls import canonical  # noqa: E402
-from pipeline.harvest import extract  # noqa: E402
+from pipeline.harvest import article  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -155,9 +155,9 @@ def _run(entry: dict, mode: str) -> PageResult:
         source = Source(id="eval", name="eval", kind="html", url=url, article=ArticleSelectors(
             body=sel["body"], title=sel.get("title"), date=sel.get("date"),
             author=sel.get("author"), remove=tuple(sel.get("remove") or ())))
-        got = extract.read_article(fetched, source, item, TZ)
+        got = article.read_article(fetched, source, item, TZ)
     else:
-        got = extract.read_generic(fetched, item, TZ)
+        got = article.read_generic(fetched, item, TZ)
     exp = entry["expect"]
     text = body_text(got.content_html)
     title = _norm(got.title)

@@ -3,7 +3,7 @@
 The pages are real (../shared/corpora/real-vn/pages, see tests/corpora.py); they may not be
 redistributed, so only their labels live here (``heldout-real-vn.yml``, written before any
 tuning) and the test skips, saying why, where the pages are absent. Every page is read by
-``extract.read_generic`` with no selectors and no help from a feed (the item carries only the
+``article.read_generic`` with no selectors and no help from a feed (the item carries only the
 URL). Scores, reported apart from the development set (``labels.yml``):
 
 - title accuracy   the title equals the printed headline
@@ -45,7 +45,7 @@ from test_extraction_gate import TZ, PageResult, Scores, _norm, body_text, label
 
 from pipeline.core.models import Fetched, Item  # noqa: E402
 from pipeline.core.urls import canonical  # noqa: E402
-from pipeline.harvest import extract  # noqa: E402
+from pipeline.harvest import article, decode  # noqa: E402
 from tests.corpora import REAL_VN_SKIP, real_vn  # noqa: E402
 
 # Committed thresholds for the held-out set: every title, every date to the minute, every
@@ -105,7 +105,7 @@ def _cds(folder: Path, entry: dict, printed_only: bool = False) -> PageResult:
     fetched = Fetched(url=url, final_url=url, status=200,
                       headers={"content-type": "text/html; charset=utf-8"},
                       body=_printed_only(body) if printed_only else body)
-    got = extract.read_generic(fetched, Item(url=canonical(url)), TZ)
+    got = article.read_generic(fetched, Item(url=canonical(url)), TZ)
     result = _score(entry, got.title, got.published, got.content_html)
     result.forbidden += [f"link line: {t}" for t in link_lines(got.content_html)]
     return result
@@ -129,7 +129,7 @@ def link_lines(html: str) -> list[str]:
 
 def _baseline(folder: Path, entry: dict) -> PageResult:
     """trafilatura and htmldate on their own, with their documented entry points."""
-    html = extract.decode(_page_bytes(folder, entry),
+    html = decode.decode(_page_bytes(folder, entry),
                           entry.get("content_type", "text/html; charset=utf-8"))
     meta = trafilatura.extract_metadata(html, default_url=entry["url"])
     text = trafilatura.extract(html, url=entry["url"], include_comments=False) or ""
