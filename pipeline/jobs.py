@@ -8,20 +8,20 @@ from __future__ import annotations
 import difflib
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pipeline import config as config_mod
 from pipeline.core import fileio
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article, Config, RunReport
-from pipeline.harvest import clean, docharvest, media, run
-from pipeline.site import publish, search, sitebuild
+from pipeline.harvest import docharvest, run, tomarkdown
+from pipeline.site import feeds_out, publish, search, sitebuild
 from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
-from pipeline.store import register
+from pipeline.store import media, register
 from pipeline.store.articles import open_store
 from pipeline.tagging import tag as tagger
 
@@ -55,7 +55,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
             for d in register.visible(register.load_docs(config.content_dir))]  # not pending
     extra = register_files(config, docs, articles)
     tz = config_mod.timezone(config)
-    extra.update(docharvest.feed_files(config, docs, tz))
+    extra.update(document_feeds(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
     from pipeline.site.portal import embed  # the webmasters' page (embeddable columns)
@@ -88,10 +88,10 @@ def site_content(config: Config) -> SiteContent:
 
 def safe_notes(doc: register.Doc, base_url: str) -> register.Doc:
     """A register entry whose notes (the editor's Markdown) went through the sanitiser article
-    bodies go through (``clean.to_markdown``): nothing in them can run in a reader's browser."""
+    bodies go through (``tomarkdown.to_markdown``): nothing in them can run in a reader's browser."""
     if not doc.body:
         return doc
-    return replace(doc, body=clean.to_markdown(clean.render_markdown(doc.body), base_url))
+    return replace(doc, body=tomarkdown.to_markdown(tomarkdown.render_markdown(doc.body), base_url))
 
 
 def build(config: Config, *, progress: bool = True):
@@ -121,6 +121,28 @@ def results_files(config: Config, articles: list[Article], docs) -> dict[str, by
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return files
+
+
+def document_feeds(config: Config, docs: Sequence[register.Doc], tz: tzinfo) -> dict[str, bytes]:
+    """``van-ban/rss.xml``/``atom.xml`` ("Văn bản mới") and one pair per scope
+    (``van-ban/pham-vi/<scope>/``): site_src path → bytes."""
+    ordered = docharvest.newest(docs, tz)
+    out: dict[str, bytes] = {}
+    chans = [("", "Văn bản mới", ordered)]
+    chans += [(f"pham-vi/{key}/", f"Văn bản mới – {label}",
+               [d for d in ordered if d.scope == key]) for key, label in register.SCOPES.items()]
+    for sub, title, items in chans:
+        entries = [{
+            "id": f"van-ban:{d.slug}", "title": d.label + (f": {d.title}" if d.title else ""),
+            "link": d.url_path, "published": docharvest.when(d, tz),
+            "summary": " · ".join(x for x in (d.issuer, register._vn_date(d.issued)) if x),
+            "category": register.SCOPES.get(d.scope, "")} for d in items[:docharvest.FEED_LIMIT]]
+        base = f"{register.DOCS_DIR}/{sub}"
+        rss, atom = feeds_out.document_feed(
+            config, entries, base, title, "Văn bản chỉ đạo, điều hành về chuyển đổi số")
+        out[base + "rss.xml"] = rss
+        out[base + "atom.xml"] = atom
+    return out
 
 
 def register_files(config: Config, docs, articles: list[Article]) -> dict[str, bytes]:

@@ -17,13 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.core.text import html_line as plain_text
-from pipeline.harvest.clean import (
-    MKDOCS_EXTENSIONS,
-    first_image,
-    render_markdown,
-    safe_html,
-    to_markdown,
-)
+from pipeline.harvest.clean import first_image, safe_html
+from pipeline.harvest.tomarkdown import MKDOCS_EXTENSIONS, render_markdown, to_markdown
 from tests.safe_html import is_safe_html
 
 BASE = "https://baothaibinh.example.vn/tin-tuc/chuyen-doi-so/bai-123.html"

@@ -13,12 +13,8 @@ import re
 import feedparser
 
 from pipeline.core.text import html_line as plain_text
-from pipeline.harvest.clean import (
-    first_image,
-    render_markdown,
-    safe_html,
-    to_markdown,
-)
+from pipeline.harvest.clean import first_image, safe_html
+from pipeline.harvest.tomarkdown import render_markdown, to_markdown
 from tests.corpora import FEEDPARSER_FILES, feedparser_corpus
 from tests.safe_html import is_safe_html
 

@@ -281,7 +281,7 @@ def test_register_pages_show_text_scan_note_and_citations_both_ways(portal):
 
 def test_feeds_of_new_documents_are_valid(portal):
     docs = register.load_docs(portal["root"] / "content")
-    files = docharvest.feed_files(portal["config"], docs, TZ)
+    files = jobs.document_feeds(portal["config"], docs, TZ)
     assert set(files) >= {"van-ban/rss.xml", "van-ban/atom.xml",
                           "van-ban/pham-vi/provincial/rss.xml", "van-ban/pham-vi/local/atom.xml"}
     for name, data in files.items():
@@ -437,7 +437,7 @@ def test_fields_on_the_detail_page_and_review(tmp_path):
         assert register.visible([doc]) == []
         assert any("review: pending" in n for n in register.check_messages([doc], []))
         assert docharvest.home_block([doc], TZ) == []
-        assert feedparser.parse(docharvest.feed_files(config, [doc], TZ)["van-ban/rss.xml"]
+        assert feedparser.parse(jobs.document_feeds(config, [doc], TZ)["van-ban/rss.xml"]
                                 ).entries == []
 
 

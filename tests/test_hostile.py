@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 from pipeline import config as config_mod
 from pipeline import jobs
 from pipeline.demo.localserver import LocalServer
-from pipeline.harvest.clean import render_markdown
+from pipeline.harvest.tomarkdown import render_markdown
 from pipeline.store import articles as store
 from tests.conftest import DEMO, make_root
 from tests.corpora import FEEDPARSER_FILES, feedparser_corpus

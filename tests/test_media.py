@@ -23,8 +23,9 @@ from lxml import html as lxml_html
 from pipeline.core.errors import FetchError
 from pipeline.core.models import Article, Fetched, Source
 from pipeline.demo.localserver import LocalServer, send
-from pipeline.harvest import clean, media
+from pipeline.harvest import media, tomarkdown
 from pipeline.harvest.fetch import Fetcher
+from pipeline.store import media as media_store
 from tests.safe_html import is_safe_html
 
 # --- tiny images, made from raw bytes ----------------------------------------------------------
@@ -248,11 +249,11 @@ def test_article_image_and_body_share_one_download(server, fetcher, tmp_path):
     assert new.image == f"../../../media/{red}" and m.downloaded == 2
     assert new.body.startswith("Đoạn 0") and f"![Ảnh 0](../../../media/{red})" in new.body
     assert art.image.startswith("http")                             # the input is not changed
-    assert media.referenced([new]) == {red, key_of(JPEG, "jpg")}
+    assert media_store.referenced([new]) == {red, key_of(JPEG, "jpg")}
 
 
 def test_clean_output_is_mirrored(server, fetcher, tmp_path):
-    """The images clean.to_markdown writes (lazy, titled, in a link, in a table) are found."""
+    """The images tomarkdown.to_markdown writes (lazy, titled, in a link, in a table) are found."""
     html = """
     <p>Hội nghị <b>chuyển đổi số</b> tỉnh [2024] {thử}.</p>
     <img src="/static/blank.gif" data-src="/anh/lanh-dao.png" alt="Lãnh đạo [tỉnh] phát biểu"
@@ -262,7 +263,7 @@ def test_clean_output_is_mirrored(server, fetcher, tmp_path):
     <tr><td>a</td><td>b</td></tr></table>
     <img src="https://cdn.example.vn/anh/ngoai.png" alt="Ảnh ngoài">
     """
-    md = clean.to_markdown(html, server.url("/bai.html"))
+    md = tomarkdown.to_markdown(html, server.url("/bai.html"))
     assert md.count("![") == 4
     r = media.MediaStore(tmp_path / "media").mirror_markdown(
         md, media.image_fetcher(fetcher, source_for(server)))
@@ -270,9 +271,9 @@ def test_clean_output_is_mirrored(server, fetcher, tmp_path):
     assert r.problems == ["https://cdn.example.vn/anh/ngoai.png: another site's picture "
                           "(not fetched)"]
     assert r.body.replace("../../../media/", "") != md
-    rendered = clean.render_markdown(media.site_markdown(r.body))
+    rendered = tomarkdown.render_markdown(media_store.site_markdown(r.body))
     assert is_safe_html(rendered) == []
-    assert all(media.is_media_src(i.get("src"))
+    assert all(media_store.is_media_src(i.get("src"))
                for i in lxml_html.fromstring(f"<div>{rendered}</div>").iter("img"))
 
 
@@ -387,32 +388,32 @@ def test_the_stored_reference_resolves_in_content_and_in_site_src(tmp_path):
     article = tmp_path / "content" / "articles" / "2024" / "05" / "bai.md"
     page = tmp_path / "site_src" / "tin-tuc" / "2024" / "05" / "bai" / "index.md"
     assert os.path.normpath(article.parent / REF) == str(tmp_path / "content" / "media" / KEY)
-    assert os.path.normpath(page.parent / REF) == str(tmp_path / "site_src" / media.SITE_DIR / KEY)
+    assert os.path.normpath(page.parent / REF) == str(tmp_path / "site_src" / media_store.SITE_DIR / KEY)
 
 
 def test_reference_helpers():
-    assert media.media_key(REF) == KEY == media.media_key(f"media/{KEY}")
-    assert media.media_key(f"../../../media/{KEY}x") is None
-    assert media.media_key("../../../media/ab/cd12345678901234.png") is None   # wrong folder
-    assert media.media_key("https://x.vn/media/" + KEY) is None
-    assert media.site_path(REF) == f"tin-tuc/media/{KEY}"
-    assert media.page_href(REF, "") == f"tin-tuc/media/{KEY}"
-    assert media.page_href(REF, "chu-de/nhan-thuc/trang-2/") == f"../../../tin-tuc/media/{KEY}"
-    assert media.page_href(REF, "tin-tuc/2024/05/bai/") == f"../../../../tin-tuc/media/{KEY}"
-    assert media.absolute_media_url("https://cds.gov.vn/thai-binh", REF) == \
+    assert media_store.media_key(REF) == KEY == media_store.media_key(f"media/{KEY}")
+    assert media_store.media_key(f"../../../media/{KEY}x") is None
+    assert media_store.media_key("../../../media/ab/cd12345678901234.png") is None   # wrong folder
+    assert media_store.media_key("https://x.vn/media/" + KEY) is None
+    assert media_store.site_path(REF) == f"tin-tuc/media/{KEY}"
+    assert media_store.page_href(REF, "") == f"tin-tuc/media/{KEY}"
+    assert media_store.page_href(REF, "chu-de/nhan-thuc/trang-2/") == f"../../../tin-tuc/media/{KEY}"
+    assert media_store.page_href(REF, "tin-tuc/2024/05/bai/") == f"../../../../tin-tuc/media/{KEY}"
+    assert media_store.absolute_media_url("https://cds.gov.vn/thai-binh", REF) == \
         f"https://cds.gov.vn/thai-binh/tin-tuc/media/{KEY}"
-    assert media.absolute_media_url("https://cds.gov.vn/", "https://a.vn/x.png") is None
+    assert media_store.absolute_media_url("https://cds.gov.vn/", "https://a.vn/x.png") is None
     for ok in (REF, f"tin-tuc/media/{KEY}", f"../../tin-tuc/media/{KEY}"):
-        assert media.is_media_src(ok)
+        assert media_store.is_media_src(ok)
     for bad in ("https://a.vn/x.png", f"/media/{KEY}", f"../media/{KEY}?x=1", "javascript:x", ""):
-        assert not media.is_media_src(bad)
+        assert not media_store.is_media_src(bad)
 
 
 def test_site_markdown_never_leaves_an_outside_picture():
     body = (f"![Ảnh nhà]({REF})\n\n![Lễ &#91;ký&#93;](https://a.vn/x.jpg \"t\")\n\n"
             f"[![Banner](https://a.vn/b.png)](https://a.vn/)\n\n![](https://a.vn/c.png)\n\n"
             f"![Mất](../../../media/{key_of(JPEG, 'jpg')})\n\n![x](data:image/png;base64,AAAA)")
-    out = media.site_markdown(body, available={KEY})
+    out = media_store.site_markdown(body, available={KEY})
     assert out.split("\n\n") == [
         f"![Ảnh nhà]({REF})",
         "[Ảnh: Lễ &#91;ký&#93; (xem tại nguồn)](https://a.vn/x.jpg)",
@@ -421,7 +422,7 @@ def test_site_markdown_never_leaves_an_outside_picture():
         "Ảnh: Mất",
         "Ảnh: x",
     ]
-    assert media.site_markdown(body).count("../../../media/") == 2      # not checked: kept
+    assert media_store.site_markdown(body).count("../../../media/") == 2      # not checked: kept
 
 
 def _article(**kw) -> Article:
@@ -432,11 +433,11 @@ def _article(**kw) -> Article:
 
 def test_for_site_and_for_feeds():
     art = _article(image=REF, body=f"Chữ.\n\n![Ảnh]({REF} \"Chú thích\")\n\n![Ngoài](https://a.vn/x.jpg)")
-    site = media.for_site(art)
+    site = media_store.for_site(art)
     assert site.image == REF and "](https://a.vn/x.jpg)" in site.body and "![Ngoài]" not in site.body
-    assert media.for_site(_article(image="https://a.vn/x.jpg")).image == ""
-    assert media.for_site(art, available=set()).image == ""
-    feed = media.for_feeds(art, "https://cds.gov.vn/tb/")
+    assert media_store.for_site(_article(image="https://a.vn/x.jpg")).image == ""
+    assert media_store.for_site(art, available=set()).image == ""
+    feed = media_store.for_feeds(art, "https://cds.gov.vn/tb/")
     absolute = f"https://cds.gov.vn/tb/tin-tuc/media/{KEY}"
     assert feed.image == absolute
     assert f'![Ảnh]({absolute} "Chú thích")' in feed.body
@@ -460,7 +461,7 @@ def test_property_no_outside_picture_after_publish_rewrite(tmp_path_factory, ima
         if in_table:
             img = f"<table><tr><td>{img}</td><td>x</td></tr><tr><td>1</td><td>2</td></tr></table>"
         parts.append(img)
-    md = clean.to_markdown("\n".join(parts), "https://nguon.vn/bai")
+    md = tomarkdown.to_markdown("\n".join(parts), "https://nguon.vn/bai")
     store = media.MediaStore(tmp_path_factory.mktemp("m"), workers=1)
 
     def fetch(url: str) -> bytes:              # "a" and "c" exist at the source
@@ -472,10 +473,10 @@ def test_property_no_outside_picture_after_publish_rewrite(tmp_path_factory, ima
 
     mirrored = store.mirror_markdown(md, fetch)
     assert mirrored.body.replace("\n", "").count("![") == md.replace("\n", "").count("![")
-    out = markdown.markdown(media.site_markdown(mirrored.body), extensions=["tables", "attr_list"])
+    out = markdown.markdown(media_store.site_markdown(mirrored.body), extensions=["tables", "attr_list"])
     for img in lxml_html.fromstring(f"<div>{out}</div>").iter("img"):
-        assert media.is_media_src(img.get("src")), img.get("src")
-    assert media.site_markdown(mirrored.body) == media.site_markdown(
+        assert media_store.is_media_src(img.get("src")), img.get("src")
+    assert media_store.site_markdown(mirrored.body) == media_store.site_markdown(
         store.mirror_markdown(md, fetch).body)                        # same input, same text
 
 
@@ -489,22 +490,22 @@ def _fill(content: Path, *blobs: bytes) -> list[str]:
 def test_sync_media_links_removes_stale_and_is_idempotent(tmp_path):
     content, site_src = tmp_path / "content", tmp_path / "site_src"
     red, jpg, gif = _fill(content, PNG_RED, JPEG, GIF)
-    stale = site_src / media.SITE_DIR / "00" / "0011223344556677.png"
+    stale = site_src / media_store.SITE_DIR / "00" / "0011223344556677.png"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
-    (site_src / media.SITE_DIR / "ghi-chu.txt").write_text("stray", encoding="utf-8")
-    r = media.sync_media(content, site_src, keys=[red, jpg, "ff/ff00000000000000.png"])
+    (site_src / media_store.SITE_DIR / "ghi-chu.txt").write_text("stray", encoding="utf-8")
+    r = media_store.sync_media(content, site_src, keys=[red, jpg, "ff/ff00000000000000.png"])
     assert (r.added, r.removed, r.unchanged, r.missing) == (2, 2, 0, ["ff/ff00000000000000.png"])
-    out = site_src / media.SITE_DIR
+    out = site_src / media_store.SITE_DIR
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
         sorted([red, jpg])
     assert os.path.samefile(out / red, content / "media" / red)        # hard link, no copy
     assert not (out / "00").exists()                                    # empty folder pruned
-    again = media.sync_media(content, site_src, keys=[red, jpg])
+    again = media_store.sync_media(content, site_src, keys=[red, jpg])
     assert (again.added, again.removed, again.unchanged) == (0, 0, 2)
-    everything = media.sync_media(content, site_src)
+    everything = media_store.sync_media(content, site_src)
     assert (everything.added, everything.unchanged) == (1, 2) and (out / gif).is_file()
-    nothing = media.sync_media(content, site_src, keys=[])
+    nothing = media_store.sync_media(content, site_src, keys=[])
     assert nothing.removed == 3 and not out.exists()
 
 
@@ -517,9 +518,9 @@ def test_unused_and_missing_media_for_check(tmp_path):
     art.write_text(f"---\nid: a\nimage: ../../../media/{red}\n---\n\n![x](../../../media/{jpg})\n\n"
                    f"![y](../../../media/{lost})\n", encoding="utf-8")
     (content / "media" / "ghi-chu.txt").write_text("editor's own file", encoding="utf-8")
-    assert media.unused_media(content) == [Path("media") / gif]
-    assert media.missing_media(content) == [(Path("articles/2024/05/bai.md"), lost)]
-    problems, notes = media.check_media(content)
+    assert media_store.unused_media(content) == [Path("media") / gif]
+    assert media_store.missing_media(content) == [(Path("articles/2024/05/bai.md"), lost)]
+    problems, notes = media_store.check_media(content)
     assert problems == [f"content/articles/2024/05/bai.md: picture media/{lost} is missing from "
                         "content/media/"]
     assert notes == [f"content/media/{gif}: not used by any article (kept; delete it with git rm "
@@ -548,16 +549,16 @@ def test_mkdocs_resolves_the_stored_reference(tmp_path):
     (key,) = _fill(content, PNG_RED)
     page = root / "site_src" / "tin-tuc" / "2024" / "05" / "bai" / "index.md"
     page.parent.mkdir(parents=True)
-    page.write_text(f"# Tin\n\n![Ảnh]({media.store_ref(key)})\n", encoding="utf-8")
+    page.write_text(f"# Tin\n\n![Ảnh]({media_store.store_ref(key)})\n", encoding="utf-8")
     (root / "site_src" / "index.md").write_text("# Trang chủ\n", encoding="utf-8")
-    media.sync_media(content, root / "site_src")
+    media_store.sync_media(content, root / "site_src")
     (root / "mkdocs.yml").write_text("site_name: T\nsite_url: https://cds.gov.vn/tb/\n"
                                      "docs_dir: site_src\nsite_dir: site\ntheme: mkdocs\n"
                                      "use_directory_urls: true\n", encoding="utf-8")
     build(load_config(config_file=str(root / "mkdocs.yml"), strict=True))
     out = (root / "site" / "tin-tuc" / "2024" / "05" / "bai" / "index.html").read_text("utf-8")
     src = re.search(r'<img alt="Ảnh" src="([^"]+)"', out).group(1)
-    assert src == f"../../../media/{key}" and media.is_media_src(src)
+    assert src == f"../../../media/{key}" and media_store.is_media_src(src)
     assert (root / "site" / "tin-tuc" / "media" / key).read_bytes() == PNG_RED
 
 
@@ -622,16 +623,16 @@ def test_harvest_mirrors_and_the_site_loads_only_its_own_pictures(harvested_root
     assert report.ok and report.sources[0].new == 2
     assert not report.sources[0].errors                  # picture problems are not page errors
     arts = store.Store(config.content_dir).articles()
-    keys = media.referenced(arts)
+    keys = media_store.referenced(arts)
     assert keys == {key_of(PNG_RED, "png"), key_of(JPEG, "jpg")}
-    assert all(media.outside_images(a) for a in arts)   # the failed and outside ones stay
+    assert all(media_store.outside_images(a) for a in arts)   # the failed and outside ones stay
 
     pub, result = jobs.build(config, progress=False)
     site = config.root / "site"
-    assert {str(p.relative_to(site / media.SITE_DIR)) for p in (site / media.SITE_DIR).rglob("*.*")} == keys
+    assert {str(p.relative_to(site / media_store.SITE_DIR)) for p in (site / media_store.SITE_DIR).rglob("*.*")} == keys
     for page in site.rglob("*.html"):
         for src in lxml_html.fromstring(page.read_bytes()).xpath("//img/@src"):
-            assert media.is_media_src(src) or not src.startswith(("http", "//")), (page, src)
+            assert media_store.is_media_src(src) or not src.startswith(("http", "//")), (page, src)
             assert "ngoai.example.org" not in src and "127.0.0.1" not in src
     rss = (site / "rss.xml").read_text(encoding="utf-8")
     assert "https://cds.example.vn/tb/tin-tuc/media/" in rss and "ngoai.example.org/x.jpg" in rss
@@ -639,16 +640,16 @@ def test_harvest_mirrors_and_the_site_loads_only_its_own_pictures(harvested_root
     assert jobs.build(config, progress=False)[1].rendered == 0
 
     # A picture lost from content/: shown as text, a problem for `cds check`; back: re-rendered.
-    lost = config.content_dir / media.MEDIA_DIR / key_of(JPEG, "jpg")
+    lost = config.content_dir / media_store.MEDIA_DIR / key_of(JPEG, "jpg")
     data = lost.read_bytes()
     lost.unlink()
     problems, _notes = jobs.check(config.root)
     assert any(key_of(JPEG, "jpg") in p for p in problems)
     assert jobs.build(config, progress=False)[1].rendered >= 1
-    assert not (site / media.SITE_DIR / key_of(JPEG, "jpg")).exists()
+    assert not (site / media_store.SITE_DIR / key_of(JPEG, "jpg")).exists()
     lost.write_bytes(data)
     assert jobs.build(config, progress=False)[1].rendered >= 1
-    assert (site / media.SITE_DIR / key_of(JPEG, "jpg")).read_bytes() == JPEG
+    assert (site / media_store.SITE_DIR / key_of(JPEG, "jpg")).read_bytes() == JPEG
     assert jobs.build(config, progress=False)[1].rendered == 0
 
 
@@ -661,7 +662,7 @@ def test_articles_stored_before_mirroring_are_caught_up(harvested_root):
     srv, config, _ = harvested_root
     st_ = store.Store(config.content_dir)
     old = [a for a in st_.articles() if key_of(PNG_RED, "png") in a.body][0]
-    before = replace(old, body=old.body.replace(media.store_ref(key_of(PNG_RED, "png")),
+    before = replace(old, body=old.body.replace(media_store.store_ref(key_of(PNG_RED, "png")),
                                                 srv.url("/cdn/ban-sao.png")))
     st_.write(before)
     locked = replace([a for a in st_.articles() if a.id != old.id][0], locked=True,
@@ -669,7 +670,7 @@ def test_articles_stored_before_mirroring_are_caught_up(harvested_root):
     st_.write(locked)
     jobs.harvest(config, progress=False)
     fresh = store.Store(config.content_dir)
-    assert media.store_ref(key_of(PNG_RED, "png")) in fresh.get(old.id).body
+    assert media_store.store_ref(key_of(PNG_RED, "png")) in fresh.get(old.id).body
     assert fresh.get(old.id).updated == before.updated
     assert srv.url("/anh/xanh.png") in fresh.get(locked.id).body         # locked: untouched
-    assert not (config.content_dir / media.MEDIA_DIR / key_of(PNG_BLUE, "png")).exists()
+    assert not (config.content_dir / media_store.MEDIA_DIR / key_of(PNG_BLUE, "png")).exists()

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from pipeline.core.models import Article, Config, Defaults, Site, Source
-from pipeline.harvest import media
 from pipeline.site import publish
+from pipeline.store import media
 
 REPO = Path(__file__).resolve().parent.parent
 ICT = timezone(timedelta(hours=7))

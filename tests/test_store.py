@@ -21,7 +21,7 @@ from pipeline.core.errors import StoreError
 from pipeline.core.models import STATUSES, Article
 from pipeline.core.text import nfc
 from pipeline.core.urls import slug as slugify
-from pipeline.store import articles as store_mod
+from pipeline.store import articlefile
 from pipeline.store.articles import (
     FIELD_ORDER,
     Store,
@@ -160,12 +160,12 @@ def test_any_article_round_trips_exactly(a):
 @settings(max_examples=100, deadline=None)
 @given(articles)
 def test_round_trip_with_the_pure_python_loader(a):
-    original = store_mod._Loader
-    store_mod._Loader = yaml.SafeLoader
+    original = articlefile._Loader
+    articlefile._Loader = yaml.SafeLoader
     try:
         assert parse(dump(a)) == a
     finally:
-        store_mod._Loader = original
+        articlefile._Loader = original
 
 
 def test_hand_written_dates_and_types():

@@ -23,8 +23,9 @@ number. For an existing entry (same normalised number and issuer) only the harve
 ``scanned``, ``cites``) are rewritten, in place, and only when the file's bytes changed; every
 other line of the entry stays as the editor left it.
 
-Also here: the "Văn bản mới" feeds (:func:`feed_files`), the home page block
-(:func:`home_block`) and the figures the results pages need (:func:`figures`).
+Also here: what is newest (:func:`newest`, the order of the "Văn bản mới" feeds that
+``jobs.document_feeds`` writes), the home page block (:func:`home_block`) and the figures the
+results pages need (:func:`figures`).
 """
 
 from __future__ import annotations
@@ -48,10 +49,9 @@ from pipeline.core.text import clean_line, fold, mentions_any
 from pipeline.harvest import confine, docfiles
 from pipeline.harvest.decode import decode
 from pipeline.harvest.fetch import ACCEPT_PAGE, Fetcher
-from pipeline.site import feeds_out
 from pipeline.store import register
 
-__all__ = ["ACCEPT_FILE", "Listed", "feed_files", "fetch_source", "figures", "home_block",
+__all__ = ["ACCEPT_FILE", "Listed", "fetch_source", "figures", "home_block",
            "read_rows", "same_issuer", "scope_of_issuer", "store_documents"]
 
 ACCEPT_FILE = ("application/pdf, application/msword, application/vnd.openxmlformats-"
@@ -518,7 +518,8 @@ def _refresh_entry(src: Source, doc: Listed, entry: register.Doc, fetcher: Fetch
 
 # --- what the site shows ----------------------------------------------------------------------
 
-def _when(d: register.Doc, tz: tzinfo) -> datetime:
+def when(d: register.Doc, tz: tzinfo) -> datetime:
+    """When a document appeared (first seen, else issued, else its year)."""
     if d.first_seen:
         return d.first_seen.astimezone(tz)
     if d.issued:
@@ -528,29 +529,7 @@ def _when(d: register.Doc, tz: tzinfo) -> datetime:
 
 def newest(docs: Iterable[register.Doc], tz: tzinfo) -> list[register.Doc]:
     """Shown documents, the latest to appear first (first_seen, else issued)."""
-    return sorted(register.visible(docs), key=lambda d: (_when(d, tz), d.number), reverse=True)
-
-
-def feed_files(config: Config, docs: Sequence[register.Doc], tz: tzinfo) -> dict[str, bytes]:
-    """``van-ban/rss.xml``/``atom.xml`` ("Văn bản mới") and one pair per scope
-    (``van-ban/pham-vi/<scope>/``): site_src path → bytes."""
-    ordered = newest(docs, tz)
-    out: dict[str, bytes] = {}
-    chans = [("", "Văn bản mới", ordered)]
-    chans += [(f"pham-vi/{key}/", f"Văn bản mới – {label}",
-               [d for d in ordered if d.scope == key]) for key, label in register.SCOPES.items()]
-    for sub, title, items in chans:
-        entries = [{
-            "id": f"van-ban:{d.slug}", "title": d.label + (f": {d.title}" if d.title else ""),
-            "link": d.url_path, "published": _when(d, tz),
-            "summary": " · ".join(x for x in (d.issuer, register._vn_date(d.issued)) if x),
-            "category": register.SCOPES.get(d.scope, "")} for d in items[:FEED_LIMIT]]
-        base = f"{register.DOCS_DIR}/{sub}"
-        rss, atom = feeds_out.document_feed(
-            config, entries, base, title, "Văn bản chỉ đạo, điều hành về chuyển đổi số")
-        out[base + "rss.xml"] = rss
-        out[base + "atom.xml"] = atom
-    return out
+    return sorted(register.visible(docs), key=lambda d: (when(d, tz), d.number), reverse=True)
 
 
 def home_block(docs: Sequence[register.Doc], tz: tzinfo, limit: int = HOME_LATEST) -> list[str]:

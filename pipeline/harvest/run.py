@@ -21,10 +21,11 @@ from pipeline.core.errors import CdsError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article, Config, Item, RunReport, Source, SourceReport, Tagging
 from pipeline.core.text import html_line, mentions_any, nfc
-from pipeline.harvest import clean, dedupe, docfiles, docharvest, media
+from pipeline.harvest import clean, dedupe, docfiles, docharvest, media, tomarkdown
 from pipeline.harvest.fetch import Fetcher
 from pipeline.harvest.sources import Harvested, fetch_source, reading_settings, select_sources
 from pipeline.store import articles as store_mod
+from pipeline.store import media as media_store
 from pipeline.store.articles import open_store
 from pipeline.store.state import State
 
@@ -234,7 +235,7 @@ def to_article(item: Item, src: Source, tag: Tagger, now: datetime) -> Article:
             or len(item.title) > MAX_TITLE:
         item = replace(item, content_html=_capped(item.content_html),
                        summary=_capped(item.summary), title=_capped(item.title, MAX_TITLE))
-    body = clean.to_markdown(item.content_html or item.summary, item.url)
+    body = tomarkdown.to_markdown(item.content_html or item.summary, item.url)
     title = html_line(item.title) or html_line(item.url)
     summary = strip_dateline(html_line(item.summary))
     image = item.image or clean.first_image(item.content_html, item.url) or ""
@@ -260,7 +261,7 @@ def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaSto
     for art in store.articles():
         if tried >= limit:
             break
-        if art.locked or art.status == "rejected" or not media.outside_images(art):
+        if art.locked or art.status == "rejected" or not media_store.outside_images(art):
             continue
         if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
             continue

@@ -67,7 +67,7 @@ from urllib.parse import urljoin
 import nh3
 
 import pipeline
-from pipeline.harvest import media
+from pipeline.store import media
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.fileio import trusted_mtime, write_atomic
 from pipeline.core.models import Article, Config

@@ -29,7 +29,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from pipeline import config as config_mod
-from pipeline.harvest import media
+from pipeline.store import media
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article, Config

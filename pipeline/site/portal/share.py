@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from pipeline.harvest import media
+from pipeline.store import media
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
