@@ -19,7 +19,7 @@ from pipeline import config as config_mod
 from pipeline import jobs
 from pipeline.core.errors import ConfigError, FetchError
 from pipeline.demo.localserver import LocalServer, serve_validated
-from pipeline.harvest import docfiles, docharvest
+from pipeline.harvest import docfiles, docharvest, doclisting
 from pipeline.harvest.fetch import Fetcher
 from pipeline.store import register
 from tests.conftest import DEMO, make_root
@@ -492,9 +492,9 @@ def test_scope_from_the_issuer(issuer, scope):
 
 
 def test_dates_and_issuers():
-    assert docharvest.parse_date("Ngày ban hành: 17/07/2023") == date(2023, 7, 17)
-    assert docharvest.parse_date("17-7-2023") == date(2023, 7, 17)
-    assert docharvest.parse_date("2023-07-17") == date(2023, 7, 17)
-    assert docharvest.parse_date("31/02/2023") is None
+    assert doclisting.parse_date("Ngày ban hành: 17/07/2023") == date(2023, 7, 17)
+    assert doclisting.parse_date("17-7-2023") == date(2023, 7, 17)
+    assert doclisting.parse_date("2023-07-17") == date(2023, 7, 17)
+    assert doclisting.parse_date("31/02/2023") is None
     assert docharvest.same_issuer("UBND tỉnh Thái Bình", "Ủy ban nhân dân tỉnh Thái Bình")
     assert not docharvest.same_issuer("UBND tỉnh Thái Bình", "UBND tỉnh Nam Định")
