@@ -1,1 +1,1 @@
-"""Pure helpers every stage may use: the data model, errors, text folding, URLs, atomic file writes, datelines."""
+"""Pure helpers every stage may use: the data model, errors, text folding and plain text, URLs and slugs, YAML files, atomic file writes, datelines."""

@@ -1,1 +1,1 @@
-"""The content store: harvested articles (content/articles), run state and lock, the register of legal documents."""
+"""The content store: harvested articles (content/articles), mirrored pictures (content/media), run state and lock, the register of legal documents."""
