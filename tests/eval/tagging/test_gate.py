@@ -46,6 +46,14 @@ R 0.655); dev4 (40) was tuned on. Figures when these gates were set:
 
 heldout4 misses the issue's goal by far (recall of the second theme); its gate is what was
 achieved minus a small margin. The other splits are unchanged.
+
+Fifth round (issue 20, third pass). heldout3 and heldout4 had been seen: they are development
+data from now on. heldout5 (52 texts, 26 with two themes or more, 7 negatives) was written and
+committed before any change of this pass; baseline row = the tagger as it was then:
+
+| split    | micro P | micro R | micro-F1 | per theme (nt / tn / vb / dh) |
+|----------|---------|---------|----------|-------------------------------|
+| heldout5 | 0.915   | 0.750   | 0.824    | 0.73 / 0.85 / 0.88 / 0.88 (baseline) |
 """
 
 from __future__ import annotations
@@ -69,6 +77,7 @@ GATES = {
                                     # (round 4: 0.891, nhan-thuc 0.85)
     "dev4": (0.81, 0.75, 0),        # round 4, tuned on: 0.840, nhan-thuc / dien-hinh 0.78
     "heldout4": (0.78, 0.68, 0),    # round 4, held out: 0.805, nhan-thuc 0.71 when set
+    "heldout5": (0.80, 0.70, 0),    # round 5 baseline (untuned): 0.824, nhan-thuc 0.73
 }
 MIN_PRECISION = {"heldout3": 0.91, "heldout2": 0.90, "heldout": 0.95,   # 0.929, 0.923, 0.972
                  "heldout4": 0.94}                                  # 0.968 (round 4)
@@ -161,6 +170,15 @@ def test_fourth_held_out_set_is_what_the_brief_asks():
     assert 2 * sum(len(i["themes"]) > 1 for i in items) >= len(items)
     assert sum(not i["themes"] for i in items) >= 8
     assert len(evalset.load("dev4")) >= 30
+
+
+def test_fifth_held_out_set_is_what_the_brief_asks():
+    items = evalset.load("heldout5")
+    assert len(items) >= 40
+    assert 2 * sum(len(i["themes"]) > 1 for i in items) >= len(items)
+    assert sum(not i["themes"] for i in items) >= 6
+    for theme in evalset.THEMES:
+        assert sum(theme in i["themes"] for i in items) >= 10, theme
 
 
 @pytest.mark.parametrize("split", list(TAG_GATES))
