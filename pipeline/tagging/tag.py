@@ -74,6 +74,7 @@ class Category:
     title: tuple[Phrase, ...] = ()       # count double when found in the title
     against: tuple[Phrase, ...] = ()     # subtract
     doc_ref_weight: float = 0.0          # per document cited (van-ban)
+    context_bonus: float | None = None   # this theme's own context_bonus (None: the top one)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Relevance:
     lead_score: float = 0.0              # a lead scoring this much counts like a CĐS title
                                          # for the density rule, and earns title_bonus / 2
     title_min_weight: float = 0.0        # a title "speaks of CĐS" with a phrase this heavy
+    strong_min_score: float = 0.0        # a text whose best theme reaches strong_ratio × its
+    strong_ratio: float = 0.0            # threshold needs only this CĐS score (0 = off)
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ class _Reader:
             return ()
         out: list[Category] = []
         allowed = {"id", "name", "description", "threshold", "phrases", "title", "against",
-                   "doc_ref_weight"} if scored else {"id", "name", "description", "phrases",
+                   "doc_ref_weight", "context_bonus"} if scored else {"id", "name", "description", "phrases",
                                                      "threshold", "title", "against"}
         for i, item in enumerate(value):
             here = f"{where}[{i}]"
@@ -257,7 +260,9 @@ class _Reader:
                 (() if scored else phrases),     # an activity named in the title counts double
                 against=self.phrases(item.get("against"), f"{here}.against"),
                 doc_ref_weight=self.number(item.get("doc_ref_weight"),
-                                           f"{here}.doc_ref_weight", 0.0)))
+                                           f"{here}.doc_ref_weight", 0.0),
+                context_bonus=None if item.get("context_bonus") is None else
+                self.number(item.get("context_bonus"), f"{here}.context_bonus", 0.0)))
         if ids is not None:
             for missing in (i for i in ids if not any(c.id == i for c in out)):
                 if not any(f"({missing})" in p for p in self.problems):
@@ -302,7 +307,7 @@ class _Reader:
             self.bad("relevance", "must be a mapping with phrases and min_score")
             rel = {}
         self.keys(rel, {"phrases", "min_score", "min_density", "title_bonus", "lead_score",
-                        "title_min_weight"}, "relevance")
+                        "title_min_weight", "strong_min_score", "strong_ratio"}, "relevance")
         relevance = Relevance(
             phrases=self.phrases(rel.get("phrases"), "relevance.phrases"),
             min_score=self.number(rel.get("min_score"), "relevance.min_score", 5.0),
@@ -310,7 +315,10 @@ class _Reader:
             title_bonus=self.number(rel.get("title_bonus"), "relevance.title_bonus", 4.0),
             lead_score=self.number(rel.get("lead_score"), "relevance.lead_score", 0.0),
             title_min_weight=self.number(rel.get("title_min_weight"),
-                                         "relevance.title_min_weight", 0.0))
+                                         "relevance.title_min_weight", 0.0),
+            strong_min_score=self.number(rel.get("strong_min_score"),
+                                         "relevance.strong_min_score", 0.0),
+            strong_ratio=self.number(rel.get("strong_ratio"), "relevance.strong_ratio", 0.0))
         if not relevance.phrases:
             self.bad("relevance.phrases", "at least one phrase is required")
         themes = self.categories(data.get("themes"), "themes", THEMES, scored=True)
@@ -411,14 +419,20 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
         lead_hit = in_lead >= taxonomy.relevance.lead_score
         if lead_hit:
             rel.add("phần mở đầu nói về chuyển đổi số", taxonomy.relevance.title_bonus / 2)
-    relevant = rel.value >= taxonomy.relevance.min_score and (
-        title_hit or lead_hit or density >= taxonomy.relevance.min_density)
-
     cds_sentences = {b.sent[i] for p in taxonomy.relevance.phrases if p.weight >= 1
                      for i, _ in b.found(p)}
     themes = {c.id: score_theme(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus,
-                           cds_sentences, taxonomy.context_bonus)
+                                cds_sentences, taxonomy.context_bonus if c.context_bonus is None
+                                else c.context_bonus)
               for c in taxonomy.themes}
+    # a theme's own evidence well over its threshold lowers the CĐS score needed (a success
+    # story told in its own words, dense in CĐS vocabulary but naming CĐS once)
+    rv = taxonomy.relevance
+    strong = bool(rv.strong_ratio) and rel.value >= rv.strong_min_score and max(
+        (ratio(themes[c.id].value, c.threshold) for c in taxonomy.themes), default=0.0
+    ) >= rv.strong_ratio
+    relevant = (rel.value >= rv.min_score or strong) and (
+        title_hit or lead_hit or density >= rv.min_density)
     pillars = {c.id: score_theme(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
     tags: dict[str, list[str]] = {}
     tag_scores: dict[str, Score] = {}
