@@ -34,7 +34,7 @@ def _form(text: str, form: str | None) -> str:
 
 
 SPLITS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "heldout4", "dev4", "demo",
-          "heldout5", "heldout6", "heldout7")
+          "heldout5", "heldout6", "heldout7", "heldout8")
 
 # The plan's activities (the results issue counts evidence with them). The round-1 sets were
 # labelled before `to-cong-nghe-so` existed, so it is scored on the round-3 sets only.
