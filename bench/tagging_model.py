@@ -137,13 +137,17 @@ def main() -> int:
     for name, pred in predictions(held3, taxonomy, model).items():
         print(line(name, evalset.score(held3, pred)))
 
-    train = [i for name in evalset.SPLITS if name != "heldout7" for i in evalset.load(name)]
-    held7 = evalset.load("heldout7")
-    print(f"\n4. round 5: train on every other set ({len(train)}), test on heldout7 "
-          f"({len(held7)}, freely worded, the last blind set)")
-    model = Model().fit(train)
-    for name, pred in predictions(held7, taxonomy, model).items():
-        print(line(name, evalset.score(held7, pred)))
+    for n, blind in ((4, "heldout7"), (5, "heldout8")):
+        train = [i for name in evalset.SPLITS if name not in ("heldout7", "heldout8")
+                 for i in evalset.load(name)]
+        if blind == "heldout8":
+            train += evalset.load("heldout7")
+        held = evalset.load(blind)
+        print(f"\n{n}. round 5: train on the sets written before it ({len(train)}), test on "
+              f"{blind} ({len(held)}, freely worded, blind for the rules)")
+        model = Model().fit(train)
+        for name, pred in predictions(held, taxonomy, model).items():
+            print(line(name, evalset.score(held, pred)))
     return 0
 
 
