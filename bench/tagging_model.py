@@ -136,6 +136,18 @@ def main() -> int:
     model = Model().fit(train)
     for name, pred in predictions(held3, taxonomy, model).items():
         print(line(name, evalset.score(held3, pred)))
+
+    for n, blind in ((4, "heldout7"), (5, "heldout8")):
+        train = [i for name in evalset.SPLITS if name not in ("heldout7", "heldout8")
+                 for i in evalset.load(name)]
+        if blind == "heldout8":
+            train += evalset.load("heldout7")
+        held = evalset.load(blind)
+        print(f"\n{n}. round 5: train on the sets written before it ({len(train)}), test on "
+              f"{blind} ({len(held)}, freely worded, blind for the rules)")
+        model = Model().fit(train)
+        for name, pred in predictions(held, taxonomy, model).items():
+            print(line(name, evalset.score(held, pred)))
     return 0
 
 

@@ -270,6 +270,7 @@ def test_phrases_against_a_theme_subtract():
     data["themes"][0]["phrases"] = {"lợi ích": 2}
     data["themes"][0]["title"] = {}
     data["themes"][0]["against"] = {"xu thế": 1.5}
+    data["themes"][0]["context_bonus"] = 0
     data["lead_bonus"] = 0
     t = Taxonomy.from_dict(data)
     # "lợi ích" ×1 in the body (+2), "xu thế" ×1 (−1.5)
@@ -282,6 +283,7 @@ def test_repeats_are_capped():
     data["lead_bonus"] = 0
     data["themes"][0]["phrases"] = {"chuyển đổi số": 1}
     data["themes"][0]["title"] = {}
+    data["themes"][0]["context_bonus"] = 0
     t = Taxonomy.from_dict(data)
     assert tag("", CDS_BODY, t).scores["nhan-thuc"] == 2
 
@@ -418,3 +420,44 @@ def test_an_activity_mentioned_in_passing_is_not_tagged(taxonomy):
             lead.replace("xã Vũ Lăng", "tổ công nghệ số cộng đồng xã Vũ Lăng") + passing,
             taxonomy)
     assert "to-cong-nghe-so" in t.tags                 # in the lead and again below
+
+
+def test_a_theme_may_weigh_its_phrases_more_where_a_sentence_speaks_of_cds():
+    """Per-theme ``context_bonus``: "lợi ích" in a sentence about CĐS earns more than in one
+    that is not (awareness beside a meeting or a document); another theme keeps the top one."""
+    data = _data()
+    data["context_bonus"] = 0
+    data["lead_bonus"] = 0
+    data["themes"][0]["phrases"] = {"lợi ích": 2}
+    data["themes"][0]["title"] = {}
+    data["themes"][0]["context_bonus"] = 1
+    data["themes"][1]["phrases"] = {"lợi ích": 2}
+    data["themes"][1]["title"] = {}
+    data["themes"][1].pop("context_bonus", None)
+    t = Taxonomy.from_dict(data)
+    inside = tag("", "Lợi ích của chuyển đổi số rất rõ.", t).scores
+    outside = tag("", "Lợi ích của vụ lúa rất rõ. Chuyển đổi số.", t).scores
+    assert inside["nhan-thuc"] == 4 and outside["nhan-thuc"] == 2
+    assert inside["trach-nhiem"] == outside["trach-nhiem"] == 2
+    data["themes"][0]["context_bonus"] = "nhiều"
+    with pytest.raises(ConfigError, match=r"themes\[0\] \(nhan-thuc\)\.context_bonus"):
+        Taxonomy.from_dict(data)
+
+
+def test_strong_theme_evidence_lowers_the_cds_score_needed():
+    """A success story told in its own words (CĐS named once, dense in CĐS vocabulary) is about
+    CĐS when a theme's own score is well over its threshold; without that evidence it is not."""
+    body = ("Thôn Phú Lạc lắp camera an ninh kết nối điện thoại thông minh của từng hộ. Đây là mô "
+            "hình điển hình, cách làm hay được huyện biểu dương, tuyên dương và nhân rộng; nhiều "
+            "thôn đến học tập kinh nghiệm. Người dân xem camera qua ứng dụng số.")
+    data = _data()
+    data["relevance"]["strong_min_score"] = 0
+    data["relevance"]["strong_ratio"] = 0
+    off = Taxonomy.from_dict(data)
+    data["relevance"]["strong_min_score"] = 1
+    data["relevance"]["strong_ratio"] = 1.2
+    on = Taxonomy.from_dict(data)
+    assert tag("Thôn Phú Lạc có camera", body, off).themes == []
+    assert "dien-hinh" in tag("Thôn Phú Lạc có camera", body, on).themes
+    plain = "Thôn Phú Lạc lắp camera an ninh. Người dân xem camera qua điện thoại thông minh."
+    assert tag("Thôn Phú Lạc có camera", plain, on).themes == []

@@ -35,9 +35,20 @@ from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PILLARS, THEMES, Tagging
 from pipeline.core.text import fold, nfc, tone_key
+from pipeline.tagging.explain import report
+from pipeline.tagging.matching import WORD as _WORD
+from pipeline.tagging.matching import Words
+from pipeline.tagging.scoring import (
+    Result,
+    Score,
+    choose,
+    label,
+    ratio,
+    score_activity,
+    score_theme,
+)
 
 FILENAME = "taxonomy.yml"
-_WORD = re.compile(r"[\w\u0300-\u036f]+")  # combining marks are not \\w
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -63,6 +74,7 @@ class Category:
     title: tuple[Phrase, ...] = ()       # count double when found in the title
     against: tuple[Phrase, ...] = ()     # subtract
     doc_ref_weight: float = 0.0          # per document cited (van-ban)
+    context_bonus: float | None = None   # this theme's own context_bonus (None: the top one)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,8 @@ class Relevance:
     lead_score: float = 0.0              # a lead scoring this much counts like a CĐS title
                                          # for the density rule, and earns title_bonus / 2
     title_min_weight: float = 0.0        # a title "speaks of CĐS" with a phrase this heavy
+    strong_min_score: float = 0.0        # a text whose best theme reaches strong_ratio × its
+    strong_ratio: float = 0.0            # threshold needs only this CĐS score (0 = off)
 
 
 @dataclass(frozen=True)
@@ -209,7 +223,7 @@ class _Reader:
             return ()
         out: list[Category] = []
         allowed = {"id", "name", "description", "threshold", "phrases", "title", "against",
-                   "doc_ref_weight"} if scored else {"id", "name", "description", "phrases",
+                   "doc_ref_weight", "context_bonus"} if scored else {"id", "name", "description", "phrases",
                                                      "threshold", "title", "against"}
         for i, item in enumerate(value):
             here = f"{where}[{i}]"
@@ -246,7 +260,9 @@ class _Reader:
                 (() if scored else phrases),     # an activity named in the title counts double
                 against=self.phrases(item.get("against"), f"{here}.against"),
                 doc_ref_weight=self.number(item.get("doc_ref_weight"),
-                                           f"{here}.doc_ref_weight", 0.0)))
+                                           f"{here}.doc_ref_weight", 0.0),
+                context_bonus=None if item.get("context_bonus") is None else
+                self.number(item.get("context_bonus"), f"{here}.context_bonus", 0.0)))
         if ids is not None:
             for missing in (i for i in ids if not any(c.id == i for c in out)):
                 if not any(f"({missing})" in p for p in self.problems):
@@ -291,7 +307,7 @@ class _Reader:
             self.bad("relevance", "must be a mapping with phrases and min_score")
             rel = {}
         self.keys(rel, {"phrases", "min_score", "min_density", "title_bonus", "lead_score",
-                        "title_min_weight"}, "relevance")
+                        "title_min_weight", "strong_min_score", "strong_ratio"}, "relevance")
         relevance = Relevance(
             phrases=self.phrases(rel.get("phrases"), "relevance.phrases"),
             min_score=self.number(rel.get("min_score"), "relevance.min_score", 5.0),
@@ -299,7 +315,10 @@ class _Reader:
             title_bonus=self.number(rel.get("title_bonus"), "relevance.title_bonus", 4.0),
             lead_score=self.number(rel.get("lead_score"), "relevance.lead_score", 0.0),
             title_min_weight=self.number(rel.get("title_min_weight"),
-                                         "relevance.title_min_weight", 0.0))
+                                         "relevance.title_min_weight", 0.0),
+            strong_min_score=self.number(rel.get("strong_min_score"),
+                                         "relevance.strong_min_score", 0.0),
+            strong_ratio=self.number(rel.get("strong_ratio"), "relevance.strong_ratio", 0.0))
         if not relevance.phrases:
             self.bad("relevance.phrases", "at least one phrase is required")
         themes = self.categories(data.get("themes"), "themes", THEMES, scored=True)
@@ -334,7 +353,7 @@ class _Reader:
                                             positive=True))
 
 
-# --- matching ---------------------------------------------------------------------------------
+# --- text helpers -----------------------------------------------------------------------------
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -351,282 +370,34 @@ def _plain(text: str) -> str:
     return _URL.sub(" ", text)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 
-
-class _Words:
-    """A text as words in three forms, the sentence of each word, and where each phrase
-    occurs (a phrase never spans two sentences)."""
-
-    def __init__(self, text: str, taxonomy: Taxonomy):
-        words: list[str] = []
-        self.sent: list[int] = []            # the sentence of each word
-        self.sentences: list[str] = []       # each sentence as written
-        for sentence in _SENTENCE_END.split(_plain(text)):
-            ws = _WORD.findall(tone_key(sentence))
-            for wrong, right in taxonomy.typos:
-                ws = _replace(ws, wrong, right)
-            if not ws:
-                continue
-            self.sent.extend([len(self.sentences)] * len(ws))
-            self.sentences.append(" ".join(sentence.split()))
-            words.extend(ws)
-        self.words = words
-        self.folded = [fold(w) for w in words]
-        self.plain = [w == f for w, f in zip(words, self.folded, strict=True)]
-        self.index: dict[str, list[int]] = {}
-        for i, f in enumerate(self.folded):
-            self.index.setdefault(f, []).append(i)
-        self.guarded: list[tuple[int, int]] = []
-        for g in taxonomy.guards:
-            self.guarded.extend((i, i + len(g.words))
-                                for i, _ in self._occurrences(g, guarded=False))
-        self.blocked: list[tuple[int, int]] = []
-        for g in taxonomy.blockers:
-            self.blocked.extend((i, i + len(g.words))
-                                for i, _ in self._occurrences(g, guarded=False))
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def _occurrences(self, p: Phrase, *, guarded: bool = True) -> list[tuple[int, bool]]:
-        """``(position, exact)`` of each occurrence of ``p``; folded matches only where sound."""
-        out = []
-        n = len(p.folded)
-        for i in self.index.get(p.folded[0], ()) if p.folded else ():
-            if self.folded[i:i + n] != list(p.folded) or self.sent[i] != self.sent[i + n - 1]:
-                continue
-            span = self.words[i:i + n]
-            if guarded and _overlaps(self.blocked, i, i + n):
-                continue
-            if span == list(p.words):
-                out.append((i, True))
-                continue
-            # every differing word must be written without marks, and the span must not mix a
-            # marked word with an unmarked stand-in for a marked one ("chuyển đổi so")
-            stand_in = marked = False
-            ok = True
-            for j, w in enumerate(span):
-                if w == p.words[j]:
-                    marked = marked or not self.plain[i + j]
-                elif self.plain[i + j]:
-                    stand_in = True
-                else:
-                    ok = False
-                    break
-            if not ok or (stand_in and marked):
-                continue
-            if guarded and _overlaps(self.guarded, i, i + n):
-                continue
-            out.append((i, False))
-        return out
-
-    def found(self, p: Phrase, inside: set[int] | frozenset[int] = frozenset()
-              ) -> list[tuple[int, bool]]:
-        """``(position, exact)`` of each occurrence, except those lying wholly within
-        ``inside`` (the positions of a theme's ``against`` phrases)."""
-        return [(i, exact) for i, exact in self._occurrences(p)
-                if not inside or not all(k in inside for k in range(i, i + len(p.words)))]
-
-    def count(self, p: Phrase, inside: set[int] | frozenset[int] = frozenset()
-              ) -> tuple[int, int]:
-        """(all occurrences, of which folded-only), as :meth:`found`."""
-        occ = self.found(p, inside)
-        return len(occ), sum(1 for _, exact in occ if not exact)
-
-    def positions(self, phrases: tuple[Phrase, ...]) -> set[int]:
-        """Every word position covered by an occurrence of one of ``phrases``."""
-        out: set[int] = set()
-        for p in phrases:
-            for i, _ in self._occurrences(p):
-                out.update(range(i, i + len(p.words)))
-        return out
-
-    def count_longest(self, phrases: tuple[Phrase, ...]) -> dict[Phrase, tuple[int, int]]:
-        """Like :meth:`count` for each phrase, but a word counts for one phrase only: the
-        longest one covering it ("dịch vụ công trực tuyến" is not also "trực tuyến")."""
-        taken: set[int] = set()
-        out: dict[Phrase, tuple[int, int]] = {}
-        for p in sorted(phrases, key=lambda q: -len(q.words)):
-            n = folded = 0
-            for i, exact in self._occurrences(p):
-                span = range(i, i + len(p.words))
-                if any(k in taken for k in span):
-                    continue
-                taken.update(span)
-                n += 1
-                folded += not exact
-            out[p] = (n, folded)
-        return out
-
-
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Whether a guard or blocker span overlaps ``[start, end)`` without lying inside it (a
-    phrase that contains the guard, like "cơ sở dữ liệu", is not voided by "cơ sở")."""
-    return any(s < end and start < e and not (start <= s and e <= end) for s, e in spans)
-
-
-def _replace(words: list[str], wrong: tuple[str, ...], right: tuple[str, ...]) -> list[str]:
-    n = len(wrong)
-    if not n:
-        return words
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        if tuple(words[i:i + n]) == wrong:
-            out.extend(right)
-            i += n
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-# --- scoring ----------------------------------------------------------------------------------
-
-@dataclass
-class _Score:
-    value: float = 0.0
-    lines: list[str] = field(default_factory=list)
-    # sentence index (-1 = the title) → the phrases found there and their points
-    sentences: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
-
-    def add(self, label: str, points: float) -> None:
-        self.value += points
-        self.lines.append(f"{label} {points:+.1f}")
-
-    def at(self, sentence: int, phrase: str, points: float) -> None:
-        self.sentences.setdefault(sentence, []).append((phrase, points))
-
-
-def _label(p: Phrase, n: int, folded: int, where: str = "") -> str:
-    times = f" ×{n}" if n > 1 else ""
-    note = " (không dấu)" if folded else ""
-    return f"«{p.text}»{where}{times}{note}"
-
-
-def _score(cat: Category, title: _Words, body: _Words, cap: int, refs: int,
-           scale: float, lead: _Words | None = None, lead_bonus: float = 0.0,
-           cds_sentences: set[int] | frozenset[int] = frozenset(),
-           context_bonus: float = 0.0) -> _Score:
-    """A category's score on its own evidence: its phrases (each counted at most ``cap``
-    times, attributed to the sentences they occur in), the title, the lead, the CĐS context
-    of each sentence, the phrases against it and the documents cited."""
-    s = _Score()
-    # a phrase inside one of the theme's "against" phrases does not count for it
-    # ("văn bản" in "văn bản điện tử")
-    t_in, b_in = title.positions(cat.against), body.positions(cat.against)
-    l_in = lead.positions(cat.against) if lead is not None else set()
-    in_context = 0
-    for p in cat.phrases:
-        ot, ob = title.found(p, t_in), body.found(p, b_in)
-        n = len(ot) + len(ob)
-        if not n:
-            continue
-        folded = sum(1 for _, exact in (*ot, *ob) if not exact)
-        s.add(_label(p, n, folded), p.weight * min(n, cap) * scale)
-        counted = [(-1, i) for i, _ in ot] + [(body.sent[i], i) for i, _ in ob]
-        for sentence, _ in counted[:cap]:
-            s.at(sentence, p.text, p.weight * scale)
-        if context_bonus:
-            k = sum(1 for sentence, _ in counted[:cap] if sentence in cds_sentences)
-            if k:
-                in_context += 1
-                s.add(_label(p, k, 0, " [câu nói về chuyển đổi số]"),
-                      p.weight * context_bonus * k * scale)
-        if lead_bonus and lead is not None and lead.count(p, l_in)[0]:
-            s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
-    for p in cat.title:
-        n, f = title.count(p, t_in)
-        if n:
-            s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
-            s.at(-1, f"{p.text} [tiêu đề]", 2 * p.weight)
-    for p in cat.against:
-        n = title.count(p)[0] + body.count(p)[0]
-        if n:
-            s.add(_label(p, n, 0) + " [ngược]", -p.weight * min(n, cap) * scale)
-    if cat.doc_ref_weight and refs:
-        s.add(f"{refs} văn bản được trích dẫn", cat.doc_ref_weight * min(refs, cap))
-    return s
-
-
-def _tag_score(cat: Category, title: _Words, body: _Words, cap: int, lead: _Words | None,
-               lead_bonus: float) -> _Score:
-    """An activity's score: its phrases (a word counts for the longest phrase only, so "tổ
-    công nghệ số cộng đồng" is not also "tổ công nghệ số"), the title phrases double, the
-    lead ``lead_bonus`` more."""
-    s = _Score()
-    in_t, in_b = title.count_longest(cat.phrases), body.count_longest(cat.phrases)
-    for p in cat.phrases:
-        n = in_t[p][0] + in_b[p][0]
-        if n:
-            s.add(_label(p, n, in_t[p][1] + in_b[p][1]), p.weight * min(n, cap))
-    for p, (n, f) in title.count_longest(cat.title).items():
-        if n:
-            s.add(_label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
-    if lead_bonus and lead is not None:
-        for p, (n, _) in lead.count_longest(cat.phrases).items():
-            if n:
-                s.add(_label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
-    return s
-
-
-@dataclass
-class _Result:
-    tagging: Tagging
-    relevance: _Score
-    relevant: bool
-    density: float
-    title_hit: bool
-    words: int
-    themes: dict[str, _Score]
-    pillars: dict[str, _Score]
-    tags: dict[str, list[str]]
-    title_words: _Words | None = None
-    body_words: _Words | None = None
-    tag_scores: dict[str, _Score] = field(default_factory=dict)
-
+# --- running the tagger -----------------------------------------------------------------------
 
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
 _LEAD_MIN_WORDS = 12        # shorter first lines are datelines, captions, bylines
 
 
-def _lead(body: str, taxonomy: Taxonomy) -> _Words | None:
+def _lead(body: str, taxonomy: Taxonomy) -> Words | None:
     """The lead (sapo): the first paragraph of real text, at most ``lead_words`` words."""
     if not taxonomy.lead_words:
         return None
     for para in _PARAGRAPH.split(_plain(body or "")):
         words = _WORD.findall(para)
         if len(words) >= _LEAD_MIN_WORDS:
-            return _Words(" ".join(words[:taxonomy.lead_words]), taxonomy)
+            return Words(" ".join(words[:taxonomy.lead_words]), taxonomy)
     return None
 
 
-def _choose(ratios: dict[str, float], assign: Assign) -> list[str]:
-    """Themes of a relevant text: every theme whose own score reaches its own threshold
-    (multi-label), listed by score / threshold, the highest (the main theme) first.
-    ``assign.secondary`` > 1 asks more of every theme but the main one (legacy; 1 = none)."""
-    order = sorted(ratios, key=lambda k: -ratios[k])   # stable: taxonomy order on ties
-    if not order:
-        return []
-    main = order[0]
-    if ratios[main] < 1.0:
-        if ratios[main] >= assign.fallback:
-            return [main]
-        return [assign.default] if assign.default else []
-    return [main] + [k for k in order[1:] if ratios[k] >= max(assign.secondary, 1.0)]
-
-
-def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
-    t = _Words(title or "", taxonomy)
-    b = _Words(body or "", taxonomy)
+def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
+    t = Words(_plain(title or ""), taxonomy)
+    b = Words(_plain(body or ""), taxonomy)
     lead = _lead(body, taxonomy)
     cap = taxonomy.max_count
     nwords = max(len(t) + len(b), 1)
     scale = 1.0 if len(b) <= taxonomy.length_norm else math.sqrt(taxonomy.length_norm / len(b))
     refs = docrefs.find_refs(_plain(f"{title or ''}\n{body or ''}"))
 
-    rel = _Score()
+    rel = Score()
     title_hit = False
     mentions = 0.0                       # uncapped: how thick CĐS is in the text
     in_title = t.count_longest(taxonomy.relevance.phrases)
@@ -635,7 +406,7 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
         nt, ft = in_title[p]
         nb, fb = in_body[p]
         if nt + nb:
-            rel.add(_label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap))
+            rel.add(label(p, nt + nb, ft + fb), p.weight * min(nt + nb, cap))
             mentions += p.weight * (nt + nb)
             title_hit = title_hit or (nt > 0 and p.weight >= taxonomy.relevance.title_min_weight)
     density = 100.0 * mentions / nwords
@@ -648,22 +419,28 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
         lead_hit = in_lead >= taxonomy.relevance.lead_score
         if lead_hit:
             rel.add("phần mở đầu nói về chuyển đổi số", taxonomy.relevance.title_bonus / 2)
-    relevant = rel.value >= taxonomy.relevance.min_score and (
-        title_hit or lead_hit or density >= taxonomy.relevance.min_density)
-
     cds_sentences = {b.sent[i] for p in taxonomy.relevance.phrases if p.weight >= 1
                      for i, _ in b.found(p)}
-    themes = {c.id: _score(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus,
-                           cds_sentences, taxonomy.context_bonus)
+    themes = {c.id: score_theme(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus,
+                                cds_sentences, taxonomy.context_bonus if c.context_bonus is None
+                                else c.context_bonus)
               for c in taxonomy.themes}
-    pillars = {c.id: _score(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
+    # a theme's own evidence well over its threshold lowers the CĐS score needed (a success
+    # story told in its own words, dense in CĐS vocabulary but naming CĐS once)
+    rv = taxonomy.relevance
+    strong = bool(rv.strong_ratio) and rel.value >= rv.strong_min_score and max(
+        (ratio(themes[c.id].value, c.threshold) for c in taxonomy.themes), default=0.0
+    ) >= rv.strong_ratio
+    relevant = (rel.value >= rv.min_score or strong) and (
+        title_hit or lead_hit or density >= rv.min_density)
+    pillars = {c.id: score_theme(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
     tags: dict[str, list[str]] = {}
-    tag_scores: dict[str, _Score] = {}
+    tag_scores: dict[str, Score] = {}
     for c in taxonomy.tags:
         hits = [p.text for p in c.phrases if t.count(p)[0] or b.count(p)[0]]
         if hits:
             tags[c.id] = hits
-            tag_scores[c.id] = _tag_score(c, t, b, cap, lead, taxonomy.lead_bonus)
+            tag_scores[c.id] = score_activity(c, t, b, cap, lead, taxonomy.lead_bonus)
 
     tagging = Tagging(doc_refs=refs)
     tagging.scores["cds"] = round(rel.value, 2)
@@ -678,22 +455,15 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> _Result:
             if group == "pillars" and relevant and round(sc.value, 6) >= c.threshold:
                 out.append(c.id)
     if relevant:
-        tagging.themes = _choose({c.id: _ratio(themes[c.id].value, c.threshold)
+        tagging.themes = choose({c.id: ratio(themes[c.id].value, c.threshold)
                                   for c in taxonomy.themes}, taxonomy.assign)
     if relevant:
         tagging.tags = [c.id for c in taxonomy.tags
                         if c.id in tags and round(tag_scores[c.id].value, 6) >= c.threshold]
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
-    return _Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
+    return Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
                    t, b, tag_scores)
-
-
-def _ratio(value: float, threshold: float) -> float:
-    value = round(value, 6)
-    if threshold <= 0:
-        return math.inf if value >= threshold else 0.0
-    return value / threshold
 
 
 def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:
@@ -705,115 +475,7 @@ def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:
     return _run(title, body, taxonomy).tagging
 
 
+
 def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
     """A report for editors (in Vietnamese): every score and the phrases that earned it."""
-    r = _run(title, body, taxonomy)
-    rv = taxonomy.relevance
-    lines = [f"Phân loại theo: {taxonomy.source}",
-             f"Tiêu đề: {_one_line(title)}",
-             "",
-             f"Liên quan đến chuyển đổi số: {'CÓ' if r.relevant else 'KHÔNG'} — điểm "
-             f"{r.relevance.value:.1f} (cần ≥ {rv.min_score:g}); mật độ {r.density:.1f}/100 chữ "
-             f"(cần ≥ {rv.min_density:g} khi tiêu đề không nói về chuyển đổi số)"]
-    lines += [f"    {x}" for x in r.relevance.lines] or ["    (không có cụm từ nào)"]
-    if not r.relevant:
-        lines.append("    → bài chỉ nhắc đến chuyển đổi số thoáng qua: không gắn chủ đề.")
-
-    def block(heading: str, cats: tuple[Category, ...], scores: dict[str, _Score],
-              chosen: list[str]) -> None:
-        lines.extend(["", heading])
-        for c in cats:
-            sc = scores[c.id]
-            mark = "✓" if c.id in chosen else "✗"
-            lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g}")
-            lines.extend(f"      {x}" for x in sc.lines)
-
-    heading = f"Chủ đề ({taxonomy.plan_ref}):" if taxonomy.plan_ref else "Chủ đề:"
-    lines.extend(["", heading + " mỗi chủ đề được chấm riêng trên bằng chứng của nó và được gắn "
-                  "khi điểm đạt ngưỡng của chính nó"])
-    for c in taxonomy.themes:
-        sc = r.themes[c.id]
-        mark = "✓" if c.id in r.tagging.themes else "✗"
-        verdict = "đạt ngưỡng" if round(sc.value, 6) >= c.threshold else "chưa đạt ngưỡng"
-        lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g} "
-                     f"— {verdict}")
-        lines.extend(f"      {x}" for x in sc.lines)
-        lines.extend(_sentences(sc, r))
-    if r.relevant:
-        lines.extend(_why_themes(r, taxonomy))
-    if taxonomy.pillars:
-        block("Trụ cột:", taxonomy.pillars, r.pillars, r.tagging.pillars)
-    lines.extend(["", "Hoạt động:"])
-    if r.tags:
-        for c in taxonomy.tags:
-            if c.id in r.tags:
-                mark = "✓" if c.id in r.tagging.tags else "✗"
-                score = r.tag_scores[c.id].value if c.id in r.tag_scores else 0.0
-                lines.append(f"  {mark} {c.id} ({c.name}): " +
-                             ", ".join(f"«{h}»" for h in r.tags[c.id]) +
-                             f" — {score:.1f} / ngưỡng {c.threshold:g}")
-    else:
-        lines.append("  (không có)")
-    lines.extend(["", "Văn bản được trích dẫn: " + (", ".join(r.tagging.doc_refs) or "(không có)"),
-                  "",
-                  "Kết quả: chủ đề = " + (", ".join(r.tagging.themes) or "(không)") +
-                  "; trụ cột = " + (", ".join(r.tagging.pillars) or "(không)") +
-                  "; hoạt động = " + (", ".join(r.tagging.tags) or "(không)")])
-    return "\n".join(lines) + "\n"
-
-
-_SHOWN_SENTENCES = 4
-
-
-def _sentences(sc: _Score, r: _Result) -> list[str]:
-    """The sentences that hold a category's phrases, the strongest first."""
-    if not sc.sentences:
-        return []
-    ranked = sorted(sc.sentences.items(), key=lambda kv: (-sum(p for _, p in kv[1]), kv[0]))
-    out = ["      bằng chứng theo câu:"]
-    for index, found in ranked[:_SHOWN_SENTENCES]:
-        if index < 0:
-            where = "tiêu đề"
-            text = " ".join(r.title_words.sentences) if r.title_words else ""
-        else:
-            where = f"câu {index + 1}"
-            text = r.body_words.sentences[index] if r.body_words else ""
-        if len(text) > 110:
-            text = text[:107].rstrip() + "…"
-        phrases = ", ".join(f"«{t}» {p:+.1f}" for t, p in found)
-        out.append(f"        {where}: “{text}” — {phrases}")
-    if len(ranked) > _SHOWN_SENTENCES:
-        out.append(f"        … và {len(ranked) - _SHOWN_SENTENCES} câu khác")
-    return out
-
-
-def _why_themes(r: _Result, taxonomy: Taxonomy) -> list[str]:
-    """How the themes were chosen from the scores (the rules under ``assign``)."""
-    a = taxonomy.assign
-    chosen = r.tagging.themes
-    ratios = {c.id: _ratio(r.themes[c.id].value, c.threshold) for c in taxonomy.themes}
-    out = []
-    if not chosen:
-        return ["  → không chủ đề nào đạt ngưỡng."]
-    main = chosen[0]
-    if ratios[main] >= 1.0:
-        out.append(f"  → chủ đề chính: {main} (điểm / ngưỡng = {ratios[main]:.2f}, cao nhất)")
-    elif main != a.default or ratios[main] >= a.fallback:
-        out.append(f"  → không chủ đề nào đạt ngưỡng; {main} gần ngưỡng nhất "
-                   f"({ratios[main]:.2f} ≥ {a.fallback:g}) nên được chọn")
-    else:
-        out.append(f"  → không chủ đề nào đạt ngưỡng: bài về chuyển đổi số nhận chủ đề mặc "
-                   f"định {main}")
-    for c in taxonomy.themes:
-        if c.id == main:
-            continue
-        if c.id in chosen:
-            out.append(f"  → chủ đề thêm: {c.id} (điểm / ngưỡng = {ratios[c.id]:.2f})")
-        elif 1.0 <= ratios[c.id] < a.secondary:
-            out.append(f"  → {c.id} đạt ngưỡng nhưng chưa đủ làm chủ đề phụ "
-                       f"({ratios[c.id]:.2f} < {a.secondary:g} × ngưỡng)")
-    return out
-
-
-def _one_line(text: str) -> str:
-    return " ".join(nfc(text or "").split())
+    return report(_run(title, body, taxonomy), title, taxonomy)

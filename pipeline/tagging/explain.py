@@ -1,0 +1,125 @@
+"""``cds tag --explain``: why an article got its themes, pillars and activity tags (Vietnamese
+text for editors)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.core.text import nfc
+from pipeline.tagging.scoring import Result, Score, ratio
+
+if TYPE_CHECKING:
+    from pipeline.tagging.tag import Category, Taxonomy
+
+def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
+    """A report for editors (in Vietnamese) of one tagging run ``r``: every score, the phrases
+    and sentences that earned it, each threshold and how the themes were chosen."""
+    rv = taxonomy.relevance
+    lines = [f"Phân loại theo: {taxonomy.source}",
+             f"Tiêu đề: {_one_line(title)}",
+             "",
+             f"Liên quan đến chuyển đổi số: {'CÓ' if r.relevant else 'KHÔNG'} — điểm "
+             f"{r.relevance.value:.1f} (cần ≥ {rv.min_score:g}); mật độ {r.density:.1f}/100 chữ "
+             f"(cần ≥ {rv.min_density:g} khi tiêu đề không nói về chuyển đổi số)"]
+    lines += [f"    {x}" for x in r.relevance.lines] or ["    (không có cụm từ nào)"]
+    if not r.relevant:
+        lines.append("    → bài chỉ nhắc đến chuyển đổi số thoáng qua: không gắn chủ đề.")
+
+    def block(heading: str, cats: tuple[Category, ...], scores: dict[str, Score],
+              chosen: list[str]) -> None:
+        lines.extend(["", heading])
+        for c in cats:
+            sc = scores[c.id]
+            mark = "✓" if c.id in chosen else "✗"
+            lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g}")
+            lines.extend(f"      {x}" for x in sc.lines)
+
+    heading = f"Chủ đề ({taxonomy.plan_ref}):" if taxonomy.plan_ref else "Chủ đề:"
+    lines.extend(["", heading + " mỗi chủ đề được chấm riêng trên bằng chứng của nó và được gắn "
+                  "khi điểm đạt ngưỡng của chính nó"])
+    for c in taxonomy.themes:
+        sc = r.themes[c.id]
+        mark = "✓" if c.id in r.tagging.themes else "✗"
+        verdict = "đạt ngưỡng" if round(sc.value, 6) >= c.threshold else "chưa đạt ngưỡng"
+        lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g} "
+                     f"— {verdict}")
+        lines.extend(f"      {x}" for x in sc.lines)
+        lines.extend(_sentences(sc, r))
+    if r.relevant:
+        lines.extend(_why_themes(r, taxonomy))
+    if taxonomy.pillars:
+        block("Trụ cột:", taxonomy.pillars, r.pillars, r.tagging.pillars)
+    lines.extend(["", "Hoạt động:"])
+    if r.tags:
+        for c in taxonomy.tags:
+            if c.id in r.tags:
+                mark = "✓" if c.id in r.tagging.tags else "✗"
+                score = r.tag_scores[c.id].value if c.id in r.tag_scores else 0.0
+                lines.append(f"  {mark} {c.id} ({c.name}): " +
+                             ", ".join(f"«{h}»" for h in r.tags[c.id]) +
+                             f" — {score:.1f} / ngưỡng {c.threshold:g}")
+    else:
+        lines.append("  (không có)")
+    lines.extend(["", "Văn bản được trích dẫn: " + (", ".join(r.tagging.doc_refs) or "(không có)"),
+                  "",
+                  "Kết quả: chủ đề = " + (", ".join(r.tagging.themes) or "(không)") +
+                  "; trụ cột = " + (", ".join(r.tagging.pillars) or "(không)") +
+                  "; hoạt động = " + (", ".join(r.tagging.tags) or "(không)")])
+    return "\n".join(lines) + "\n"
+
+
+_SHOWN_SENTENCES = 4
+
+
+def _sentences(sc: Score, r: Result) -> list[str]:
+    """The sentences that hold a category's phrases, the strongest first."""
+    if not sc.sentences:
+        return []
+    ranked = sorted(sc.sentences.items(), key=lambda kv: (-sum(p for _, p in kv[1]), kv[0]))
+    out = ["      bằng chứng theo câu:"]
+    for index, found in ranked[:_SHOWN_SENTENCES]:
+        if index < 0:
+            where = "tiêu đề"
+            text = " ".join(r.title_words.sentences) if r.title_words else ""
+        else:
+            where = f"câu {index + 1}"
+            text = r.body_words.sentences[index] if r.body_words else ""
+        if len(text) > 110:
+            text = text[:107].rstrip() + "…"
+        phrases = ", ".join(f"«{t}» {p:+.1f}" for t, p in found)
+        out.append(f"        {where}: “{text}” — {phrases}")
+    if len(ranked) > _SHOWN_SENTENCES:
+        out.append(f"        … và {len(ranked) - _SHOWN_SENTENCES} câu khác")
+    return out
+
+
+def _why_themes(r: Result, taxonomy: Taxonomy) -> list[str]:
+    """How the themes were chosen from the scores (the rules under ``assign``)."""
+    a = taxonomy.assign
+    chosen = r.tagging.themes
+    ratios = {c.id: ratio(r.themes[c.id].value, c.threshold) for c in taxonomy.themes}
+    out = []
+    if not chosen:
+        return ["  → không chủ đề nào đạt ngưỡng."]
+    main = chosen[0]
+    if ratios[main] >= 1.0:
+        out.append(f"  → chủ đề chính: {main} (điểm / ngưỡng = {ratios[main]:.2f}, cao nhất)")
+    elif main != a.default or ratios[main] >= a.fallback:
+        out.append(f"  → không chủ đề nào đạt ngưỡng; {main} gần ngưỡng nhất "
+                   f"({ratios[main]:.2f} ≥ {a.fallback:g}) nên được chọn")
+    else:
+        out.append(f"  → không chủ đề nào đạt ngưỡng: bài về chuyển đổi số nhận chủ đề mặc "
+                   f"định {main}")
+    for c in taxonomy.themes:
+        if c.id == main:
+            continue
+        if c.id in chosen:
+            out.append(f"  → chủ đề thêm: {c.id} (điểm / ngưỡng = {ratios[c.id]:.2f})")
+        elif 1.0 <= ratios[c.id] < a.secondary:
+            out.append(f"  → {c.id} đạt ngưỡng nhưng chưa đủ làm chủ đề phụ "
+                       f"({ratios[c.id]:.2f} < {a.secondary:g} × ngưỡng)")
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(nfc(text or "").split())

@@ -1,0 +1,140 @@
+"""Scoring for the tagger: each theme, pillar and activity on its own evidence (its phrases,
+attributed to sentences; title, lead, CĐS context, "against" phrases, documents cited), and
+the choice of themes from score / threshold ratios (multi-label)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipeline.core.models import Tagging
+from pipeline.tagging.matching import Words
+
+if TYPE_CHECKING:
+    from pipeline.tagging.tag import Assign, Category, Phrase
+
+@dataclass
+class Score:
+    value: float = 0.0
+    lines: list[str] = field(default_factory=list)
+    # sentence index (-1 = the title) → the phrases found there and their points
+    sentences: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def add(self, label: str, points: float) -> None:
+        self.value += points
+        self.lines.append(f"{label} {points:+.1f}")
+
+    def at(self, sentence: int, phrase: str, points: float) -> None:
+        self.sentences.setdefault(sentence, []).append((phrase, points))
+
+
+def label(p: Phrase, n: int, folded: int, where: str = "") -> str:
+    times = f" ×{n}" if n > 1 else ""
+    note = " (không dấu)" if folded else ""
+    return f"«{p.text}»{where}{times}{note}"
+
+
+def score_theme(cat: Category, title: Words, body: Words, cap: int, refs: int,
+           scale: float, lead: Words | None = None, lead_bonus: float = 0.0,
+           cds_sentences: set[int] | frozenset[int] = frozenset(),
+           context_bonus: float = 0.0) -> Score:
+    """A category's score on its own evidence: its phrases (each counted at most ``cap``
+    times, attributed to the sentences they occur in), the title, the lead, the CĐS context
+    of each sentence, the phrases against it and the documents cited."""
+    s = Score()
+    # a phrase inside one of the theme's "against" phrases does not count for it
+    # ("văn bản" in "văn bản điện tử")
+    t_in, b_in = title.positions(cat.against), body.positions(cat.against)
+    l_in = lead.positions(cat.against) if lead is not None else set()
+    in_context = 0
+    for p in cat.phrases:
+        ot, ob = title.found(p, t_in), body.found(p, b_in)
+        n = len(ot) + len(ob)
+        if not n:
+            continue
+        folded = sum(1 for _, exact in (*ot, *ob) if not exact)
+        s.add(label(p, n, folded), p.weight * min(n, cap) * scale)
+        counted = [(-1, i) for i, _ in ot] + [(body.sent[i], i) for i, _ in ob]
+        for sentence, _ in counted[:cap]:
+            s.at(sentence, p.text, p.weight * scale)
+        if context_bonus:
+            k = sum(1 for sentence, _ in counted[:cap] if sentence in cds_sentences)
+            if k:
+                in_context += 1
+                s.add(label(p, k, 0, " [câu nói về chuyển đổi số]"),
+                      p.weight * context_bonus * k * scale)
+        if lead_bonus and lead is not None and lead.count(p, l_in)[0]:
+            s.add(label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
+    for p in cat.title:
+        n, f = title.count(p, t_in)
+        if n:
+            s.add(label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
+            s.at(-1, f"{p.text} [tiêu đề]", 2 * p.weight)
+    for p in cat.against:
+        n = title.count(p)[0] + body.count(p)[0]
+        if n:
+            s.add(label(p, n, 0) + " [ngược]", -p.weight * min(n, cap) * scale)
+    if cat.doc_ref_weight and refs:
+        s.add(f"{refs} văn bản được trích dẫn", cat.doc_ref_weight * min(refs, cap))
+    return s
+
+
+def score_activity(cat: Category, title: Words, body: Words, cap: int, lead: Words | None,
+               lead_bonus: float) -> Score:
+    """An activity's score: its phrases (a word counts for the longest phrase only, so "tổ
+    công nghệ số cộng đồng" is not also "tổ công nghệ số"), the title phrases double, the
+    lead ``lead_bonus`` more."""
+    s = Score()
+    in_t, in_b = title.count_longest(cat.phrases), body.count_longest(cat.phrases)
+    for p in cat.phrases:
+        n = in_t[p][0] + in_b[p][0]
+        if n:
+            s.add(label(p, n, in_t[p][1] + in_b[p][1]), p.weight * min(n, cap))
+    for p, (n, f) in title.count_longest(cat.title).items():
+        if n:
+            s.add(label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
+    if lead_bonus and lead is not None:
+        for p, (n, _) in lead.count_longest(cat.phrases).items():
+            if n:
+                s.add(label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
+    return s
+
+
+@dataclass
+class Result:
+    tagging: Tagging
+    relevance: Score
+    relevant: bool
+    density: float
+    title_hit: bool
+    words: int
+    themes: dict[str, Score]
+    pillars: dict[str, Score]
+    tags: dict[str, list[str]]
+    title_words: Words | None = None
+    body_words: Words | None = None
+    tag_scores: dict[str, Score] = field(default_factory=dict)
+
+
+
+def choose(ratios: dict[str, float], assign: Assign) -> list[str]:
+    """Themes of a relevant text: every theme whose own score reaches its own threshold
+    (multi-label), listed by score / threshold, the highest (the main theme) first.
+    ``assign.secondary`` > 1 asks more of every theme but the main one (legacy; 1 = none)."""
+    order = sorted(ratios, key=lambda k: -ratios[k])   # stable: taxonomy order on ties
+    if not order:
+        return []
+    main = order[0]
+    if ratios[main] < 1.0:
+        if ratios[main] >= assign.fallback:
+            return [main]
+        return [assign.default] if assign.default else []
+    return [main] + [k for k in order[1:] if ratios[k] >= max(assign.secondary, 1.0)]
+
+def ratio(value: float, threshold: float) -> float:
+    value = round(value, 6)
+    if threshold <= 0:
+        return math.inf if value >= threshold else 0.0
+    return value / threshold
+
