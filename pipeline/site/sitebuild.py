@@ -67,10 +67,10 @@ from urllib.parse import urljoin
 import nh3
 
 import pipeline
-from pipeline.harvest import media
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.fileio import trusted_mtime, write_atomic
 from pipeline.core.models import Article, Config
+from pipeline.harvest import media
 from pipeline.site.publish import ARTICLE_START, BODY_END, BODY_START, MANIFEST
 
 STATE_FILE = "site-build.json"            # in <root>/.cds/
@@ -439,8 +439,7 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)
     render.save(keep=result.bodies)
-    from pipeline.site import portal
-    from pipeline.site import websub
+    from pipeline.site import portal, websub
     extra = portal.write_portal(config, feeds_for, Path(cfg.site_dir), urls=published.get("urls"),
                                 theme_names=published.get("themes"))
     result.files += extra.files

@@ -29,10 +29,10 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from pipeline import config as config_mod
-from pipeline.harvest import media
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article, Config
+from pipeline.harvest import media
 
 API_URL = "https://openapi.zalo.me/v2.0/article/create"
 TITLE_MAX = 150             # Zalo's limits for a normal article
@@ -86,8 +86,7 @@ def _blocks(art: Article, render, site_url: str) -> list[tuple[str, str]]:
 
 class _Packer:
     def __init__(self, config: Config, articles: Sequence[Article]):
-        from pipeline.site import feeds_out
-        from pipeline.site import publish
+        from pipeline.site import feeds_out, publish
 
         self.config = config
         self.tz = config_mod.timezone(config)
