@@ -28,6 +28,7 @@ from pipeline.core.text import mentions_any, nfc
 from pipeline.harvest import clean, confine, dedupe, docfiles, docharvest, extract, feedcut, media
 from pipeline.harvest.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.site import publish, search, sitebuild
+from pipeline.site.pages.register import register_pages
 from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
 from pipeline.store import register
@@ -553,10 +554,10 @@ def register_files(config: Config, docs, articles: list[Article]) -> dict[str, b
     """The legal register's pages, assets and attached files, for ``site_src/``."""
     tz = config_mod.timezone(config)
     published = [a for a in articles if a.status == "published"]
-    pages = register.register_pages(
+    pages = register_pages(
         docs, articles, site_title=config.site.title,
         source_names={s.id: s.name for s in config.sources},
-        urls=publish.article_urls(published, tz), tz=tz)
+        urls=publish.article_urls(published, tz), tz=tz, root=config.root)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     files.update({path: src.read_bytes()
                   for path, src in register.attachments(docs, config.content_dir).items()})

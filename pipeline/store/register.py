@@ -1,5 +1,6 @@
-"""The legal documents register: ``content/van-ban/<slug>.md``, its pages, and the links both ways
-between the documents and the news that cites them.
+"""The legal documents register: ``content/van-ban/<slug>.md`` and the links both ways between
+the documents and the news that cites them. Its pages are the site's
+(:mod:`pipeline.site.pages.register`).
 
 One document per file: YAML front matter (the keys in :data:`KEYS`), then optional Markdown notes
 written by the editor. The number is the document's identity: it is normalised with
@@ -14,18 +15,12 @@ Entry points::
     check_messages(docs, articles) -> list[str]    # notes: incomplete entries, unknown citations
     unknown_refs(docs, articles) -> list[UnknownRef]
     doc_link_map(docs) -> {number: "van-ban/<slug>/"}           # for article pages
-    register_pages(docs, articles, site_title=...) -> {site_src path: text}
     attachments(docs, content_dir) -> {site_src path: file}     # the entries' ``file:``
     doc_feed_targets(docs, articles) -> [DocFeed(feed_dir, title, articles)]
     doc_channels(docs) -> [{"path", "title", "description", "doc"}]  # the same, as channels
     docs_add(root, number, articles) -> Path                    # cds docs add NUMBER
     check_fields(number, fields) -> (Doc | None, [(key, why)])  # the desk's "add" form
     docs_create(root, doc) -> Path                              # exclusive create
-
-Everything taken from an article or an entry is HTML-escaped where it is put into a page. The
-pages are plain HTML blocks in Markdown files (``cds_kind: html``), so the register's filter form
-and the rows' ``data-*`` attributes survive the site build; the filter itself is a small
-self-hosted script (:data:`FILTER_JS`) that only narrows a table that is complete without it.
 
 Pure except :func:`load_docs`, :func:`validate` and :func:`docs_add` (they read, and the last
 writes, files under ``content/van-ban/``). Imports the base modules and :mod:`pipeline.core.docrefs`
@@ -42,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
-from urllib.parse import quote
 
 import yaml
 from slugify import slugify
@@ -50,19 +44,16 @@ from slugify import slugify
 from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
 from pipeline.core.fileio import linked, write_new
-from pipeline.core.markup import esc, front_matter_problem
-from pipeline.core.markup import front_matter as _front_matter
-from pipeline.core.markup import rel_url as _rel
+from pipeline.core.markup import esc, front_matter_problem  # noqa: F401  (docharvest: register.esc)
 from pipeline.core.models import Article
 from pipeline.core.text import clean_line, fold, nfc, tone_key
-from pipeline.core.urls import article_urls, path_segment
 
 __all__ = [
     "ATTACHMENTS_DIR", "DOC_STATUSES", "FILTER_CSS", "FILTER_JS", "KEYS", "REGISTER_URL", "SCOPES",
     "UNKNOWN_URL", "Doc", "DocFeed", "UnknownRef", "attachments", "check_messages",
     "doc_channels", "doc_feed_targets", "doc_link_map", "docs_add",
     "EntryExists", "check_fields", "docs_create", "entry_text", "load_docs",
-    "parse_entry", "prefill", "register_pages", "slug_of", "unknown_refs", "validate",
+    "citing", "newest_first", "parse_entry", "prefill", "slug_of", "unknown_refs", "validate",
 ]
 
 DOCS_DIR = "van-ban"                    # under content/, and the register's site address
@@ -471,10 +462,11 @@ def _scan(docs_dir: Path) -> tuple[list[Doc], list[str]]:
             continue
         by_number[doc.number] = by_slug[doc.slug] = doc
         docs.append(doc)
-    return _newest_first(docs), problems
+    return newest_first(docs), problems
 
 
-def _newest_first(docs: Iterable[Doc]) -> list[Doc]:
+def newest_first(docs: Iterable[Doc]) -> list[Doc]:
+    """The register's order: newest issue date first (the year when the date is unknown)."""
     def key(d: Doc) -> tuple:
         when = d.issued or (date(d.year, 1, 1) if d.year else date.min)
         return (when, d.number)
@@ -560,7 +552,8 @@ def visible(docs: Iterable[Doc]) -> list[Doc]:
 
 # --- cross references -------------------------------------------------------------------------
 
-def _citing(docs: Sequence[Doc], articles: Iterable[Article]) -> dict[str, list[Article]]:
+def citing(docs: Sequence[Doc], articles: Iterable[Article]) -> dict[str, list[Article]]:
+    """Number → the given articles citing it (register documents only), newest first."""
     known = {d.number for d in docs}
     out: dict[str, list[Article]] = defaultdict(list)
     for art in sorted(articles, key=lambda a: (a.published, a.id), reverse=True):
@@ -620,8 +613,8 @@ def doc_feed_targets(docs: Iterable[Doc], articles: Iterable[Article]) -> list[D
     """One feed per document (every document, so the page's feed links always resolve): its
     directory, its title, and the published articles citing it, newest first."""
     docs = list(docs)
-    citing = _citing(docs, (a for a in articles if a.status == "published"))
-    return [DocFeed(d.url_path, d.label, citing.get(d.number, [])) for d in docs]
+    by_number = citing(docs, (a for a in articles if a.status == "published"))
+    return [DocFeed(d.url_path, d.label, by_number.get(d.number, [])) for d in docs]
 
 
 def doc_channels(docs: Iterable[Doc]) -> list[dict[str, str]]:
@@ -784,506 +777,7 @@ def _create(target: Path, data: bytes) -> None:
         raise ConfigError(f"content/{DOCS_DIR}/{target.name}: already exists") from None
 
 
-# --- pages ------------------------------------------------------------------------------------
-
-def _page(meta: Mapping[str, object], blocks: Iterable[str]) -> str:
-    parts = [b.strip("\n") for b in blocks if b]
-    return _front_matter({**meta, "cds_kind": "html"}) + "\n" + "\n\n".join(parts) + "\n"
-
+# --- formatting shared with the documents harvest ----------------------------------------------
 
 def _vn_date(d: date | None) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
-
-
-def _time(d: date | None) -> str:
-    return f'<time datetime="{d.isoformat()}">{_vn_date(d)}</time>' if d else ""
-
-
-_segment = path_segment
-
-
-
-
-def _crumbs(trail: Sequence[tuple[str, str]], here: str, frm: str) -> str:
-    items = [f'<li><a href="{_rel(frm, "")}">Trang chủ</a></li>']
-    items += [f'<li><a href="{_rel(frm, url)}">{esc(label)}</a></li>' for url, label in trail]
-    items.append(f'<li aria-current="page">{esc(here)}</li>')
-    return ('<nav class="cds-crumbs" aria-label="Đường dẫn">\n<ol>\n' + "\n".join(items)
-            + "\n</ol>\n</nav>")
-
-
-def _status_label(status: str) -> str:
-    return status[:1].upper() + status[1:] if status else ""
-
-
-_ATX = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def _shift_headings(markdown: str, top: int = 3) -> str:
-    """The notes' ATX headings re-levelled so the highest is ``top`` (under the page's h2)."""
-    lines = markdown.split("\n")
-    found: list[tuple[int, int]] = []
-    fence = None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = None
-            continue
-        if m:
-            fence = m.group(1)
-            continue
-        m = _ATX.match(line)
-        if m:
-            found.append((i, len(m.group(2))))
-    if not found:
-        return markdown
-    delta = top - min(level for _, level in found)
-    for i, level in found:
-        m = _ATX.match(lines[i])
-        lines[i] = m.group(1) + "#" * min(6, max(1, level + delta)) + lines[i][m.end():]
-    return "\n".join(lines)
-
-
-class _Pages:
-    def __init__(self, docs: Sequence[Doc], articles: Sequence[Article], site_title: str,
-                 source_names: Mapping[str, str], urls: Mapping[str, str] | None, tz: tzinfo):
-        self.docs = _newest_first(docs)
-        self.site_title = site_title
-        self.published = [a for a in articles if a.status == "published"]
-        self.urls = dict(urls) if urls is not None else article_urls(self.published, tz)
-        self.sources = dict(source_names)
-        self.tz = tz
-        self.citing = _citing(self.docs, self.published)
-        self.unknown = unknown_refs(self.docs, self.published)
-        self.files: dict[str, str] = {}
-
-    def add(self, url: str, meta: Mapping[str, object], blocks: Iterable[str]) -> None:
-        self.files[url + "index.md"] = _page(meta, blocks)
-
-    def article_item(self, art: Article, frm: str) -> str:
-        href = self.urls.get(art.id)
-        title = esc(art.title or "(không có tiêu đề)")
-        link = (f'<a class="cds-item__title" href="{esc(_rel(frm, href))}">{title}</a>' if href
-                else f'<span class="cds-item__title">{title}</span>')
-        local = art.published.astimezone(self.tz)
-        when = f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y}</time>'
-        source = esc(self.sources.get(art.source, art.source))
-        return (f'<li class="cds-item">\n{link}\n'
-                f'<div class="cds-item__meta">{when} · {source}</div>\n</li>')
-
-    # -- the register ------------------------------------------------------------------------
-
-    def options(self, fid: str, label: str, name: str, key: str,
-                values: Sequence[tuple[str, str, int]]) -> str:
-        opts = ['<option value="">Tất cả</option>']
-        opts += [f'<option value="{esc(v)}">{esc(text)} ({n})</option>' for v, text, n in values]
-        return (f'<div class="cds-filter__field">\n<label for="{fid}">{esc(label)}</label>\n'
-                f'<select id="{fid}" name="{name}" data-filter="{key}">\n' + "\n".join(opts)
-                + "\n</select>\n</div>")
-
-    def counted(self, pairs: Iterable[tuple[str, str]],
-                order: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
-        """(value, label, how many rows) for a filter's options: in ``order``, else by label."""
-        pairs = [(v, t) for v, t in pairs if v]
-        counts = Counter(v for v, _ in pairs)
-        names = dict(pairs)
-        keys = list(order) if order is not None else \
-            sorted(counts, key=lambda k: (fold(names[k]), k))
-        return [(k, names[k], counts[k]) for k in keys]
-
-    def row(self, d: Doc) -> str:
-        frm = REGISTER_URL
-        search = fold(" ".join([d.number, d.doc_type, d.title, d.issuer, *d.aliases]))
-        attrs = {"data-scope": d.scope, "data-type": _segment(d.doc_type) if d.doc_type else "",
-                 "data-issuer": _segment(d.issuer) if d.issuer else "",
-                 "data-year": str(d.year or ""), "data-search": search}
-        attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
-        title = esc(d.title) if d.title else '<span class="cds-note">Chưa cập nhật</span>'
-        if d.aliases:
-            title += f' <span class="cds-note">({esc(", ".join(d.aliases))})</span>'
-        n = len(self.citing.get(d.number, []))
-        cells = [f'<td class="cds-doc-number"><a href="{esc(_rel(frm, d.url_path))}">'
-                 f'{esc(d.number)}</a> <span class="cds-doc-type">{esc(d.doc_type)}</span></td>',
-                 f'<td data-label="Ngày ban hành">{_time(d.issued)}</td>',
-                 f'<td class="cds-doc-title" data-label="Trích yếu">{title}</td>',
-                 f'<td data-label="Cơ quan ban hành">{esc(d.issuer)}</td>',
-                 f'<td data-label="Phạm vi">{esc(SCOPES.get(d.scope, ""))}</td>',
-                 f'<td data-label="Tin bài">{n}</td>']
-        return f"<tr {attr_text}>\n" + "\n".join(cells) + "\n</tr>"
-
-    def register(self) -> None:
-        frm = REGISTER_URL
-        docs = self.docs
-        filters = [
-            self.options("loc-pham-vi", "Phạm vi", "pham-vi", "scope",
-                         [(k, label, sum(d.scope == k for d in docs))
-                          for k, label in SCOPES.items()]),
-            self.options("loc-loai", "Loại văn bản", "loai", "type",
-                         self.counted((_segment(d.doc_type), d.doc_type) for d in docs
-                                      if d.doc_type)),
-            self.options("loc-co-quan", "Cơ quan ban hành", "co-quan", "issuer",
-                         self.counted((_segment(d.issuer), d.issuer) for d in docs if d.issuer)),
-            self.options("loc-nam", "Năm ban hành", "nam", "year",
-                         self.counted(((str(d.year), str(d.year)) for d in docs if d.year),
-                                      order=sorted({str(d.year) for d in docs if d.year},
-                                                   reverse=True))),
-            '<div class="cds-filter__field cds-filter__field--text">\n'
-            '<label for="loc-tu-khoa">Tìm theo số hiệu, trích yếu</label>\n'
-            '<input type="search" id="loc-tu-khoa" name="tu-khoa" data-filter="q" '
-            'autocomplete="off" placeholder="vd: 749, chuyen doi so">\n</div>',
-            '<div class="cds-filter__actions">\n<button type="reset" class="md-button">Bỏ lọc'
-            '</button>\n</div>',
-        ]
-        form = ('<form id="van-ban-loc" class="cds-filter" role="search" '
-                'aria-label="Lọc danh mục văn bản" hidden>\n' + "\n".join(filters) + "\n</form>")
-        head = ("<thead>\n<tr>\n" + "\n".join(
-            f'<th scope="col">{h}</th>' for h in ("Số hiệu", "Ngày ban hành", "Trích yếu",
-                                                 "Cơ quan ban hành", "Phạm vi", "Tin bài"))
-                + "\n</tr>\n</thead>")
-        if docs:
-            table = ('<table id="van-ban-bang">\n<caption>Danh mục văn bản, mới nhất trước'
-                     '</caption>\n' + head + "\n<tbody>\n"
-                     + "\n".join(self.row(d) for d in docs) + "\n</tbody>\n</table>")
-        else:
-            table = '<p class="cds-empty">Chưa có văn bản nào trong danh mục.</p>'
-        blocks = [
-            _crumbs([], "Văn bản", frm), "<h1>Văn bản</h1>",
-            '<p class="cds-lead">Văn bản của Trung ương, của tỉnh và địa phương về chuyển đổi số. '
-            "Mỗi văn bản có trang riêng với thông tin chi tiết và các tin bài dẫn chiếu.</p>",
-            form if docs else "",
-            (f'<p id="van-ban-dem" class="cds-count" role="status" aria-live="polite">'
-             f"{len(docs)} văn bản</p>") if docs else "",
-            table,
-            '<p id="van-ban-trong" class="cds-empty" hidden>Không có văn bản nào khớp bộ lọc. '
-            "Hãy bỏ bớt điều kiện lọc.</p>" if docs else "",
-        ]
-        if self.unknown:
-            blocks.append(f'<p class="cds-note">Có {len(self.unknown)} văn bản được tin bài trích '
-                          f'dẫn nhưng chưa có trong danh mục: <a href="{_rel(frm, UNKNOWN_URL)}">'
-                          "xem danh sách</a>.</p>")
-        blocks.append('<p class="cds-feeds">Theo dõi văn bản mới: '
-                      '<a href="rss.xml" type="application/rss+xml">RSS</a> · '
-                      '<a href="atom.xml" type="application/atom+xml">Atom</a></p>')
-        self.add(frm, {"title": "Văn bản",
-                       "description": esc(f"Danh mục văn bản về chuyển đổi số – {self.site_title}"),
-                       "feeds": [{"title": "Văn bản mới (RSS)", "href": frm + "rss.xml",
-                                  "type": "application/rss+xml"},
-                                 {"title": "Văn bản mới (Atom)", "href": frm + "atom.xml",
-                                  "type": "application/atom+xml"}]},
-                 blocks)
-
-    # -- one document ------------------------------------------------------------------------
-
-    def doc_page(self, d: Doc) -> None:
-        url = d.url_path
-        missing = '<span class="cds-note">Chưa cập nhật</span>'
-        scope = SCOPES.get(d.scope, "")
-        scope_cell = (f'<a href="{esc(_rel(url, REGISTER_URL))}?pham-vi={esc(d.scope)}">'
-                      f"{esc(scope)}</a>") if scope else ""
-        rows = [("Số hiệu", esc(d.number)), ("Loại văn bản", esc(d.doc_type)),
-                ("Cơ quan ban hành", esc(d.issuer)), ("Ngày ban hành", _time(d.issued)),
-                ("Trích yếu", esc(d.title)), ("Phạm vi", scope_cell),
-                ("Hiệu lực", f"Từ ngày {_time(d.effective)}" if d.effective else ""),
-                ("Tình trạng", esc(_status_label(d.status))), ("Người ký", esc(d.signer))]
-        if d.aliases:
-            rows.insert(5, ("Tên gọi khác", esc(", ".join(d.aliases))))
-        table = ("<table>\n<tbody>\n" + "\n".join(
-            f'<tr>\n<th scope="row">{label}</th>\n<td>{value or missing}</td>\n</tr>'
-            for label, value in rows) + "\n</tbody>\n</table>")
-        links = []
-        if d.url:
-            links.append(f'<a href="{esc(d.url)}" rel="noopener">Xem toàn văn tại nguồn chính thức'
-                         "</a>")
-        if d.file:
-            href = _rel(url, f"{DOCS_DIR}/" + quote(d.file))
-            links.append(f'<a href="{esc(href)}">Tải tệp văn bản ({esc(PurePosixPath(d.file).name)})'
-                         "</a>")
-        heading = d.label
-        blocks = [_crumbs([(REGISTER_URL, "Văn bản")], d.number, url),
-                  '<div class="cds-doc" data-pagefind-body>', f"<h1>{esc(heading)}</h1>"]
-        if d.title:
-            blocks.append(f'<p class="cds-lead">{esc(d.title)}</p>')
-        blocks.append(table)
-        if links:
-            blocks.append('<p class="cds-doc-links">' + " · ".join(links) + "</p>")
-        blocks += self.text_blocks(d)
-        blocks.append("</div>")
-        blocks += self.cite_blocks(d, url)
-        if d.body:
-            blocks += ['<h2 id="ghi-chu">Ghi chú</h2>', _shift_headings(d.body)]
-        arts = self.citing.get(d.number, [])
-        items = ('<ul class="cds-list">\n' + "\n".join(self.article_item(a, url) for a in arts)
-                 + "\n</ul>") if arts else \
-            '<p class="cds-empty">Chưa có tin bài nào dẫn chiếu văn bản này.</p>'
-        blocks.append('<section class="cds-related" aria-labelledby="tin-bai-lien-quan">\n'
-                      '<h2 id="tin-bai-lien-quan">Tin bài liên quan</h2>\n' + items
-                      + '\n<p class="cds-feeds">Theo dõi tin bài về văn bản này: '
-                      '<a href="rss.xml" type="application/rss+xml">RSS</a> · '
-                      '<a href="atom.xml" type="application/atom+xml">Atom</a> · '
-                      '<a href="feed.json" type="application/feed+json">JSON Feed</a></p>\n</section>')
-        meta: dict[str, object] = {"title": esc(heading)}
-        if d.title:
-            meta["description"] = esc(d.title)
-        meta["feeds"] = [
-            {"title": f"{heading} (RSS)", "href": url + "rss.xml", "type": "application/rss+xml"},
-            {"title": f"{heading} (Atom)", "href": url + "atom.xml",
-             "type": "application/atom+xml"},
-            {"title": f"{heading} (JSON Feed)", "href": url + "feed.json",
-             "type": "application/feed+json"}]
-        self.add(url, meta, blocks)
-
-    def text_blocks(self, d: Doc) -> list[str]:
-        """The file's text: an excerpt, then the whole text folded; or the scanned-file note."""
-        if d.scanned:
-            return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
-                    f'<p class="cds-note cds-doc-scanned">{esc(SCANNED_NOTE)}</p>']
-        text = d.text.strip()
-        if not text:
-            return []
-        paras = [clean_line(p) for p in re.split(r"\n\s*\n|\n", text) if clean_line(p)]
-        excerpt = clean_line(" ".join(paras))
-        if len(excerpt) > TEXT_EXCERPT_CHARS:
-            cut = excerpt.rfind(" ", 0, TEXT_EXCERPT_CHARS)
-            excerpt = excerpt[:cut if cut > 0 else TEXT_EXCERPT_CHARS] + " …"
-        shown, size = [], 0
-        for p in paras:
-            if size > TEXT_PAGE_CHARS:
-                shown.append("<p>… (phần còn lại: xem tệp đính kèm)</p>")
-                break
-            shown.append(f"<p>{esc(p)}</p>")
-            size += len(p)
-        whole = "\n".join(shown)
-        return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
-                f'<p class="cds-doc-excerpt">{esc(excerpt)}</p>',
-                '<details class="cds-doc-text">\n<summary>Toàn văn (trích từ tệp đính kèm)'
-                f"</summary>\n{whole}\n</details>"]
-
-    def cite_blocks(self, d: Doc, url: str) -> list[str]:
-        """Documents this one cites, and register documents citing it (both ways)."""
-        by_number = {x.number: x for x in self.docs}
-        out = []
-        cited = [n for n in d.cites if n != d.number]
-        if cited:
-            items = []
-            for n in cited:
-                other = by_number.get(n)
-                items.append(f'<li><a href="{esc(_rel(url, other.url_path))}">{esc(other.label)}'
-                             f"</a>{(' – ' + esc(other.title)) if other.title else ''}</li>"
-                             if other else f"<li>{esc(n)}</li>")
-            out.append('<section class="cds-doc-cites" aria-labelledby="van-ban-dan-chieu">\n'
-                       '<h2 id="van-ban-dan-chieu">Văn bản được dẫn chiếu</h2>\n'
-                       '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>\n</section>")
-        citing = [x for x in self.docs if d.number in x.cites and x.number != d.number]
-        if citing:
-            items = [f'<li><a href="{esc(_rel(url, x.url_path))}">{esc(x.label)}</a>'
-                     f"{(' – ' + esc(x.title)) if x.title else ''}</li>" for x in citing]
-            out.append('<section class="cds-doc-cited-by" aria-labelledby="van-ban-trich-dan">\n'
-                       '<h2 id="van-ban-trich-dan">Văn bản dẫn chiếu văn bản này</h2>\n'
-                       '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>\n</section>")
-        return out
-
-    # -- cited but missing -------------------------------------------------------------------
-
-    def unknown_page(self) -> None:
-        url = UNKNOWN_URL
-        title = "Văn bản được trích dẫn nhưng chưa có trong danh mục"
-        blocks = [_crumbs([(REGISTER_URL, "Văn bản")], "Chưa có trong danh mục", url),
-                  f"<h1>{esc(title)}</h1>",
-                  "<p>Các số hiệu dưới đây được tin bài nhắc đến nhưng chưa có trang riêng trong "
-                  "danh mục văn bản. Mỗi số hiệu kèm các tin bài nhắc đến nó; thông tin về văn bản "
-                  "sẽ được bổ sung vào danh mục.</p>"]
-        if not self.unknown:
-            blocks.append('<p class="cds-empty">Mọi văn bản được trích dẫn đều đã có trong danh mục.'
-                          "</p>")
-        else:
-            rows = []
-            for ref in self.unknown:
-                arts = [a for a in self.published if a.id in {x[0] for x in ref.articles}]
-                arts.sort(key=lambda a: (a.published, a.id), reverse=True)
-                items = "".join(f"<li>{self._link(a, url)}</li>" for a in arts[:RELATED_ON_UNKNOWN])
-                more = len(arts) - RELATED_ON_UNKNOWN
-                if more > 0:
-                    items += f"<li>và {more} bài khác</li>"
-                rows.append("<tr>\n" + "\n".join([
-                    f"<td>{esc(ref.number)}</td>",
-                    f"<td>{esc(docrefs.doc_type_of(ref.number) or '')}</td>",
-                    f"<td>{esc(docrefs.issuer_of(ref.number) or '')}</td>",
-                    f"<td>{ref.count}</td>",
-                    f"<td><ul>{items}</ul></td>"]) + "\n</tr>")
-            blocks.append("<table>\n<thead>\n<tr>\n" + "\n".join(
-                f'<th scope="col">{h}</th>' for h in ("Số hiệu", "Loại (theo số hiệu)",
-                                                     "Cơ quan (theo số hiệu)", "Số tin bài",
-                                                     "Tin bài trích dẫn"))
-                + "\n</tr>\n</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
-        self.add(url, {"title": esc(title)}, blocks)
-
-    def _link(self, art: Article, frm: str) -> str:
-        href = self.urls.get(art.id)
-        title = esc(art.title or "(không có tiêu đề)")
-        return f'<a href="{esc(_rel(frm, href))}">{title}</a>' if href else title
-
-    def render(self) -> dict[str, str]:
-        self.register()
-        for d in self.docs:
-            self.doc_page(d)
-        self.unknown_page()
-        self.files[FILTER_JS] = FILTER_SCRIPT
-        self.files[FILTER_CSS] = FILTER_STYLES
-        return self.files
-
-
-def register_pages(docs: Sequence[Doc], articles: Sequence[Article], *, site_title: str,
-                   source_names: Mapping[str, str] | None = None,
-                   urls: Mapping[str, str] | None = None,
-                   tz: tzinfo = DEFAULT_TZ) -> dict[str, str]:
-    """The register's files, site_src-relative path → text: ``van-ban/index.md`` (the filterable
-    table), ``van-ban/<slug>/index.md`` per document, ``van-ban/chua-co/index.md`` (cited but
-    missing), and the two assets :data:`FILTER_JS` and :data:`FILTER_CSS`.
-
-    Only published articles are linked. ``source_names`` maps source ids to names (feeds.yml);
-    ``urls`` maps article ids to their page URLs (publish's ``article_urls``; computed by the
-    same rule when omitted); ``tz`` is the site's time zone for article dates. Deterministic.
-    """
-    return _Pages(docs, articles, site_title, source_names or {}, urls, tz).render()
-
-
-# --- the static assets ------------------------------------------------------------------------
-
-FILTER_SCRIPT = r"""/* cds: narrows the legal documents register (van-ban/) in the browser.
-   The table is complete without this script; it only hides rows. Filters are kept in the
-   address (?pham-vi=central&loai=quyet-dinh&co-quan=…&nam=2020&tu-khoa=…) so a narrowed
-   list can be shared. No dependencies, no network. */
-(function () {
-  "use strict";
-
-  function fold(text) {
-    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-      .replace(/[đĐ]/g, "d").toLowerCase().replace(/\s+/g, " ").trim();
-  }
-
-  function init() {
-    var form = document.getElementById("van-ban-loc");
-    var table = document.getElementById("van-ban-bang");
-    if (!form || !table || !table.tBodies.length || form.getAttribute("data-ready")) {
-      return;
-    }
-    form.setAttribute("data-ready", "1");
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var fields = Array.prototype.slice.call(form.querySelectorAll("[data-filter]"));
-    var count = document.getElementById("van-ban-dem");
-    var empty = document.getElementById("van-ban-trong");
-    var params = new URLSearchParams(window.location.search);
-
-    fields.forEach(function (field) {
-      var value = params.get(field.name);
-      if (value === null) { return; }
-      if (field.tagName === "SELECT") {
-        var known = Array.prototype.some.call(field.options, function (o) {
-          return o.value === value;
-        });
-        if (known) { field.value = value; }
-      } else {
-        field.value = value;
-      }
-    });
-
-    function apply() {
-      var want = {};
-      var query = new URLSearchParams();
-      fields.forEach(function (field) {
-        var value = field.value.trim();
-        want[field.getAttribute("data-filter")] = value;
-        if (value) { query.set(field.name, value); }
-      });
-      var words = fold(want.q).split(" ").filter(Boolean);
-      var shown = 0;
-      rows.forEach(function (row) {
-        var ok = ["scope", "type", "issuer", "year"].every(function (key) {
-          return !want[key] || row.getAttribute("data-" + key) === want[key];
-        });
-        if (ok && words.length) {
-          var hay = row.getAttribute("data-search") || "";
-          ok = words.every(function (w) { return hay.indexOf(w) !== -1; });
-        }
-        row.hidden = !ok;
-        if (ok) { shown += 1; }
-      });
-      if (count) {
-        count.textContent = shown === rows.length
-          ? rows.length + " văn bản"
-          : "Hiển thị " + shown + " trên " + rows.length + " văn bản";
-      }
-      if (empty) { empty.hidden = shown !== 0; }
-      if (window.history && window.history.replaceState) {
-        var qs = query.toString();
-        window.history.replaceState(null, "",
-          window.location.pathname + (qs ? "?" + qs : "") + window.location.hash);
-      }
-    }
-
-    form.addEventListener("input", apply);
-    form.addEventListener("change", apply);
-    form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
-    form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
-    form.hidden = false;
-    apply();
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);   /* Material's instant navigation, when enabled */
-  }
-})();
-"""
-
-FILTER_STYLES = """/* cds: the legal documents register (van-ban/). */
-.cds-filter { display: flex; flex-wrap: wrap; gap: .6rem .8rem; align-items: flex-end;
-  margin: 1em 0 .5em; }
-.cds-filter[hidden] { display: none; }
-.cds-filter__field { display: flex; flex-direction: column; flex: 1 1 7.5rem; min-width: 7.5rem; }
-.cds-filter__field--text { flex: 2 1 12rem; }
-.md-typeset .cds-filter label { font-size: .7rem; font-weight: 700; margin-bottom: .2em; }
-.cds-filter select, .cds-filter input { font: inherit; font-size: .75rem; min-height: 2.2rem;
-  width: 100%; box-sizing: border-box; padding: .3em .45em; border-radius: .2rem;
-  border: 1px solid var(--md-default-fg-color--light);
-  background: var(--md-default-bg-color); color: var(--md-default-fg-color); }
-.cds-filter select:focus-visible, .cds-filter input:focus-visible,
-.cds-filter button:focus-visible { outline: 2px solid var(--md-accent-fg-color); outline-offset: 1px; }
-.md-typeset .cds-filter .md-button { font-size: .7rem; min-height: 2.2rem; margin: 0;
-  padding: .45em 1em; cursor: pointer; }
-#van-ban-bang tr[hidden] { display: none; }
-.md-typeset .cds-doc-number { white-space: nowrap; }
-.md-typeset .cds-doc-number a { font-weight: 700; }
-.md-typeset .cds-doc-type { display: block; }
-.md-typeset #van-ban-bang .cds-doc-title { min-width: 11rem; }
-.md-typeset #van-ban-bang td, .md-typeset #van-ban-bang th { padding-left: .8em; padding-right: .8em; }
-.md-typeset #van-ban-bang caption { text-align: left; font-size: .7rem; padding: .3em 0;
-  color: var(--md-default-fg-color--light); }
-.md-typeset th[scope="row"] { white-space: nowrap; text-align: left; vertical-align: top; }
-.cds-note { color: var(--md-default-fg-color--light); }
-
-/* Phones: each document a card, each cell labelled. */
-@media screen and (max-width: 44.9375em) {
-  .md-typeset #van-ban-bang { display: block; border: 0; font-size: .75rem; }
-  .md-typeset #van-ban-bang thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip: rect(0 0 0 0); white-space: nowrap; }
-  .md-typeset #van-ban-bang tbody, .md-typeset #van-ban-bang tr,
-  .md-typeset #van-ban-bang td { display: block; }
-  .md-typeset #van-ban-bang tr { border-top: 1px solid var(--md-default-fg-color--lightest);
-    padding: .5em 0; }
-  .md-typeset #van-ban-bang tr[hidden] { display: none; }
-  .md-typeset #van-ban-bang td { border: 0; padding: .1em 0; white-space: normal; }
-  .md-typeset #van-ban-bang caption { display: block; }
-  .md-typeset #van-ban-bang .cds-doc-title { min-width: 0; }
-  .md-typeset #van-ban-bang .cds-doc-type { display: inline; }
-  .md-typeset #van-ban-bang .cds-doc-type::before { content: "· "; }
-  .md-typeset #van-ban-bang td[data-label]::before { content: attr(data-label) ": ";
-    font-weight: 700; }
-}
-"""
