@@ -28,6 +28,7 @@ from pipeline.core.text import mentions_any, nfc
 from pipeline.harvest import clean, confine, dedupe, docfiles, docharvest, extract, feedcut, media
 from pipeline.harvest.fetch import ACCEPT_FEED, ACCEPT_PAGE, Fetcher
 from pipeline.site import publish, search, sitebuild
+from pipeline.site.pages.builder import search_page
 from pipeline.site.pages.register import register_pages
 from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
@@ -485,6 +486,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra.update(docharvest.feed_files(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
+        extra[search.PAGE_URL + "index.md"] = search_page(config.root).encode("utf-8")  # root's template
     from pipeline.site.portal import embed  # the webmasters' page (embeddable columns)
     extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
                                   {s.id: s.name for s in config.sources}))

@@ -132,3 +132,14 @@ def test_no_page_markup_or_escaping_left_in_python(path: Path):
     assert not re.search(r"""["'][^"'\n]*<(li|ul|p|a|div|h[1-6]|section|nav|table|tr|td|span|time)[ >]""",
                          code), "markup belongs in templates/site/"
     assert code.count("esc(") <= (1 if path.name == "builder.py" else 0)   # meta_text only
+
+
+def test_the_search_page_is_a_template_a_root_overrides(tmp_path: Path):
+    from pipeline.site import search
+    from pipeline.site.pages.builder import search_page
+    assert search_page(None) == search.search_page_markdown()
+    assert search_page(None).startswith("---\ntitle: Tìm kiếm\n") and 'id="cds-search"' in search_page(None)
+    root = tmp_path / "root"
+    text = (PACKAGE_SITE / "search.md").read_text(encoding="utf-8")
+    override(root, "site/search.md", text.replace("Từ khóa", "Tìm gì?"))
+    assert "Tìm gì?" in search_page(root) and "Từ khóa" not in search_page(root)

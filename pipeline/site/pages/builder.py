@@ -9,7 +9,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import config as config_mod
@@ -445,3 +445,9 @@ class Pages:
         self.overrides()
         self.manifest()
         return self.files
+
+
+def search_page(root: Path | str | None) -> str:
+    """``site_src/tim-kiem/index.md``: ``templates/site/search.md`` (the root's when it has one),
+    a whole Markdown page with its front matter."""
+    return Renderer(environment(root, UTC)).render("site/search.md") + "\n"
