@@ -11,11 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+
+from markupsafe import Markup
 
 from pipeline import config as config_mod
 from pipeline.core.errors import CdsError
 from pipeline.core.fileio import linked
-from pipeline.core.markup import esc, front_matter, read_front_matter, shift_headings
+from pipeline.core.markup import esc, front_matter, read_front_matter, rel_url, shift_headings
 from pipeline.core.models import Article, Config
 from pipeline.core.urls import article_urls
 from pipeline.core.urls import path_segment as _segment
@@ -37,12 +40,15 @@ from pipeline.site.pages.templates import (
     PACKAGE_TEMPLATES,
     Renderer,
     environment,
+    escape,
     fingerprint,
     root_folder,
     trusted,
+    vn_datetime,
 )
 from pipeline.site.pages.topics import Topic, load_topics
 
+HREF = "\x00href\x00"     # stands in for an item's link (see Pages.items)
 MARKS = {"article_start": trusted(ARTICLE_START), "body_start": trusted(BODY_START),
          "body_end": trusted(BODY_END)}
 
@@ -97,7 +103,10 @@ class Pages:
             {"path": "", "title": config.site.title, "description": config.site.description}]
         self.plan = self._plan_line()
         self.home_blocks: list[str] = []                # publish(home_blocks=)
-        self._views: dict[str, dict] = {}
+        self._views: dict[str, SimpleNamespace] = {}
+        self._summaries: dict[str, str] = {}
+        self._items: dict[str, str] = {}
+        self.macros = self.renderer.module("site/macros.html")
         # Pages whose inputs are those of the page already in site_src/ are not made again
         # (``cache``: the last publish's digests; ``kept``: such pages; ``digests``: now).
         self.out: Path | None = None
@@ -177,21 +186,40 @@ class Pages:
 
     # -- what templates get of an article ----------------------------------------------------
 
-    def view(self, art: Article) -> dict:
-        """An article as listings and cards show it (once an article: it is in many listings)."""
+    def summary(self, art: Article) -> str:
+        """publish's summary_of, once an article."""
+        out = self._summaries.get(art.id)
+        if out is None:
+            out = self._summaries[art.id] = self._summary_of(art)
+        return out
+
+    def view(self, art: Article) -> SimpleNamespace:
+        """An article as listings and cards show it, its texts escaped here once (by the
+        templates' own :func:`escape`): an article is in many listings."""
         v = self._views.get(art.id)
         if v is None:
-            v = self._views[art.id] = {
-                "id": art.id, "url": self.urls[art.id], "title": title_of(art),
-                "summary": self._summary_of(art), "published": art.published,
-                "source": self.sources.get(art.source, art.source), "featured": art.featured}
+            local = art.published.astimezone(self.tz)
+            v = self._views[art.id] = SimpleNamespace(
+                id=art.id, url=self.urls[art.id], title=escape(title_of(art)),
+                summary=escape(self.summary(art)), published=art.published,
+                iso=escape(local.isoformat()), when=escape(vn_datetime(art.published, self.tz)),
+                source=escape(self.sources.get(art.source, art.source)), featured=art.featured)
         return v
 
-    def views(self, arts: Iterable[Article]) -> list[dict]:
-        return [self.view(a) for a in arts]
+    def items(self, arts: Iterable[Article], frm: str) -> list[Markup]:
+        """The articles as list items on the page at ``frm``: the ``item`` macro rendered once an
+        article with :data:`HREF` standing in for the link, which is put in here."""
+        out = []
+        for art in arts:
+            html = self._items.get(art.id)
+            if html is None:
+                html = self._items[art.id] = str(self.macros.item(self.view(art), trusted(HREF)))
+            out.append(trusted(html.replace(HREF, str(escape(rel_url(frm, self.urls[art.id]))), 1)))
+        return out
 
-    def card_views(self, arts: Iterable[Article], frm: str) -> list[dict]:
-        return [{**self.view(a), "image": self._image_of(a, frm, self.media_href)} for a in arts]
+    def card_views(self, arts: Iterable[Article], frm: str) -> list[SimpleNamespace]:
+        return [SimpleNamespace(**vars(self.view(a)), image=self._image_of(a, frm, self.media_href))
+                for a in arts]
 
     def count(self, attr: str, tid: str) -> list[Article]:
         return [a for a in self.articles if tid in getattr(a, attr)]
@@ -254,7 +282,7 @@ class Pages:
                      here=title if j is None else self.span(chunk).capitalize(),
                      heading=heading, first=j is None, intro=intro, home=home,
                      feed_base=feed_base, as_cards=as_cards,
-                     arts=self.card_views(chunk, url) if as_cards else self.views(chunk),
+                     arts=self.card_views(chunk, url) if as_cards else self.items(chunk, url),
                      prev=page_url(j + 1) if j is not None else None,
                      next=page_url(older) if older >= 1 else None,
                      latest=base if j is not None and j < archived else None)
@@ -269,7 +297,7 @@ class Pages:
             return
         local = art.published.astimezone(self.tz)
         meta: dict[str, object] = {"title": meta_text(title_of(art))}
-        summary = self.view(art)["summary"]
+        summary = self.summary(art)
         if summary:
             meta["description"] = meta_text(summary)
         if self.media_href and art.image:           # the share card's picture (portal.share)
@@ -301,7 +329,7 @@ class Pages:
                  body=trusted(article_body(art).strip("\n")),
                  refs=[{"number": n, "href": self.docs.get(n), "title": self.doc_titles.get(n)}
                        for n in art.doc_refs],
-                 related=self.views(rel))
+                 related=self.items(rel, url))
 
     def home(self) -> None:
         site = self.config.site
@@ -310,7 +338,7 @@ class Pages:
             meta["description"] = meta_text(site.description)
         self.add("", meta, "home.html", self.newest(self.articles),
                  site_title=site.title, site_description=site.description, plan=self.plan,
-                 latest=self.views(self.articles[:HOME_LATEST]),
+                 latest=self.items(self.articles[:HOME_LATEST], ""),
                  home_blocks=[trusted(b.strip("\n")) for b in self.home_blocks if b],
                  stories=self.card_views(self.success_stories()[:HOME_STORIES], ""),
                  themes=self.topic_views(self.themes, "themes"))
