@@ -143,3 +143,11 @@ def test_the_search_page_is_a_template_a_root_overrides(tmp_path: Path):
     text = (PACKAGE_SITE / "search.md").read_text(encoding="utf-8")
     override(root, "site/search.md", text.replace("Từ khóa", "Tìm gì?"))
     assert "Tìm gì?" in search_page(root) and "Từ khóa" not in search_page(root)
+
+
+def test_the_cache_key_covers_every_page_module():
+    pages = Path(templates.__file__).parent
+    listed = set(templates._CODE_FILES)
+    for path in pages.glob("*.py"):
+        if path.name != "__init__.py":
+            assert f"site/pages/{path.name}" in listed, f"{path.name}: add it to _CODE_FILES"

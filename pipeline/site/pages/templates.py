@@ -31,7 +31,8 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 # The Python modules whose code shapes a page (with the templates: see :func:`fingerprint`).
 _CODE_FILES = ("site/publish.py", "site/pages/templates.py", "site/pages/builder.py",
                "site/pages/topics.py", "site/pages/layout.py", "site/pages/register.py",
-               "core/urls.py", "core/dateline.py", "core/markup.py", "harvest/media.py")
+               "core/urls.py", "core/dateline.py", "core/markup.py", "harvest/media.py",
+               "site/portal/share.py")
 
 
 def trusted(text: str) -> Markup:
