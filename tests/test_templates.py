@@ -149,5 +149,5 @@ def test_the_cache_key_covers_every_page_module():
     pages = Path(templates.__file__).parent
     listed = set(templates._CODE_FILES)
     for path in pages.glob("*.py"):
-        if path.name != "__init__.py":
+        if path.name not in ("__init__.py", "tree.py"):      # tree.py writes files, makes none
             assert f"site/pages/{path.name}" in listed, f"{path.name}: add it to _CODE_FILES"
