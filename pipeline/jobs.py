@@ -19,6 +19,8 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article, Config, RunReport
 from pipeline.harvest import docharvest, run, tomarkdown
 from pipeline.site import feeds_out, publish, search, sitebuild
+from pipeline.site.pages.builder import search_page
+from pipeline.site.pages.register import register_pages
 from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
 from pipeline.store import media, register
@@ -58,6 +60,7 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra.update(document_feeds(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
+        extra[search.PAGE_URL + "index.md"] = search_page(config.root).encode("utf-8")  # root's template
     from pipeline.site.portal import embed  # the webmasters' page (embeddable columns)
     extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
                                   {s.id: s.name for s in config.sources}))
@@ -149,10 +152,10 @@ def register_files(config: Config, docs, articles: list[Article]) -> dict[str, b
     """The legal register's pages, assets and attached files, for ``site_src/``."""
     tz = config_mod.timezone(config)
     published = [a for a in articles if a.status == "published"]
-    pages = register.register_pages(
+    pages = register_pages(
         docs, articles, site_title=config.site.title,
         source_names={s.id: s.name for s in config.sources},
-        urls=publish.article_urls(published, tz), tz=tz)
+        urls=publish.article_urls(published, tz), tz=tz, root=config.root)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     files.update({path: src.read_bytes()
                   for path, src in register.attachments(docs, config.content_dir).items()})

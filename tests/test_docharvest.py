@@ -21,6 +21,7 @@ from pipeline.core.errors import ConfigError, FetchError
 from pipeline.demo.localserver import LocalServer, serve_validated
 from pipeline.harvest import docfiles, docharvest, doclisting
 from pipeline.harvest.fetch import Fetcher
+from pipeline.site.pages.register import register_pages
 from pipeline.store import register
 from tests.conftest import DEMO, make_root
 
@@ -269,7 +270,7 @@ def test_second_harvest_changes_nothing(portal):
 
 def test_register_pages_show_text_scan_note_and_citations_both_ways(portal):
     docs = register.load_docs(portal["root"] / "content")
-    pages = register.register_pages(docs, [], site_title="Thử")
+    pages = register_pages(docs, [], site_title="Thử")
     plan = pages["van-ban/96-kh-ubnd/index.md"]
     decision = pages["van-ban/1234-qd-ubnd/index.md"]
     assert "Nội dung văn bản" in plan and "Căn cứ Quyết định số 749/QĐ-TTg" in plan

@@ -14,6 +14,7 @@ import yaml
 
 from pipeline.core.models import Article, Config, Defaults, Site, Source
 from pipeline.site import publish
+from pipeline.site.pages import tree
 from pipeline.store import media
 
 REPO = Path(__file__).resolve().parent.parent
@@ -275,7 +276,7 @@ def test_extra_files_from_other_stages(root: Path):
 
 def test_pages_made_from_the_same_inputs_are_kept_and_the_result_is_a_fresh_publish(
         root: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(publish, "trusted_mtime", lambda mtime, now: mtime)   # no clock ticks here
+    monkeypatch.setattr(tree, "trusted_mtime", lambda mtime, now: mtime)   # no clock ticks here
     config = make_config(root)
     arts = [make_article(i, themes=["nhan-thuc"] if i % 2 else ["van-ban"]) for i in range(70)]
     publish.publish(config, arts)
@@ -302,7 +303,7 @@ def test_pages_made_from_the_same_inputs_are_kept_and_the_result_is_a_fresh_publ
 
 
 def test_a_hand_edited_page_or_a_broken_cache_is_made_again(root: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(publish, "trusted_mtime", lambda mtime, now: mtime)
+    monkeypatch.setattr(tree, "trusted_mtime", lambda mtime, now: mtime)
     config = make_config(root)
     arts = [make_article(i) for i in range(12)]
     publish.publish(config, arts)

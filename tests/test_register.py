@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article
 from pipeline.core.text import clean_line, nfc
+from pipeline.site.pages.register import register_pages
 from pipeline.store import register as reg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,7 +194,7 @@ def test_attachment_file(root):
     docs = reg.load_docs(root / "content")
     assert reg.attachments(docs, root / "content") == {
         "van-ban/tep/749 qđ.pdf": root / "content" / "van-ban" / "tep" / "749 qđ.pdf"}
-    page = reg.register_pages(docs, [], site_title="T")["van-ban/749-qd-ttg/index.md"]
+    page = register_pages(docs, [], site_title="T")["van-ban/749-qd-ttg/index.md"]
     assert '<a href="../tep/749%20q%C4%91.pdf">Tải tệp văn bản (749 qđ.pdf)</a>' in page
     assert '<a href="https://vanban.example/749" rel="noopener">Xem toàn văn' in page
 
@@ -205,7 +206,7 @@ def test_article_citing_a_document_appears_on_its_page():
     links = reg.doc_link_map(docs)
     assert links["749/QĐ-TTg"] == "van-ban/749-qd-ttg/"
     assert links["02-NQ/TU"] == "van-ban/02-nq-tu/"
-    pages = reg.register_pages(docs, ARTICLES, site_title="Chuyển đổi số Thái Bình",
+    pages = register_pages(docs, ARTICLES, site_title="Chuyển đổi số Thái Bình",
                                source_names=SOURCES)
     page = pages["van-ban/749-qd-ttg/index.md"]
     assert page.startswith('---\ntitle: "Quyết định 749/QĐ-TTg"\n')
@@ -226,7 +227,7 @@ def test_article_citing_a_document_appears_on_its_page():
 
 def test_publish_urls_win_over_the_derived_ones():
     docs = reg.load_docs(ROOT / "content")
-    pages = reg.register_pages(docs, ARTICLES, site_title="T",
+    pages = register_pages(docs, ARTICLES, site_title="T",
                                urls={"hoi-nghi-749": "tin-tuc/2024/05/hoi-nghi-749-2/"})
     assert "../../tin-tuc/2024/05/hoi-nghi-749-2/" in pages["van-ban/749-qd-ttg/index.md"]
 
@@ -255,11 +256,11 @@ def test_unknown_reference_is_listed():
             "(content/articles/2024/06/hostile.md, content/articles/2024/03/ke-hoach-2024.md); "
             "add it with: cds docs add '1234/QĐ-UBND'") in notes
     assert "content/van-ban/50-ttr-stttt.md: title empty: fill in from the document" in notes
-    page = reg.register_pages(docs, ARTICLES, site_title="T")["van-ban/chua-co/index.md"]
+    page = register_pages(docs, ARTICLES, site_title="T")["van-ban/chua-co/index.md"]
     assert "Văn bản được trích dẫn nhưng chưa có trong danh mục" in page
     assert "<td>1234/QĐ-UBND</td>" in page and "<td>2</td>" in page
     assert '<a href="../../tin-tuc/2024/03/ke-hoach-2024/">' in page
-    index = reg.register_pages(docs, ARTICLES, site_title="T")["van-ban/index.md"]
+    index = register_pages(docs, ARTICLES, site_title="T")["van-ban/index.md"]
     assert '<a href="chua-co/">xem danh sách</a>' in index
 
 
@@ -368,7 +369,7 @@ def test_entry_round_trip(title, issuer, signer, aliases, body, issued):
 
 def test_register_rows_carry_the_filter_attributes():
     docs = reg.load_docs(ROOT / "content")
-    index = reg.register_pages(docs, ARTICLES, site_title="T")["van-ban/index.md"]
+    index = register_pages(docs, ARTICLES, site_title="T")["van-ban/index.md"]
     rows = re.findall(r"<tr (data-scope=[^>]*)>", index)
     assert len(rows) == len(SEEDED)
     assert rows[0].startswith('data-scope="central" data-type="nghi-quyet" '
@@ -391,7 +392,7 @@ def test_register_rows_carry_the_filter_attributes():
 
 def test_hostile_article_titles_are_escaped():
     docs = reg.load_docs(ROOT / "content")
-    pages = reg.register_pages(docs, ARTICLES, site_title='<b>"T"</b>')
+    pages = register_pages(docs, ARTICLES, site_title='<b>"T"</b>')
     for path, text in pages.items():
         if path.endswith(".md"):
             assert "<script>" not in text and "<img src=x" not in text and "<b>" not in text
@@ -403,8 +404,8 @@ def test_hostile_article_titles_are_escaped():
 
 def test_pages_are_deterministic():
     docs = reg.load_docs(ROOT / "content")
-    one = reg.register_pages(docs, ARTICLES, site_title="T", source_names=SOURCES)
-    two = reg.register_pages(list(reversed(docs)), list(reversed(ARTICLES)), site_title="T",
+    one = register_pages(docs, ARTICLES, site_title="T", source_names=SOURCES)
+    two = register_pages(list(reversed(docs)), list(reversed(ARTICLES)), site_title="T",
                              source_names=SOURCES)
     assert one == two
 
@@ -442,7 +443,7 @@ def built(tmp_path_factory) -> Path:
     overrides = ROOT / "pipeline" / "templates" / "overrides"    # announces page.meta.feeds
     (base / "mkdocs.yml").write_text(MKDOCS_YML.format(overrides=overrides), encoding="utf-8")
     docs = reg.load_docs(ROOT / "content")
-    files = reg.register_pages(docs, ARTICLES, site_title="Thử", source_names=SOURCES)
+    files = register_pages(docs, ARTICLES, site_title="Thử", source_names=SOURCES)
     for a in ARTICLES:                          # stand-ins for publish's article pages
         if a.status == "published":
             url = f"tin-tuc/{a.path.parts[1]}/{a.path.parts[2]}/{a.path.stem}/index.md"

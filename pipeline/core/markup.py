@@ -1,5 +1,7 @@
 """Small helpers for the Markdown/HTML pages cds writes (site pages and the register's pages):
-escaping, relative links between pages, front matter (written, and its YAML errors as one line)."""
+relative links between pages, front matter (written, read back, its YAML errors as one line),
+heading levels of a Markdown body, and ``esc`` for the few values that are not rendered by an
+autoescaping template (front matter titles, which Material prints without escaping)."""
 
 from __future__ import annotations
 
@@ -53,3 +55,61 @@ def front_matter_problem(err: yaml.YAMLError, hint: str = "") -> str:
             return f"line {mark.line + 2}: invalid front matter: {problem}{hint}"
         return f"invalid front matter: {problem}{hint}"
     return f"invalid front matter: {' '.join(str(err).split())}"
+
+
+_FM = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+
+
+def read_front_matter(text: str) -> dict:
+    """The front matter of a page as a dict; {} when it has none or it is not valid YAML."""
+    m = _FM.match(text)
+    if not m:
+        return {}
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ATX = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
+_NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|#]|\d+[.)]|$)")
+
+
+def shift_headings(markdown: str, top: int = 2) -> str:
+    """Re-level the body's headings so the highest is ``top`` (the page's title is the h1):
+    relative order kept, setext headings made ATX, fenced code left alone."""
+    lines = markdown.split("\n")
+    found: list[tuple[int, int, str, bool]] = []         # line, level, text, setext
+    fence = None
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        m = _ATX.match(line)
+        if m:
+            found.append((i, len(m.group(2)), line[m.end():], False))
+            continue
+        m = _SETEXT.match(line)
+        if m and i > 0 and not _NOT_PARAGRAPH.match(lines[i - 1]) and (
+                not found or found[-1][0] != i - 1):
+            found.append((i, 1 if m.group(1)[0] == "=" else 2, lines[i - 1], True))
+    if not found:
+        return markdown
+    delta = top - min(level for _, level, _, _ in found)
+    drop = set()
+    for i, level, text, setext in found:
+        new = "#" * min(6, max(1, level + delta))
+        if setext:
+            lines[i - 1] = f"{new} {text.strip()}"
+            drop.add(i)
+        else:
+            lines[i] = f"{new}{text}"
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)

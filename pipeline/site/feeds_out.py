@@ -30,10 +30,10 @@ import nh3
 from lxml import etree
 
 from pipeline import config as config_mod
-from pipeline.site import jsonfeed
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import THEMES, Article, Config
+from pipeline.site import jsonfeed
 
 FEED_LIMIT = 50
 # Part of every feed's digest: the feeds change with this code.

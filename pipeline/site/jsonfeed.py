@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from pipeline.core.dateline import strip_dateline
 
 if TYPE_CHECKING:                                # only for annotations: no import cycle
-    from pipeline.site.feeds_out import Channel, _Writer
     from pipeline.core.models import Article
+    from pipeline.site.feeds_out import Channel, _Writer
 
 VERSION = "https://jsonfeed.org/version/1.1"
 FILENAME = "feed.json"

@@ -433,7 +433,8 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
 def search_page_markdown() -> str:
     """The Markdown of ``site_src/tim-kiem/index.md``: the search form, the result list and the
     links to ``assets/search/cds-search.{css,js}`` (see :func:`site_files`)."""
-    return (ASSETS / "tim-kiem.md").read_text(encoding="utf-8")
+    from pipeline.site.pages.builder import search_page  # the markup: templates/site/search.md
+    return search_page(None)
 
 
 def site_files() -> dict[str, bytes]:

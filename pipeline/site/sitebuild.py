@@ -439,8 +439,7 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)
     render.save(keep=result.bodies)
-    from pipeline.site import portal
-    from pipeline.site import websub
+    from pipeline.site import portal, websub
     extra = portal.write_portal(config, feeds_for, Path(cfg.site_dir), urls=published.get("urls"),
                                 theme_names=published.get("themes"))
     result.files += extra.files

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.store import articles as store_mod
 from pipeline.core.errors import StoreError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article
+from pipeline.store import articles as store_mod
 
 GOOD_DIR = "last-good"
 HISTORY_FILE = "content-history.json"

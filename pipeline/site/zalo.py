@@ -86,8 +86,7 @@ def _blocks(art: Article, render, site_url: str) -> list[tuple[str, str]]:
 
 class _Packer:
     def __init__(self, config: Config, articles: Sequence[Article]):
-        from pipeline.site import feeds_out
-        from pipeline.site import publish
+        from pipeline.site import feeds_out, publish
 
         self.config = config
         self.tz = config_mod.timezone(config)

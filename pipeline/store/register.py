@@ -1,11 +1,9 @@
-"""The legal documents register: ``content/van-ban/<slug>.md``, its pages, and the links both ways
-between the documents and the news that cites them.
+"""The legal documents register: ``content/van-ban/<slug>.md`` and the links both ways between
+the documents and the news that cites them. Its pages are the site's
+(:mod:`pipeline.site.pages.register`).
 
-One document per file: YAML front matter (the keys in :data:`KEYS`), then optional Markdown notes
-written by the editor. The number is the document's identity: it is normalised with
-:func:`pipeline.core.docrefs.normalize` (the same grammar the tagger uses for an article's
-``doc_refs``), so ``749/QD-TTg`` in a file and "Quyết định số 749/QĐ-TTg" in an article meet.
-Its slug (``749/QĐ-TTg`` → ``749-qd-ttg``) gives the page address ``van-ban/<slug>/``.
+Reading and checking one entry, and the :class:`Doc` it makes: :mod:`pipeline.store.entries`
+(its names are this module's too).
 
 Entry points::
 
@@ -14,18 +12,12 @@ Entry points::
     check_messages(docs, articles) -> list[str]    # notes: incomplete entries, unknown citations
     unknown_refs(docs, articles) -> list[UnknownRef]
     doc_link_map(docs) -> {number: "van-ban/<slug>/"}           # for article pages
-    register_pages(docs, articles, site_title=...) -> {site_src path: text}
     attachments(docs, content_dir) -> {site_src path: file}     # the entries' ``file:``
     doc_feed_targets(docs, articles) -> [DocFeed(feed_dir, title, articles)]
     doc_channels(docs) -> [{"path", "title", "description", "doc"}]  # the same, as channels
     docs_add(root, number, articles) -> Path                    # cds docs add NUMBER
     check_fields(number, fields) -> (Doc | None, [(key, why)])  # the desk's "add" form
     docs_create(root, doc) -> Path                              # exclusive create
-
-Everything taken from an article or an entry is HTML-escaped where it is put into a page. The
-pages are plain HTML blocks in Markdown files (``cds_kind: html``), so the register's filter form
-and the rows' ``data-*`` attributes survive the site build; the filter itself is a small
-self-hosted script (:data:`FILTER_JS`) that only narrows a table that is complete without it.
 
 Pure except :func:`load_docs`, :func:`validate` and :func:`docs_add` (they read, and the last
 writes, files under ``content/van-ban/``). Imports the base modules and :mod:`pipeline.core.docrefs`
@@ -34,465 +26,60 @@ writes, files under ``content/van-ban/``). Imports the base modules and :mod:`pi
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
-from urllib.parse import quote
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import yaml
 
 from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
 from pipeline.core.fileio import linked, write_new
-from pipeline.core.markup import esc, front_matter_problem
-from pipeline.core.markup import front_matter as _front_matter
-from pipeline.core.markup import rel_url as _rel
+from pipeline.core.markup import esc, front_matter_problem  # noqa: F401  (docharvest: register.esc)
 from pipeline.core.models import Article
-from pipeline.core.text import clean_line, fold, nfc, tone_key
-from pipeline.core.urls import article_urls, path_segment, slug
+from pipeline.core.text import clean_line, nfc
+from pipeline.store.entries import (
+    ATTACHMENTS_DIR,
+    DEFAULT_TZ,
+    DOC_STATUSES,
+    DOCS_DIR,
+    EXAMPLES,
+    FILTER_CSS,
+    FILTER_JS,
+    HARVEST_KEYS,
+    KEYS,
+    REGISTER_URL,
+    RELATED_ON_UNKNOWN,
+    REVIEW_PENDING,
+    REVIEW_REJECTED,
+    SCANNED_NOTE,
+    SCOPES,
+    TEXT_EXCERPT_CHARS,
+    TEXT_PAGE_CHARS,
+    UNKNOWN_URL,
+    Doc,
+    DocFeed,
+    UnknownRef,
+    _check_type,  # noqa: F401  (docharvest: register._check_type)
+    load_docs,
+    newest_first,
+    parse_entry,
+    scan_entries,
+    slug_of,
+    validate,
+)
 
-__all__ = [
-    "ATTACHMENTS_DIR", "DOC_STATUSES", "FILTER_CSS", "FILTER_JS", "KEYS", "REGISTER_URL", "SCOPES",
-    "UNKNOWN_URL", "Doc", "DocFeed", "UnknownRef", "attachments", "check_messages",
-    "doc_channels", "doc_feed_targets", "doc_link_map", "docs_add",
-    "EntryExists", "check_fields", "docs_create", "entry_text", "load_docs",
-    "parse_entry", "prefill", "register_pages", "slug_of", "unknown_refs", "validate",
+__all__ = [  # with the entries' names (pipeline.store.entries), as before the split
+    "ATTACHMENTS_DIR", "DEFAULT_TZ", "DOCS_DIR", "DOC_STATUSES", "Doc", "DocFeed", "EXAMPLES",
+    "EntryExists", "FILTER_CSS", "FILTER_JS", "HARVEST_KEYS", "KEYS", "REGISTER_URL",
+    "RELATED_ON_UNKNOWN", "REVIEW_PENDING", "REVIEW_REJECTED", "SCANNED_NOTE", "SCOPES",
+    "TEXT_EXCERPT_CHARS", "TEXT_PAGE_CHARS", "UNKNOWN_URL", "UnknownRef", "attachments",
+    "check_fields", "check_messages", "citing", "doc_channels", "doc_feed_targets", "doc_link_map",
+    "docs_add", "docs_create", "entry_text", "harvest_values", "load_docs", "newest_first",
+    "parse_entry", "prefill", "slug_of", "unknown_refs", "validate", "visible",
 ]
-
-DOCS_DIR = "van-ban"                    # under content/, and the register's site address
-REGISTER_URL = "van-ban/"
-UNKNOWN_URL = "van-ban/chua-co/"        # cited but not in the register (a doc slug never is)
-ATTACHMENTS_DIR = "tep"                 # suggested folder for entries' files: content/van-ban/tep/
-FILTER_JS = "assets/van-ban-filter.js"  # site_src paths of the two static assets
-FILTER_CSS = "assets/van-ban.css"
-
-#: Scope keys and their labels on the site.
-SCOPES = {"central": "Trung ương", "provincial": "Tỉnh", "local": "Địa phương"}
-#: The statuses an entry may have (``status``), as written in the files.
-DOC_STATUSES = ("còn hiệu lực", "hết hiệu lực một phần", "hết hiệu lực")
-#: Front-matter keys, in the order ``docs add`` writes them.
-KEYS = ("number", "doc_type", "issuer", "issued", "title", "scope", "effective", "status",
-        "signer", "url", "file", "aliases")
-#: Keys the document harvest (:mod:`pipeline.harvest.docharvest`) writes and owns; an editor may clear
-#: ``review`` (publish) but leaves the rest to the harvest.
-HARVEST_KEYS = ("source", "first_seen", "review", "file_url", "file_sha256", "text_file",
-                "scanned", "cites", "reject_reason")
-REVIEW_PENDING = "pending"      # ``review: pending``: waits for an editor, not on the site
-REVIEW_REJECTED = "rejected"    # ``review: rejected``: an editor refused it; never shown
-SCANNED_NOTE = "Văn bản dạng ảnh quét, chưa có nội dung chữ."
-TEXT_EXCERPT_CHARS = 600
-TEXT_PAGE_CHARS = 60_000        # of a file's text shown (and indexed) on its page
-
-DEFAULT_TZ: tzinfo = timezone(timedelta(hours=7))
-EXAMPLES = "749/QĐ-TTg, 13/2023/NĐ-CP or 57-NQ/TW"
-RELATED_ON_UNKNOWN = 5                  # articles listed per number on the "chưa có" page
-
-_SCOPE_WORDS = {fold(v): k for k, v in SCOPES.items()} | {
-    "trung uong": "central", "tinh": "provincial", "dia phuong": "local"}
-_LEGISLATURE_TYPES = ("Luật", "Nghị quyết", "Pháp lệnh")
-
-
-# --- the entry --------------------------------------------------------------------------------
-
-@dataclass
-class Doc:
-    """One register entry. ``path`` is relative to ``content/`` (``van-ban/749-qd-ttg.md``)."""
-    number: str                         # normalised: 749/QĐ-TTg
-    doc_type: str                       # Quyết định, Nghị quyết, Kế hoạch …
-    issuer: str = ""
-    issued: date | None = None
-    title: str = ""                     # trích yếu
-    scope: str = ""                     # central | provincial | local
-    effective: date | None = None
-    status: str = ""                    # one of DOC_STATUSES, or ""
-    signer: str = ""
-    url: str = ""                       # the official text online (http/https)
-    file: str = ""                      # a file beside the entry: tep/749-qd-ttg.pdf
-    body: str = ""                      # the editor's notes (Markdown)
-    path: Path | None = None
-    slug: str = ""
-    aliases: list[str] = field(default_factory=list)   # other names: "Đề án 06"
-    # Written by the document harvest (HARVEST_KEYS); empty for entries made by hand.
-    source: str = ""                    # the feeds.yml source it came from
-    first_seen: datetime | None = None  # when the harvest first found it (aware)
-    review: str = ""                    # "pending": waits for an editor; "rejected"
-    file_url: str = ""                  # where the file was fetched from
-    file_sha256: str = ""               # of the mirrored file: a changed file is re-mirrored
-    text_file: str = ""                 # the file's extracted text: tep/<slug>.txt
-    scanned: bool = False               # the file is pictures of pages: no text
-    cites: list[str] = field(default_factory=list)     # numbers the file's text cites
-    text: str = ""                      # the extracted text, read from text_file
-    reject_reason: str = ""             # why an editor rejected it (review: rejected)
-
-    @property
-    def pending(self) -> bool:
-        return self.review == REVIEW_PENDING
-
-    @property
-    def url_path(self) -> str:
-        """The document's page: ``van-ban/<slug>/``."""
-        return f"{REGISTER_URL}{self.slug}/"
-
-    @property
-    def label(self) -> str:
-        """``Quyết định 749/QĐ-TTg``."""
-        return f"{self.doc_type} {self.number}".strip()
-
-    @property
-    def year(self) -> int | None:
-        return self.issued.year if self.issued else docrefs.year_of(self.number)
-
-
-@dataclass
-class UnknownRef:
-    """A number articles cite that the register lacks: how many articles, and which
-    (``(id, title, path)``, newest first; ``path`` relative to ``content/``)."""
-    number: str
-    count: int
-    articles: list[tuple[str, str, Path | None]] = field(default_factory=list)
-
-
-class DocFeed(NamedTuple):
-    """One document's feed: write ``rss.xml``/``atom.xml`` into ``feed_dir`` (site-relative)."""
-    feed_dir: str                       # van-ban/749-qd-ttg/
-    title: str                          # Quyết định 749/QĐ-TTg
-    articles: list[Article]             # published articles citing it, newest first
-
-
-def slug_of(number: str) -> str:
-    """The page slug of a (normalised) number: ``13/2023/NĐ-CP`` → ``13-2023-nd-cp``."""
-    return slug(number, fallback="van-ban")
-
-
-# --- reading an entry -------------------------------------------------------------------------
-
-class _Loader(yaml.SafeLoader):
-    """Safe loader that leaves dates as text, so that 2023-02-30 is our message, not a crash."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-_OPEN = re.compile(r"---[ \t]*\r?\n")
-_CLOSE = re.compile(r"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_VN_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
-_HTTP = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
-
-
-def _yaml_problem(err: yaml.YAMLError) -> str:
-    return front_matter_problem(
-        err, " (put a value containing ': ' or starting with a quote or [ in quotes)")
-
-
-def _split(text: str) -> tuple[str, str] | str:
-    """(front matter, body) of an entry, or the reason it has none."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    opening = _OPEN.match(text)
-    if not opening:
-        return "does not start with a '---' front-matter line"
-    closing = _CLOSE.search(text, opening.end())
-    if not closing:
-        return "front matter is not closed by a '---' line"
-    body = text[closing.end():].replace("\r\n", "\n").replace("\r", "\n")
-    body = re.sub(r"\A(?:[ \t]*\n)+", "", body).rstrip()
-    return text[opening.end():closing.start()], body
-
-
-def _text(meta: Mapping, key: str, problems: list[str]) -> str:
-    value = meta.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        problems.append(f"{key}: must be text, not {_show(value)}")
-        return ""
-    return clean_line(str(value))
-
-
-def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 80 else text[:77] + "…'"
-
-
-def _date(meta: Mapping, key: str, problems: list[str]) -> date | None:
-    value = meta.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    text = clean_line(str(value)) if isinstance(value, str | int | float) else ""
-    m = _ISO_DATE.fullmatch(text)
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError as err:
-            problems.append(f"{key}: '{text}' is not a real date ({err})")
-            return None
-    m = _VN_DATE.fullmatch(text)
-    if m:
-        try:
-            iso = date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
-            problems.append(f"{key}: '{text}' is not in the form YYYY-MM-DD: write {iso}")
-        except ValueError as err:
-            problems.append(f"{key}: '{text}' is not a real date ({err})")
-        return None
-    problems.append(f"{key}: {_show(value)} is not a date in the form YYYY-MM-DD")
-    return None
-
-
-def _type_abbr(number: str) -> str:
-    """The type abbreviation written in a normalised number (``QĐ``, ``NQ``…, ``QH15``), or ""."""
-    m = re.fullmatch(r"\d+-([^/]+)/.+", number)
-    if m:
-        return m.group(1)
-    rest = re.sub(r"^\d+/(?:\d{4}/)?", "", number).split("-")
-    return rest[0] if rest[0] in docrefs.DOC_TYPES or re.fullmatch(r"(UBTVQH|QH)\d+", rest[0]) \
-        else ""
-
-
-def _check_type(number: str, given: str, problems: list[str]) -> str:
-    """The entry's doc_type, spelt canonically when it matches the number's abbreviation."""
-    expected = docrefs.doc_type_of(number) or ""
-    abbr = _type_abbr(number)
-    if not given:
-        problems.append(f"doc_type: missing (the number {number} says '{expected}')")
-        return ""
-    if not abbr:
-        return given                    # a letter without a type (công văn): nothing to check
-    allowed = list(_LEGISLATURE_TYPES) if abbr.startswith(("QH", "UBTVQH")) else [expected]
-    if abbr in ("QĐi", "QyĐ"):
-        allowed = ["Quy định"]
-    for name in allowed:
-        if tone_key(given) == tone_key(name) or fold(given) == fold(name):
-            return name
-    want = " or ".join(allowed)
-    problems.append(f"doc_type: '{given}' does not match the number's type {abbr} ({want})")
-    return given
-
-
-def _check_scope(number: str, given: str, problems: list[str]) -> str:
-    if not given:
-        hint = docrefs.scope_of(number)
-        problems.append("scope: missing (central, provincial or local"
-                        + (f"; the number suggests {hint})" if hint else ")"))
-        return ""
-    key = given.lower() if given.lower() in SCOPES else _SCOPE_WORDS.get(fold(given))
-    if key:
-        return key
-    problems.append(f"scope: '{given}' is not one of central (Trung ương), provincial (Tỉnh), "
-                    "local (Địa phương)")
-    return ""
-
-
-def _check_status(given: str, problems: list[str]) -> str:
-    if not given:
-        return ""
-    for status in DOC_STATUSES:
-        if tone_key(given) == tone_key(status) or fold(given) == fold(status):
-            return status
-    problems.append(f"status: '{given}' is not one of " + ", ".join(DOC_STATUSES))
-    return ""
-
-
-def _check_file(value: str, problems: list[str]) -> str:
-    if not value:
-        return ""
-    parts = PurePosixPath(value).parts
-    if ("\\" in value or value.startswith("/") or ":" in value or not parts
-            or any(p in ("..", ".") or p.startswith(".") for p in parts)
-            or value.lower().endswith(".md")):
-        problems.append(f"file: '{value}' must be a file inside content/{DOCS_DIR}/, such as "
-                        f"{ATTACHMENTS_DIR}/749-qd-ttg.pdf (a web address goes in url)")
-        return ""
-    return value
-
-
-def _aliases(meta: Mapping, problems: list[str]) -> list[str]:
-    value = meta.get("aliases")
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        problems.append(f"aliases: must be a list of names, not {_show(value)}")
-        return []
-    return [clean_line(str(v)) for v in value if clean_line(str(v))]
-
-
-def parse_entry(text: str, where: str = "<text>") -> tuple[Doc | None, list[str]]:
-    """The :class:`Doc` in an entry's ``text`` and its problems, each ``"<where>: <key>: why"``.
-
-    The Doc is None when the entry cannot be used at all (no front matter, invalid YAML, no valid
-    number); otherwise it is returned even with problems, with each invalid optional value
-    emptied, so the site still shows what is right. ``path`` is left to the caller.
-    """
-    parts = _split(text)
-    if isinstance(parts, str):
-        return None, [f"{where}: {parts}"]
-    head, body = parts
-    try:
-        meta = yaml.load(head, Loader=_Loader)      # a SafeLoader without timestamps
-    except yaml.YAMLError as err:
-        return None, [f"{where}: {_yaml_problem(err)}"]
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        return None, [f"{where}: front matter is not a mapping of keys to values"]
-    problems: list[str] = []
-    for key in meta:
-        if key not in KEYS and key not in HARVEST_KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
-            problems.append(f"{key}: unknown key" + (f" (did you mean '{close[0]}'?)" if close
-                                                     else f" (known: {', '.join(KEYS)})"))
-    raw = _text(meta, "number", problems)
-    number = docrefs.normalize(raw) if raw else None
-    if not raw:
-        problems.append("number: missing (such as 749/QĐ-TTg)")
-    elif number is None:
-        problems.append(f"number: '{raw}' is not a document number (expected a form such as "
-                        f"{EXAMPLES})")
-    doc_type = _text(meta, "doc_type", problems)
-    if number:
-        doc_type = _check_type(number, doc_type, problems)
-    issued = _date(meta, "issued", problems)
-    year = docrefs.year_of(number) if number else None
-    if issued and year and issued.year != year:
-        problems.append(f"issued: {issued.isoformat()} is not in the number's year {year}")
-    scope = _text(meta, "scope", problems)
-    scope = _check_scope(number or "", scope, problems) if number or scope else scope
-    url = _text(meta, "url", problems)
-    if url and not _HTTP.fullmatch(url):
-        problems.append(f"url: '{url}' is not an http(s) address")
-        url = ""
-    doc = Doc(
-        number=number or "", doc_type=doc_type, issuer=_text(meta, "issuer", problems),
-        issued=issued, title=_text(meta, "title", problems), scope=scope,
-        effective=_date(meta, "effective", problems),
-        status=_check_status(_text(meta, "status", problems), problems),
-        signer=_text(meta, "signer", problems), url=url,
-        file=_check_file(_text(meta, "file", problems), problems),
-        body=nfc(body), slug=slug_of(number) if number else "",
-        aliases=_aliases(meta, problems))
-    _harvest_fields(doc, meta, problems)
-    return (doc if number else None), [f"{where}: {p}" for p in problems]
-
-
-def _harvest_fields(doc: Doc, meta: Mapping, problems: list[str]) -> None:
-    """The keys of :data:`HARVEST_KEYS` into ``doc``; an invalid one is emptied and reported."""
-    doc.source = _text(meta, "source", problems)
-    seen = meta.get("first_seen")
-    if seen not in (None, ""):
-        try:
-            when = seen if isinstance(seen, datetime) else datetime.fromisoformat(str(seen))
-            doc.first_seen = when if when.tzinfo else when.replace(tzinfo=DEFAULT_TZ)
-        except ValueError:
-            problems.append(f"first_seen: {_show(seen)} is not a date and time "
-                            "(YYYY-MM-DDTHH:MM:SS+07:00)")
-    review = _text(meta, "review", problems)
-    if review and review not in (REVIEW_PENDING, REVIEW_REJECTED):
-        problems.append(f"review: '{review}' must be '{REVIEW_PENDING}', '{REVIEW_REJECTED}' or "
-                        "empty (empty: shown on the site)")
-        review = REVIEW_PENDING         # an unreadable decision: kept off the site
-    doc.review = review
-    doc.reject_reason = _text(meta, "reject_reason", problems)
-    doc.file_url = _text(meta, "file_url", problems)
-    doc.file_sha256 = _text(meta, "file_sha256", problems)
-    doc.text_file = _check_file(_text(meta, "text_file", problems), problems)
-    scanned = meta.get("scanned")
-    if scanned not in (None, "") and not isinstance(scanned, bool):
-        problems.append("scanned: must be true or false")
-        scanned = False
-    doc.scanned = bool(scanned)
-    cites = meta.get("cites")
-    if cites not in (None, "", []):
-        if not isinstance(cites, list) or not all(isinstance(c, str) for c in cites):
-            problems.append(f"cites: must be a list of document numbers, not {_show(cites)}")
-        else:
-            doc.cites = [n for n in dict.fromkeys(docrefs.normalize(c) for c in cites) if n]
-
-
-def _entry_files(docs_dir: Path) -> list[Path]:
-    if not docs_dir.is_dir():
-        return []
-    if docs_dir.is_symlink():
-        return []
-    return sorted(p for p in docs_dir.glob("*.md")
-                  if not p.is_symlink() and p.is_file() and not p.name.startswith((".", "_"))
-                  and p.name.lower() != "readme.md")
-
-
-def _scan(docs_dir: Path) -> tuple[list[Doc], list[str]]:
-    """(usable entries newest first, problems) of a register folder (``content/van-ban``)."""
-    docs_dir = Path(docs_dir)
-    shown_dir = f"{docs_dir.parent.name}/{docs_dir.name}"
-    docs: list[Doc] = []
-    problems: list[str] = []
-    by_number: dict[str, Doc] = {}
-    by_slug: dict[str, Doc] = {}
-    for file in _entry_files(docs_dir):
-        where = f"{shown_dir}/{file.name}"
-        try:
-            text = file.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as err:
-            problems.append(f"{where}: not UTF-8 text (byte {err.start})")
-            continue
-        except OSError as err:
-            problems.append(f"{where}: cannot read: {err.strerror or err}")
-            continue
-        doc, found = parse_entry(text, where)
-        problems += found
-        if doc is None:
-            continue
-        doc.path = Path(docs_dir.name) / file.name
-        if doc.text_file:
-            try:
-                doc.text = (docs_dir / doc.text_file).read_text(encoding="utf-8")[:400_000]
-            except (OSError, UnicodeDecodeError):
-                problems.append(f"{where}: text_file: '{doc.text_file}' cannot be read in "
-                                f"{shown_dir}/")
-                doc.text_file = ""
-        if doc.file and not (docs_dir / doc.file).is_file():
-            problems.append(f"{where}: file: '{doc.file}' does not exist in {shown_dir}/")
-            doc.file = ""
-        other = by_number.get(doc.number) or by_slug.get(doc.slug)
-        if other is not None:
-            problems.append(f"{where}: number: {doc.number} is already in "
-                            f"{docs_dir.parent.name}/{other.path.as_posix()} (one entry per "
-                            "document)")
-            continue
-        by_number[doc.number] = by_slug[doc.slug] = doc
-        docs.append(doc)
-    return _newest_first(docs), problems
-
-
-def _newest_first(docs: Iterable[Doc]) -> list[Doc]:
-    def key(d: Doc) -> tuple:
-        when = d.issued or (date(d.year, 1, 1) if d.year else date.min)
-        return (when, d.number)
-    return sorted(docs, key=key, reverse=True)
-
-
-def load_docs(content_dir: Path | str) -> list[Doc]:
-    """The usable entries under ``content_dir/van-ban/``, newest first (by ``issued``; undated
-    ones last). Entries that cannot be used (see :func:`validate`) are left out; invalid optional
-    values are emptied. Never raises for an editor's mistake: ``cds check`` reports them."""
-    return _scan(Path(content_dir) / DOCS_DIR)[0]
-
-
-def validate(docs_dir: Path | str) -> list[str]:
-    """Every problem in the register folder (``content/van-ban/``), one line each:
-    ``content/van-ban/749-qd-ttg.md: doc_type: 'Nghị quyết' does not match the number's type QĐ
-    (Quyết định)``. Empty when the folder is valid or absent."""
-    return _scan(Path(docs_dir))[1]
-
 
 # --- writing an entry -------------------------------------------------------------------------
 
@@ -559,7 +146,8 @@ def visible(docs: Iterable[Doc]) -> list[Doc]:
 
 # --- cross references -------------------------------------------------------------------------
 
-def _citing(docs: Sequence[Doc], articles: Iterable[Article]) -> dict[str, list[Article]]:
+def citing(docs: Sequence[Doc], articles: Iterable[Article]) -> dict[str, list[Article]]:
+    """Number → the given articles citing it (register documents only), newest first."""
     known = {d.number for d in docs}
     out: dict[str, list[Article]] = defaultdict(list)
     for art in sorted(articles, key=lambda a: (a.published, a.id), reverse=True):
@@ -619,8 +207,8 @@ def doc_feed_targets(docs: Iterable[Doc], articles: Iterable[Article]) -> list[D
     """One feed per document (every document, so the page's feed links always resolve): its
     directory, its title, and the published articles citing it, newest first."""
     docs = list(docs)
-    citing = _citing(docs, (a for a in articles if a.status == "published"))
-    return [DocFeed(d.url_path, d.label, citing.get(d.number, [])) for d in docs]
+    by_number = citing(docs, (a for a in articles if a.status == "published"))
+    return [DocFeed(d.url_path, d.label, by_number.get(d.number, [])) for d in docs]
 
 
 def doc_channels(docs: Iterable[Doc]) -> list[dict[str, str]]:
@@ -701,7 +289,7 @@ def docs_add(root: Path | str, number: str, articles: Iterable[Article]) -> Path
     docs_dir = content_dir / DOCS_DIR
     slug = slug_of(normalised)
     target = docs_dir / f"{slug}.md"
-    for d in _scan(docs_dir)[0]:
+    for d in scan_entries(docs_dir)[0]:
         if d.number == normalised:
             raise ConfigError(f"content/{d.path.as_posix()}: {normalised} is already in the "
                               "register; edit that file")
@@ -760,7 +348,7 @@ def docs_create(root: Path | str, doc: Doc, comments: Sequence[str] = ()) -> Pat
     a file). Raises :class:`EntryExists` when the register has the number or the file exists."""
     docs_dir = Path(root) / "content" / DOCS_DIR
     slug = slug_of(doc.number)
-    for d in _scan(docs_dir)[0]:
+    for d in scan_entries(docs_dir)[0]:
         if d.number == doc.number:
             raise EntryExists(f"content/{d.path.as_posix()}: {doc.number} is already in the "
                               "register; edit that file", f"content/{d.path.as_posix()}")
@@ -783,506 +371,7 @@ def _create(target: Path, data: bytes) -> None:
         raise ConfigError(f"content/{DOCS_DIR}/{target.name}: already exists") from None
 
 
-# --- pages ------------------------------------------------------------------------------------
-
-def _page(meta: Mapping[str, object], blocks: Iterable[str]) -> str:
-    parts = [b.strip("\n") for b in blocks if b]
-    return _front_matter({**meta, "cds_kind": "html"}) + "\n" + "\n\n".join(parts) + "\n"
-
+# --- formatting shared with the documents harvest ----------------------------------------------
 
 def _vn_date(d: date | None) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
-
-
-def _time(d: date | None) -> str:
-    return f'<time datetime="{d.isoformat()}">{_vn_date(d)}</time>' if d else ""
-
-
-_segment = path_segment
-
-
-
-
-def _crumbs(trail: Sequence[tuple[str, str]], here: str, frm: str) -> str:
-    items = [f'<li><a href="{_rel(frm, "")}">Trang chủ</a></li>']
-    items += [f'<li><a href="{_rel(frm, url)}">{esc(label)}</a></li>' for url, label in trail]
-    items.append(f'<li aria-current="page">{esc(here)}</li>')
-    return ('<nav class="cds-crumbs" aria-label="Đường dẫn">\n<ol>\n' + "\n".join(items)
-            + "\n</ol>\n</nav>")
-
-
-def _status_label(status: str) -> str:
-    return status[:1].upper() + status[1:] if status else ""
-
-
-_ATX = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def _shift_headings(markdown: str, top: int = 3) -> str:
-    """The notes' ATX headings re-levelled so the highest is ``top`` (under the page's h2)."""
-    lines = markdown.split("\n")
-    found: list[tuple[int, int]] = []
-    fence = None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = None
-            continue
-        if m:
-            fence = m.group(1)
-            continue
-        m = _ATX.match(line)
-        if m:
-            found.append((i, len(m.group(2))))
-    if not found:
-        return markdown
-    delta = top - min(level for _, level in found)
-    for i, level in found:
-        m = _ATX.match(lines[i])
-        lines[i] = m.group(1) + "#" * min(6, max(1, level + delta)) + lines[i][m.end():]
-    return "\n".join(lines)
-
-
-class _Pages:
-    def __init__(self, docs: Sequence[Doc], articles: Sequence[Article], site_title: str,
-                 source_names: Mapping[str, str], urls: Mapping[str, str] | None, tz: tzinfo):
-        self.docs = _newest_first(docs)
-        self.site_title = site_title
-        self.published = [a for a in articles if a.status == "published"]
-        self.urls = dict(urls) if urls is not None else article_urls(self.published, tz)
-        self.sources = dict(source_names)
-        self.tz = tz
-        self.citing = _citing(self.docs, self.published)
-        self.unknown = unknown_refs(self.docs, self.published)
-        self.files: dict[str, str] = {}
-
-    def add(self, url: str, meta: Mapping[str, object], blocks: Iterable[str]) -> None:
-        self.files[url + "index.md"] = _page(meta, blocks)
-
-    def article_item(self, art: Article, frm: str) -> str:
-        href = self.urls.get(art.id)
-        title = esc(art.title or "(không có tiêu đề)")
-        link = (f'<a class="cds-item__title" href="{esc(_rel(frm, href))}">{title}</a>' if href
-                else f'<span class="cds-item__title">{title}</span>')
-        local = art.published.astimezone(self.tz)
-        when = f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y}</time>'
-        source = esc(self.sources.get(art.source, art.source))
-        return (f'<li class="cds-item">\n{link}\n'
-                f'<div class="cds-item__meta">{when} · {source}</div>\n</li>')
-
-    # -- the register ------------------------------------------------------------------------
-
-    def options(self, fid: str, label: str, name: str, key: str,
-                values: Sequence[tuple[str, str, int]]) -> str:
-        opts = ['<option value="">Tất cả</option>']
-        opts += [f'<option value="{esc(v)}">{esc(text)} ({n})</option>' for v, text, n in values]
-        return (f'<div class="cds-filter__field">\n<label for="{fid}">{esc(label)}</label>\n'
-                f'<select id="{fid}" name="{name}" data-filter="{key}">\n' + "\n".join(opts)
-                + "\n</select>\n</div>")
-
-    def counted(self, pairs: Iterable[tuple[str, str]],
-                order: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
-        """(value, label, how many rows) for a filter's options: in ``order``, else by label."""
-        pairs = [(v, t) for v, t in pairs if v]
-        counts = Counter(v for v, _ in pairs)
-        names = dict(pairs)
-        keys = list(order) if order is not None else \
-            sorted(counts, key=lambda k: (fold(names[k]), k))
-        return [(k, names[k], counts[k]) for k in keys]
-
-    def row(self, d: Doc) -> str:
-        frm = REGISTER_URL
-        search = fold(" ".join([d.number, d.doc_type, d.title, d.issuer, *d.aliases]))
-        attrs = {"data-scope": d.scope, "data-type": _segment(d.doc_type) if d.doc_type else "",
-                 "data-issuer": _segment(d.issuer) if d.issuer else "",
-                 "data-year": str(d.year or ""), "data-search": search}
-        attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
-        title = esc(d.title) if d.title else '<span class="cds-note">Chưa cập nhật</span>'
-        if d.aliases:
-            title += f' <span class="cds-note">({esc(", ".join(d.aliases))})</span>'
-        n = len(self.citing.get(d.number, []))
-        cells = [f'<td class="cds-doc-number"><a href="{esc(_rel(frm, d.url_path))}">'
-                 f'{esc(d.number)}</a> <span class="cds-doc-type">{esc(d.doc_type)}</span></td>',
-                 f'<td data-label="Ngày ban hành">{_time(d.issued)}</td>',
-                 f'<td class="cds-doc-title" data-label="Trích yếu">{title}</td>',
-                 f'<td data-label="Cơ quan ban hành">{esc(d.issuer)}</td>',
-                 f'<td data-label="Phạm vi">{esc(SCOPES.get(d.scope, ""))}</td>',
-                 f'<td data-label="Tin bài">{n}</td>']
-        return f"<tr {attr_text}>\n" + "\n".join(cells) + "\n</tr>"
-
-    def register(self) -> None:
-        frm = REGISTER_URL
-        docs = self.docs
-        filters = [
-            self.options("loc-pham-vi", "Phạm vi", "pham-vi", "scope",
-                         [(k, label, sum(d.scope == k for d in docs))
-                          for k, label in SCOPES.items()]),
-            self.options("loc-loai", "Loại văn bản", "loai", "type",
-                         self.counted((_segment(d.doc_type), d.doc_type) for d in docs
-                                      if d.doc_type)),
-            self.options("loc-co-quan", "Cơ quan ban hành", "co-quan", "issuer",
-                         self.counted((_segment(d.issuer), d.issuer) for d in docs if d.issuer)),
-            self.options("loc-nam", "Năm ban hành", "nam", "year",
-                         self.counted(((str(d.year), str(d.year)) for d in docs if d.year),
-                                      order=sorted({str(d.year) for d in docs if d.year},
-                                                   reverse=True))),
-            '<div class="cds-filter__field cds-filter__field--text">\n'
-            '<label for="loc-tu-khoa">Tìm theo số hiệu, trích yếu</label>\n'
-            '<input type="search" id="loc-tu-khoa" name="tu-khoa" data-filter="q" '
-            'autocomplete="off" placeholder="vd: 749, chuyen doi so">\n</div>',
-            '<div class="cds-filter__actions">\n<button type="reset" class="md-button">Bỏ lọc'
-            '</button>\n</div>',
-        ]
-        form = ('<form id="van-ban-loc" class="cds-filter" role="search" '
-                'aria-label="Lọc danh mục văn bản" hidden>\n' + "\n".join(filters) + "\n</form>")
-        head = ("<thead>\n<tr>\n" + "\n".join(
-            f'<th scope="col">{h}</th>' for h in ("Số hiệu", "Ngày ban hành", "Trích yếu",
-                                                 "Cơ quan ban hành", "Phạm vi", "Tin bài"))
-                + "\n</tr>\n</thead>")
-        if docs:
-            table = ('<table id="van-ban-bang">\n<caption>Danh mục văn bản, mới nhất trước'
-                     '</caption>\n' + head + "\n<tbody>\n"
-                     + "\n".join(self.row(d) for d in docs) + "\n</tbody>\n</table>")
-        else:
-            table = '<p class="cds-empty">Chưa có văn bản nào trong danh mục.</p>'
-        blocks = [
-            _crumbs([], "Văn bản", frm), "<h1>Văn bản</h1>",
-            '<p class="cds-lead">Văn bản của Trung ương, của tỉnh và địa phương về chuyển đổi số. '
-            "Mỗi văn bản có trang riêng với thông tin chi tiết và các tin bài dẫn chiếu.</p>",
-            form if docs else "",
-            (f'<p id="van-ban-dem" class="cds-count" role="status" aria-live="polite">'
-             f"{len(docs)} văn bản</p>") if docs else "",
-            table,
-            '<p id="van-ban-trong" class="cds-empty" hidden>Không có văn bản nào khớp bộ lọc. '
-            "Hãy bỏ bớt điều kiện lọc.</p>" if docs else "",
-        ]
-        if self.unknown:
-            blocks.append(f'<p class="cds-note">Có {len(self.unknown)} văn bản được tin bài trích '
-                          f'dẫn nhưng chưa có trong danh mục: <a href="{_rel(frm, UNKNOWN_URL)}">'
-                          "xem danh sách</a>.</p>")
-        blocks.append('<p class="cds-feeds">Theo dõi văn bản mới: '
-                      '<a href="rss.xml" type="application/rss+xml">RSS</a> · '
-                      '<a href="atom.xml" type="application/atom+xml">Atom</a></p>')
-        self.add(frm, {"title": "Văn bản",
-                       "description": esc(f"Danh mục văn bản về chuyển đổi số – {self.site_title}"),
-                       "feeds": [{"title": "Văn bản mới (RSS)", "href": frm + "rss.xml",
-                                  "type": "application/rss+xml"},
-                                 {"title": "Văn bản mới (Atom)", "href": frm + "atom.xml",
-                                  "type": "application/atom+xml"}]},
-                 blocks)
-
-    # -- one document ------------------------------------------------------------------------
-
-    def doc_page(self, d: Doc) -> None:
-        url = d.url_path
-        missing = '<span class="cds-note">Chưa cập nhật</span>'
-        scope = SCOPES.get(d.scope, "")
-        scope_cell = (f'<a href="{esc(_rel(url, REGISTER_URL))}?pham-vi={esc(d.scope)}">'
-                      f"{esc(scope)}</a>") if scope else ""
-        rows = [("Số hiệu", esc(d.number)), ("Loại văn bản", esc(d.doc_type)),
-                ("Cơ quan ban hành", esc(d.issuer)), ("Ngày ban hành", _time(d.issued)),
-                ("Trích yếu", esc(d.title)), ("Phạm vi", scope_cell),
-                ("Hiệu lực", f"Từ ngày {_time(d.effective)}" if d.effective else ""),
-                ("Tình trạng", esc(_status_label(d.status))), ("Người ký", esc(d.signer))]
-        if d.aliases:
-            rows.insert(5, ("Tên gọi khác", esc(", ".join(d.aliases))))
-        table = ("<table>\n<tbody>\n" + "\n".join(
-            f'<tr>\n<th scope="row">{label}</th>\n<td>{value or missing}</td>\n</tr>'
-            for label, value in rows) + "\n</tbody>\n</table>")
-        links = []
-        if d.url:
-            links.append(f'<a href="{esc(d.url)}" rel="noopener">Xem toàn văn tại nguồn chính thức'
-                         "</a>")
-        if d.file:
-            href = _rel(url, f"{DOCS_DIR}/" + quote(d.file))
-            links.append(f'<a href="{esc(href)}">Tải tệp văn bản ({esc(PurePosixPath(d.file).name)})'
-                         "</a>")
-        heading = d.label
-        blocks = [_crumbs([(REGISTER_URL, "Văn bản")], d.number, url),
-                  '<div class="cds-doc" data-pagefind-body>', f"<h1>{esc(heading)}</h1>"]
-        if d.title:
-            blocks.append(f'<p class="cds-lead">{esc(d.title)}</p>')
-        blocks.append(table)
-        if links:
-            blocks.append('<p class="cds-doc-links">' + " · ".join(links) + "</p>")
-        blocks += self.text_blocks(d)
-        blocks.append("</div>")
-        blocks += self.cite_blocks(d, url)
-        if d.body:
-            blocks += ['<h2 id="ghi-chu">Ghi chú</h2>', _shift_headings(d.body)]
-        arts = self.citing.get(d.number, [])
-        items = ('<ul class="cds-list">\n' + "\n".join(self.article_item(a, url) for a in arts)
-                 + "\n</ul>") if arts else \
-            '<p class="cds-empty">Chưa có tin bài nào dẫn chiếu văn bản này.</p>'
-        blocks.append('<section class="cds-related" aria-labelledby="tin-bai-lien-quan">\n'
-                      '<h2 id="tin-bai-lien-quan">Tin bài liên quan</h2>\n' + items
-                      + '\n<p class="cds-feeds">Theo dõi tin bài về văn bản này: '
-                      '<a href="rss.xml" type="application/rss+xml">RSS</a> · '
-                      '<a href="atom.xml" type="application/atom+xml">Atom</a> · '
-                      '<a href="feed.json" type="application/feed+json">JSON Feed</a></p>\n</section>')
-        meta: dict[str, object] = {"title": esc(heading)}
-        if d.title:
-            meta["description"] = esc(d.title)
-        meta["feeds"] = [
-            {"title": f"{heading} (RSS)", "href": url + "rss.xml", "type": "application/rss+xml"},
-            {"title": f"{heading} (Atom)", "href": url + "atom.xml",
-             "type": "application/atom+xml"},
-            {"title": f"{heading} (JSON Feed)", "href": url + "feed.json",
-             "type": "application/feed+json"}]
-        self.add(url, meta, blocks)
-
-    def text_blocks(self, d: Doc) -> list[str]:
-        """The file's text: an excerpt, then the whole text folded; or the scanned-file note."""
-        if d.scanned:
-            return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
-                    f'<p class="cds-note cds-doc-scanned">{esc(SCANNED_NOTE)}</p>']
-        text = d.text.strip()
-        if not text:
-            return []
-        paras = [clean_line(p) for p in re.split(r"\n\s*\n|\n", text) if clean_line(p)]
-        excerpt = clean_line(" ".join(paras))
-        if len(excerpt) > TEXT_EXCERPT_CHARS:
-            cut = excerpt.rfind(" ", 0, TEXT_EXCERPT_CHARS)
-            excerpt = excerpt[:cut if cut > 0 else TEXT_EXCERPT_CHARS] + " …"
-        shown, size = [], 0
-        for p in paras:
-            if size > TEXT_PAGE_CHARS:
-                shown.append("<p>… (phần còn lại: xem tệp đính kèm)</p>")
-                break
-            shown.append(f"<p>{esc(p)}</p>")
-            size += len(p)
-        whole = "\n".join(shown)
-        return ['<h2 id="noi-dung">Nội dung văn bản</h2>',
-                f'<p class="cds-doc-excerpt">{esc(excerpt)}</p>',
-                '<details class="cds-doc-text">\n<summary>Toàn văn (trích từ tệp đính kèm)'
-                f"</summary>\n{whole}\n</details>"]
-
-    def cite_blocks(self, d: Doc, url: str) -> list[str]:
-        """Documents this one cites, and register documents citing it (both ways)."""
-        by_number = {x.number: x for x in self.docs}
-        out = []
-        cited = [n for n in d.cites if n != d.number]
-        if cited:
-            items = []
-            for n in cited:
-                other = by_number.get(n)
-                items.append(f'<li><a href="{esc(_rel(url, other.url_path))}">{esc(other.label)}'
-                             f"</a>{(' – ' + esc(other.title)) if other.title else ''}</li>"
-                             if other else f"<li>{esc(n)}</li>")
-            out.append('<section class="cds-doc-cites" aria-labelledby="van-ban-dan-chieu">\n'
-                       '<h2 id="van-ban-dan-chieu">Văn bản được dẫn chiếu</h2>\n'
-                       '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>\n</section>")
-        citing = [x for x in self.docs if d.number in x.cites and x.number != d.number]
-        if citing:
-            items = [f'<li><a href="{esc(_rel(url, x.url_path))}">{esc(x.label)}</a>'
-                     f"{(' – ' + esc(x.title)) if x.title else ''}</li>" for x in citing]
-            out.append('<section class="cds-doc-cited-by" aria-labelledby="van-ban-trich-dan">\n'
-                       '<h2 id="van-ban-trich-dan">Văn bản dẫn chiếu văn bản này</h2>\n'
-                       '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>\n</section>")
-        return out
-
-    # -- cited but missing -------------------------------------------------------------------
-
-    def unknown_page(self) -> None:
-        url = UNKNOWN_URL
-        title = "Văn bản được trích dẫn nhưng chưa có trong danh mục"
-        blocks = [_crumbs([(REGISTER_URL, "Văn bản")], "Chưa có trong danh mục", url),
-                  f"<h1>{esc(title)}</h1>",
-                  "<p>Các số hiệu dưới đây được tin bài nhắc đến nhưng chưa có trang riêng trong "
-                  "danh mục văn bản. Mỗi số hiệu kèm các tin bài nhắc đến nó; thông tin về văn bản "
-                  "sẽ được bổ sung vào danh mục.</p>"]
-        if not self.unknown:
-            blocks.append('<p class="cds-empty">Mọi văn bản được trích dẫn đều đã có trong danh mục.'
-                          "</p>")
-        else:
-            rows = []
-            for ref in self.unknown:
-                arts = [a for a in self.published if a.id in {x[0] for x in ref.articles}]
-                arts.sort(key=lambda a: (a.published, a.id), reverse=True)
-                items = "".join(f"<li>{self._link(a, url)}</li>" for a in arts[:RELATED_ON_UNKNOWN])
-                more = len(arts) - RELATED_ON_UNKNOWN
-                if more > 0:
-                    items += f"<li>và {more} bài khác</li>"
-                rows.append("<tr>\n" + "\n".join([
-                    f"<td>{esc(ref.number)}</td>",
-                    f"<td>{esc(docrefs.doc_type_of(ref.number) or '')}</td>",
-                    f"<td>{esc(docrefs.issuer_of(ref.number) or '')}</td>",
-                    f"<td>{ref.count}</td>",
-                    f"<td><ul>{items}</ul></td>"]) + "\n</tr>")
-            blocks.append("<table>\n<thead>\n<tr>\n" + "\n".join(
-                f'<th scope="col">{h}</th>' for h in ("Số hiệu", "Loại (theo số hiệu)",
-                                                     "Cơ quan (theo số hiệu)", "Số tin bài",
-                                                     "Tin bài trích dẫn"))
-                + "\n</tr>\n</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
-        self.add(url, {"title": esc(title)}, blocks)
-
-    def _link(self, art: Article, frm: str) -> str:
-        href = self.urls.get(art.id)
-        title = esc(art.title or "(không có tiêu đề)")
-        return f'<a href="{esc(_rel(frm, href))}">{title}</a>' if href else title
-
-    def render(self) -> dict[str, str]:
-        self.register()
-        for d in self.docs:
-            self.doc_page(d)
-        self.unknown_page()
-        self.files[FILTER_JS] = FILTER_SCRIPT
-        self.files[FILTER_CSS] = FILTER_STYLES
-        return self.files
-
-
-def register_pages(docs: Sequence[Doc], articles: Sequence[Article], *, site_title: str,
-                   source_names: Mapping[str, str] | None = None,
-                   urls: Mapping[str, str] | None = None,
-                   tz: tzinfo = DEFAULT_TZ) -> dict[str, str]:
-    """The register's files, site_src-relative path → text: ``van-ban/index.md`` (the filterable
-    table), ``van-ban/<slug>/index.md`` per document, ``van-ban/chua-co/index.md`` (cited but
-    missing), and the two assets :data:`FILTER_JS` and :data:`FILTER_CSS`.
-
-    Only published articles are linked. ``source_names`` maps source ids to names (feeds.yml);
-    ``urls`` maps article ids to their page URLs (publish's ``article_urls``; computed by the
-    same rule when omitted); ``tz`` is the site's time zone for article dates. Deterministic.
-    """
-    return _Pages(docs, articles, site_title, source_names or {}, urls, tz).render()
-
-
-# --- the static assets ------------------------------------------------------------------------
-
-FILTER_SCRIPT = r"""/* cds: narrows the legal documents register (van-ban/) in the browser.
-   The table is complete without this script; it only hides rows. Filters are kept in the
-   address (?pham-vi=central&loai=quyet-dinh&co-quan=…&nam=2020&tu-khoa=…) so a narrowed
-   list can be shared. No dependencies, no network. */
-(function () {
-  "use strict";
-
-  function fold(text) {
-    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-      .replace(/[đĐ]/g, "d").toLowerCase().replace(/\s+/g, " ").trim();
-  }
-
-  function init() {
-    var form = document.getElementById("van-ban-loc");
-    var table = document.getElementById("van-ban-bang");
-    if (!form || !table || !table.tBodies.length || form.getAttribute("data-ready")) {
-      return;
-    }
-    form.setAttribute("data-ready", "1");
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var fields = Array.prototype.slice.call(form.querySelectorAll("[data-filter]"));
-    var count = document.getElementById("van-ban-dem");
-    var empty = document.getElementById("van-ban-trong");
-    var params = new URLSearchParams(window.location.search);
-
-    fields.forEach(function (field) {
-      var value = params.get(field.name);
-      if (value === null) { return; }
-      if (field.tagName === "SELECT") {
-        var known = Array.prototype.some.call(field.options, function (o) {
-          return o.value === value;
-        });
-        if (known) { field.value = value; }
-      } else {
-        field.value = value;
-      }
-    });
-
-    function apply() {
-      var want = {};
-      var query = new URLSearchParams();
-      fields.forEach(function (field) {
-        var value = field.value.trim();
-        want[field.getAttribute("data-filter")] = value;
-        if (value) { query.set(field.name, value); }
-      });
-      var words = fold(want.q).split(" ").filter(Boolean);
-      var shown = 0;
-      rows.forEach(function (row) {
-        var ok = ["scope", "type", "issuer", "year"].every(function (key) {
-          return !want[key] || row.getAttribute("data-" + key) === want[key];
-        });
-        if (ok && words.length) {
-          var hay = row.getAttribute("data-search") || "";
-          ok = words.every(function (w) { return hay.indexOf(w) !== -1; });
-        }
-        row.hidden = !ok;
-        if (ok) { shown += 1; }
-      });
-      if (count) {
-        count.textContent = shown === rows.length
-          ? rows.length + " văn bản"
-          : "Hiển thị " + shown + " trên " + rows.length + " văn bản";
-      }
-      if (empty) { empty.hidden = shown !== 0; }
-      if (window.history && window.history.replaceState) {
-        var qs = query.toString();
-        window.history.replaceState(null, "",
-          window.location.pathname + (qs ? "?" + qs : "") + window.location.hash);
-      }
-    }
-
-    form.addEventListener("input", apply);
-    form.addEventListener("change", apply);
-    form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
-    form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
-    form.hidden = false;
-    apply();
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);   /* Material's instant navigation, when enabled */
-  }
-})();
-"""
-
-FILTER_STYLES = """/* cds: the legal documents register (van-ban/). */
-.cds-filter { display: flex; flex-wrap: wrap; gap: .6rem .8rem; align-items: flex-end;
-  margin: 1em 0 .5em; }
-.cds-filter[hidden] { display: none; }
-.cds-filter__field { display: flex; flex-direction: column; flex: 1 1 7.5rem; min-width: 7.5rem; }
-.cds-filter__field--text { flex: 2 1 12rem; }
-.md-typeset .cds-filter label { font-size: .7rem; font-weight: 700; margin-bottom: .2em; }
-.cds-filter select, .cds-filter input { font: inherit; font-size: .75rem; min-height: 2.2rem;
-  width: 100%; box-sizing: border-box; padding: .3em .45em; border-radius: .2rem;
-  border: 1px solid var(--md-default-fg-color--light);
-  background: var(--md-default-bg-color); color: var(--md-default-fg-color); }
-.cds-filter select:focus-visible, .cds-filter input:focus-visible,
-.cds-filter button:focus-visible { outline: 2px solid var(--md-accent-fg-color); outline-offset: 1px; }
-.md-typeset .cds-filter .md-button { font-size: .7rem; min-height: 2.2rem; margin: 0;
-  padding: .45em 1em; cursor: pointer; }
-#van-ban-bang tr[hidden] { display: none; }
-.md-typeset .cds-doc-number { white-space: nowrap; }
-.md-typeset .cds-doc-number a { font-weight: 700; }
-.md-typeset .cds-doc-type { display: block; }
-.md-typeset #van-ban-bang .cds-doc-title { min-width: 11rem; }
-.md-typeset #van-ban-bang td, .md-typeset #van-ban-bang th { padding-left: .8em; padding-right: .8em; }
-.md-typeset #van-ban-bang caption { text-align: left; font-size: .7rem; padding: .3em 0;
-  color: var(--md-default-fg-color--light); }
-.md-typeset th[scope="row"] { white-space: nowrap; text-align: left; vertical-align: top; }
-.cds-note { color: var(--md-default-fg-color--light); }
-
-/* Phones: each document a card, each cell labelled. */
-@media screen and (max-width: 44.9375em) {
-  .md-typeset #van-ban-bang { display: block; border: 0; font-size: .75rem; }
-  .md-typeset #van-ban-bang thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip: rect(0 0 0 0); white-space: nowrap; }
-  .md-typeset #van-ban-bang tbody, .md-typeset #van-ban-bang tr,
-  .md-typeset #van-ban-bang td { display: block; }
-  .md-typeset #van-ban-bang tr { border-top: 1px solid var(--md-default-fg-color--lightest);
-    padding: .5em 0; }
-  .md-typeset #van-ban-bang tr[hidden] { display: none; }
-  .md-typeset #van-ban-bang td { border: 0; padding: .1em 0; white-space: normal; }
-  .md-typeset #van-ban-bang caption { display: block; }
-  .md-typeset #van-ban-bang .cds-doc-title { min-width: 0; }
-  .md-typeset #van-ban-bang .cds-doc-type { display: inline; }
-  .md-typeset #van-ban-bang .cds-doc-type::before { content: "· "; }
-  .md-typeset #van-ban-bang td[data-label]::before { content: attr(data-label) ": ";
-    font-weight: 700; }
-}
-"""

@@ -95,8 +95,8 @@ def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
                  theme_names: Mapping[str, str] | None = None) -> PortalResult:
     """The JSON API, the embeddable columns and the OPML lists into ``site_dir``.
     ``articles`` as the feeds get them (``media.for_feeds``: absolute picture addresses)."""
-    from pipeline.store import register
     from pipeline.site.portal import api, embed, opml
+    from pipeline.store import register
 
     docs = register.load_docs(config.content_dir)      # never raises: `cds check` reports
     ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs)
