@@ -1,0 +1,196 @@
+"""Article bodies: Markdown → sanitised HTML, once, cached by content hash in ``<root>/.cds/``.
+
+One sanitising policy for everything the site side shows (pages and feeds): the tags and
+attributes below, http(s)/mailto links only, pictures from the site's own media only. The feeds
+use the same policy narrowed for feed readers (:data:`FEED`: no ids, classes or ARIA, links get
+``rel="noopener noreferrer"``); the pages use it whole (:data:`PAGE`). The harvest has its own,
+stricter cleaning (``pipeline/harvest/clean.py``): this is the second line of defence behind it
+(Markdown such as ``[x](javascript:…)`` or ``{: onclick=…}`` in a stored text would otherwise
+become live HTML).
+
+The renderer is Python-Markdown with the site's extensions (``mkdocs.yml``'s
+``markdown_extensions``), so a body renders as the pages render it. ``bench/renderers.py``
+measures the CommonMark renderers against it on the store's own bodies (see docs/site-build.md
+for why Python-Markdown stays).
+
+:class:`BodyCache` keeps ``sha256(body) → HTML`` for one renderer fingerprint in an SQLite file
+(``.cds/bodies.sqlite``): a build renders only new or changed bodies, and a corrupt or foreign
+cache is dropped and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import nh3
+
+from pipeline.harvest import media
+
+BODY_CACHE = "bodies.sqlite"          # in <root>/.cds/
+_SCHEMA = 1
+
+# --- the one policy ---------------------------------------------------------------------------
+
+_TAGS = nh3.ALLOWED_TAGS | {"section", "nav", "figure", "figcaption", "time", "sup", "sub"}
+_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"id", "class", "title", "lang", "dir", "aria-label", "aria-labelledby",
+          "aria-current", "aria-hidden"},
+    "a": {"href", "hreflang", "rel", "type"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "referrerpolicy", "decoding"},
+    "time": {"datetime"},
+    "th": nh3.ALLOWED_ATTRIBUTES["th"] | {"style"},
+    "td": nh3.ALLOWED_ATTRIBUTES["td"] | {"style"},
+    "ol": {"start", "type"},
+}
+_SCHEMES = {"http", "https", "mailto"}
+
+
+def _page_attribute(tag: str, attr: str, value: str) -> str | None:
+    # Ids starting "__" could clobber Material's own (#__config …): drop them.
+    if attr == "id" and value.startswith("__"):
+        return None
+    # Pictures come from the site's own media only (docs/media.md); anything else is dropped.
+    if tag == "img" and attr == "src" and not media.is_media_src(value):
+        return None
+    return value
+
+
+PAGE = nh3.Cleaner(tags=_TAGS, attributes=_ATTRIBUTES, link_rel=None, url_schemes=_SCHEMES,
+                   attribute_filter=_page_attribute, filter_style_properties={"text-align"})
+"""The policy for pages (the article block of every article page)."""
+
+# Feed readers: the same policy without the page's structure (ids, classes, ARIA, styles,
+# image maps) and with rel on every link. Pictures are absolute URLs there (media.for_feeds).
+_FEED_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
+_FEED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "*": {"lang", "title"},
+}
+FEED = nh3.Cleaner(tags=_FEED_TAGS, attributes=_FEED_ATTRIBUTES, url_schemes=_SCHEMES,
+                   link_rel="noopener noreferrer")
+"""The policy for feed items (a narrowing of :data:`PAGE` for feed readers)."""
+
+
+def sanitize_page(html: str) -> str:
+    """An article page's content with nothing that can run."""
+    return PAGE.clean(html)
+
+
+def sanitize_feed(html: str) -> str:
+    """A feed item's content with nothing that can run (allow-listed tags and attributes,
+    http(s)/mailto links only)."""
+    return FEED.clean(html)
+
+
+# --- Markdown → HTML --------------------------------------------------------------------------
+
+DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "toc")
+
+
+def markdown_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
+                      extension_configs: Mapping[str, Mapping] | None = None) -> Callable[[str], str]:
+    """Markdown → HTML with Python-Markdown (pass the site's extensions to match its pages);
+    one parser, reset between bodies (public ``Markdown.reset``)."""
+    import markdown
+
+    md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(extension_configs or {}))
+
+    def render(text: str) -> str:
+        md.reset()
+        return md.convert(text)
+
+    return render
+
+
+def fingerprint(extensions: Sequence[object], extension_configs: Mapping | None) -> str:
+    """What a cached rendering depends on besides the body: this module, the extensions and
+    their settings, the Markdown and nh3 versions."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(json.dumps([_SCHEMA, [str(e) for e in extensions], extension_configs or {},
+                         version("markdown"), version("nh3")], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def body_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class BodyCache:
+    """``body → HTML`` through ``render``, remembered in ``path`` (SQLite) for ``fingerprint``.
+
+    Callable like ``render``. :meth:`save` writes what this build used (in one transaction) and
+    drops what no build asked for (``keep``: bodies still needed though not rendered now)."""
+
+    def __init__(self, path: Path | None, fingerprint: str, make: Callable[[], Callable[[str], str]]):
+        self.path, self.fingerprint, self.make = path, fingerprint, make
+        self.render: Callable[[str], str] | None = None
+        self.used: dict[str, str] = {}
+        self.new: dict[str, str] = {}
+        self.old: dict[str, str] = self._load()
+        self.hits = 0
+
+    def _load(self) -> dict[str, str]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            con = sqlite3.connect(self.path)
+            try:
+                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+                if meta.get("schema") != str(_SCHEMA) or meta.get("fingerprint") != self.fingerprint:
+                    return {}
+                return {k: v for k, v in con.execute("SELECT key, html FROM bodies")
+                        if isinstance(k, str) and isinstance(v, str)}
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return {}                              # corrupt or foreign: rebuilt by save()
+
+    def __call__(self, text: str) -> str:
+        key = body_key(text)
+        html = self.used.get(key)
+        if html is None:
+            html = self.old.get(key)
+            if html is None:
+                if self.render is None:
+                    self.render = self.make()
+                html = self.new[key] = self.render(text)
+            else:
+                self.hits += 1
+            self.used[key] = html
+        return html
+
+    def save(self, keep: Iterable[str] = ()) -> None:
+        if self.path is None:
+            return
+        out = dict(self.used)
+        for text in keep:
+            key = body_key(text)
+            if key not in out and key in self.old:
+                out[key] = self.old[key]
+        if out.keys() == self.old.keys() and not self.new:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        for stale in (tmp, Path(str(tmp) + "-journal")):
+            stale.unlink(missing_ok=True)
+        con = sqlite3.connect(tmp)
+        try:
+            with con:
+                con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                con.execute("CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+                con.executemany("INSERT INTO meta VALUES (?, ?)",
+                                [("schema", str(_SCHEMA)), ("fingerprint", self.fingerprint)])
+                con.executemany("INSERT INTO bodies VALUES (?, ?)", sorted(out.items()))
+        finally:
+            con.close()
+        os.replace(tmp, self.path)                  # atomic: the old cache or the new one
