@@ -79,6 +79,13 @@ class CdsPlugin(BasePlugin):
         self._meta: dict[str, dict] = {}
         self._parts: dict[str, tuple[object, str | None, str]] = {}
 
+    def on_config(self, config):
+        if self.memo_nav:
+            from pipeline.site.build import navmemo
+
+            navmemo.add_theme_folder(config)
+        return config
+
     # -- files -------------------------------------------------------------------------------
 
     def on_files(self, files, *, config):
@@ -174,5 +181,5 @@ class CdsPlugin(BasePlugin):
         if self.memo_nav:
             from pipeline.site.build import navmemo
 
-            self.navmemo = navmemo.install(env, config, self.nav_pages)
+            self.navmemo = navmemo.install(env, self.nav_pages)
         return env
