@@ -32,7 +32,7 @@ import nh3
 from pipeline.harvest import media
 
 BODY_CACHE = "bodies.sqlite"          # in <root>/.cds/
-_SCHEMA = 1
+_SCHEMA = 2
 
 # --- the one policy ---------------------------------------------------------------------------
 
@@ -99,15 +99,47 @@ def markdown_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
                       extension_configs: Mapping[str, Mapping] | None = None) -> Callable[[str], str]:
     """Markdown → HTML with Python-Markdown (pass the site's extensions to match its pages);
     one parser, reset between bodies (public ``Markdown.reset``)."""
+    render = toc_renderer(extensions, extension_configs)
+    return lambda text: render(text)[0]
+
+
+def toc_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
+                 extension_configs: Mapping[str, Mapping] | None = None
+                 ) -> Callable[[str], tuple[str, list]]:
+    """Markdown → (HTML, the ``toc`` extension's ``toc_tokens``: what MkDocs makes a page's
+    table of contents of; ``[]`` without that extension)."""
     import markdown
 
-    md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(extension_configs or {}))
+    def make():
+        return markdown.Markdown(extensions=list(extensions),
+                                 extension_configs=dict(extension_configs or {}))
 
-    def render(text: str) -> str:
-        md.reset()
-        return md.convert(text)
+    reuse = all(_extension_name(e) in RESETTABLE for e in extensions)
+    md = make()
+
+    def render(text: str) -> tuple[str, list]:
+        nonlocal md
+        if reuse:
+            md.reset()
+        else:
+            md = make()
+        html = md.convert(text)
+        return html, list(getattr(md, "toc_tokens", []))
 
     return render
+
+
+# Extensions whose state ``Markdown.reset()`` clears completely: with only these, one parser
+# renders every body; with any other, a fresh parser per body (as MkDocs does per page).
+RESETTABLE = {"toc", "tables", "attr_list", "md_in_html", "admonition", "footnotes", "abbr",
+              "def_list", "fenced_code", "sane_lists", "nl2br", "smarty", "meta", "legacy_attrs",
+              "legacy_em", "wikilinks"}
+
+
+def _extension_name(ext: object) -> str | None:
+    if not isinstance(ext, str):
+        return None
+    return ext.rsplit(".", 1)[-1] if ext.startswith("markdown.extensions.") else ext
 
 
 def fingerprint(extensions: Sequence[object], extension_configs: Mapping | None) -> str:
@@ -126,20 +158,22 @@ def body_key(text: str) -> str:
 
 
 class BodyCache:
-    """``body → HTML`` through ``render``, remembered in ``path`` (SQLite) for ``fingerprint``.
+    """``body → (HTML, toc tokens)`` through ``make()``'s renderer (:func:`toc_renderer`),
+    remembered in ``path`` (SQLite) for ``fingerprint``; shared by the pages and the feeds.
 
-    Callable like ``render``. :meth:`save` writes what this build used (in one transaction) and
-    drops what no build asked for (``keep``: bodies still needed though not rendered now)."""
+    Called with a body, it gives the HTML (what the feeds want); :meth:`get` gives both.
+    :meth:`save` writes the cache in one transaction into a new file that replaces the old."""
 
-    def __init__(self, path: Path | None, fingerprint: str, make: Callable[[], Callable[[str], str]]):
+    def __init__(self, path: Path | None, fingerprint: str,
+                 make: Callable[[], Callable[[str], tuple[str, list]]]):
         self.path, self.fingerprint, self.make = path, fingerprint, make
-        self.render: Callable[[str], str] | None = None
-        self.used: dict[str, str] = {}
-        self.new: dict[str, str] = {}
-        self.old: dict[str, str] = self._load()
+        self.render: Callable[[str], tuple[str, list]] | None = None
+        self.used: dict[str, tuple[str, str]] = {}         # key → (HTML, toc tokens as JSON)
+        self.new: dict[str, tuple[str, str]] = {}
+        self.old: dict[str, tuple[str, str]] = self._load()
         self.hits = 0
 
-    def _load(self) -> dict[str, str]:
+    def _load(self) -> dict[str, tuple[str, str]]:
         if self.path is None or not self.path.is_file():
             return {}
         try:
@@ -148,31 +182,46 @@ class BodyCache:
                 meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
                 if meta.get("schema") != str(_SCHEMA) or meta.get("fingerprint") != self.fingerprint:
                     return {}
-                return {k: v for k, v in con.execute("SELECT key, html FROM bodies")
-                        if isinstance(k, str) and isinstance(v, str)}
+                return {k: (h, t) for k, h, t in con.execute("SELECT key, html, toc FROM bodies")
+                        if isinstance(k, str) and isinstance(h, str) and isinstance(t, str)}
             finally:
                 con.close()
         except sqlite3.Error:
             return {}                              # corrupt or foreign: rebuilt by save()
 
-    def __call__(self, text: str) -> str:
+    def _entry(self, text: str) -> tuple[str, str]:
         key = body_key(text)
-        html = self.used.get(key)
-        if html is None:
-            html = self.old.get(key)
-            if html is None:
+        entry = self.used.get(key)
+        if entry is None:
+            entry = self.old.get(key)
+            if entry is None:
                 if self.render is None:
                     self.render = self.make()
-                html = self.new[key] = self.render(text)
+                html, toc = self.render(text)
+                entry = self.new[key] = (html, json.dumps(toc, ensure_ascii=False))
             else:
                 self.hits += 1
-            self.used[key] = html
-        return html
+            self.used[key] = entry
+        return entry
 
-    def save(self, keep: Iterable[str] = ()) -> None:
+    def __call__(self, text: str) -> str:
+        return self._entry(text)[0]
+
+    def get(self, text: str) -> tuple[str, list]:
+        html, toc = self._entry(text)
+        try:
+            tokens = json.loads(toc)
+        except ValueError:
+            tokens = []
+        return html, tokens if isinstance(tokens, list) else []
+
+    def save(self, keep: Iterable[str] = (), *, prune: bool = True) -> None:
+        """Write what this build used, and ``keep`` (bodies still needed though not asked for
+        now); ``prune=False`` keeps every old entry too (an incremental build)."""
         if self.path is None:
             return
-        out = dict(self.used)
+        out = dict(self.old) if not prune else {}
+        out.update(self.used)
         for text in keep:
             key = body_key(text)
             if key not in out and key in self.old:
@@ -187,10 +236,12 @@ class BodyCache:
         try:
             with con:
                 con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-                con.execute("CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+                con.execute("CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL, "
+                            "toc TEXT NOT NULL)")
                 con.executemany("INSERT INTO meta VALUES (?, ?)",
                                 [("schema", str(_SCHEMA)), ("fingerprint", self.fingerprint)])
-                con.executemany("INSERT INTO bodies VALUES (?, ?)", sorted(out.items()))
+                con.executemany("INSERT INTO bodies VALUES (?, ?, ?)",
+                                [(k, h, t) for k, (h, t) in sorted(out.items())])
         finally:
             con.close()
         os.replace(tmp, self.path)                  # atomic: the old cache or the new one

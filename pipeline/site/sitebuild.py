@@ -74,7 +74,7 @@ class BuildResult:
     feeds: object | None = None     # feeds_out.FeedsResult
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
-    driver: str = "cds"             # "cds", or "mkdocs" (the reference: no navigation memo)
+    driver: str = "cds"             # "cds", or "mkdocs" (the reference: no memo, no body cache)
 
 
 def _workers(changed: int) -> int:
@@ -126,8 +126,8 @@ def build_site(root: Path, *, config: Config | None = None,
     them when you have them). The site's URL, name and description come from ``feeds.yml``,
     overriding ``mkdocs.yml``, so pages and feeds agree. ``full`` forces a clean build;
     otherwise only what changed is rendered when nothing global changed since the last build.
-    ``driver="mkdocs"`` builds without the navigation memo (the reference the tests compare
-    with); both are the same MkDocs build. Problems are raised as :class:`CdsError` with one line
+    ``driver="mkdocs"`` builds without the navigation memo and leaves every article body to
+    MkDocs' Markdown (the reference the tests compare with); both are the same MkDocs build. Problems are raised as :class:`CdsError` with one line
     (``ConfigError`` for a bad ``feeds.yml`` or ``mkdocs.yml``).
     """
     from mkdocs.commands.build import build as mkdocs_build
@@ -212,14 +212,20 @@ def build_site(root: Path, *, config: Config | None = None,
                         appeared.intersection(last_links.get(uri) or ()):
                     changed.add(uri)
 
+        extensions, ext_configs = cfg.markdown_extensions, cfg.mdx_configs
+        bodies = render_mod.BodyCache(root / ".cds" / RENDER_CACHE,
+                                      render_mod.fingerprint(extensions, ext_configs),
+                                      lambda: render_mod.toc_renderer(extensions, ext_configs))
         plugin = _plugin(cfg)
         plugin.prepare(lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
                        changed=changed, jinja_cache=root / ".cds" / JINJA_CACHE,
-                       memo_nav=driver == "cds")
+                       memo_nav=driver == "cds",
+                       bodies=bodies if driver == "cds" else None)
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
-                                 None if full else last.get("feeds"))
+                                 None if full else last.get("feeds"), bodies)
+            bodies.save(keep=feeds.bodies, prune=full)
         except CdsError:
             raise
         except (Abort, ConfigurationError) as exc:
@@ -268,15 +274,11 @@ def build_site(root: Path, *, config: Config | None = None,
 
 
 def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
-                 published: Mapping, previous: Mapping | None):
+                 published: Mapping, previous: Mapping | None, render: render_mod.BodyCache):
     """The RSS/Atom feeds into ``site/``: only those whose inputs changed are made again; item
     bodies through the shared body cache (:class:`pipeline.site.render.BodyCache`)."""
     from pipeline.site import feeds_out, portal, websub
 
-    extensions, ext_configs = cfg.markdown_extensions, cfg.mdx_configs
-    render = render_mod.BodyCache(root / ".cds" / RENDER_CACHE,
-                                  render_mod.fingerprint(extensions, ext_configs),
-                                  lambda: render_mod.markdown_renderer(extensions, ext_configs))
     chans = published.get("channels")
     available = media.available(config.content_dir)     # feeds: absolute site media URLs only
     sizes: dict[str, int] = {}                          # enclosures: the mirrored file's size
@@ -297,7 +299,6 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
         channels=feeds_out.channels_from(chans) if chans is not None else None,
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)
-    render.save(keep=result.bodies)
     extra = portal.write_portal(config, feeds_for, Path(cfg.site_dir), urls=published.get("urls"),
                                 theme_names=published.get("themes"))
     result.files += extra.files

@@ -30,10 +30,14 @@ from pathlib import Path
 from mkdocs.plugins import BasePlugin
 
 from pipeline.site.build.pages import join_page, read_meta, split_page
+from pipeline.site.render import BodyCache
 
 # link targets a page's Markdown may name: [x](target), ![x](target), [x]: target, href/src="…"
 _LINKS = re.compile(r"\]\(\s*<?([^)\s>]+)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|"
                     r"(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+
+_IN_PAGE = re.compile(r"\]\(\s*<?#|(?:href|src)\s*=\s*[\"']#|^\s{0,3}\[[^\]]+\]:\s*<?#", re.M)
+_IDS = re.compile(r'\sid="([^"]*)"')
 
 
 def link_targets(src_uri: str, markdown: str) -> list[str]:
@@ -63,13 +67,16 @@ class CdsPlugin(BasePlugin):
 
     def prepare(self, *, lastmod: Mapping[str, str] | None = None, default_lastmod: str | None = None,
                 dirty: bool = False, changed: set[str] | frozenset[str] = frozenset(),
-                jinja_cache: Path | None = None, memo_nav: bool = False) -> None:
+                jinja_cache: Path | None = None, memo_nav: bool = False,
+                bodies: BodyCache | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
         self.changed = set(changed)        # src_uris to render again
         self.jinja_cache = jinja_cache
         self.memo_nav = memo_nav
+        self.bodies = bodies               # article bodies rendered once (shared with the feeds)
+        self.prerendered = 0
         self.rendered = 0
         self.files = None
         self.nav_pages: list = []
@@ -149,17 +156,29 @@ class CdsPlugin(BasePlugin):
             page.meta = data
         kind = page.meta.get("cds_kind")
         text, head, tail = split_page(markdown, kind)
-        self._parts[uri] = (kind, head, tail)
         targets = link_targets(uri, text) if text else []
         if targets:
             self.links[uri] = targets
         else:
             self.links.pop(uri, None)
+        done = None
+        if kind == "article" and head is not None and self.bodies is not None and \
+                text.strip() and not targets and not _IN_PAGE.search(text):
+            done = self.bodies.get(text)   # no link for MkDocs to rewrite or check: cds renders
+            self.prerendered += 1
+            text = ""
+        self._parts[uri] = (kind, head, tail, done)
         return text
 
     def on_page_content(self, html, *, page, config, files):
+        from mkdocs.structure.toc import get_toc
+
         self.rendered += 1
-        kind, head, tail = self._parts.pop(page.file.src_uri, (None, None, ""))
+        kind, head, tail, done = self._parts.pop(page.file.src_uri, (None, None, "", None))
+        if done is not None:
+            html, tokens = done
+            page.toc = get_toc(tokens)
+            page.present_anchor_ids = set(_IDS.findall(html))
         return join_page(html, kind, head, tail)
 
     # -- templates ---------------------------------------------------------------------------
