@@ -132,3 +132,15 @@ def test_no_index_folder_can_be_made_still_reads_everything(root: Path):
     found = index.scan(store.Store(content), blocker)
     assert found.rebuilt and found.read == 8
     same(found, content)
+
+
+def test_links_and_dot_files_are_left_out_as_the_store_leaves_them(root: Path, tmp_path_factory):
+    content, state = root / "content", root / ".cds"
+    outside = tmp_path_factory.mktemp("ngoai")
+    (outside / "bai-ngoai.md").write_text(store.dump(article(40)))
+    (content / "articles/2024/03/lien-ket.md").symlink_to(outside / "bai-ngoai.md")
+    (content / "articles/2024/thu-muc-lien-ket").symlink_to(outside)
+    put(content, ".an", store.dump(article(41)))
+    found = index.scan(store.Store(content), state)
+    same(found, content)
+    assert {a.id for a in found.articles}.isdisjoint({f"{40:016x}", f"{41:016x}"})

@@ -18,6 +18,7 @@ SQLite transaction: a crash leaves the old index or the new one.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
 import time
@@ -93,6 +94,36 @@ def _load(blob: bytes) -> Article | None:
     return art if isinstance(art, Article) else None
 
 
+def _walk(articles_dir: Path, content_dir: Path) -> list[tuple[Path, os.stat_result]]:
+    """The ``*.md`` files under ``articles_dir`` that ``Store`` reads, sorted as it sorts them,
+    with their ``stat``: no dot file, nothing that is or lies behind a symbolic link
+    (``fileio.linked``: checked once for the folders above ``articles_dir``, then per entry)."""
+    out: list[tuple[Path, os.stat_result]] = []
+    if not articles_dir.is_dir() or linked(articles_dir, content_dir):
+        return out
+
+    def walk(folder: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue                  # never followed: `cds check` names every link
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path)
+                elif entry.name.endswith(".md") and not entry.name.startswith(".") and \
+                        entry.is_file(follow_symlinks=False):
+                    out.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+            except OSError:
+                continue
+
+    walk(str(articles_dir))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
 def scan(store: store_mod.Store, state_dir: Path) -> Scan:
     """Every article file of ``store``'s folder, through the index in ``state_dir``: the same
     articles and problems ``Store.articles()`` / ``Store.iter_parse_errors()`` give."""
@@ -111,25 +142,16 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
                 "SELECT rel, size, mtime, digest, article, error FROM files")}
         except sqlite3.Error:
             rows, out.rebuilt = {}, True
-    files = sorted(articles_dir.rglob("*.md")) if articles_dir.is_dir() else []
+    files = _walk(articles_dir, content_dir)
     fresh: list[tuple] = []
     seen: set[str] = set()
     by_id: dict[str, Article] = {}
     by_url: dict[str, str] = {}
     now_ns = time.time_ns()
-    for file in files:
-        if file.name.startswith("."):
-            continue
+    for file, st in files:
         rel = file.relative_to(content_dir)
-        if linked(file, content_dir) or not file.is_file():
-            continue                # never followed: `cds check` names every link
         key = rel.as_posix()
         shown = store.display_path(rel)
-        try:
-            st = file.stat()
-        except OSError as err:
-            out.errors.append((shown, f"{shown}: cannot read: {err.strerror or err}"))
-            continue
         row = rows.get(key)
         article = error = digest = None
         hit = row is not None and row[0] == st.st_size and row[1] == st.st_mtime_ns
