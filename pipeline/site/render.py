@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -104,10 +105,103 @@ def markdown_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
 
 
 def toc_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
-                 extension_configs: Mapping[str, Mapping] | None = None
+                 extension_configs: Mapping[str, Mapping] | None = None, *, fast: bool = True
                  ) -> Callable[[str], tuple[str, list]]:
     """Markdown → (HTML, the ``toc`` extension's ``toc_tokens``: what MkDocs makes a page's
-    table of contents of; ``[]`` without that extension)."""
+    table of contents of; ``[]`` without that extension).
+
+    ``fast``: a body written only in the part of Markdown where CommonMark and Python-Markdown
+    agree (:func:`plain`: paragraphs, ATX/setext headings, emphasis, inline links and pictures,
+    flat lists, block quotes, code) is rendered by pyromark (CommonMark in Rust, ~40× faster
+    here: ``bench/renderers.py``), its headings given the ids and table of contents the ``toc``
+    extension gives them; anything else by Python-Markdown with the site's extensions.
+    tests/test_site.py builds the same bodies both ways and compares the pages byte for byte."""
+    slow = _python_markdown(extensions, extension_configs)
+    names = {_extension_name(e) for e in extensions}
+    if not fast or "toc" in (extension_configs or {}) or not names <= RESETTABLE:
+        return slow
+    with_toc = "toc" in names
+    try:
+        import pyromark
+    except ImportError:                               # not installed: Python-Markdown only
+        return slow
+
+    def render(text: str) -> tuple[str, list]:
+        if not plain(text):
+            return slow(text)
+        html = pyromark.html(text).rstrip("\n")
+        return _heading_ids(html) if with_toc else (html, [])
+
+    return render
+
+
+# What Python-Markdown and CommonMark read differently, or what needs an extension: indented
+# lines (nested lists, lazy continuation, indented code), ``1)`` lists, backslashes, tables, raw
+# HTML and autolinks (``<``), entities, attribute lists, footnotes, admonitions, strikethrough,
+# fences, reference definitions, ``***``/``___`` (nesting order), picture titles (attribute
+# order), block quotes, and a list or quote right under a paragraph line (CommonMark lets it
+# interrupt the paragraph, Python-Markdown does not).
+_NOT_PLAIN = re.compile(
+    r"^[ \t]+\S|^\s{0,3}\d+\)|\\|^\s{0,3}\[[^\]]*\]:|[<|\t>]|\{:|\[\^|"
+    r"^\s{0,3}(?:!!!|\?\?\?)|~~|```|~~~|&#?\w+;|\*\*\*|___|!\[[^\]]*\]\([^)]*[\"']", re.M)
+_ITEM = re.compile(r"\s{0,3}(?:[-*+]|\d+\.)[ \t]")
+_FIRST_ITEM = re.compile(r"(?:\A|\n\s*\n)\s{0,3}(\d+)\.[ \t]")
+
+
+def plain(text: str) -> bool:
+    """Whether ``text`` keeps to the Markdown both renderers read alike."""
+    if _NOT_PLAIN.search(text) is not None:
+        return False
+    prev, last, blank = "", "", False             # line before; last non-blank line
+    for line in text.split("\n"):
+        item, before = _ITEM.match(line), _ITEM.match(last)
+        if item and prev.strip() and not _ITEM.match(prev):
+            return False                          # a list right under a paragraph line
+        if item and before and (blank or item.group(0).strip()[-1] != before.group(0).strip()[-1]):
+            return False                          # loose lists, or bullets that change
+        if line.strip():
+            last, blank = line, False
+        else:
+            blank = True
+        prev = line
+    return all(m.group(1) == "1" for m in _FIRST_ITEM.finditer(text))  # CommonMark: start="3"
+
+
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _heading_ids(html: str) -> tuple[str, list]:
+    """The ``toc`` extension's work on CommonMark's output: ids (its ``slugify``, made unique
+    as it makes them) and the nested ``toc_tokens``."""
+    import html as htmlmod
+
+    from markdown.extensions.toc import slugify, unique
+
+    used: set[str] = set()
+    flat: list[dict] = []
+
+    def sub(m: re.Match) -> str:
+        level, inner = int(m.group(1)), m.group(2)
+        name = htmlmod.escape(htmlmod.unescape(_TAG.sub("", inner)), quote=False)
+        ident = unique(slugify(htmlmod.unescape(name), "-"), used)
+        flat.append({"level": level, "id": ident, "name": name, "html": inner,
+                     "data-toc-label": "", "children": []})
+        return f'<h{level} id="{ident}">{inner}</h{level}>'
+
+    html = _HEADING.sub(sub, html)
+    return html, _nest(flat)
+
+
+def _nest(flat: list[dict]) -> list[dict]:
+    """``markdown.extensions.toc.nest_toc_tokens``: a flat list of headings as a tree."""
+    from markdown.extensions.toc import nest_toc_tokens
+
+    return nest_toc_tokens(flat)
+
+
+def _python_markdown(extensions: Sequence[object], extension_configs: Mapping | None
+                     ) -> Callable[[str], tuple[str, list]]:
     import markdown
 
     def make():
@@ -148,8 +242,13 @@ def fingerprint(extensions: Sequence[object], extension_configs: Mapping | None)
     from importlib.metadata import version
 
     h = hashlib.sha256(Path(__file__).read_bytes())
+    try:
+        fast = version("pyromark")
+    except Exception:
+        fast = None
     h.update(json.dumps([_SCHEMA, [str(e) for e in extensions], extension_configs or {},
-                         version("markdown"), version("nh3")], sort_keys=True, default=str).encode())
+                         version("markdown"), version("nh3"), fast], sort_keys=True,
+                        default=str).encode())
     return h.hexdigest()
 
 
