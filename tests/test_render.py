@@ -44,7 +44,8 @@ def body(rng: random.Random) -> str:
         elif kind == "ol":
             blocks.append("\n".join(f"{n}. {sentence(rng)}" for n in range(1, rng.randint(2, 5))))
         elif kind == "img":
-            blocks.append(f"![{rng.choice(WORDS)}](/media/ab/{rng.randint(1, 99)}.jpg)")
+            key = f"{rng.getrandbits(64):016x}"
+            blocks.append(f"![{rng.choice(WORDS)}](../../media/{key[:2]}/{key}.jpg)")
         else:
             blocks.append("---")
     return "\n\n".join(blocks)

@@ -129,7 +129,7 @@ def toc_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
     def render(text: str) -> tuple[str, list]:
         if not plain(text):
             return slow(text)
-        html = pyromark.html(text).rstrip("\n")
+        html = _IMG.sub(r'<img alt="\2" src="\1"', pyromark.html(text).rstrip("\n"))
         return _heading_ids(html) if with_toc else (html, [])
 
     return render
@@ -167,6 +167,7 @@ def plain(text: str) -> bool:
     return all(m.group(1) == "1" for m in _FIRST_ITEM.finditer(text))  # CommonMark: start="3"
 
 
+_IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"')       # Python-Markdown's order
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
