@@ -141,17 +141,22 @@ def toc_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
 # fences, reference definitions, ``***``/``___`` (nesting order), picture titles (attribute
 # order), block quotes, and a list or quote right under a paragraph line (CommonMark lets it
 # interrupt the paragraph, Python-Markdown does not).
-_NOT_PLAIN = re.compile(
-    r"^[ \t]+\S|^\s{0,3}\d+\)|\\|^\s{0,3}\[[^\]]*\]:|[<|\t>]|\{:|\[\^|"
-    r"^\s{0,3}(?:!!!|\?\?\?)|~~|```|~~~|&#?\w+;|\*\*\*|___|!\[[^\]]*\]\([^)]*[\"']", re.M)
+_NOT_PLAIN_TEXT = ("<", "|", "\t", ">", "{:", "[^", "~~", "```", "***", "___", "\\")
+_NOT_PLAIN_LINE = re.compile(r"^(?:[ \t]+\S|\s{0,3}(?:\d+\)|\[[^\]]*\]:|!!!|\?\?\?))", re.M)
+_ENTITY = re.compile(r"&#?\w+;")
+_IMAGE_TITLE = re.compile(r"!\[[^\]]*\]\([^)]*[\"']")
+_ANY_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+\.)[ \t]", re.M)
 _ITEM = re.compile(r"\s{0,3}(?:[-*+]|\d+\.)[ \t]")
 _FIRST_ITEM = re.compile(r"(?:\A|\n\s*\n)\s{0,3}(\d+)\.[ \t]")
 
 
 def plain(text: str) -> bool:
     """Whether ``text`` keeps to the Markdown both renderers read alike."""
-    if _NOT_PLAIN.search(text) is not None:
+    if any(part in text for part in _NOT_PLAIN_TEXT) or _NOT_PLAIN_LINE.search(text) or \
+            ("&" in text and _ENTITY.search(text)) or ("![" in text and _IMAGE_TITLE.search(text)):
         return False
+    if not _ANY_ITEM.search(text):
+        return True
     prev, last, blank = "", "", False             # line before; last non-blank line
     for line in text.split("\n"):
         item, before = _ITEM.match(line), _ITEM.match(last)
