@@ -25,15 +25,13 @@ from itertools import islice
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urljoin, urlsplit
 
-import markdown
-import nh3
 from lxml import etree
 
 from pipeline import config as config_mod
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import THEMES, Article, Config
-from pipeline.site import jsonfeed
+from pipeline.site import jsonfeed, render
 
 FEED_LIMIT = 50
 # Part of every feed's digest: the feeds change with this code.
@@ -42,7 +40,7 @@ _CODE = hashlib.sha256(Path(__file__).read_bytes()
                       + (Path(__file__).parent / "jsonfeed.py").read_bytes()).hexdigest()
 TAG_DATE = "2023"                     # the date part of every GUID (tag: URI); never change it
 GENERATOR = "cds"
-DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "toc")
+DEFAULT_EXTENSIONS = render.DEFAULT_EXTENSIONS
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -51,16 +49,6 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 # Characters XML 1.0 cannot hold at all: dropped from every text.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
-_ALLOWED_ATTRIBUTES = {
-    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
-    "a": {"href", "hreflang", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "*": {"lang", "title"},
-}
-_cleaner = nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-
 
 @dataclass(frozen=True)
 class Channel:
@@ -97,20 +85,15 @@ def clean_xml(text: object) -> str:
 
 
 def sanitize_html(fragment: str) -> str:
-    """Nothing that can run: allow-listed tags and attributes, http(s)/mailto links only."""
-    return _cleaner.clean(fragment)
+    """Nothing that can run: the site's one policy, narrowed for feed readers
+    (:data:`pipeline.site.render.FEED`)."""
+    return render.sanitize_feed(fragment)
 
 
 def markdown_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
                       extension_configs: Mapping[str, Mapping] | None = None) -> Callable[[str], str]:
-    """Markdown → HTML with python-markdown (pass the site's extensions to match its pages)."""
-    md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(extension_configs or {}))
-
-    def render(text: str) -> str:
-        md.reset()
-        return md.convert(text)
-
-    return render
+    """Markdown → HTML (:func:`pipeline.site.render.markdown_renderer`)."""
+    return render.markdown_renderer(extensions, extension_configs)
 
 
 def guid(config: Config, art: Article) -> str:

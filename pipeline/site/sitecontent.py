@@ -13,6 +13,9 @@ Two things the store alone cannot give a build:
   (title, summary, body) and the time that hash was first seen. The article handed to the build
   gets ``updated`` = the later of its own ``updated`` and that time.
 
+The store is read through its index (:mod:`pipeline.store.index`): only article files whose
+size or modification time changed since the last build are read and parsed.
+
 Deterministic: the history changes only when a hash changes, so the same store and the same
 ``.cds/`` give the same articles, hence the same pages and feeds, byte for byte.
 """
@@ -26,10 +29,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.store import articles as store_mod
+from pipeline.store import index as store_index
 from pipeline.core.errors import StoreError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article
-from pipeline.store import articles as store_mod
 
 GOOD_DIR = "last-good"
 HISTORY_FILE = "content-history.json"
@@ -91,7 +95,8 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
     history_path = state_dir / HISTORY_FILE
     history = _load_history(history_path)
     new_history: dict[str, dict] = {}
-    live = store.articles()
+    found = store_index.scan(store, state_dir)        # only changed files are read and parsed
+    live = found.articles
     by_rel: dict[str, Article] = {}
     for art in live:
         rel = art.path.as_posix() if art.path else ""
@@ -101,7 +106,7 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
     kept: list[str] = []
     ids = {a.id for a in live}
     fallbacks: list[Article] = []
-    for shown, message in store.iter_parse_errors():
+    for shown, message in found.errors:
         rel = Path(*Path(shown).parts[1:]).as_posix()       # content/articles/… → articles/…
         source = content_dir / rel
         message = with_line(message, _read_text(source))
@@ -135,7 +140,8 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
             # A harvest that changed the text also moved `updated`; anything else is a hand edit.
             changed = own if own != rec.get("updated") else stamp
             rec = {"hash": digest, "changed": changed, "updated": own}
-        copied = _keep_copy(content_dir / rel, good_dir / rel, rec.get("file"))
+        copied = _keep_copy(content_dir / rel, good_dir / rel, rec.get("file"),
+                            found.digests.get(rel))
         rec = {**rec, "file": copied} if copied else rec
         new_history[rel] = rec
         result.append(_effective(art, rec))
@@ -162,9 +168,12 @@ def _effective(art: Article, rec: dict) -> Article:
     return art
 
 
-def _keep_copy(source: Path, copy: Path, known: str | None) -> str | None:
+def _keep_copy(source: Path, copy: Path, known: str | None, now: str | None = None) -> str | None:
     """Copy ``source`` to ``copy`` unless the copy already holds bytes hashing to ``known``;
-    the hash of the bytes now kept (None when ``source`` cannot be read)."""
+    the hash of the bytes now kept (None when ``source`` cannot be read). ``now``: the hash of
+    ``source``'s bytes when the store index knows it (then the file is not read again)."""
+    if now is not None and now == known and copy.is_file():
+        return known
     try:
         data = source.read_bytes()
     except OSError:

@@ -1,0 +1,204 @@
+"""The ``cds`` MkDocs plugin: what cds adds to MkDocs' own build, through documented events only.
+
+Registered as the entry point ``cds`` (``mkdocs.plugins``), so a root may name it in
+``mkdocs.yml`` (``plugins: [cds]``); ``cds build`` adds it to the loaded configuration when
+the file does not name it (``mkdocs.yml`` stays free of Python callables). Events used:
+
+- ``on_files``: in an incremental (``--dirty``) build, the output of every page or static file
+  whose *bytes* changed (or whose date, or a file one of its links names, changed) is deleted,
+  and an output older than its unchanged source is given the source's time, so MkDocs' own
+  dirty test (output missing or older than its source) picks exactly the changed files;
+- ``on_page_read_source``: publish's front matter (one JSON value a line) is read with ``json``
+  and handed over with ``on_page_markdown`` (MkDocs' YAML reader for anything else);
+- ``on_page_markdown`` / ``on_page_content``: a page publish wrote as HTML skips Markdown; of an
+  article only the body is Markdown, sanitised after rendering;
+- ``on_nav``, ``on_env``: the navigation pages a dirty build did not read are read
+  (``Page.read_source``) so their titles show; every page gets publish's sitemap date; the
+  theme's compiled templates are cached in ``.cds/jinja`` (``Environment.overlay``);
+  the global ``cds_nav`` renders Material's navigation partial once a page class (see
+  :mod:`pipeline.site.build.navmemo`).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from mkdocs.plugins import BasePlugin
+
+from pipeline.site.build.pages import join_page, read_meta, split_page
+from pipeline.site.render import BodyCache
+
+# link targets a page's Markdown may name: [x](target), ![x](target), [x]: target, href/src="…"
+_LINKS = re.compile(r"\]\(\s*<?([^)\s>]+)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|"
+                    r"(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+
+_IN_PAGE = re.compile(r"\]\(\s*<?#|(?:href|src)\s*=\s*[\"']#|^\s{0,3}\[[^\]]+\]:\s*<?#", re.M)
+_IDS = re.compile(r'\sid="([^"]*)"')
+
+
+def link_targets(src_uri: str, markdown: str) -> list[str]:
+    """The files (docs-relative) the relative links of a page's Markdown could name: a page
+    is rendered again when one of them appears or vanishes (a superset is harmless)."""
+    here = posixpath.dirname(src_uri)
+    out = set()
+    for m in _LINKS.finditer(markdown):
+        target = next(g for g in m.groups() if g)
+        target = target.split("#", 1)[0].split("?", 1)[0]
+        if not target or ":" in target.split("/", 1)[0]:
+            continue                                     # in-page anchor, or a URL with a scheme
+        if target.startswith("/"):
+            out.add(posixpath.normpath(target.lstrip("/")))
+        else:
+            out.add(posixpath.normpath(posixpath.join(here, target)))
+    return sorted(out)
+
+
+class CdsPlugin(BasePlugin):
+    """See the module's docstring. :mod:`pipeline.site.sitebuild` hands it the build's inputs
+    with :meth:`prepare`; as a plain ``mkdocs build`` plugin it only does the page kinds."""
+
+    def __init__(self):
+        super().__init__()
+        self.prepare()
+
+    def prepare(self, *, lastmod: Mapping[str, str] | None = None, default_lastmod: str | None = None,
+                dirty: bool = False, changed: set[str] | frozenset[str] = frozenset(),
+                jinja_cache: Path | None = None, memo_nav: bool = False,
+                bodies: BodyCache | None = None) -> None:
+        self.lastmod = lastmod or {}
+        self.default_lastmod = default_lastmod
+        self.dirty = dirty                 # an incremental build: only `changed` is rendered
+        self.changed = set(changed)        # src_uris to render again
+        self.jinja_cache = jinja_cache
+        self.memo_nav = memo_nav
+        self.bodies = bodies               # article bodies rendered once (shared with the feeds)
+        self.prerendered = 0
+        self.rendered = 0
+        self.files = None
+        self.nav_pages: list = []
+        self.links: dict[str, list[str]] = {}             # src_uri → link targets (rendered pages)
+        self.navmemo = None
+        self.seen: set[str] = set()                         # src_uris whose Markdown was read
+        self._meta: dict[str, dict] = {}
+        self._parts: dict[str, tuple[object, str | None, str]] = {}
+
+    def on_config(self, config):
+        if self.memo_nav:
+            from pipeline.site.build import navmemo
+
+            navmemo.add_theme_folder(config)
+        return config
+
+    # -- files -------------------------------------------------------------------------------
+
+    def on_files(self, files, *, config):
+        self.files = files
+        if not self.dirty:
+            return files
+        docs = os.path.realpath(config["docs_dir"])
+        for file in files:
+            src = file.abs_src_path
+            if not src or os.path.dirname(os.path.realpath(src)) != docs and \
+                    not os.path.realpath(src).startswith(docs + os.sep):
+                continue                                   # the theme's: fingerprinted
+            dest = file.abs_dest_path
+            if file.src_uri in self.changed:
+                try:
+                    os.unlink(dest)                        # missing: MkDocs makes it again
+                except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                    pass
+                continue
+            try:
+                st_dest = os.stat(dest)
+                st_src = os.stat(src)
+            except OSError:
+                continue                                   # missing output: made again
+            if st_dest.st_mtime_ns < st_src.st_mtime_ns:   # same bytes, newer time: not again
+                os.utime(dest, ns=(st_dest.st_atime_ns, st_src.st_mtime_ns))
+        return files
+
+    def on_nav(self, nav, *, config, files):
+        self.nav_pages = list(nav.pages)
+        return nav
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def on_page_read_source(self, *, page, config):
+        """publish's front matter read with ``json`` (the same values as MkDocs' YAML reader,
+        checked by tests/test_site.py); the page's Markdown without it goes on to MkDocs."""
+        from mkdocs.utils import meta as mkmeta
+
+        path = page.file.abs_src_path
+        if not path:
+            return None
+        try:
+            with open(path, encoding="utf-8-sig", errors="strict") as fh:
+                source = fh.read()
+        except (OSError, ValueError):
+            return None                                    # MkDocs reads it and reports
+        text, data = read_meta(source)
+        if not data or text == source:
+            return None
+        if mkmeta.get_data(text) != (text, {}):            # the rest would read as front matter
+            return None
+        self._meta[page.file.src_uri] = data
+        return text
+
+    def on_page_markdown(self, markdown, *, page, config, files):
+        uri = page.file.src_uri
+        self.seen.add(uri)
+        data = self._meta.pop(uri, None)
+        if data is not None:
+            page.meta = data
+        kind = page.meta.get("cds_kind")
+        text, head, tail = split_page(markdown, kind)
+        targets = link_targets(uri, text) if text else []
+        if targets:
+            self.links[uri] = targets
+        else:
+            self.links.pop(uri, None)
+        done = None
+        if kind == "article" and head is not None and self.bodies is not None and \
+                text.strip() and not targets and not _IN_PAGE.search(text):
+            done = self.bodies.get(text)   # no link for MkDocs to rewrite or check: cds renders
+            self.prerendered += 1
+            text = ""
+        self._parts[uri] = (kind, head, tail, done)
+        return text
+
+    def on_page_content(self, html, *, page, config, files):
+        from mkdocs.structure.toc import get_toc
+
+        self.rendered += 1
+        kind, head, tail, done = self._parts.pop(page.file.src_uri, (None, None, "", None))
+        if done is not None:
+            html, tokens = done
+            page.toc = get_toc(tokens)
+            page.present_anchor_ids = set(_IDS.findall(html))
+        return join_page(html, kind, head, tail)
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def on_env(self, env, *, config, files):
+        if self.jinja_cache is not None:                  # compiled templates kept between builds
+            import jinja2
+
+            self.jinja_cache.mkdir(parents=True, exist_ok=True)
+            env = env.overlay(bytecode_cache=jinja2.FileSystemBytecodeCache(str(self.jinja_cache)))
+        for page in self.nav_pages:
+            if page.markdown is None:      # not read by a dirty build: the nav shows its title
+                page.read_source(config)
+        for file in files.documentation_pages():
+            if file.page is not None:
+                date = self.lastmod.get(file.src_uri) or self.default_lastmod
+                if date:
+                    file.page.update_date = date
+        if self.memo_nav:
+            from pipeline.site.build import navmemo
+
+            self.navmemo = navmemo.install(env, self.nav_pages)
+        return env

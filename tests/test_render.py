@@ -1,0 +1,128 @@
+"""Article bodies rendered once (pipeline/site/render.py): the fast path (pyromark) gives the
+bytes Python-Markdown gives for every body it takes, editors' Markdown renders correctly, and
+the body cache is never trusted blindly."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.site import render
+
+EXTENSIONS = ["toc", "tables", "attr_list", "md_in_html", "admonition", "footnotes", "fenced_code"]
+FAST = render.toc_renderer(EXTENSIONS)
+SLOW = render.toc_renderer(EXTENSIONS, fast=False)
+
+WORDS = ("chuyển đổi số người dân dịch vụ công trực tuyến xã phường hồ sơ điện tử "
+         "Thái Bình năm 2024 & 30% cán bộ \"một cửa\" 'điểm sáng' hỗ trợ").split()
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(3, 12))]
+    i = rng.randrange(len(words))
+    words[i] = rng.choice([f"*{words[i]}*", f"**{words[i]}**", f"_{words[i]}_", f"`{words[i]}`",
+                           f"[{words[i]}](https://tinh.example.vn/{i})", words[i]])
+    return " ".join(words) + rng.choice([".", "!", "?", ":"])
+
+
+def body(rng: random.Random) -> str:
+    blocks = []
+    for _ in range(rng.randint(1, 8)):
+        kind = rng.choice(["p", "p", "h", "ul", "ol", "img", "hr", "setext"])
+        if kind == "p":
+            blocks.append("\n".join(sentence(rng) for _ in range(rng.randint(1, 3))))
+        elif kind == "h":
+            blocks.append("#" * rng.randint(2, 4) + " " + sentence(rng).rstrip(".!?:"))
+        elif kind == "setext":
+            blocks.append(sentence(rng).rstrip(".!?:") + "\n" + rng.choice(["===", "---"]))
+        elif kind == "ul":
+            blocks.append("\n".join(f"{rng.choice('-*+')} {sentence(rng)}" for _ in range(rng.randint(1, 4))))
+        elif kind == "ol":
+            blocks.append("\n".join(f"{n}. {sentence(rng)}" for n in range(1, rng.randint(2, 5))))
+        elif kind == "img":
+            key = f"{rng.getrandbits(64):016x}"
+            blocks.append(f"![{rng.choice(WORDS)}](../../media/{key[:2]}/{key}.jpg)")
+        else:
+            blocks.append("---")
+    return "\n\n".join(blocks)
+
+
+def pages(render_fn, text: str):
+    html, toc = render_fn(text)
+    return render.sanitize_page(html).strip(), toc
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9))
+def test_the_fast_path_gives_python_markdowns_bytes(seed):
+    text = body(random.Random(seed))
+    if render.plain(text):
+        assert pages(FAST, text) == pages(SLOW, text)
+
+
+def test_most_generated_bodies_take_the_fast_path():
+    texts = [body(random.Random(n)) for n in range(200)]
+    assert sum(map(render.plain, texts)) > 100        # else the fast path is never tested
+
+
+@pytest.mark.parametrize("text", [
+    "Đoạn.\n\n- Một\n- Hai\n    - Hai a", "Đoạn\n- liền dưới", "3. Ba\n4. Bốn", "Chú thích[^1].\n\n[^1]: Nguồn.",
+    "| A | B |\n|---|---|\n| 1 | 2 |", "Ảnh {: .lon }", "<b>đậm</b>", "![a](/media/x.jpg \"tiêu đề\")",
+    "***đậm nghiêng***", "~~gạch~~", "!!! note\n    ghi chú", "> trích", "a\\\nb", "&copy; 2024",
+])
+def test_what_the_fast_path_would_read_otherwise_goes_to_python_markdown(text):
+    assert not render.plain(text)
+    assert pages(FAST, text) == pages(SLOW, text)
+
+
+def test_editors_markdown_renders_correctly():
+    text = ("## Kết quả năm 2024\n\nXem [kế hoạch](https://tinh.example.vn/ke-hoach).\n\n"
+            "| Xã | Tỷ lệ |\n|:---|---:|\n| Đông Hòa | 40% |\n\n![Người dân](../../media/ab/ab12cd34ef567890.jpg)\n\n"
+            "- Một\n- Hai\n\nCác bước:\n\n1. Bước một\n2. Bước hai\n\n### Chi tiết\n\nHết.")
+    html, toc = FAST(text)
+    page = render.sanitize_page(html)
+    assert '<h2 id="ket-qua-nam-2024">Kết quả năm 2024</h2>' in page
+    assert '<a href="https://tinh.example.vn/ke-hoach">kế hoạch</a>' in page
+    assert '<th style="text-align:left">Xã</th>' in page and '<td style="text-align:right">40%</td>' in page
+    assert '<img alt="Người dân" src="../../media/ab/ab12cd34ef567890.jpg">' in page
+    assert "<ul>\n<li>Một</li>" in page and "<ol>\n<li>Bước một</li>" in page
+    assert [t["id"] for t in toc] == ["ket-qua-nam-2024"]
+    assert [c["id"] for c in toc[0]["children"]] == ["chi-tiet"]
+    plain = "Đoạn.\n\n## Hai\n\n- Một\n- Hai\n\n![Ảnh](../../media/ab/ab12cd34ef567890.jpg)"
+    assert render.plain(plain) and pages(FAST, plain) == pages(SLOW, plain)
+    assert '<img alt="Ảnh" src="../../media/ab/ab12cd34ef567890.jpg">' in pages(FAST, plain)[0]
+    hostile = render.sanitize_page(FAST("[x](javascript:alert(1)) ![y](https://ngoai.example/a.png)")[0])
+    assert "javascript" not in hostile and "ngoai.example" not in hostile
+
+
+def test_the_body_cache_renders_once_and_is_never_trusted_blindly(tmp_path):
+    path = tmp_path / ".cds" / render.BODY_CACHE
+    calls = []
+
+    def make():
+        def fn(text):
+            calls.append(text)
+            return FAST(text)
+        return fn
+
+    cache = render.BodyCache(path, "dau-van-tay", make)
+    html = cache("## Tiêu đề\n\nĐoạn.")
+    assert cache.get("## Tiêu đề\n\nĐoạn.") == FAST("## Tiêu đề\n\nĐoạn.") and len(calls) == 1
+    cache.save()
+    again = render.BodyCache(path, "dau-van-tay", make)
+    assert again("## Tiêu đề\n\nĐoạn.") == html and len(calls) == 1 and again.hits == 1
+    assert render.BodyCache(path, "khac", make).old == {}            # another fingerprint
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE bodies SET toc = 'không phải json'")
+    con.close()
+    assert render.BodyCache(path, "dau-van-tay", make).get("## Tiêu đề\n\nĐoạn.")[1] == []
+    path.write_bytes(b"rac" * 100)                                     # corrupt
+    broken = render.BodyCache(path, "dau-van-tay", make)
+    assert broken.old == {} and broken("## Tiêu đề\n\nĐoạn.") == html
+    broken.save()
+    assert render.BodyCache(path, "dau-van-tay", make).old
