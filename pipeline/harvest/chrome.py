@@ -1,6 +1,12 @@
 """Page chrome: what around or inside an article page is never the article (share bars,
-font-size toolbars, breadcrumbs, related-news blocks, view counters, the page's "today"
-stamp), found by class/id tokens and by the folded text of short blocks."""
+font-size toolbars, contrast toggles, print/email buttons, breadcrumbs, related-news blocks,
+view and comment counters, the page's "today" stamp).
+
+The one place that knows chrome: its word lists, class/id patterns and the decision whether a
+line or block is chrome. Article reading removes chrome elements here (``_strip_chrome``);
+the sanitiser (``clean``) asks ``is_chrome_line``/``is_related_heading``/``is_breadcrumb``
+about each line of any HTML it cleans, so both follow the same rules.
+"""
 
 from __future__ import annotations
 
@@ -81,7 +87,7 @@ _CHROME_PHRASES = re.compile(
     r"|^theo doi .{0,80} tren(?: (?:google news|google tin tuc|zalo|facebook|youtube|tiktok))?\W*$"
     r"|^(?:ban quyen|copyright|\u00a9|\(c\)) .{0,200}$"
     r"|^.{0,120}(?:ghi ro nguon|phat hanh lai thong tin|khi trich dan).{0,120}$")
-_BREADCRUMB = re.compile(r"^(?:trang chu|home|trang nha)\s*(?:[>»›/|→:\-–]|$)")
+_BREADCRUMB = re.compile(r"^(?:trang chu|home|trang nha)\s*(?:[>»›/|\\→:\-–]|$)")
 _VIEW_COUNT = re.compile(r"\(?\b(?:so )?(?:luot xem|luot doc)\s*:?\s*[\d.,]+\)?|[\d.,]+\s*luot (?:xem|doc)")
 _META_WORDS = {
     "thu", "hai", "ba", "tu", "nam", "sau", "bay", "chu", "nhat", "cn", "ngay", "thang", "cap",
@@ -135,17 +141,20 @@ def _folded(el: Tag, limit: int = 400) -> str:
     return " ".join(fold(text).split())
 
 
-def _is_chrome_text(text: str) -> bool:
-    """Whether a (folded) element text is only page chrome: toolbars, share and print buttons,
-    view counts, related-news headings, breadcrumbs, the page's today stamp."""
+def is_chrome_line(text: str, *, today: bool = True) -> bool:
+    """Whether a (folded) line of text is only page chrome: toolbars, share and print buttons,
+    view and comment counts, related-news headings, breadcrumbs and, unless ``today`` is false,
+    the page's today stamp (a dateline, which a sanitised article may quote)."""
     t = text.strip(" .:|-•·")
     if not t:
         return False
+    if _button_line(t):
+        return True
     if len(t) <= 60 and _CHROME_PHRASES.match(t):
         return True
-    if len(t) <= 60 and _RELATED_HEADINGS.match(t):
+    if is_related_heading(t):
         return True
-    if len(t) <= 200 and _BREADCRUMB.match(t):
+    if is_breadcrumb(t):
         return True
     if len(t) <= 200:
         # A toolbar on one line: "A- A A+ | Tăng tương phản | Giảm tương phản | In bài viết |
@@ -159,9 +168,82 @@ def _is_chrome_text(text: str) -> bool:
                 return True
     if len(t) <= 300 and _TOOL_SEPARATOR.search(t):
         parts = [p for p in _TOOL_SEPARATOR.split(t) if p.strip(" .:-")]
-        if len(parts) > 1 and all(_is_chrome_text(p) for p in parts):
+        if len(parts) > 1 and all(is_chrome_line(p, today=today) for p in parts):
             return True
-    return len(t) <= 120 and dates.is_today_line(t)
+    return today and len(t) <= 120 and dates.is_today_line(t)
+
+
+def is_related_heading(text: str) -> bool:
+    """A (folded) heading over a list of other articles: "Tin liên quan", "Đọc nhiều" …"""
+    t = text.strip(" .:|-")
+    return len(t) <= 60 and bool(_RELATED_HEADINGS.match(t))
+
+
+def is_breadcrumb(text: str, link_ratio: float = 0.0) -> bool:
+    """A (folded) breadcrumb line: "Trang chủ > Tin tức"; also "Trang chủ Tin tức …" when the
+    line is almost all links (``link_ratio``, the share of its letters inside links)."""
+    t = text.strip()
+    return len(t) <= 200 and bool(_BREADCRUMB.match(t) or (
+        t.startswith(("trang chu ", "home ")) and link_ratio >= 0.8))
+
+
+# Buttons and counters of a share/print/font bar, line by line (the sanitiser's vocabulary,
+# kept whole when the two passes were merged: "Thích", "E-mail", "Sao chép liên kết", "Đã
+# xem 12", "Viết bình luận" …). A lone "A" or "In" is a word, not a button.
+_SHARE_WORDS = sorted([
+    "a-", "a+", "a", "co chu", "tang tuong phan", "giam tuong phan", "tuong phan", "in bai viet",
+    "in bai", "in trang", "ban in", "in", "print", "chia se", "chia se bai viet", "share",
+    "tweet", "twitter", "facebook", "zalo", "gui email", "gui mail", "gui bai viet", "email",
+    "e-mail", "luu tin", "luu bai viet", "luu", "linkedin", "pinterest", "copy link",
+    "sao chep link", "sao chep lien ket", "like", "thich", "nghe bai viet", "doc bai viet",
+    r"\d[\d.,]*",
+], key=len, reverse=True)
+_AMBIGUOUS = frozenset({"a", "a-", "a+", "in", "luu", "like", "thich", "email", "e-mail"})
+_SHARE = re.compile(r"^(?:(?:" + "|".join(
+    w if w.startswith("\\") else re.escape(w) for w in _SHARE_WORDS) + r")(?:\s+|$))+$")
+_VIEWS = re.compile(
+    r"^(?:(?:luot xem|luot doc|so lan xem|da xem|views?)\s*:?\s*\d[\d.,]*"
+    r"|\d[\d.,]*\s*(?:luot xem|luot doc|lan xem|views?))$")
+_COMMENTS = re.compile(
+    r"^(?:binh luan|cac binh luan|gui binh luan|viet binh luan|y kien ban doc|y kien cua ban"
+    r"|gui y kien|binh luan \(\d+\)|\(\d+\) binh luan|\d+ binh luan)$")
+_DATEISH = re.compile(
+    r"^(?=.*\d)(?:(?:thu \w+|chu nhat|cap nhat|ngay dang|dang luc|dang ngay)\s*[:,]?\s*)?"
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})?\s*[-,]?\s*(?:\d{1,2}[:h]\d{2}(?::\d{2})?)?"
+    r"\s*(?:sa|ch|am|pm|\(gmt\+7\))?$")
+_PUNCT_TO_SPACE = re.compile(r"[:;,()\[\]{}\"'“”‘’|•·–—_*/]+")
+_ICONISH = re.compile(r"(icon|facebook|zalo|twitter|tweet|share|print|email|mail|linkedin|"
+                      r"pinterest|\bfb\b|font|zoom)", re.I)
+
+
+def is_icon(img: Tag) -> bool:
+    """An image that is a button's icon (share, print, font size …), by its address or alt."""
+    return bool(_ICONISH.search(f"{img.get('src', '')} {img.get('alt', '')}"))
+
+
+def _button_segment(seg: str) -> bool:
+    if _VIEWS.match(seg) or _COMMENTS.match(seg):
+        return True
+    tokens = " ".join(_PUNCT_TO_SPACE.sub(" ", seg).split())
+    if not tokens or not _SHARE.match(tokens) or re.fullmatch(r"[\d.,\s]+", tokens):
+        return False
+    words = tokens.split()
+    return not (set(words) <= _AMBIGUOUS and len(words) < 2)
+
+
+def _button_line(folded: str) -> bool:
+    """A short line of buttons and counters, perhaps next to dates ("09/06/2021 | 18:37 |
+    4,455 lượt xem")."""
+    if len(folded) > 120:
+        return False
+    segments = [s.strip(" :.-") for s in re.split(r"\s*[|•·]\s*", folded)]
+    segments = [s for s in segments if s]
+    if not segments:
+        return False
+    chrome = [_button_segment(s) for s in segments]
+    if all(chrome):
+        return True
+    return any(chrome) and all(c or _DATEISH.match(s) for c, s in zip(chrome, segments, strict=True))
 
 
 _TOOL_SEPARATOR = re.compile(r"\s*[|•·]\s*")
@@ -267,7 +349,7 @@ def _strip_chrome(root: Tag, tz: tzinfo, *, keep: Tag | None = None, layout: boo
         if _RELATED_HEADINGS.match(text.strip(" .:|-")) and len(text) <= 60:
             _drop_related(el, keep)
             continue
-        if _is_chrome_text(text) and not protected(el):
+        if is_chrome_line(text) and not protected(el):
             el.decompose()
             continue
         if el.name in ("p", "div", "span", "li", "td", "time", "small", "em", "i", "section",
@@ -284,7 +366,7 @@ def _strip_chrome(root: Tag, tz: tzinfo, *, keep: Tag | None = None, layout: boo
             continue
         if parent.find(_BLOCKS, recursive=False) is None:
             continue                    # text inside a paragraph: running text
-        if _is_chrome_text(" ".join(fold(s).split())):
+        if is_chrome_line(" ".join(fold(s).split())):
             s.extract()
     if title:
         # The title repeated at the top of the body.

@@ -4,8 +4,8 @@ The one place where a source's HTML is made harmless. Three layers, each enough 
 the common attacks and together meant to leave nothing that can run in a reader's browser:
 
 1. ``safe_html``: a BeautifulSoup pass (Python's HTML parser) resolves lazy images and makes links absolute, drops
-   page chrome ("A- A A+", share buttons, view counts, related-news lists, breadcrumbs) and marks
-   photo captions; then nh3 (ammonia) sanitises against a small allow-list (no script, style,
+   the lines ``harvest/chrome`` calls page chrome ("A- A A+", share buttons, view counts,
+   related-news lists, breadcrumbs) and marks photo captions; then nh3 (ammonia) sanitises against a small allow-list (no script, style,
    iframe, form, svg, event handlers or style attributes; only http, https and mailto URLs).
 2. ``tomarkdown.to_markdown``: the sanitised HTML becomes Markdown in which every character that came from the
    source is escaped for Python-Markdown and the MkDocs extensions a Material site enables
@@ -37,6 +37,7 @@ from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruct
 
 from pipeline.core.text import BIDI, BLOCK_TAGS, ENTITY, fold, nfc, parse_fragment
 from pipeline.core.urls import absolute
+from pipeline.harvest import chrome
 from pipeline.harvest.images import real_src, tiny
 
 # A summary that is just an address is text to us, not a mistake (bs4's own advice).
@@ -125,76 +126,20 @@ def _md_url(url: str | None, *, mailto: bool = True) -> str | None:
     return _UNSAFE_URL_CHARS.sub(lambda m: quote(m.group(0), safe=""), url.strip())
 
 
-# --- page chrome (matched on the folded text of whole short blocks) -----------------------------
+# --- page chrome (chrome.py decides, line by line) and photo captions --------------------------
 
-_SHARE_WORDS = sorted([
-    "a-", "a+", "a", "co chu", "tang tuong phan", "giam tuong phan", "tuong phan", "in bai viet",
-    "in bai", "in trang", "ban in", "in", "print", "chia se", "chia se bai viet", "share",
-    "tweet", "twitter", "facebook", "zalo", "gui email", "gui mail", "gui bai viet", "email",
-    "e-mail", "luu tin", "luu bai viet", "luu", "linkedin", "pinterest", "copy link",
-    "sao chep link", "sao chep lien ket", "like", "thich", "nghe bai viet", "doc bai viet",
-    r"\d[\d.,]*",
-], key=len, reverse=True)
-_AMBIGUOUS = frozenset({"a", "a-", "a+", "in", "luu", "like", "thich", "email", "e-mail"})
-_SHARE = re.compile(r"^(?:(?:" + "|".join(
-    w if w.startswith("\\") else re.escape(w) for w in _SHARE_WORDS) + r")(?:\s+|$))+$")
-_VIEWS = re.compile(
-    r"^(?:(?:luot xem|luot doc|so lan xem|da xem|views?)\s*:?\s*\d[\d.,]*"
-    r"|\d[\d.,]*\s*(?:luot xem|luot doc|lan xem|views?))$")
-_COMMENTS = re.compile(
-    r"^(?:binh luan|cac binh luan|gui binh luan|viet binh luan|y kien ban doc|y kien cua ban"
-    r"|gui y kien|binh luan \(\d+\)|\(\d+\) binh luan|\d+ binh luan)$")
-_RELATED = re.compile(
-    r"^(?:bai viet lien quan|bai lien quan|tin lien quan|tin bai lien quan|cac tin lien quan"
-    r"|cac bai viet lien quan|tin cung chuyen muc|bai cung chuyen muc|tin khac|cac tin khac"
-    r"|bai viet khac|cac bai viet khac|tin da dua|tin moi hon|tin cu hon|xem them|doc them"
-    r"|co the ban quan tam|ban co the quan tam)$")
-_BREADCRUMB = re.compile(r"^(?:trang chu|home)(?:\s*[>»›/|\\]\s*[^>»›/|\\]{1,80})*\s*[>»›/|\\]?$")
-_DATEISH = re.compile(
-    r"^(?=.*\d)(?:(?:thu \w+|chu nhat|cap nhat|ngay dang|dang luc|dang ngay)\s*[:,]?\s*)?"
-    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})?\s*[-,]?\s*(?:\d{1,2}[:h]\d{2}(?::\d{2})?)?"
-    r"\s*(?:sa|ch|am|pm|\(gmt\+7\))?$")
-_ICONISH = re.compile(r"(icon|facebook|zalo|twitter|tweet|share|print|email|mail|linkedin|"
-                      r"pinterest|\bfb\b|font|zoom)", re.I)
 _CAPTION = re.compile(
     r"^[(\[]?\s*(?:anh|nguon anh|anh minh hoa|anh tu lieu|anh internet|anh chup man hinh|photo)"
     r"\s*(?:[:\-–)\]]|$)"
     r"|\(\s*(?:anh|nguon anh)\s*:[^()]{1,80}\)$"
     r"|\(\s*(?:anh minh hoa|anh tu lieu|anh internet)\s*\)$"
     r"|[.!?…]\s*(?:anh|nguon anh)\s*:\s*[^.:]{1,80}$")
-_PUNCT_TO_SPACE = re.compile(r"[:;,()\[\]{}\"'“”‘’|•·–—_*/]+")
 _WS = re.compile(r"\s+")
 _ENTITY, _BIDI = ENTITY, BIDI
 
 
 def _folded(text: str) -> str:
     return _WS.sub(" ", fold(text)).strip()
-
-
-def _chrome_segment(seg: str) -> bool:
-    if _VIEWS.match(seg) or _COMMENTS.match(seg):
-        return True
-    tokens = _WS.sub(" ", _PUNCT_TO_SPACE.sub(" ", seg)).strip()
-    if not tokens or not _SHARE.match(tokens) or re.fullmatch(r"[\d.,\s]+", tokens):
-        return False
-    words = tokens.split()
-    # a lone "A" or "In" is a word, not the font-size or print button ("A- A A+", "In | Email")
-    return not (set(words) <= _AMBIGUOUS and len(words) < 2)
-
-
-def _is_chrome_text(folded: str) -> bool:
-    """A whole short line made only of chrome: share/print/font buttons, view counts, comments."""
-    if not folded or len(folded) > 120:
-        return False
-    segments = [s.strip(" :.-") for s in re.split(r"\s*[|•·]\s*", folded)]
-    segments = [s for s in segments if s]
-    if not segments:
-        return False
-    chrome = [_chrome_segment(s) for s in segments]
-    if all(chrome):
-        return True
-    # a meta line: dates/times next to real chrome ("09/06/2021 | 18:37 | 4,455 lượt xem")
-    return any(chrome) and all(c or _DATEISH.match(s) for c, s in zip(chrome, segments, strict=True))
 
 
 @dataclass
@@ -285,6 +230,8 @@ def _remove(unit: _Unit) -> None:
 
 
 def _drop_chrome(root: Tag) -> None:
+    """Remove the lines ``chrome`` calls page chrome, and the link list after a related-news
+    heading. A line with a picture goes only when its pictures are button icons."""
     related = False
     for unit in _units(root):
         if not unit.text and not unit.images:
@@ -297,17 +244,15 @@ def _drop_chrome(root: Tag) -> None:
             related = False
         outside_links = _folded(" ".join(
             _text_of(n) for n in unit.nodes if not (isinstance(n, Tag) and n.name == "a")))
-        if _RELATED.match(folded.strip(" :.")) or (
-                unit.link_len and _RELATED.match(outside_links.strip(" :."))):
+        if chrome.is_related_heading(folded) or (
+                unit.link_len and chrome.is_related_heading(outside_links)):
             _remove(unit)
             related = True
             continue
-        icons_only = all(_ICONISH.search(f"{i.get('src', '')} {i.get('alt', '')}")
-                         for i in unit.images)
-        if icons_only and _is_chrome_text(folded):
+        if all(chrome.is_icon(i) for i in unit.images) and chrome.is_chrome_line(folded,
+                                                                                   today=False):
             _remove(unit)
-        elif len(folded) <= 200 and (_BREADCRUMB.match(folded) or (
-                folded.startswith(("trang chu ", "home ")) and unit.link_ratio >= 0.8)):
+        elif chrome.is_breadcrumb(folded, unit.link_ratio):
             _remove(unit)
 
 
