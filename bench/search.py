@@ -275,8 +275,9 @@ def recent_step(site_dir: Path, arts: list[Art], direct: bool) -> int:
     if direct:
         direct_pages(site_dir, new)
     else:
-        from tests.test_search_browser import article_markdown
         import markdown
+
+        from tests.test_search_browser import article_markdown
         md = markdown.Markdown(extensions=["attr_list", "md_in_html"])
         for art in new:                  # as MkDocs would add them (the markup is what counts)
             body = md.reset().convert(article_markdown(art).split("---\n", 2)[2])
