@@ -151,8 +151,8 @@ def test_run_index_writes_a_bundle_of_the_marked_pages(site):
     assert (res.pages, res.skipped) == (2, ""), res
     bundle = site / "pagefind"
     assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
-    assert res.files == sum(1 for p in bundle.rglob("*") if p.is_file())
-    assert res.bytes == sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    files = [p for d in (bundle, site / search.RECENT_DIR) for p in d.rglob("*") if p.is_file()]
+    assert res.files == len(files) and res.bytes == sum(p.stat().st_size for p in files)
     assert res.seconds > 0
     frags = fragments(bundle)
     assert set(frags) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2023/05/b/"}
@@ -169,7 +169,7 @@ def test_run_index_writes_a_bundle_of_the_marked_pages(site):
     assert content.count("Chuyển đổi số") < 40 and content.endswith("Lúa hữu.")  # "cơ" = "co" of "cơ sở"
     # nothing left behind: no staging folders, no copy
     assert sorted(p.name for p in site.iterdir()) == ["assets", "chu-de", "index.html",
-                                                      "pagefind", "tin-tuc"]
+                                                      "pagefind", "pagefind-recent", "tin-tuc"]
     assert not any(p.name.startswith(".cds-search-") for p in site.parent.iterdir())
 
 
@@ -204,7 +204,7 @@ def test_a_page_gone_is_left_out_by_the_recent_bundle_then_by_a_full_rebuild(sit
     res = search.run_index(site, full=True)
     assert res.base and res.pages == 1
     assert set(fragments(site / "pagefind")) == set(before) - {"/tin-tuc/2023/05/b/"}
-    assert not (site / search.RECENT_DIR).exists()
+    assert recent_manifest(site)[1:] == (False, [], [])
 
 
 @needs_pagefind
@@ -275,6 +275,14 @@ def _bundle_files(bundle: Path) -> dict[str, bytes]:
             for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
+def recent_manifest(site: Path) -> tuple[Path, bool, list, list]:
+    """The recent bundle's manifest: (folder, has a bundle, its ids, the base ids it drops)."""
+    folder = site / search.RECENT_DIR
+    data = json.loads((folder / search.RECENT_MANIFEST).read_text())
+    assert (folder / "pagefind.js").is_file() == data["bundle"]
+    return folder, data["bundle"], data["ids"], data["stale"]
+
+
 def served(site: Path) -> dict[str, dict]:
     """What the search page searches: the base's pages less those the recent bundle replaces
     or drops, plus the recent bundle's."""
@@ -323,7 +331,7 @@ def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(sit
     assert served(site) == served(fresh)
     # a full rebuild folds the recent pages into the base
     folded = search.run_index(site, full=True)
-    assert folded.base and not (site / search.RECENT_DIR).exists()
+    assert folded.base and recent_manifest(site)[1:] == (False, [], [])
     assert fragments(site / "pagefind") == fragments(fresh / "pagefind")
 
 
@@ -334,7 +342,7 @@ def test_the_base_is_rebuilt_when_the_recent_bundle_would_grow_too_large(site):
         write(site, f"tin-tuc/2025/03/n{i}/index.html",
               article(f"Tin mới số {i}", "<p>Nội dung mới.</p>", year="2025"))
     res = search.run_index(site, delta_max=1)
-    assert res.base and res.pages == 4 and not (site / search.RECENT_DIR).exists()
+    assert res.base and res.pages == 4 and recent_manifest(site)[1:] == (False, [], [])
     write(site, "tin-tuc/2025/03/n9/index.html", article("Tin mới nữa", "<p>Ít thôi.</p>"))
     res = search.run_index(site, delta_max=1)
     assert (res.base, res.delta) == (False, 1)

@@ -98,8 +98,8 @@ class SearchError(CdsError):
 class SearchResult:
     pages: int = 0              # pages in the index
     seconds: float = 0.0
-    bytes: int = 0              # size of site/pagefind/ on disk
-    files: int = 0              # files in site/pagefind/
+    bytes: int = 0              # size of site/pagefind/ and site/pagefind-recent/ on disk
+    files: int = 0              # files in them
     skipped: str = ""           # why no index was written ("" when one was)
     unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
     parsed: int = 0             # pages parsed anew (the others' copies came from the cache)
@@ -277,6 +277,11 @@ def _du(folder: Path) -> tuple[int, int]:
             size += path.stat().st_size
             count += 1
     return size, count
+
+
+def _du_all(*folders: Path) -> tuple[int, int]:
+    sizes = [_du(f) for f in folders if f.is_dir()]
+    return sum(s for s, _ in sizes), sum(c for _, c in sizes)
 
 
 def _remove(path: Path) -> None:
@@ -509,10 +514,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
         if len(delta) <= (delta_limit(len(pages)) if delta_max is None else delta_max):
             _write_recent(exe, recent, delta, stale, base, chunk_size=chunk_size,
                           timeout=timeout, result=result)
-            result.bytes, result.files = _du(bundle)
-            if recent.is_dir():
-                size, count = _du(recent)
-                result.bytes, result.files = result.bytes + size, result.files + count
+            result.bytes, result.files = _du_all(bundle, recent)
             result.seconds = time.monotonic() - started
             return result
 
@@ -526,15 +528,32 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     (staging / BASE_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
                                          encoding="utf-8")
     (staging / STAMP).write_text(stamp + "\n", encoding="utf-8")
-    _remove(recent)                                     # the base holds every page now
     _swap(staging, bundle)
+    _empty_recent(recent, stamp)                        # the base holds every page now
     result.base = True
 
     m = _INDEXED_PAGES.search(output)
     result.pages = int(m.group(1)) if m else len(copies)
-    result.bytes, result.files = _du(bundle)
+    result.bytes, result.files = _du_all(bundle, recent)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _empty_recent(recent: Path, base_stamp: str) -> bool:
+    """A recent bundle holding nothing (only its manifest, so that the search page's request
+    for it is not a 404); True when it was so already."""
+    old = _read_json(recent / RECENT_MANIFEST)
+    if old and old.get("bundle") is False and not old.get("stale") and \
+            old.get("base") == base_stamp and not (recent / "pagefind.js").exists():
+        return True
+    staging = recent.parent / f".{RECENT_DIR}-new"
+    _remove(staging)
+    staging.mkdir()
+    manifest = {"stamp": "", "base": base_stamp, "bundle": False, "ids": [], "stale": []}
+    (staging / RECENT_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
+                                           encoding="utf-8")
+    _swap(staging, recent)
+    return False
 
 
 def _write_recent(exe: Path, recent: Path, delta: list[tuple[str, str]], stale: list[str],
@@ -543,8 +562,7 @@ def _write_recent(exe: Path, recent: Path, delta: list[tuple[str, str]], stale: 
     base's ids the search page leaves out); none at all when nothing changed since the base."""
     result.delta, result.stale = len(delta), len(stale)
     if not delta and not stale:
-        result.unchanged = not recent.exists()
-        _remove(recent)
+        result.unchanged = _empty_recent(recent, base.get("stamp", ""))
         return
     stamp = _fingerprint(delta + [("stale", " ".join(stale)), ("base", base.get("stamp", ""))],
                          exe, (chunk_size,))
