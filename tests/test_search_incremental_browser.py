@@ -34,7 +34,7 @@ QUERIES = [
     {"q": "chuyen doi so"}, {"q": "chuyển đổi số"}, {"q": "duong truyen cap quang"},
     {"q": "ngay chu nhat so"}, {"q": "ban tin ngan"}, {"q": "doi"},
     {"q": "so", "chude": "Nhận thức về chuyển đổi số"}, {"q": "so", "sap-xep": "moi"},
-    {"q": "so", "sap-xep": "cu"}, {"q": "hoa giai"}, {"nam": "2025", "sap-xep": "moi"},
+    {"q": "so", "sap-xep": "cu"}, {"nam": "2025", "sap-xep": "moi"},
     {"nguon": "Báo Thái Bình"}, {"q": "hoa giai", "nam": "2024"},
 ]
 
@@ -75,7 +75,11 @@ def all_results(tab, url: str) -> list[str]:
 def test_incremental_index_answers_like_a_full_reindex(sites):
     """The same results; in the same order when sorted by date. Relevance order (and the order of
     a filter without words, which is Pagefind's page order) may differ between new and old pages: the recent bundle's scores come from
-    its own word statistics (Pagefind scores per index) until the next base rebuild."""
+    its own word statistics (Pagefind scores per index) until the next base rebuild. (Not
+    compared: loose prefix matches, e.g. "hoa giai" also finding "hoạch … giai đoạn" in a bundle
+    but not in the full index: Pagefind extends a word only to the longer words of the index
+    chunk it loads, so they depend on chunk boundaries, which differ between any two indexes
+    of different pages.)"""
     inc, full = sites
     with Browser() as browser:
         tab = browser.tab(1280, 900)
