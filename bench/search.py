@@ -329,7 +329,7 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"search.run_index:    {result.seconds:7.2f} s wall {index_cpu:7.2f} s CPU  "
               f"({result.pages} pages, {result.files} files, {result.bytes / 1e6:.1f} MB on disk; "
-              f"Pagefind peak {peak:.0f} MB)")
+              f"largest child, MkDocs or Pagefind: {peak:.0f} MB)")
         if not args.direct:
             print(f"  ratio to MkDocs:   {ratio:7.2f} wall {cpu_ratio:7.2f} CPU  (goal ≤ {INDEX_GOAL}: "
                   f"{'met' if min(ratio, cpu_ratio) <= INDEX_GOAL else 'NOT met'}; CPU is the steadier "
