@@ -333,21 +333,23 @@ async function sortKey(result) {
 }
 
 async function extendMerge(upTo) {
-  if (!merge) return;
-  const { base, recent, desc } = merge;
-  const order = current.slice(0, merge.done);
-  while (order.length < upTo && (merge.b < base.length || merge.r < recent.length)) {
+  const m = merge;            // a new search replaces it: this one then stops touching `current`
+  if (!m) return;
+  const { base, recent, desc } = m;
+  const order = current.slice(0, m.done);
+  while (order.length < upTo && (m.b < base.length || m.r < recent.length)) {
     let fromRecent;
-    if (merge.b >= base.length) fromRecent = true;
-    else if (merge.r >= recent.length) fromRecent = false;
+    if (m.b >= base.length) fromRecent = true;
+    else if (m.r >= recent.length) fromRecent = false;
     else {
-      const [kb, kr] = await Promise.all([sortKey(base[merge.b]), sortKey(recent[merge.r])]);
+      const [kb, kr] = await Promise.all([sortKey(base[m.b]), sortKey(recent[m.r])]);
+      if (merge !== m) return;
       fromRecent = desc ? kr > kb : kr < kb;
     }
-    order.push(fromRecent ? recent[merge.r++] : base[merge.b++]);
+    order.push(fromRecent ? recent[m.r++] : base[m.b++]);
   }
-  merge.done = order.length;
-  current = order.concat(base.slice(merge.b), recent.slice(merge.r));
+  m.done = order.length;
+  current = order.concat(base.slice(m.b), recent.slice(m.r));
 }
 
 async function showMore(gen, focusFirst) {
