@@ -66,7 +66,8 @@ LANGUAGE = "vi"
 BODY_MARK = "data-pagefind-body"
 STAMP = "cds-search.txt"                # in the bundle: the fingerprint of what was indexed
 TAIL_MARK = "\u2042"                    # ⁂ where the compacted tail starts (not a word to Pagefind)
-TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
+TIMEOUT = 600                           # seconds, plus TIMEOUT_PER_PAGE for each page indexed:
+TIMEOUT_PER_PAGE = 0.05                 # 50,000 pages took more than 600 s on a loaded 2-core host
 HEAD_WORDS = 40                         # words of each article indexed as they are
 REPEATS = 1                             # after that, occurrences of a word still indexed
 CACHE_DIR = ".cds/search"               # beside site/: the cached copies (see _CopyCache)
@@ -384,10 +385,12 @@ def delta_limit(base_pages: int) -> int:
 
 
 def _pagefind(exe: Path, copies: list[tuple[str, str]], staging: Path, *, chunk_size: int,
-              timeout: float, result: SearchResult) -> str:
+              timeout: float | None, result: SearchResult) -> str:
     """Run Pagefind on ``copies`` into ``staging`` (removed first); the output text. Raises
     :class:`SearchError` (staging removed) when Pagefind fails."""
     _remove(staging)
+    if timeout is None:
+        timeout = TIMEOUT + TIMEOUT_PER_PAGE * len(copies)
     with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=staging.parent.parent) as tmp:
         copy = Path(tmp) / "site"
         for rel, text in copies:
@@ -449,7 +452,7 @@ def _base(bundle: Path, settings: str) -> dict | None:
 
 
 def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
-              timeout: float = TIMEOUT, head: int = HEAD_WORDS, repeats: int = REPEATS,
+              timeout: float | None = None, head: int = HEAD_WORDS, repeats: int = REPEATS,
               chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None,
               full: bool = False, delta_max: int | None = None) -> SearchResult:
     """Index the built site in ``site_dir`` for search (offline).
@@ -559,7 +562,8 @@ def _empty_recent(recent: Path, base_stamp: str) -> bool:
 
 
 def _write_recent(exe: Path, recent: Path, delta: list[tuple[str, str]], stale: list[str],
-                  base: dict, *, chunk_size: int, timeout: float, result: SearchResult) -> None:
+                  base: dict, *, chunk_size: int, timeout: float | None,
+                  result: SearchResult) -> None:
     """The recent bundle in ``recent``: ``delta`` indexed alone and ``cds-recent.json`` (the
     base's ids the search page leaves out); none at all when nothing changed since the base."""
     result.delta, result.stale = len(delta), len(stale)
