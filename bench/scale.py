@@ -5,9 +5,10 @@
     .venv/bin/python bench/scale.py 50000 --no-browser    # no Chromium: bytes per query left out
 
 For each N (bench/build.py's synthetic articles and `run_child`, so the same figures as there):
-cold build; incremental build after +20 articles; the search index alone from nothing (no
-cache of copies, as every build indexed before) and with the cache (what a build pays now),
-each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
+cold build; incremental build after +20 articles (its search step puts only the new and
+changed pages through Pagefind: the recent bundle); the whole index alone, from nothing (no
+cache of copies: every page parsed, as every build indexed before issue 18) and from the cache
+(what rebuilding the base costs), each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
 site/ (and of site/pagefind/); the largest HTML page outside pagefind/ and the number of pages
 (no page may grow with the store: listings are paginated); bytes per query under pagefind/ with
 an empty cache in headless Chromium (bench/search.py's queries; the worst of them).
@@ -32,9 +33,10 @@ sys.path.insert(0, str(REPO))
 from bench.build import ADDED, add_articles, cds_build, make_root, run_child  # noqa: E402
 
 SIZES = [1000, 5000, 20000, 50000]
-INDEX = ("import sys, time; from pipeline import search; t = time.perf_counter(); "
-         "r = search.run_index(sys.argv[1]); print(r.pages, r.parsed, r.files, r.bytes, "
-         "time.perf_counter() - t, file=sys.stderr)")
+INDEX = ("import sys, time; from pipeline.site import search; t = time.perf_counter(); "
+         "r = search.run_index(sys.argv[1], full=sys.argv[2] == 'full'); "
+         "print(r.pages, r.parsed, r.delta, r.files, r.bytes, time.perf_counter() - t, "
+         "file=sys.stderr)")
 
 
 def du(folder: Path) -> int:
@@ -55,11 +57,11 @@ def largest_page(site: Path) -> tuple[int, int, str]:
 
 
 def index_alone(root: Path, cached: bool):
-    site = root / "site"
-    (site / "pagefind" / "cds-search.txt").unlink(missing_ok=True)      # force a new bundle
+    """The whole site through Pagefind (a base bundle): from nothing (``cached`` False: every
+    page parsed, as every build indexed before issue 18) or from the cache of copies."""
     if not cached:
         shutil.rmtree(root / ".cds" / "search", ignore_errors=True)
-    return run_child([sys.executable, "-c", INDEX, str(site)], cwd=REPO)
+    return run_child([sys.executable, "-c", INDEX, str(root / "site"), "full"], cwd=REPO)
 
 
 def query_bytes(site: Path) -> int:

@@ -14,8 +14,14 @@ Steps:
 4. the site served on loopback and searched in headless Chromium: for each query a fresh browser
    context (empty cache) opens tim-kiem/?q=…, then one more query is typed into the box. Bytes
    are counted as LocalServer sends them (gzip above 256 bytes), for the files under pagefind/
-   only (the page itself, Material's CSS/JS and cds-search.js/.css are the same for every page
+   and pagefind-recent/ only (the page itself, Material's CSS/JS and cds-search.js/.css are the same for every page
    view and cached).
+
+5. 20 new articles added and indexed again (only they go through Pagefind: the recent bundle),
+   timed, and the queries measured again with the recent bundle merged.
+
+`--direct` (for 50,000): the article pages are written as HTML without MkDocs (only the index
+and the bytes per query are measured; MkDocs at that size is bench/scale.py's business).
 
 Goals (printed with the figures, met or not): a query ≤ 300 KB on the wire, cold cache included;
 indexing ≤ 1.5 × the MkDocs build time.
@@ -185,6 +191,29 @@ QUERIES = [
 TYPED = "so hoa ho so"
 
 
+def kind(path: str) -> str:
+    """What a file under pagefind*/ is: js, wasm, entry, meta, index, filter, fragment, recent."""
+    name = path.rsplit("/", 1)[-1]
+    if "/index/" in path:
+        return "index"
+    if "/filter/" in path:
+        return "filter"
+    if "/fragment/" in path:
+        return "fragment"
+    if name.endswith(".pf_meta"):
+        return "meta"
+    if name.endswith(".pagefind"):
+        return "wasm"
+    if name == "pagefind-entry.json":
+        return "entry"
+    if name == search.RECENT_MANIFEST:
+        return "recent"
+    return "js" if name.endswith(".js") else "other"
+
+
+BREAKDOWN: dict[str, dict[str, int]] = {}     # query label → kind → bytes (cold)
+
+
 def measure_queries(server: LocalServer, browser: Browser) -> list[tuple[str, int, int, int, int]]:
     folder = Path(server.folder)
     rows = []
@@ -194,23 +223,84 @@ def measure_queries(server: LocalServer, browser: Browser) -> list[tuple[str, in
         search_page(tab, server.url("/tim-kiem/") + "?" + urlencode({"q": q, **extra}))
         hits = int(tab.js("Number(document.getElementById('cds-search').dataset.results || 0)"))
         paths = [p.split("?")[0] for _, p, _ in server.requests[before:]]
-        bundle = [p for p in paths if p.startswith("/pagefind/")]
+        bundle = [p for p in paths if p.startswith("/pagefind") and (folder / p.lstrip("/")).is_file()]
         cold = wire_bytes(folder, bundle)
+        label = q + (" " + " ".join(f"{k}={v}" for k, v in extra.items()) if extra else "")
+        parts = BREAKDOWN.setdefault(label, {})
+        for path in set(bundle):
+            parts[kind(path)] = parts.get(kind(path), 0) + wire_bytes(folder, [path])
         data = wire_bytes(folder, [p for p in bundle if not p.endswith((".js", ".pagefind"))])
         before = len(server.requests)
         type_query(tab, TYPED)
         more = [p.split("?")[0] for _, p, _ in server.requests[before:]]
-        typed = wire_bytes(folder, [p for p in more if p.startswith("/pagefind/")])
-        label = q + (" " + " ".join(f"{k}={v}" for k, v in extra.items()) if extra else "")
+        typed = wire_bytes(folder, [p for p in more if p.startswith("/pagefind")
+                                    and (folder / p.lstrip("/")).is_file()])
         rows.append((label, hits, cold, data, typed))
         tab.close()
     return rows
+
+
+def direct_pages(site_dir: Path, arts: list[Art]) -> None:
+    """The article pages written straight into ``site_dir`` as the HTML MkDocs + Material would
+    hold around them (only what the indexer reads matters: the article markup), without
+    MkDocs: for large N, where only the index and the bytes per query are measured."""
+    import markdown
+
+    from tests.test_search_browser import article_markdown
+    md = markdown.Markdown(extensions=["attr_list", "md_in_html"])
+    for art in arts:
+        text = article_markdown(art).split("---\n", 2)[2]
+        body = md.reset().convert(text)
+        page = site_dir / "tin-tuc" / art.date[:4] / art.date[5:7] / art.slug / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>'
+                        f'{html_escape(art.title)}</title></head><body><main>{body}</main></body>'
+                        '</html>', encoding="utf-8")
+
+
+def html_escape(text: str) -> str:
+    import html
+    return html.escape(text, quote=True)
+
+
+KINDS = ["js", "wasm", "entry", "meta", "index", "filter", "fragment", "recent"]
+RECENT = 20
+
+
+def recent_step(site_dir: Path, arts: list[Art], direct: bool) -> int:
+    """RECENT new articles added to the built site and indexed again: only they go through
+    Pagefind (the recent bundle). Timed; the bundle is measured after the base's queries."""
+    new = make_articles(RECENT, seed=99)
+    new = [Art(f"moi-{a.slug}", a.title, "2025-12-20", a.source, a.themes, a.body) for a in new]
+    if direct:
+        direct_pages(site_dir, new)
+    else:
+        import markdown
+
+        from tests.test_search_browser import article_markdown
+        md = markdown.Markdown(extensions=["attr_list", "md_in_html"])
+        for art in new:                  # as MkDocs would add them (the markup is what counts)
+            body = md.reset().convert(article_markdown(art).split("---\n", 2)[2])
+            page = site_dir / "tin-tuc" / "2025" / "12" / art.slug / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(f'<!doctype html><html lang="vi"><body>{body}</body></html>',
+                            encoding="utf-8")
+    before = cpu_now()
+    result = search.run_index(site_dir)
+    cpu = cpu_now() - before
+    print(f"+{RECENT} articles, run_index again: {result.seconds:7.2f} s wall {cpu:7.2f} s CPU "
+          f"(parsed {result.parsed}, recent bundle {result.delta} pages, base rebuilt: "
+          f"{'yes' if result.base else 'no'})", flush=True)
+    return result.delta
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("n", type=int, nargs="?", default=5000)
     ap.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    ap.add_argument("--direct", action="store_true",
+                    help="no MkDocs for the articles (a site of the search page only, the article "
+                         "pages written as HTML): for 50,000; no MkDocs figures")
     args = ap.parse_args()
     dest = args.keep or Path(tempfile.mkdtemp(prefix="cds-bench-search-"))
     if args.keep and dest.exists():
@@ -219,22 +309,31 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         arts = make_articles(args.n)
-        yml = write_project(dest, arts)
+        yml = write_project(dest, [] if args.direct else arts)
         print(f"{args.n} articles written in {time.perf_counter() - t0:.1f} s", flush=True)
         wall, cpu = timed_child([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(yml)], dest)
-        print(f"MkDocs build:        {wall:7.2f} s wall {cpu:7.2f} s CPU", flush=True)
         site_dir = dest / "site"
+        if args.direct:
+            t0 = time.perf_counter()
+            direct_pages(site_dir, arts)
+            print(f"article pages written as HTML (no MkDocs) in {time.perf_counter() - t0:.1f} s",
+                  flush=True)
+        else:
+            print(f"MkDocs build:        {wall:7.2f} s wall {cpu:7.2f} s CPU", flush=True)
         before = cpu_now()
         result = search.run_index(site_dir)
         index_cpu = cpu_now() - before
         if result.skipped:
             sys.exit(f"index skipped: {result.skipped}")
         ratio, cpu_ratio = result.seconds / wall, index_cpu / cpu
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"search.run_index:    {result.seconds:7.2f} s wall {index_cpu:7.2f} s CPU  "
-              f"({result.pages} pages, {result.files} files, {result.bytes / 1e6:.1f} MB on disk)")
-        print(f"  ratio to MkDocs:   {ratio:7.2f} wall {cpu_ratio:7.2f} CPU  (goal ≤ {INDEX_GOAL}: "
-              f"{'met' if min(ratio, cpu_ratio) <= INDEX_GOAL else 'NOT met'}; CPU is the steadier "
-              "figure on a shared machine)", flush=True)
+              f"({result.pages} pages, {result.files} files, {result.bytes / 1e6:.1f} MB on disk; "
+              f"largest child, MkDocs or Pagefind: {peak:.0f} MB)")
+        if not args.direct:
+            print(f"  ratio to MkDocs:   {ratio:7.2f} wall {cpu_ratio:7.2f} CPU  (goal ≤ {INDEX_GOAL}: "
+                  f"{'met' if min(ratio, cpu_ratio) <= INDEX_GOAL else 'NOT met'}; CPU is the steadier "
+                  "figure on a shared machine)", flush=True)
         with LocalServer(site_dir) as server, Browser() as browser:
             rows = measure_queries(server, browser)
         print("\nper query, bytes on the wire under pagefind/ (KB); 'cold': first search in an empty "
@@ -248,6 +347,18 @@ def main() -> None:
         for name, worst in (("cold", worst_cold), ("index", worst_index)):
             print(f"worst {name}: {worst / 1000:.1f} KB (goal ≤ {QUERY_GOAL / 1000:.0f} KB: "
                   f"{'met' if worst <= QUERY_GOAL else 'NOT met'})")
+        print("\ncold bytes by kind of file (KB): " + ", ".join(KINDS))
+        for label, parts in BREAKDOWN.items():
+            print(f"  {label:52} " + " ".join(f"{parts.get(k, 0) / 1000:6.1f}" for k in KINDS))
+        print(flush=True)
+        recent = recent_step(site_dir, arts, args.direct)
+        if recent:
+            print(f"\nwith a recent bundle of {recent} pages beside the base: per query (cold KB)")
+            with LocalServer(site_dir) as server, Browser() as browser:
+                BREAKDOWN.clear()
+                rows = measure_queries(server, browser)
+            for label, hits, cold, _, _ in rows:
+                print(f"  {label:52} {hits:6d} {cold / 1000:7.1f}")
     finally:
         if not args.keep:
             shutil.rmtree(dest, ignore_errors=True)

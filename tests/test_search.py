@@ -151,8 +151,8 @@ def test_run_index_writes_a_bundle_of_the_marked_pages(site):
     assert (res.pages, res.skipped) == (2, ""), res
     bundle = site / "pagefind"
     assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
-    assert res.files == sum(1 for p in bundle.rglob("*") if p.is_file())
-    assert res.bytes == sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    files = [p for d in (bundle, site / search.RECENT_DIR) for p in d.rglob("*") if p.is_file()]
+    assert res.files == len(files) and res.bytes == sum(p.stat().st_size for p in files)
     assert res.seconds > 0
     frags = fragments(bundle)
     assert set(frags) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2023/05/b/"}
@@ -169,7 +169,7 @@ def test_run_index_writes_a_bundle_of_the_marked_pages(site):
     assert content.count("Chuyển đổi số") < 40 and content.endswith("Lúa hữu.")  # "cơ" = "co" of "cơ sở"
     # nothing left behind: no staging folders, no copy
     assert sorted(p.name for p in site.iterdir()) == ["assets", "chu-de", "index.html",
-                                                      "pagefind", "tin-tuc"]
+                                                      "pagefind", "pagefind-recent", "tin-tuc"]
     assert not any(p.name.startswith(".cds-search-") for p in site.parent.iterdir())
 
 
@@ -190,13 +190,21 @@ def test_run_index_again_with_nothing_changed_touches_nothing(site):
 
 
 @needs_pagefind
-def test_run_index_replaces_the_previous_bundle(site):
+def test_a_page_gone_is_left_out_by_the_recent_bundle_then_by_a_full_rebuild(site):
     search.run_index(site)
-    before = set(fragments(site / "pagefind"))
+    before = fragments(site / "pagefind")
+    gone_id = search.bundle_ids(site / "pagefind")["/tin-tuc/2023/05/b/"]
     (site / "tin-tuc/2023/05/b/index.html").unlink()
     res = search.run_index(site)
-    assert res.pages == 1
-    assert set(fragments(site / "pagefind")) == before - {"/tin-tuc/2023/05/b/"}
+    assert (res.pages, res.base, res.delta, res.stale) == (1, False, 0, 1)
+    assert fragments(site / "pagefind") == before                       # the base untouched
+    recent = json.loads((site / search.RECENT_DIR / search.RECENT_MANIFEST).read_text())
+    assert (recent["stale"], recent["bundle"]) == ([gone_id], False)
+    assert not (site / search.RECENT_DIR / "pagefind.js").exists()      # nothing new to index
+    res = search.run_index(site, full=True)
+    assert res.base and res.pages == 1
+    assert set(fragments(site / "pagefind")) == set(before) - {"/tin-tuc/2023/05/b/"}
+    assert recent_manifest(site)[1:] == (False, [], [])
 
 
 @needs_pagefind
@@ -267,10 +275,35 @@ def _bundle_files(bundle: Path) -> dict[str, bytes]:
             for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
+def recent_manifest(site: Path) -> tuple[Path, bool, list, list]:
+    """The recent bundle's manifest: (folder, has a bundle, its ids, the base ids it drops)."""
+    folder = site / search.RECENT_DIR
+    data = json.loads((folder / search.RECENT_MANIFEST).read_text())
+    assert (folder / "pagefind.js").is_file() == data["bundle"]
+    return folder, data["bundle"], data["ids"], data["stale"]
+
+
+def served(site: Path) -> dict[str, dict]:
+    """What the search page searches: the base's pages less those the recent bundle replaces
+    or drops, plus the recent bundle's."""
+    base = site / "pagefind"
+    ids = {v: k for k, v in search.bundle_ids(base).items()}
+    out = fragments(base)
+    recent = site / search.RECENT_DIR
+    if recent.is_dir():
+        manifest = json.loads((recent / search.RECENT_MANIFEST).read_text())
+        for page_id in manifest["stale"]:
+            del out[ids[page_id]]
+        if manifest["bundle"]:
+            assert not set(fragments(recent)) & set(out)
+            out.update(fragments(recent))
+    return out
+
+
 @needs_pagefind
-def test_only_changed_pages_are_parsed_and_the_bundle_equals_a_full_reindex(site, tmp_path):
+def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(site, tmp_path):
     first = search.run_index(site)
-    assert first.parsed == 2
+    assert first.parsed == 2 and first.base
     cache = site.parent / ".cds" / "search"
     assert sum(1 for p in cache.rglob("*") if p.is_file()) == 2
     page = site / "tin-tuc/2024/01/a/index.html"
@@ -279,19 +312,37 @@ def test_only_changed_pages_are_parsed_and_the_bundle_equals_a_full_reindex(site
           article("Sàn thương mại điện tử cho hợp tác xã", "<p>Đăng ký bán hàng trực tuyến.</p>",
                   year="2025"))
     again = search.run_index(site)
-    assert (again.parsed, again.pages, again.unchanged) == (2, 3, False)   # a and c, not b
+    # a and c parsed (not b); only they went through Pagefind, into the recent bundle
+    assert (again.parsed, again.pages, again.unchanged, again.base) == (2, 3, False, False)
+    assert (again.delta, again.stale) == (2, 1)                          # a's old copy left out
+    assert set(fragments(site / search.RECENT_DIR)) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2025/02/c/"}
     assert sum(1 for p in cache.rglob("*") if p.is_file()) == 3            # a's old copy removed
+    assert search.run_index(site).unchanged                                 # nothing new: no work
     # the same pages indexed from nothing (another cache, another copy of the site)
     fresh = tmp_path / "fresh" / "site"
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("pagefind"))
-    full = search.run_index(fresh, cache_dir=tmp_path / "fresh-cache")
-    assert full.parsed == 3
-    assert fragments(fresh / "pagefind") == fragments(site / "pagefind")   # what each page holds
-    # (Pagefind's own file names are not reproducible from run to run: compared by count)
-    assert len(_bundle_files(fresh / "pagefind")) == len(_bundle_files(site / "pagefind"))
-    # without the cache (deleted, say) everything is parsed again, to the same bundle
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("pagefind*"))
+    whole = search.run_index(fresh, cache_dir=tmp_path / "fresh-cache")
+    assert whole.parsed == 3 and whole.base
+    assert served(site) == served(fresh) == fragments(fresh / "pagefind")   # what each page holds
+    # without the cache (deleted, say) everything is parsed again, to the same search
     shutil.rmtree(cache)
-    (site / "pagefind" / search.STAMP).unlink()
     rebuilt = search.run_index(site)
-    assert rebuilt.parsed == 3
+    assert rebuilt.parsed == 3 and rebuilt.unchanged
+    assert served(site) == served(fresh)
+    # a full rebuild folds the recent pages into the base
+    folded = search.run_index(site, full=True)
+    assert folded.base and recent_manifest(site)[1:] == (False, [], [])
     assert fragments(site / "pagefind") == fragments(fresh / "pagefind")
+
+
+@needs_pagefind
+def test_the_base_is_rebuilt_when_the_recent_bundle_would_grow_too_large(site):
+    search.run_index(site)
+    for i in range(2):
+        write(site, f"tin-tuc/2025/03/n{i}/index.html",
+              article(f"Tin mới số {i}", "<p>Nội dung mới.</p>", year="2025"))
+    res = search.run_index(site, delta_max=1)
+    assert res.base and res.pages == 4 and recent_manifest(site)[1:] == (False, [], [])
+    write(site, "tin-tuc/2025/03/n9/index.html", article("Tin mới nữa", "<p>Ít thôi.</p>"))
+    res = search.run_index(site, delta_max=1)
+    assert (res.base, res.delta) == (False, 1)

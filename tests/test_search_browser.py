@@ -167,12 +167,13 @@ def write_project(dest: Path, articles: list[Art] = ARTICLES) -> Path:
     return dest / "mkdocs.yml"
 
 
-def make_site(dest: Path, articles: list[Art] = ARTICLES) -> Path:
-    """A site built by MkDocs in ``dest/site`` (not indexed yet)."""
+def make_site(dest: Path, articles: list[Art] = ARTICLES, *, dirty: bool = False) -> Path:
+    """A site built by MkDocs in ``dest/site`` (not indexed yet). ``dirty``: over the previous
+    build, without emptying ``site/`` first (as ``cds build`` does when it is incremental)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    build(load_config(config_file=str(write_project(dest, articles))))
+    build(load_config(config_file=str(write_project(dest, articles))), dirty=dirty)
     return dest / "site"
 
 

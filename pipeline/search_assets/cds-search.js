@@ -37,10 +37,13 @@ const selects = Object.fromEntries(FILTERS.map((f) => [f, root.querySelector(`se
 
 const numberVi = new Intl.NumberFormat("vi-VN");
 let pagefind = null;
+let stale = new Set();      // ids of base copies replaced by the recent bundle (or gone)
+let recentIds = new Set();  // ids of the recent bundle's pages
 let filterOptions = null;   // loaded once, when the reader reaches for a filter (≈ 35 KB at 5,000 articles)
 let generation = 0;     // bumped by every search: answers of older searches are dropped
-let current = [];       // the results of the last search
+let current = [];       // the results of the last search, in the order shown
 let shown = 0;
+let merge = null;       // sorted by date with a recent bundle: the two lists still to merge
 let timer = 0;
 
 export function toIndex(text) {
@@ -90,14 +93,35 @@ function setStatus(text, state) {
   if (state) root.dataset.state = state;
 }
 
+// The recent bundle (pipeline/site/search.py): the pages added or changed since the base bundle
+// was built, and the ids of the base's copies they replace (or of pages gone). Absent (404)
+// right after the base was rebuilt.
+async function loadRecent(url) {
+  try {
+    const response = await fetch(new URL("cds-recent.json", url), { cache: "no-cache" });
+    if (!response.ok) return null;
+    const data = await response.json();
+    return data && typeof data === "object" ? data : null;
+  } catch (err) {
+    return null;
+  }
+}
+
 async function loadPagefind() {
   if (!pagefind) {
     pagefind = (async () => {
       const bundle = new URL("../../pagefind/", import.meta.url);
-      const pf = await import(new URL("pagefind.js", bundle).href);
+      const recentUrl = new URL("../../pagefind-recent/", import.meta.url);
+      const [pf, recent] = await Promise.all([import(new URL("pagefind.js", bundle).href), loadRecent(recentUrl)]);
       // No worker: one download less on phones, and the searches are small.
       await pf.options({ noWorker: true, excerptLength: EXCERPT_WORDS });
       await pf.init();
+      if (recent) {
+        stale = new Set(Array.isArray(recent.stale) ? recent.stale : []);
+        recentIds = new Set(Array.isArray(recent.ids) ? recent.ids : []);
+        // Shares the base's WASM: costs its entry, its page index and its chunks (small).
+        if (recent.bundle) await pf.mergeIndex(recentUrl.href, { excerptLength: EXCERPT_WORDS });
+      }
       return pf;
     })();
   }
@@ -299,7 +323,38 @@ function resultItem(data, terms) {
   return li;
 }
 
+// Sorted by date, Pagefind gives each bundle's results in order but merges the two lists by
+// rank, not by date. So the base's and the recent bundle's lists are merged here, by the sort
+// key each result carries (meta "ds", from data-pagefind-sort), a page at a time: the fragments
+// compared are those shown, plus at most one.
+async function sortKey(result) {
+  const data = await result.data();
+  return (data.meta && (data.meta.ds || data.meta.date)) || "";
+}
+
+async function extendMerge(upTo) {
+  const m = merge;            // a new search replaces it: this one then stops touching `current`
+  if (!m) return;
+  const { base, recent, desc } = m;
+  const order = current.slice(0, m.done);
+  while (order.length < upTo && (m.b < base.length || m.r < recent.length)) {
+    let fromRecent;
+    if (m.b >= base.length) fromRecent = true;
+    else if (m.r >= recent.length) fromRecent = false;
+    else {
+      const [kb, kr] = await Promise.all([sortKey(base[m.b]), sortKey(recent[m.r])]);
+      if (merge !== m) return;
+      fromRecent = desc ? kr > kb : kr < kb;
+    }
+    order.push(fromRecent ? recent[m.r++] : base[m.b++]);
+  }
+  m.done = order.length;
+  current = order.concat(base.slice(m.b), recent.slice(m.r));
+}
+
 async function showMore(gen, focusFirst) {
+  await extendMerge(shown + PAGE);
+  if (gen !== generation) return;
   const slice = current.slice(shown, shown + PAGE);
   const datas = await Promise.all(slice.map((r) => r.data()));
   if (gen !== generation) return;
@@ -313,13 +368,27 @@ async function showMore(gen, focusFirst) {
 
 // Pagefind ignores a word that is nowhere in the index and searches with the others (it
 // prefers some results to none). Say which words were left out, so that "lượng tử" finding
-// articles about "điện tử" is not a surprise.
-async function unknownWords(pf, q) {
-  if (/["']/.test(q)) return [];
+// articles about "điện tử" is not a surprise. Each bundle (base, recent) does this on its own:
+// a word only the recent pages hold would be left out by the base, which would then answer
+// with pages holding the other words only. So, per word, which bundle holds it: a bundle that
+// lacks a word another holds cannot have a page with every word, and its results are dropped
+// (as one index built from every page would answer). Returns [unknown words, bundles to drop].
+async function wordCheck(pf, q) {
+  if (/["']/.test(q)) return [[], {}];
   const words = queryWords(q);
-  if (words.length < 2) return [];
-  const counts = await Promise.all(words.map((w) => pf.search(toIndex(w)).then((r) => r.results.length, () => 1)));
-  return words.filter((w, i) => counts[i] === 0);
+  if (words.length < 2) return [[], {}];
+  const hits = await Promise.all(words.map((w) => pf.search(toIndex(w))
+    .then((r) => (r.results || []).filter((x) => !stale.has(x.id)).map((x) => x.id), () => null)));
+  const unknown = words.filter((w, i) => hits[i] !== null && hits[i].length === 0);
+  const drop = {};
+  if (recentIds.size) {
+    for (const ids of hits) {
+      if (!ids || !ids.length) continue;
+      if (!ids.some((id) => !recentIds.has(id))) drop.base = true;
+      if (!ids.some((id) => recentIds.has(id))) drop.recent = true;
+    }
+  }
+  return [unknown, drop];
 }
 
 // Pagefind matches each query word as a prefix too ("so" finds "song", "sôi"), and a page
@@ -359,6 +428,7 @@ async function search() {
   const hasFilter = Object.keys(state.filters).length > 0;
   if (!state.q && !hasFilter) {
     current = [];
+    merge = null;
     shown = 0;
     list.replaceChildren();
     more.hidden = true;
@@ -380,17 +450,27 @@ async function search() {
   if (SORTS[state.sort]) options.sort = SORTS[state.sort];
   let found;
   let unknown = [];
+  let drop = {};
   try {
-    [found, unknown] = await Promise.all([
+    [found, [unknown, drop]] = await Promise.all([
       pf.search(state.q ? toIndex(state.q) : null, options),
-      state.q ? unknownWords(pf, state.q) : [],
+      state.q ? wordCheck(pf, state.q) : [[], {}],
     ]);
   } catch (err) {
     if (gen === generation) finish("Có lỗi khi tìm kiếm. Xin thử lại.", "error");
     return;
   }
   if (gen !== generation || !found) return;
-  current = found.results || [];
+  current = (found.results || []).filter((r) => !stale.has(r.id)
+    && !(drop.base && !recentIds.has(r.id)) && !(drop.recent && recentIds.has(r.id)));
+  merge = null;
+  if (SORTS[state.sort] && recentIds.size) {
+    const recent = current.filter((r) => recentIds.has(r.id));
+    if (recent.length && recent.length < current.length) {
+      merge = { base: current.filter((r) => !recentIds.has(r.id)), recent, b: 0, r: 0, done: 0,
+        desc: SORTS[state.sort].date === "desc" };
+    }
+  }
   if (state.q && !SORTS[state.sort]) {
     try {
       current = await wholeWordsFirst(pf, state.q, current, options);

@@ -36,8 +36,10 @@ way and turns ``ḏ`` back into ``đ`` in the titles, sources and excerpts it sh
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
+import json
 import os
 import re
 import shutil
@@ -64,11 +66,17 @@ LANGUAGE = "vi"
 BODY_MARK = "data-pagefind-body"
 STAMP = "cds-search.txt"                # in the bundle: the fingerprint of what was indexed
 TAIL_MARK = "\u2042"                    # ⁂ where the compacted tail starts (not a word to Pagefind)
-TIMEOUT = 600                           # seconds; Pagefind indexes 5,000 articles in a few
-HEAD_WORDS = 80                         # words of each article indexed as they are
+TIMEOUT = 600                           # seconds, plus TIMEOUT_PER_PAGE for each page indexed:
+TIMEOUT_PER_PAGE = 0.05                 # 50,000 pages took more than 600 s on a loaded 2-core host
+HEAD_WORDS = 40                         # words of each article indexed as they are
 REPEATS = 1                             # after that, occurrences of a word still indexed
 CACHE_DIR = ".cds/search"               # beside site/: the cached copies (see _CopyCache)
 CHUNK_SIZE = 100                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
+RECENT_DIR = "pagefind-recent"          # site/pagefind-recent/: pages new since the base bundle
+BASE_MANIFEST = "cds-base.json"         # in the base bundle: page → digest of its copy, → id
+RECENT_MANIFEST = "cds-recent.json"     # in the recent bundle: the base ids it replaces
+DELTA_MAX = 50                          # pages the recent bundle may hold before a base rebuild
+SORT_KEY, SORT_META = "date", "ds"     # data-pagefind-sort="date:…" → meta "ds" in each fragment
 _KEEP_ATTRS = ("data-pagefind-filter", "data-pagefind-meta", "data-pagefind-sort")
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav", "form", "footer",
                         "label"})     # what Pagefind itself skips inside the body (checked, 1.5)
@@ -90,11 +98,14 @@ class SearchError(CdsError):
 class SearchResult:
     pages: int = 0              # pages in the index
     seconds: float = 0.0
-    bytes: int = 0              # size of site/pagefind/ on disk
-    files: int = 0              # files in site/pagefind/
+    bytes: int = 0              # size of site/pagefind/ and site/pagefind-recent/ on disk
+    files: int = 0              # files in them
     skipped: str = ""           # why no index was written ("" when one was)
     unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
     parsed: int = 0             # pages parsed anew (the others' copies came from the cache)
+    base: bool = False          # the base bundle was (re)built: every page went through Pagefind
+    delta: int = 0              # else: pages in the recent bundle (added/changed since the base)
+    stale: int = 0              # base copies the recent bundle replaces or that are gone
     warnings: list[str] = field(default_factory=list)
 
 
@@ -213,6 +224,13 @@ def index_copy(page_html: str, *, head: int = HEAD_WORDS, repeats: int = REPEATS
         if not any(a in kept for a in el.iterancestors()):
             el.tail = None
             page.append(el)
+    for value in doc.xpath("//@data-pagefind-sort"):
+        name, _, key = str(value).partition(":")
+        if name.strip() == SORT_KEY and key.strip():
+            # the exact sort key in the fragment: the search page merges the base's and the
+            # recent bundle's date-sorted results by it
+            etree.SubElement(page, "span").set("data-pagefind-meta", f"{SORT_META}:{key.strip()}")
+            break
     compactor = _Compactor(head, repeats)
     for body in bodies:
         if any(body in b.iterdescendants() for b in bodies if b is not body):
@@ -243,10 +261,10 @@ def pagefind_binary() -> Path | None:
     return found if found is not None and Path(found).is_file() else None
 
 
-def _pages(site_dir: Path, skip: Path) -> list[Path]:
+def _pages(site_dir: Path, *skip: Path) -> list[Path]:
     out = []
     for path in site_dir.rglob("*.html"):
-        if skip in path.parents or any(p.startswith(".") for p in path.relative_to(site_dir).parts):
+        if any(s in path.parents for s in skip) or any(p.startswith(".") for p in path.relative_to(site_dir).parts):
             continue
         out.append(path)
     return sorted(out)
@@ -259,6 +277,11 @@ def _du(folder: Path) -> tuple[int, int]:
             size += path.stat().st_size
             count += 1
     return size, count
+
+
+def _du_all(*folders: Path) -> tuple[int, int]:
+    sizes = [_du(f) for f in folders if f.is_dir()]
+    return sum(s for s, _ in sizes), sum(c for _, c in sizes)
 
 
 def _remove(path: Path) -> None:
@@ -275,7 +298,7 @@ class _CopyCache:
     of the work of an index at 5,000 pages. Copies no page asked for in this run are removed at
     :meth:`close`, so the cache holds one entry per indexed page, never more."""
 
-    VERSION = b"cds-search-copy-1"
+    VERSION = b"cds-search-copy-2"
 
     def __init__(self, folder: Path, settings: tuple):
         self.folder = folder
@@ -326,65 +349,49 @@ def _fingerprint(copies: list[tuple[str, str]], exe: Path, settings: tuple) -> s
     return h.hexdigest()
 
 
-def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
-              timeout: float = TIMEOUT, head: int = HEAD_WORDS, repeats: int = REPEATS,
-              chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None) -> SearchResult:
-    """Index the built site in ``site_dir`` into ``site_dir/pagefind/`` (offline).
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
-    Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
-    written and the result says why (``skipped``). Without a Pagefind binary the index is
-    skipped too, with a warning, and the site works without search. When what Pagefind would
-    read is what it read last time, the bundle is left as it is (``unchanged``). The copy Pagefind reads of each page is kept in
-    ``cache_dir`` (default ``<site_dir>/../.cds/search/``) under the digest of the page's HTML, so
-    only the pages that changed since the last build are parsed again (:class:`_CopyCache`). Otherwise the
-    previous bundle is replaced once the new one is complete. Raises :class:`SearchError` (one
-    line) when Pagefind fails.
-    """
-    started = time.monotonic()
-    site_dir = Path(site_dir)
-    result = SearchResult()
-    if not site_dir.is_dir():
-        raise SearchError(f"{site_dir}: no built site to index (run the MkDocs build first)")
-    exe = Path(binary) if binary else pagefind_binary()
-    if exe is None or not exe.is_file():
-        result.skipped = "no Pagefind binary (install pagefind[extended])"
-        result.warnings.append(f"search: {result.skipped}; the site is built without search")
-        result.seconds = time.monotonic() - started
-        return result
 
-    bundle = site_dir / BUNDLE_DIR
-    cache = _CopyCache(Path(cache_dir) if cache_dir else site_dir.parent / CACHE_DIR,
-                       (head, repeats))
-    copies: list[tuple[str, str]] = []
-    for path in _pages(site_dir, bundle):
+def page_url(rel: str) -> str:
+    """The URL Pagefind gives the page at ``rel`` (relative to the site): ``a/index.html`` →
+    ``/a/``."""
+    if rel == "index.html" or rel.endswith("/index.html"):
+        return "/" + rel[: -len("index.html")]
+    return "/" + rel
+
+
+def bundle_ids(bundle: Path) -> dict[str, str]:
+    """URL → Pagefind's id of that page (the name of its fragment, what a result's ``id`` is)
+    in the bundle ``bundle``."""
+    out = {}
+    for path in (bundle / "fragment").glob("*.pf_fragment"):
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
+            raw = gzip.decompress(path.read_bytes())
+            data = json.loads(raw[len(b"pagefind_dcd"):] if raw.startswith(b"pagefind_dcd") else raw)
+        except (OSError, ValueError, EOFError):
             continue
-        indexed = cache.copy(raw, head, repeats)
-        if indexed is not None:
-            copies.append((path.relative_to(site_dir).as_posix(), indexed))
-    cache.close()
-    result.parsed = cache.parsed
-    if not copies:
-        result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
-        result.warnings.append(f"search: {result.skipped}; nothing to index")
-        result.seconds = time.monotonic() - started
-        return result
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            out[data["url"]] = path.name[: -len(".pf_fragment")]
+    return out
 
-    fingerprint = _fingerprint(copies, exe, (head, repeats, chunk_size))
-    stamp = bundle / STAMP
-    if (bundle / "pagefind.js").is_file() and stamp.is_file() and \
-            stamp.read_text(encoding="utf-8", errors="replace").strip() == fingerprint:
-        result.pages, result.unchanged = len(copies), True
-        result.bytes, result.files = _du(bundle)
-        result.seconds = time.monotonic() - started
-        return result
 
-    staging = site_dir / f".{BUNDLE_DIR}-new"
+def delta_limit(base_pages: int) -> int:
+    """How many pages the recent bundle may hold before the base is rebuilt: a fixed number,
+    whatever the size of the base, because every query pays for the recent bundle's chunks
+    (measured: ~9 KB per query at 20 pages) while a base rebuild costs ~1 ms of Pagefind per
+    page once in a while (a province adds tens of articles a day)."""
+    return DELTA_MAX
+
+
+def _pagefind(exe: Path, copies: list[tuple[str, str]], staging: Path, *, chunk_size: int,
+              timeout: float | None, result: SearchResult) -> str:
+    """Run Pagefind on ``copies`` into ``staging`` (removed first); the output text. Raises
+    :class:`SearchError` (staging removed) when Pagefind fails."""
     _remove(staging)
-    with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=site_dir.parent) as tmp:
+    if timeout is None:
+        timeout = TIMEOUT + TIMEOUT_PER_PAGE * len(copies)
+    with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=staging.parent.parent) as tmp:
         copy = Path(tmp) / "site"
         for rel, text in copies:
             target = copy / rel
@@ -412,20 +419,175 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     for line in output.splitlines():
         if line.strip().lower().startswith(("warn", "error")):
             result.warnings.append(f"search: {line.strip()}")
-    (staging / STAMP).write_text(fingerprint + "\n", encoding="utf-8")
+    return output
 
-    old = site_dir / f".{BUNDLE_DIR}-old"
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` in the place of ``target`` (the old one removed once replaced)."""
+    old = target.parent / f".{target.name}-old"
     _remove(old)
-    if bundle.exists() or bundle.is_symlink():
-        bundle.rename(old)
-    staging.rename(bundle)
+    if target.exists() or target.is_symlink():
+        target.rename(old)
+    staging.rename(target)
     _remove(old)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _base(bundle: Path, settings: str) -> dict | None:
+    """The manifest of the base bundle when it can take a recent bundle beside it."""
+    if not (bundle / "pagefind.js").is_file():
+        return None
+    base = _read_json(bundle / BASE_MANIFEST)
+    if not base or base.get("settings") != settings or not isinstance(base.get("pages"), dict) \
+            or not isinstance(base.get("ids"), dict):
+        return None
+    return base
+
+
+def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
+              timeout: float | None = None, head: int = HEAD_WORDS, repeats: int = REPEATS,
+              chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None,
+              full: bool = False, delta_max: int | None = None) -> SearchResult:
+    """Index the built site in ``site_dir`` for search (offline).
+
+    Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
+    written and the result says why (``skipped``). Without a Pagefind binary the index is
+    skipped too, with a warning, and the site works without search. The copy Pagefind reads of
+    each page is kept in ``cache_dir`` (default ``<site_dir>/../.cds/search/``) under the digest
+    of the page's HTML, so only the pages that changed since the last build are parsed again
+    (:class:`_CopyCache`).
+
+    Two bundles: the base, ``site_dir/pagefind/`` (every page when it was built), and the
+    recent one, ``site_dir/pagefind-recent/``: the pages added or changed since the base was
+    built, indexed alone, and the ids of the base's copies they replace or that are gone
+    (``cds-recent.json``; the search page merges the recent bundle and leaves those out). A
+    build re-indexes only the recent pages; the base is rebuilt when there is none, when the
+    recent pages would be more than ``delta_max`` (default :func:`delta_limit`), when the settings changed, or with
+    ``full``. When nothing changed, nothing is touched (``unchanged``). A bundle is replaced
+    only once the new one is complete. Raises :class:`SearchError` (one line) when Pagefind
+    fails.
+    """
+    started = time.monotonic()
+    site_dir = Path(site_dir)
+    result = SearchResult()
+    if not site_dir.is_dir():
+        raise SearchError(f"{site_dir}: no built site to index (run the MkDocs build first)")
+    exe = Path(binary) if binary else pagefind_binary()
+    if exe is None or not exe.is_file():
+        result.skipped = "no Pagefind binary (install pagefind[extended])"
+        result.warnings.append(f"search: {result.skipped}; the site is built without search")
+        result.seconds = time.monotonic() - started
+        return result
+
+    bundle, recent = site_dir / BUNDLE_DIR, site_dir / RECENT_DIR
+    cache = _CopyCache(Path(cache_dir) if cache_dir else site_dir.parent / CACHE_DIR,
+                       (head, repeats))
+    copies: list[tuple[str, str]] = []
+    for path in _pages(site_dir, bundle, recent):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
+            continue
+        indexed = cache.copy(raw, head, repeats)
+        if indexed is not None:
+            copies.append((path.relative_to(site_dir).as_posix(), indexed))
+    cache.close()
+    result.parsed = cache.parsed
+    if not copies:
+        result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
+        result.warnings.append(f"search: {result.skipped}; nothing to index")
+        result.seconds = time.monotonic() - started
+        return result
+
+    settings = _fingerprint([], exe, (head, repeats, chunk_size))
+    digests = {rel: _digest(text) for rel, text in copies}
+    result.pages = len(copies)
+    base = None if full else _base(bundle, settings)
+    if base is not None:
+        pages, ids = base["pages"], base["ids"]
+        delta = [(rel, text) for rel, text in copies if pages.get(rel) != digests[rel]]
+        stale = sorted(ids[rel] for rel in pages
+                       if digests.get(rel) != pages[rel] and isinstance(ids.get(rel), str))
+        if len(delta) <= (delta_limit(len(pages)) if delta_max is None else delta_max):
+            _write_recent(exe, recent, delta, stale, base, chunk_size=chunk_size,
+                          timeout=timeout, result=result)
+            result.bytes, result.files = _du_all(bundle, recent)
+            result.seconds = time.monotonic() - started
+            return result
+
+    staging = site_dir / f".{BUNDLE_DIR}-new"
+    output = _pagefind(exe, copies, staging, chunk_size=chunk_size, timeout=timeout,
+                       result=result)
+    by_url = bundle_ids(staging)
+    stamp = _fingerprint(copies, exe, (head, repeats, chunk_size))
+    manifest = {"settings": settings, "stamp": stamp, "pages": digests,
+                "ids": {rel: by_url[page_url(rel)] for rel in digests if page_url(rel) in by_url}}
+    (staging / BASE_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
+                                         encoding="utf-8")
+    (staging / STAMP).write_text(stamp + "\n", encoding="utf-8")
+    _swap(staging, bundle)
+    _empty_recent(recent, stamp)                        # the base holds every page now
+    result.base = True
 
     m = _INDEXED_PAGES.search(output)
     result.pages = int(m.group(1)) if m else len(copies)
-    result.bytes, result.files = _du(bundle)
+    result.bytes, result.files = _du_all(bundle, recent)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _empty_recent(recent: Path, base_stamp: str) -> bool:
+    """A recent bundle holding nothing (only its manifest, so that the search page's request
+    for it is not a 404); True when it was so already."""
+    old = _read_json(recent / RECENT_MANIFEST)
+    if old and old.get("bundle") is False and not old.get("stale") and \
+            old.get("base") == base_stamp and not (recent / "pagefind.js").exists():
+        return True
+    staging = recent.parent / f".{RECENT_DIR}-new"
+    _remove(staging)
+    staging.mkdir()
+    manifest = {"stamp": "", "base": base_stamp, "bundle": False, "ids": [], "stale": []}
+    (staging / RECENT_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
+                                           encoding="utf-8")
+    _swap(staging, recent)
+    return False
+
+
+def _write_recent(exe: Path, recent: Path, delta: list[tuple[str, str]], stale: list[str],
+                  base: dict, *, chunk_size: int, timeout: float | None,
+                  result: SearchResult) -> None:
+    """The recent bundle in ``recent``: ``delta`` indexed alone and ``cds-recent.json`` (the
+    base's ids the search page leaves out); none at all when nothing changed since the base."""
+    result.delta, result.stale = len(delta), len(stale)
+    if not delta and not stale:
+        result.unchanged = _empty_recent(recent, base.get("stamp", ""))
+        return
+    stamp = _fingerprint(delta + [("stale", " ".join(stale)), ("base", base.get("stamp", ""))],
+                         exe, (chunk_size,))
+    old = _read_json(recent / RECENT_MANIFEST)
+    if old and old.get("stamp") == stamp and (not delta or (recent / "pagefind.js").is_file()):
+        result.unchanged = True
+        return
+    staging = recent.parent / f".{RECENT_DIR}-new"
+    if delta:
+        _pagefind(exe, delta, staging, chunk_size=chunk_size, timeout=timeout, result=result)
+    else:
+        _remove(staging)
+        staging.mkdir()
+    ids = sorted(bundle_ids(staging).values()) if delta else []
+    manifest = {"stamp": stamp, "base": base.get("stamp", ""), "bundle": bool(delta),
+                "ids": ids, "stale": stale}
+    (staging / RECENT_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
+                                           encoding="utf-8")
+    _swap(staging, recent)
 
 
 # --- the search page ----------------------------------------------------------------------------
