@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.core.errors import ConfigError
 from pipeline.core.models import THEMES
 from pipeline.core.text import fold, nfc
 
@@ -51,8 +52,12 @@ class ThemeModel:
         self.examples = 0
 
     def fit(self, texts: list[str], labels: list[list[str]]) -> ThemeModel:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+        try:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            from sklearn.linear_model import LogisticRegression
+        except ImportError:
+            raise ConfigError("taxonomy.yml: model.enabled: true needs scikit-learn "
+                              "(pip install 'cds[model]'), or set model.enabled: false") from None
 
         self.vec = TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True, min_df=1,
                                    token_pattern=r"(?u)\b\w+\b")

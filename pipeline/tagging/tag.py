@@ -104,9 +104,10 @@ class Assign:
 class ModelSettings:
     """The model's second opinion (``model:`` in taxonomy.yml; :mod:`pipeline.tagging.model`)."""
     enabled: bool = False
-    min_probability: float = 0.5         # a theme the model gives with p ≥ this is added
-    min_relevance: float = 0.9           # a text the rules' gate leaves out is relevant when the
-                                         # model's highest p reaches this
+    min_probability: float = 0.6         # a theme the model gives with p ≥ this is added
+    min_relevance: float = 1.0           # a text the rules' gate leaves out is relevant when the
+                                         # model's highest p reaches this (1: never, the rules'
+                                         # gate alone decides)
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,7 @@ class _Reader:
             self.bad("model.enabled", f"must be true or false, not {enabled!r}")
             enabled = False
         out = {}
-        for key, default in (("min_probability", 0.5), ("min_relevance", 0.9)):
+        for key, default in (("min_probability", 0.6), ("min_relevance", 1.0)):
             v = self.number(value.get(key), f"model.{key}", default, positive=True)
             if v > 1:
                 self.bad(f"model.{key}", f"must be a probability between 0 and 1, not {v:g}")
@@ -496,7 +497,8 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
         from pipeline.tagging import model as theme_model
         probs = theme_model.for_root(taxonomy.root).proba(title, body)
         ms = taxonomy.model
-        if relevant or max(probs.values(), default=0.0) >= ms.min_relevance:
+        if relevant or (ms.min_relevance < 1 and
+                        max(probs.values(), default=0.0) >= ms.min_relevance):
             model_themes = [th for th in THEMES if probs.get(th, 0.0) >= ms.min_probability
                             and th not in tagging.themes]
             tagging.themes = tagging.themes + model_themes
