@@ -33,6 +33,7 @@ from pipeline.core.models import THEMES
 from pipeline.core.text import fold, nfc
 
 TRAIN_DIR = ("data", "tagging_train")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _C = 10.0
 
 
@@ -93,7 +94,7 @@ def shipped_examples() -> list[tuple[str, str, list[str]]]:
     for ref in sorted(folder.iterdir(), key=lambda r: r.name):
         if not ref.name.endswith(".yml"):
             continue
-        for item in yaml.safe_load(ref.read_text(encoding="utf-8")) or []:
+        for item in yaml.load(ref.read_text(encoding="utf-8"), Loader=_LOADER) or []:
             out.append((item["title"], item["body"], list(item.get("themes") or [])))
     return out
 
