@@ -91,7 +91,6 @@ def main(argv: list[str]) -> int:
         pool = [i for n in DEV for i in evalset.load(n)]
         rules_all = [tag(i["title"], i["body"], rules_tax) for i in pool]
         grid = [(tau, rel) for tau in (0.5, 0.6, 0.7, 0.8) for rel in (0.6, 0.7, 0.8, 0.9, 1.01)]
-        preds: dict = {g: [None] * len(pool) for g in grid}
         mprobs = [None] * len(pool)
         idx = list(range(len(pool)))
         random.Random(0).shuffle(idx)

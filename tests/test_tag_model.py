@@ -118,3 +118,13 @@ def test_bad_model_settings_name_the_key(value, problem):
 def test_default_settings():
     ms = Taxonomy.default().model
     assert (ms.enabled, ms.min_probability, ms.min_relevance) == (False, 0.6, 1.0)
+
+
+def test_evaluate_notes_the_model_learnt_from_the_examples(combined):
+    from pipeline.tagging.tag_learn import evaluate, format_evaluation
+    art = Article(id="a", title=STORY[0], url="https://x.vn/a.html", source="so", published=WHEN,
+                  harvested=WHEN, body=STORY[1], themes=["dien-hinh"], themes_locked=True)
+    on = format_evaluation(evaluate([art], combined), combined)
+    off_tax = replace(combined, model=ModelSettings(enabled=False))
+    off = format_evaluation(evaluate([art], off_tax), off_tax)
+    assert "Mô hình học từ chính các bài này" in on and "Mô hình học" not in off
