@@ -43,8 +43,20 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
         verdict = "đạt ngưỡng" if round(sc.value, 6) >= c.threshold else "chưa đạt ngưỡng"
         lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g} "
                      f"— {verdict}")
+        if r.model_probs:
+            side = ("mô hình" if c.id in r.model_themes else
+                    "quy tắc" if c.id in r.tagging.themes else "không bên nào")
+            lines.append(f"      mô hình: xác suất {r.model_probs.get(c.id, 0.0):.2f} (thêm chủ đề "
+                         f"khi ≥ {taxonomy.model.min_probability:g}) — chủ đề do: {side}")
         lines.extend(f"      {x}" for x in sc.lines)
         lines.extend(_sentences(sc, r))
+    if r.model_probs:
+        ms = taxonomy.model
+        gate = ("chỉ theo quy tắc" if ms.min_relevance >= 1 else
+                f"theo quy tắc, hoặc khi xác suất cao nhất của mô hình ≥ {ms.min_relevance:g}")
+        lines.extend(["", "Ý kiến thứ hai của mô hình (TF-IDF + hồi quy logistic, học từ các bài "
+                      "mẫu và các bài biên tập viên đã khóa chủ đề): chủ đề có xác suất ≥ "
+                      f"{ms.min_probability:g} được thêm; bài liên quan đến chuyển đổi số {gate}."])
     if r.relevant:
         lines.extend(_why_themes(r, taxonomy))
     if taxonomy.pillars:
@@ -102,7 +114,9 @@ def _why_themes(r: Result, taxonomy: Taxonomy) -> list[str]:
     if not chosen:
         return ["  → không chủ đề nào đạt ngưỡng."]
     main = chosen[0]
-    if ratios[main] >= 1.0:
+    if main in r.model_themes:
+        out.append(f"  → chủ đề chính: {main} (do mô hình đưa ra)")
+    elif ratios[main] >= 1.0:
         out.append(f"  → chủ đề chính: {main} (điểm / ngưỡng = {ratios[main]:.2f}, cao nhất)")
     elif main != a.default or ratios[main] >= a.fallback:
         out.append(f"  → không chủ đề nào đạt ngưỡng; {main} gần ngưỡng nhất "
@@ -113,7 +127,10 @@ def _why_themes(r: Result, taxonomy: Taxonomy) -> list[str]:
     for c in taxonomy.themes:
         if c.id == main:
             continue
-        if c.id in chosen:
+        if c.id in r.model_themes:
+            out.append(f"  → chủ đề thêm: {c.id} (do mô hình đưa ra, xác suất "
+                       f"{r.model_probs.get(c.id, 0.0):.2f})")
+        elif c.id in chosen:
             out.append(f"  → chủ đề thêm: {c.id} (điểm / ngưỡng = {ratios[c.id]:.2f})")
         elif 1.0 <= ratios[c.id] < a.secondary:
             out.append(f"  → {c.id} đạt ngưỡng nhưng chưa đủ làm chủ đề phụ "

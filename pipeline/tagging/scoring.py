@@ -115,6 +115,8 @@ class Result:
     title_words: Words | None = None
     body_words: Words | None = None
     tag_scores: dict[str, Score] = field(default_factory=dict)
+    model_probs: dict[str, float] = field(default_factory=dict)   # the model's p per theme
+    model_themes: list[str] = field(default_factory=list)         # themes the model added
 
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -101,6 +101,16 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class ModelSettings:
+    """The model's second opinion (``model:`` in taxonomy.yml; :mod:`pipeline.tagging.model`)."""
+    enabled: bool = False
+    min_probability: float = 0.6         # a theme the model gives with p ≥ this is added
+    min_relevance: float = 1.0           # a text the rules' gate leaves out is relevant when the
+                                         # model's highest p reaches this (1: never, the rules'
+                                         # gate alone decides)
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     themes: tuple[Category, ...]
     pillars: tuple[Category, ...]
@@ -118,6 +128,8 @@ class Taxonomy:
     plan_ref: str = ""                   # the plan section the themes come from, for explain
     context_bonus: float = 0.0           # a theme phrase in a sentence that speaks of CĐS
                                          # earns this × its weight on top
+    model: ModelSettings = field(default_factory=ModelSettings)
+    root: str | None = None              # the root whose locked articles the model learns from
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> Taxonomy:
@@ -127,7 +139,8 @@ class Taxonomy:
         if root is not None:
             path = Path(root) / FILENAME
             if path.is_file():
-                return cls.from_file(path)
+                return replace(cls.from_file(path), root=str(root))
+            return replace(cls.default(), root=str(root))
         return cls.default()
 
     @classmethod
@@ -274,7 +287,7 @@ class _Reader:
             raise ConfigError(f"{self.source}: must be a mapping with themes, pillars, tags")
         self.keys(data, {"version", "max_count", "length_norm", "lead_words", "lead_bonus",
                          "assign", "typos", "guards", "blockers", "relevance", "themes", "pillars", "tags",
-                         "plan_ref", "context_bonus"},
+                         "plan_ref", "context_bonus", "model"},
                   "top level")
         max_count = int(self.number(data.get("max_count"), "max_count", 3, positive=True))
         length_norm = int(self.number(data.get("length_norm"), "length_norm", 400, positive=True))
@@ -329,11 +342,32 @@ class _Reader:
             if c.id in (*THEMES, *PILLARS, "cds"):
                 self.bad(f"tags[{i}] ({c.id})", "id: already the id of a theme or a pillar")
         assign = self.assign(data.get("assign"))
+        model = self.model(data.get("model"))
         if self.problems:
             raise ConfigError(self.problems)
         return Taxonomy(themes, pillars, tags, relevance, tuple(typos), guards, max_count,
                         length_norm, self.source, lead_words, lead_bonus, assign, blockers,
-                        " ".join(nfc(plan_ref).split()), context_bonus)
+                        " ".join(nfc(plan_ref).split()), context_bonus, model)
+
+    def model(self, value) -> ModelSettings:
+        if value is None:
+            return ModelSettings()
+        if not isinstance(value, dict):
+            self.bad("model", "must be a mapping with enabled, min_probability, min_relevance")
+            return ModelSettings()
+        self.keys(value, {"enabled", "min_probability", "min_relevance"}, "model")
+        enabled = value.get("enabled", False)
+        if not isinstance(enabled, bool):
+            self.bad("model.enabled", f"must be true or false, not {enabled!r}")
+            enabled = False
+        out = {}
+        for key, default in (("min_probability", 0.6), ("min_relevance", 1.0)):
+            v = self.number(value.get(key), f"model.{key}", default, positive=True)
+            if v > 1:
+                self.bad(f"model.{key}", f"must be a probability between 0 and 1, not {v:g}")
+                v = default
+            out[key] = v
+        return ModelSettings(enabled, **out)
 
     def assign(self, value) -> Assign:
         if value is None:
@@ -457,13 +491,25 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
     if relevant:
         tagging.themes = choose({c.id: ratio(themes[c.id].value, c.threshold)
                                   for c in taxonomy.themes}, taxonomy.assign)
+    probs: dict[str, float] = {}
+    model_themes: list[str] = []
+    if taxonomy.model.enabled:
+        from pipeline.tagging import model as theme_model
+        probs = theme_model.for_root(taxonomy.root).proba(title, body)
+        ms = taxonomy.model
+        if relevant or (ms.min_relevance < 1 and
+                        max(probs.values(), default=0.0) >= ms.min_relevance):
+            model_themes = [th for th in THEMES if probs.get(th, 0.0) >= ms.min_probability
+                            and th not in tagging.themes]
+            tagging.themes = tagging.themes + model_themes
+            relevant = True
     if relevant:
         tagging.tags = [c.id for c in taxonomy.tags
                         if c.id in tags and round(tag_scores[c.id].value, 6) >= c.threshold]
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
     return Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
-                   t, b, tag_scores)
+                   t, b, tag_scores, probs, model_themes)
 
 
 def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:

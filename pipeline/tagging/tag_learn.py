@@ -284,6 +284,10 @@ def format_evaluation(ev: Evaluation, taxonomy: Taxonomy) -> str:
         name = "tổng (micro)" if s is m else s.theme
         lines.append(f"  {name:<14} {s.precision:>12.2f} {s.recall:>8.2f} {s.f1:>6.2f} "
                      f"{s.tp:>5} {s.fp:>5} {s.fn:>5} {s.support:>7}")
+    if taxonomy.model.enabled:
+        lines.extend(["", "Bộ phân loại gồm quy tắc và ý kiến thứ hai của mô hình (model.enabled: "
+                      "true). Mô hình học từ chính các bài này, nên số liệu trên cao hơn thực tế "
+                      "với bài mới."])
     lines.extend(["", "Nhầm lẫn (chủ đề của biên tập viên → chủ đề máy gắn thay vào):"])
     if not ev.confusions:
         lines.append("  (không có)")
