@@ -9,13 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.core.citations import find_citations, parse_citation
 from pipeline.core.docrefs import (
     doc_type_of,
-    find_citations,
     find_refs,
     issuer_of,
     normalize,
-    parse_citation,
     scope_of,
     year_of,
 )

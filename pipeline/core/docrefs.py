@@ -13,11 +13,9 @@ Fractions, dates, scores, phone numbers, prices and house numbers never match: e
 carry a letter abbreviation after its slash (or, for party documents, a known type after its
 hyphen).
 
-Pure functions, no I/O::
+Pure functions, no I/O (citations, the sentences that cite a number: :mod:`pipeline.core.citations`)::
 
     find_refs(text) -> list[str]                      # unique, in order of first mention
-    find_citations(text) -> list[tuple[str, str]]     # (number, the sentence citing it)
-    parse_citation(sentence, number) -> dict          # prefill for a register entry
     normalize(number) -> str | None                   # one number as typed by an editor
     doc_type_of(number), issuer_of(number), year_of(number), scope_of(number)
 """
@@ -26,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from pipeline.core.text import fold, nfc
 
@@ -199,11 +196,11 @@ _PARTY = re.compile(
 _SPLIT_HY = re.compile(_HY)
 
 #: Words that name a type in running text ("Nghị quyết 57", "Quyết định số 749").
-_TYPE_WORDS = ("Quyết định", "Quy định", "Nghị quyết", "Nghị định", "Thông tư", "Kế hoạch",
+TYPE_WORDS = ("Quyết định", "Quy định", "Nghị quyết", "Nghị định", "Thông tư", "Kế hoạch",
                "Chỉ thị", "Kết luận", "Luật", "Đề án", "Chương trình", "Tờ trình", "Hướng dẫn",
                "Thông báo", "Công văn", "Báo cáo", "Quy chế", "Công điện", "Pháp lệnh")
 _SHORT = re.compile(
-    r"(?<!\w)(?P<word>" + "|".join(sorted(_TYPE_WORDS, key=len, reverse=True)) +
+    r"(?<!\w)(?P<word>" + "|".join(sorted(TYPE_WORDS, key=len, reverse=True)) +
     r")(?:[ \t]+số)?[ \t]*:?[ \t]*(?P<num>\d{1,5}[a-z]?)(?![\w/.,‐‑–-]?\d)(?![\w/‐‑–-])",
     re.IGNORECASE)
 
@@ -250,11 +247,11 @@ def _party_number(m: re.Match) -> str | None:
     return f"{m.group('num').lower()}-{typ}/" + "-".join(tokens)
 
 
-def _prepare(text: str) -> str:
+def prepare(text: str) -> str:
     return nfc(text or "").replace("\u00d0", "Đ").replace("\u00f0", "đ")
 
 
-def _scan(text: str) -> list[_Ref]:
+def scan(text: str) -> list[_Ref]:
     """Every full and resolved short mention, in text order."""
     refs: list[_Ref] = []
     taken: list[tuple[int, int]] = []
@@ -301,7 +298,7 @@ def _type_matches(word: str, number: str) -> bool:
 def find_refs(text: str) -> list[str]:
     """Normalised document numbers cited in ``text``: unique, in order of first mention."""
     out: list[str] = []
-    for r in _scan(_prepare(text)):
+    for r in scan(prepare(text)):
         if r.number not in out:
             out.append(r.number)
     return out
@@ -310,9 +307,9 @@ def find_refs(text: str) -> list[str]:
 def normalize(number: str) -> str | None:
     """One document number as typed ("749 / QD-TTg", "số 96/KH-UBND") → ``749/QĐ-TTg``, or
     None when it is not a document number."""
-    text = _prepare(number).strip()
+    text = prepare(number).strip()
     text = re.sub(r"^(?:số|so)\s*:?\s*", "", text, flags=re.IGNORECASE)
-    for r in _scan(text):
+    for r in scan(text):
         if r.full and r.start == 0 and r.end == len(text):
             return r.number
     return None
@@ -401,154 +398,3 @@ def scope_of(number: str) -> str | None:
     if token in _LOCAL:
         return "local"
     return "provincial"
-
-
-# --- citations --------------------------------------------------------------------------------
-
-_NO_BREAK = re.compile(r"(?:^|[\s(])(?:TP|Tp|TS|ThS|PGS|GS|BS|KS|NXB|TX|Th|St|P|Q|K)\.$")
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences (clauses at ";") of ``text``: a break at a line end, at "; ", and
-    at ". ! ? …" before a capital or a digit, not after an abbreviation such as "TP." or "PGS."."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in re.finditer(r"\n+|;\s+|[.!?…]+[\"”’)]*\s+", text):
-        if m.group(0)[0] in ".!?…":
-            nxt = text[m.end():m.end() + 2].lstrip("\"“(")
-            if not (nxt[:1].isupper() or nxt[:1].isdigit()):
-                continue
-            if _NO_BREAK.search(text[max(0, m.start() - 6):m.start() + 1]):
-                continue
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
-def find_citations(text: str) -> list[tuple[str, str]]:
-    """``(number, sentence)`` for every sentence that cites a document, in text order: the
-    sentences a new register entry is prefilled from (see :func:`parse_citation`)."""
-    text = _prepare(text)
-    spans = _sentences(text)
-    out: list[tuple[str, str]] = []
-    for r in _scan(text):
-        for s, e in spans:
-            if s <= r.start < e:
-                pair = (r.number, text[s:e].strip())
-                if pair not in out:
-                    out.append(pair)
-                break
-    return out
-
-
-_DATE_NUM = re.compile(r"(?<!\d)(\d{1,2})[ \t]*([/.-])[ \t]*(\d{1,2})[ \t]*\2[ \t]*((?:19|20)\d\d)(?!\d)")
-_DATE_WORDS = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d\d)", re.IGNORECASE)
-_ISSUER_HEAD = re.compile(
-    r"(Thủ tướng Chính phủ|Chính phủ|Quốc hội|Ủy ban Thường vụ Quốc hội|Bộ Chính trị|Ban Bí thư|"
-    r"Ban Chấp hành|Ban Thường vụ|Bộ |Ủy ban|Uỷ ban|UBND|HĐND|Hội đồng|Sở |Tỉnh ủy|Tỉnh uỷ|"
-    r"Huyện ủy|Huyện uỷ|Thành ủy|Thành uỷ|Đảng ủy|Đảng uỷ|Ban |Văn phòng|Ngân hàng|Cục |Tổng cục)")
-_TITLE_START = re.compile(r"(?<!\w)(về việc|phê duyệt|về|quy định|ban hành|hướng dẫn)(?!\w)",
-                          re.IGNORECASE)
-_ISSUER_STOP = re.compile(
-    r"\s+(?=(?:về|phê duyệt|ban hành|quy định|hướng dẫn|đã|vừa|đặt|xác định|có hiệu lực)(?!\w))"
-    r"|[,;.:()]")
-
-
-def _first_date(s: str) -> tuple[str | None, int]:
-    """ISO date of a leading "ngày 03/6/2020" / "ngày 3 tháng 6 năm 2020", and where it ends."""
-    m = re.match(r"\s*,?\s*(?:ban hành\s+|ký\s+)?ngày\s+", s, re.IGNORECASE)
-    if not m:
-        return None, 0
-    rest = s[m.end():]
-    d = _DATE_NUM.match(rest)
-    if d:
-        day, month, year = int(d.group(1)), int(d.group(3)), int(d.group(4))
-    else:
-        d = _DATE_WORDS.match(rest)
-        if not d:
-            return None, 0
-        day, month, year = int(d.group(1)), int(d.group(2)), int(d.group(3))
-    try:
-        return date(year, month, day).isoformat(), m.end() + d.end()
-    except ValueError:
-        return None, m.end() + d.end()
-
-
-def _word_before(sentence: str, start: int) -> str | None:
-    m = re.search(r"(" + "|".join(_TYPE_WORDS) + r")(?:\s+[^\s,;]{1,40}){0,6}?\s+(?:số\s*:?\s*)?$",
-                  sentence[max(0, start - 80):start], re.IGNORECASE)
-    if not m:
-        return None
-    word = m.group(1)
-    return word[0].upper() + word[1:].lower()
-
-
-def parse_citation(sentence: str, number: str) -> dict:
-    """What a citing sentence tells about ``number``, for a new register entry.
-
-    Returns ``{"number", "doc_type", "issuer", "issued", "title", "scope", "year"}``; ``issued``
-    is an ISO date (from "ngày 03/6/2020" right after the number) or None, ``title`` the trích
-    yếu after "về việc" / "phê duyệt" / "về" (capitalised) or None. Values the sentence does not
-    give come from the number itself (:func:`doc_type_of`, :func:`issuer_of`).
-    """
-    sentence = _prepare(sentence)
-    n = normalize(number) or number
-    out = {"number": n, "doc_type": doc_type_of(n), "issuer": issuer_of(n), "issued": None,
-           "title": None, "scope": scope_of(n), "year": year_of(n)}
-    refs = _scan(sentence)
-    here = next((r for r in refs if r.number == n), None)
-    if here is None:
-        return out
-    word = _word_before(sentence, here.start)
-    if word and (out["doc_type"] in (None, "Luật", "Công văn") or not here.full):
-        if word in ("Luật", "Nghị quyết") or out["doc_type"] is None:
-            out["doc_type"] = word
-    nxt = next((r.start for r in refs if r.start > here.start and r.number != n), len(sentence))
-    tail = sentence[here.end:nxt]
-    issued, used = _first_date(tail)
-    out["issued"] = issued
-    tail = tail[used:]
-    m = re.match(r"\s*,?\s*của\s+", tail)
-    if m:
-        head = _ISSUER_HEAD.match(tail[m.end():])
-        if head:
-            rest = tail[m.end():]
-            stop = _ISSUER_STOP.search(rest)
-            issuer = rest[:stop.start() if stop else len(rest)].strip()
-            if 2 < len(issuer) <= 90:
-                out["issuer"] = issuer
-                low = fold(issuer)
-                if re.search(r"\b(huyen|xa|thi tran|phuong|huyen uy|dang uy)\b", low):
-                    out["scope"] = "local"
-            tail = rest[stop.start():] if stop else ""
-    t = _TITLE_START.match(tail.lstrip(" ,:"))
-    if t:
-        out["title"] = _clip_title(tail.lstrip(" ,:"))
-    elif out["doc_type"] == "Luật" and word == "Luật":
-        name = re.search(r"(Luật(?:\s+(?!số\b)[^\s,;]+){1,12}?)\s+(?:số\s*:?\s*)?$",
-                         sentence[max(0, here.start - 120):here.start])
-        if name:
-            out["title"] = name.group(1)
-    return out
-
-
-_TITLE_STOP = re.compile(r"[;]|\.(?:\s|$)|\s+\(\s*sau đây|\s+(?=(?:có hiệu lực|được ban hành|"
-                         r"chính thức|đã|vừa|nhằm|để|cho hơn|tới|đến các|tại hội nghị)(?!\w))"
-                         # a comma opening a time adverbial: ", những năm qua, …"
-                         r"|,\s+(?=(?i:những năm qua|thời gian qua|thời gian tới|trong những năm|"
-                         r"năm qua|vừa qua|đến nay|hiện nay|từ đầu năm|sau \d+ năm)(?!\w))")
-
-
-def _clip_title(text: str) -> str | None:
-    """The trích yếu: up to the end of the clause, or a comma opening a new clause (", Ủy ban …")."""
-    stop = _TITLE_STOP.search(text)
-    text = text[:stop.start()] if stop else text
-    for m in re.finditer(r",\s+(\w)", text):
-        if m.group(1).isupper():
-            text = text[:m.start()]
-            break
-    text = text.strip(" ,.:\"“”")
-    if len(text) <= 8:
-        return None
-    return (text[0].upper() + text[1:])[:300]

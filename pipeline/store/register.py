@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from pipeline.core import docrefs
+from pipeline.core.citations import find_citations, parse_citation
 from pipeline.core.errors import ConfigError
 from pipeline.core.fileio import linked, write_new
 from pipeline.core.markup import esc, front_matter_problem  # noqa: F401  (docharvest: register.esc)
@@ -250,10 +251,10 @@ def prefill(number: str, articles: Iterable[Article]) -> dict[str, Any]:
             continue
         where = f"content/{art.path.as_posix()}" if art.path else art.id
         for text in (art.title, art.body):
-            for n, sentence in docrefs.find_citations(text or ""):
+            for n, sentence in find_citations(text or ""):
                 if n == number:
                     citations.append((where, sentence))
-                    found.append(docrefs.parse_citation(sentence, number))
+                    found.append(parse_citation(sentence, number))
     year = docrefs.year_of(number)
     dates = []
     for f in found:
