@@ -17,6 +17,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).parent
+# The development sets are shipped with the package as the model's training data
+# (pipeline/data/tagging_train/); the blind sets live here only.
+SHIPPED = HERE.parents[2] / "pipeline" / "data" / "tagging_train"
 THEMES = ("nhan-thuc", "trach-nhiem", "van-ban", "dien-hinh")
 
 
@@ -54,7 +57,10 @@ def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str,
 def load(name: str) -> list[dict]:
     """Entries of ``<name>.yml`` (one of :data:`SPLITS`) with ``form`` applied to title and
     body."""
-    items = yaml.safe_load((HERE / f"{name}.yml").read_text(encoding="utf-8"))
+    path = HERE / f"{name}.yml"
+    if not path.is_file():
+        path = SHIPPED / f"{name}.yml"
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
     for item in items:
         item["title"] = _form(item["title"], item.get("form"))
         item["body"] = _form(item["body"], item.get("form"))
