@@ -320,23 +320,6 @@ def test_incremental_build_leaves_what_a_clean_build_leaves(built, tmp_path: Pat
     assert retitled.full and retitled.rendered == retitled.pages
 
 
-def test_pages_shared_out_between_processes_give_the_same_site(built, tmp_path: Path, monkeypatch):
-    root, articles, _ = built
-    monkeypatch.setattr(sitebuild, "_workers", lambda changed: 3)
-    shared = make_root(tmp_path / "shared")
-    result = build(shared, articles)
-    assert result.full and result.rendered == result.pages
-
-    def tree(folder: Path) -> dict[str, bytes]:
-        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-    assert tree(shared / "site") == tree(root / "site")
-    more = make_articles(47)
-    incremental = build(shared, more)
-    assert not incremental.full and 0 < incremental.rendered < incremental.pages
-    assert (shared / "site/tin-tuc/2023/11/xa-so-46/index.html").is_file()
-
-
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 

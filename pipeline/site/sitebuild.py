@@ -56,9 +56,6 @@ JINJA_CACHE = "jinja"                     # in <root>/.cds/: compiled theme temp
 PLUGIN = "cds"                            # the plugin's entry point name
 _IGNORED_WARNINGS = ("A 'dirty' build is being performed",)
 
-PARALLEL_MIN = 150          # bodies to render before the work is shared out between processes
-MAX_WORKERS = 4
-
 
 class SiteBuildError(CdsError):
     """MkDocs could not build the site."""
@@ -75,15 +72,6 @@ class BuildResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     driver: str = "cds"             # "cds", or "mkdocs" (the reference: no memo, no body cache)
-
-
-def _workers(changed: int) -> int:
-    """How many processes share a piece of work: one per CPU (at most MAX_WORKERS) when there
-    is enough of it and the platform can fork; else one."""
-    if not hasattr(os, "fork") or changed < PARALLEL_MIN:
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cpus, MAX_WORKERS))
 
 
 class _LogCapture(logging.Handler):
