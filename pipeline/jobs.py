@@ -18,7 +18,7 @@ from pipeline import config as config_mod
 from pipeline.core import fileio
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article, Config, RunReport
-from pipeline.harvest import docharvest, tomarkdown
+from pipeline.harvest import docharvest
 from pipeline.site import feeds_out, publish, search, sitebuild
 from pipeline.site.pages.builder import search_page
 from pipeline.site.pages.register import register_pages
@@ -101,6 +101,7 @@ def safe_notes(doc: register.Doc, base_url: str) -> register.Doc:
     bodies go through (``tomarkdown.to_markdown``): nothing in them can run in a reader's browser."""
     if not doc.body:
         return doc
+    from pipeline.harvest import tomarkdown  # markdownify: only for notes to clean
     return replace(doc, body=tomarkdown.to_markdown(tomarkdown.render_markdown(doc.body), base_url))
 
 
