@@ -4,6 +4,7 @@ nothing new), and are made again, with the bytes a first build gives, when one d
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 from pipeline.site import portal
@@ -40,6 +41,11 @@ def test_same_inputs_skip_and_any_change_makes_the_files_again(tmp_path: Path):
     full = portal.write_portal(config, changed, site, theme_names=NAMES, state_file=state,
                                reuse=False)             # a full build never skips
     assert not full.skipped and full.written == 0
+
+    moved = [*changed[:-1], dataclasses.replace(changed[-1],
+                                                published=changed[-1].published - timedelta(days=40))]
+    assert not portal.write_portal(config, moved, site, theme_names=NAMES,
+                                   state_file=state).skipped      # a date is an input too
 
     state.write_text("{not json", encoding="utf-8")     # a broken record: made again
     assert not portal.write_portal(config, changed, site, theme_names=NAMES,

@@ -12,8 +12,9 @@ import hashlib
 import json
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path, PurePath
 
 from pipeline import config as config_mod
 from pipeline.core.fileio import write_atomic
@@ -142,10 +143,18 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
     difference that is not one, such as a set's order, only makes the files again)."""
     h = hashlib.sha256(_code_digest())
-    h.update(pickle.dumps((config, list(articles), str(site_dir), dict(urls or {}),
+    h.update(pickle.dumps((config, [_plain(a) for a in articles], str(site_dir), dict(urls or {}),
                            dict(theme_names) if theme_names is not None else None, list(docs)),
                           protocol=5))
     return h.hexdigest()
+
+
+def _plain(art: Article) -> tuple:
+    """Every field of ``art``; dates as their ISO text and zone name, paths as text (pickling
+    time zones and paths is most of the digest's cost otherwise)."""
+    return tuple(v.isoformat() + " " + str(v.tzinfo) if isinstance(v, datetime) else
+                 str(v) if isinstance(v, PurePath) else v
+                 for v in (getattr(art, f.name) for f in fields(art)))
 
 
 def _read_state(path: Path) -> dict | None:
