@@ -143,9 +143,11 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
     difference that is not one, such as a set's order, only makes the files again)."""
     h = hashlib.sha256(_code_digest())
-    h.update(pickle.dumps((config, [_plain(a) for a in articles], str(site_dir), dict(urls or {}),
-                           dict(theme_names) if theme_names is not None else None, list(docs)),
-                          protocol=5))
+    h.update(pickle.dumps((config, str(site_dir), dict(urls or {}),
+                           dict(theme_names) if theme_names is not None else None, list(docs),
+                           len(articles)), protocol=5))
+    for art in articles:                               # one at a time: no copy of the store held
+        h.update(pickle.dumps(_plain(art), protocol=5))
     return h.hexdigest()
 
 
