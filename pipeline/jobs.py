@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import config as config_mod
 from pipeline.core import fileio
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article, Config, RunReport
-from pipeline.harvest import docharvest, run, tomarkdown
+from pipeline.harvest import docharvest
 from pipeline.site import feeds_out, publish, search, sitebuild
 from pipeline.site.pages.builder import search_page
 from pipeline.site.pages.register import register_pages
@@ -25,7 +26,10 @@ from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
 from pipeline.store import media, register
 from pipeline.store.articles import open_store
-from pipeline.tagging import tag as tagger
+
+if TYPE_CHECKING:   # the harvest and the tagger are imported where used: `cds build` needs neither
+    from pipeline.harvest import run
+    from pipeline.tagging import tag as tagger
 
 PACKAGE = Path(__file__).parent
 
@@ -34,6 +38,7 @@ PACKAGE = Path(__file__).parent
 
 def tagger_for(taxonomy: tagger.Taxonomy) -> run.Tagger:
     """The harvest's ``tag(title, body)`` with this root's taxonomy."""
+    from pipeline.tagging import tag as tagger
     return lambda title, body: tagger.tag(title, body, taxonomy)
 
 
@@ -41,6 +46,8 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
             progress: bool = True, stop: Callable[[], bool] | None = None) -> RunReport:
     """Fetch every enabled source (or the named ones), store new and changed articles, tag them
     with the root's taxonomy, write the run report (``pipeline.harvest.run.harvest``)."""
+    from pipeline.harvest import run
+    from pipeline.tagging import tag as tagger
     return run.harvest(config, tagger_for(tagger.Taxonomy.load(config.root)),
                        source_ids=source_ids, due_only=due_only, progress=progress, stop=stop)
 
@@ -94,6 +101,7 @@ def safe_notes(doc: register.Doc, base_url: str) -> register.Doc:
     bodies go through (``tomarkdown.to_markdown``): nothing in them can run in a reader's browser."""
     if not doc.body:
         return doc
+    from pipeline.harvest import tomarkdown  # markdownify: only for notes to clean
     return replace(doc, body=tomarkdown.to_markdown(tomarkdown.render_markdown(doc.body), base_url))
 
 
@@ -237,6 +245,7 @@ def run_lock(config: Config, *, wait: bool = False):
 def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
     """Re-tag stored articles the editor has not locked. Without ``everything`` only articles
     that have no themes yet. Returns (changed, considered)."""
+    from pipeline.tagging import tag as tagger
     store = open_store(config)
     taxonomy = tagger.Taxonomy.load(config.root)
     changed = considered = 0
@@ -260,6 +269,7 @@ def explain(config: Config, path: Path) -> str:
     path = path if path.is_absolute() or path.exists() else config.root / path
     if not path.exists():
         raise ConfigError(f"{path}: no such file")
+    from pipeline.tagging import tag as tagger
     art = store_mod.parse(path.read_text(encoding="utf-8"), path)
     return tagger.explain(art.title, art.body, tagger.Taxonomy.load(config.root))
 

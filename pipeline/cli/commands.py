@@ -10,7 +10,6 @@ from pathlib import Path
 from pipeline import config as config_mod
 from pipeline import jobs
 from pipeline.core.models import RunReport
-from pipeline.harvest import run as harvest_run
 
 
 def eprint(*args) -> None:
@@ -72,6 +71,7 @@ def cmd_run(args) -> int:
         pub, _ = jobs.build(config, progress=not args.quiet)  # incremental: cheap if unchanged
         eprint(f"built {config.root / 'site'}")
         if pub.problems:
+            from pipeline.harvest import run as harvest_run
             harvest_run.write_run_report(config, report, content_problems=pub.problems)
             eprint(f"{len(pub.problems)} article file(s) could not be used (see above)")
         if getattr(args, "ping", False):

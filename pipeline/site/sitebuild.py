@@ -53,6 +53,7 @@ __all__ = ["ARTICLE_START_HTML", "BuildResult", "SiteBuildError", "STATE_FILE", 
 
 RENDER_CACHE = render_mod.BODY_CACHE      # in <root>/.cds/: body → HTML (feeds)
 JINJA_CACHE = "jinja"                     # in <root>/.cds/: compiled theme templates
+PORTAL_STATE = "portal.json"              # in <root>/.cds/: the portal files' inputs digest
 PLUGIN = "cds"                            # the plugin's entry point name
 _IGNORED_WARNINGS = ("A 'dirty' build is being performed",)
 
@@ -288,7 +289,9 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
         urls=published.get("urls"), theme_names=published.get("themes"),
         previous=previous if isinstance(previous, Mapping) else None)
     extra = portal.write_portal(config, feeds_for, Path(cfg.site_dir), urls=published.get("urls"),
-                                theme_names=published.get("themes"))
+                                theme_names=published.get("themes"),
+                                state_file=root / ".cds" / PORTAL_STATE,
+                                reuse=isinstance(previous, Mapping))
     result.files += extra.files
     websub.note_changed(root, config, result.changed)
     return result

@@ -100,10 +100,13 @@ class CdsPlugin(BasePlugin):
         if not self.dirty:
             return files
         docs = os.path.realpath(config["docs_dir"])
+        real = _RealPaths()
         for file in files:
             src = file.abs_src_path
-            if not src or os.path.dirname(os.path.realpath(src)) != docs and \
-                    not os.path.realpath(src).startswith(docs + os.sep):
+            if not src:
+                continue
+            real_src = real(src)
+            if os.path.dirname(real_src) != docs and not real_src.startswith(docs + os.sep):
                 continue                                   # the theme's: fingerprinted
             dest = file.abs_dest_path
             if file.src_uri in self.changed:
@@ -202,3 +205,25 @@ class CdsPlugin(BasePlugin):
 
             self.navmemo = navmemo.install(env, self.nav_pages)
         return env
+
+
+class _RealPaths:
+    """``os.path.realpath`` of many absolute paths sharing folders: each folder resolved once
+    (one ``lstat`` a path instead of one a path component); a symbolic link anywhere goes to
+    ``os.path.realpath`` itself, so the result is the same."""
+
+    def __init__(self):
+        self.folders: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        parent, name = os.path.split(path)
+        if not name or not os.path.isabs(path) or path != os.path.normpath(path):
+            return os.path.realpath(path)                  # "..", "." or "//": realpath's way
+        real_parent = self.folders.get(parent)
+        if real_parent is None:
+            real_parent = self.folders[parent] = self(parent) if parent != path else \
+                os.path.realpath(parent)
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        return os.path.join(real_parent, name)
+

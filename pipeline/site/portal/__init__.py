@@ -8,9 +8,13 @@ outputs so a file nothing makes any more is removed.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path, PurePath
 
 from pipeline import config as config_mod
 from pipeline.core.fileio import write_atomic
@@ -22,6 +26,7 @@ class PortalResult:
     files: list[str] = field(default_factory=list)     # site-relative paths
     written: int = 0
     unchanged: int = 0
+    skipped: bool = False                              # inputs as last time: nothing made again
 
 
 class Context:
@@ -92,16 +97,76 @@ class Writer:
 
 def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
                  urls: Mapping[str, str] | None = None,
-                 theme_names: Mapping[str, str] | None = None) -> PortalResult:
+                 theme_names: Mapping[str, str] | None = None,
+                 state_file: Path | None = None, reuse: bool = True) -> PortalResult:
     """The JSON API, the embeddable columns and the OPML lists into ``site_dir``.
-    ``articles`` as the feeds get them (``media.for_feeds``: absolute picture addresses)."""
+    ``articles`` as the feeds get them (``media.for_feeds``: absolute picture addresses).
+
+    ``state_file``: where the digest of every input (the code and templates, ``config``, the
+    articles, ``urls``, ``theme_names``, the register, ``site_dir``) and the files made from it
+    are kept; with ``reuse``, the same digest with every file still there makes nothing again."""
     from pipeline.site.portal import api, embed, opml
     from pipeline.store import register
 
     docs = register.load_docs(config.content_dir)      # never raises: `cds check` reports
+    digest = _digest(config, articles, site_dir, urls, theme_names, docs) if state_file else ""
+    if state_file and reuse:
+        last = _read_state(state_file)
+        site = Path(site_dir)
+        if last and last["digest"] == digest and all((site / rel).is_file() for rel in last["files"]):
+            return PortalResult(files=list(last["files"]), unchanged=len(last["files"]), skipped=True)
     ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs)
     out = Writer(site_dir)
     api.write(ctx, out)
     embed.write(ctx, out)
     opml.write(ctx, out)
+    if state_file:
+        write_atomic(Path(state_file), json.dumps({"digest": digest, "files": out.result.files},
+                                                  ensure_ascii=False).encode("utf-8"))
     return out.result
+
+
+def _code_digest() -> bytes:
+    """This package's code and the portal templates (``embed.TEMPLATES``)."""
+    from pipeline.site import feeds_out
+    from pipeline.site.portal import embed
+
+    h = hashlib.sha256()
+    files = [*sorted(Path(__file__).parent.glob("*.py")), Path(feeds_out.__file__),
+             *sorted(p for p in Path(embed.TEMPLATES).rglob("*") if p.is_file())]
+    for path in files:
+        h.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes())
+    return h.digest()
+
+
+def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
+    """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
+    difference that is not one, such as a set's order, only makes the files again)."""
+    h = hashlib.sha256(_code_digest())
+    h.update(pickle.dumps((config, str(site_dir), dict(urls or {}),
+                           dict(theme_names) if theme_names is not None else None, list(docs),
+                           len(articles)), protocol=5))
+    for art in articles:                               # one at a time: no copy of the store held
+        h.update(pickle.dumps(_plain(art), protocol=5))
+    return h.hexdigest()
+
+
+def _plain(art: Article) -> tuple:
+    """Every field of ``art``; dates as their ISO text and zone name, paths as text (pickling
+    time zones and paths is most of the digest's cost otherwise)."""
+    return tuple(v.isoformat() + " " + str(v.tzinfo) if isinstance(v, datetime) else
+                 str(v) if isinstance(v, PurePath) else v
+                 for v in (getattr(art, f.name) for f in fields(art)))
+
+
+def _read_state(path: Path) -> dict | None:
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("digest"), str) or \
+            not isinstance(data.get("files"), list) or \
+            not all(isinstance(f, str) and f and not f.startswith("/") and ".." not in f.split("/")
+                    for f in data["files"]):
+        return None
+    return data
