@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 from pipeline import config as config_mod
 from pipeline.core import fileio
 from pipeline.core.errors import ConfigError
+from pipeline.core.markup import vn_date
 from pipeline.core.models import Article, Config, RunReport
 from pipeline.harvest import docharvest
 from pipeline.site import feeds_out, publish, search, sitebuild
 from pipeline.site.pages.builder import search_page
+from pipeline.site.pages.register import home_block as register_home
 from pipeline.site.pages.register import register_pages
 from pipeline.site.sitecontent import SiteContent, gather, write_build_report
 from pipeline.store import articles as store_mod
@@ -74,7 +76,8 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
     extra.update(results_files(config, articles, docs))
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
                              channels=register.doc_channels(docs), media_href=media.page_href,
-                             home_blocks=docharvest.home_block(docs, tz),
+                             home_blocks=register_home(docharvest.newest(docs, tz), tz=tz,
+                                                       root=config.root),
                              doc_titles={d.number: d.title for d in docs if d.title})
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
@@ -146,7 +149,7 @@ def document_feeds(config: Config, docs: Sequence[register.Doc], tz: tzinfo) -> 
         entries = [{
             "id": f"van-ban:{d.slug}", "title": d.label + (f": {d.title}" if d.title else ""),
             "link": d.url_path, "published": docharvest.when(d, tz),
-            "summary": " · ".join(x for x in (d.issuer, register._vn_date(d.issued)) if x),
+            "summary": " · ".join(x for x in (d.issuer, vn_date(d.issued)) if x),
             "category": register.SCOPES.get(d.scope, "")} for d in items[:docharvest.FEED_LIMIT]]
         base = f"{register.DOCS_DIR}/{sub}"
         rss, atom = feeds_out.document_feed(

@@ -21,6 +21,7 @@ from pipeline.core.errors import ConfigError, FetchError
 from pipeline.demo.localserver import LocalServer, serve_validated
 from pipeline.harvest import docfiles, docharvest, doclisting
 from pipeline.harvest.fetch import Fetcher
+from pipeline.site.pages import register as register_site
 from pipeline.site.pages.register import register_pages
 from pipeline.store import register
 from tests.conftest import DEMO, make_root
@@ -294,7 +295,7 @@ def test_feeds_of_new_documents_are_valid(portal):
     local = feedparser.parse(files["van-ban/pham-vi/local/rss.xml"])
     assert [e.title for e in local.entries] == ["Kế hoạch 12/KH-UBND: Kế hoạch chuyển đổi số cấp "
                                                 "huyện (bản chụp)"]
-    home = "\n".join(docharvest.home_block(docs, TZ))
+    home = "\n".join(register_site.home_block(docharvest.newest(docs, TZ), tz=TZ))
     assert "Văn bản mới" in home and 'href="van-ban/96-kh-ubnd/"' in home
 
 
@@ -437,7 +438,7 @@ def test_fields_on_the_detail_page_and_review(tmp_path):
         assert doc.pending and "review: pending" in entry(root, "96-kh-ubnd")
         assert register.visible([doc]) == []
         assert any("review: pending" in n for n in register.check_messages([doc], []))
-        assert docharvest.home_block([doc], TZ) == []
+        assert register_site.home_block(docharvest.newest([doc], TZ), tz=TZ) == []
         assert feedparser.parse(jobs.document_feeds(config, [doc], TZ)["van-ban/rss.xml"]
                                 ).entries == []
 

@@ -113,3 +113,8 @@ def shift_headings(markdown: str, top: int = 2) -> str:
         else:
             lines[i] = f"{new}{text}"
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def vn_date(d) -> str:
+    """A date as Vietnamese pages and feeds write it: ``17/07/2023`` ("" for none)."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""

@@ -24,8 +24,8 @@ number. For an existing entry (same normalised number and issuer) only the harve
 other line of the entry stays as the editor left it.
 
 Also here: what is newest (:func:`newest`, the order of the "Văn bản mới" feeds that
-``jobs.document_feeds`` writes), the home page block (:func:`home_block`) and the figures the
-results pages need (:func:`figures`).
+``jobs.document_feeds`` writes and the home page's block lists) and the figures the results
+pages need (:func:`figures`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, tzinfo
 from pathlib import Path, PurePosixPath
@@ -47,13 +47,13 @@ from pipeline.harvest import confine, docfiles
 from pipeline.harvest.doclisting import Listed, read_detail, read_rows
 from pipeline.harvest.fetch import ACCEPT_PAGE, Fetcher
 from pipeline.store import register
+from pipeline.store.entries import check_type
 
-__all__ = ["ACCEPT_FILE", "Listed", "fetch_source", "figures", "home_block",
+__all__ = ["ACCEPT_FILE", "Listed", "fetch_source", "figures", "newest",
            "read_rows", "same_issuer", "scope_of_issuer", "store_documents"]
 
 ACCEPT_FILE = ("application/pdf, application/msword, application/vnd.openxmlformats-"
                "officedocument.wordprocessingml.document;q=0.9, */*;q=0.5")
-HOME_LATEST = 5                 # documents on the home page
 FEED_LIMIT = 50
 
 
@@ -219,7 +219,7 @@ def _fill(doc: Listed, number: str, src: Source, now: datetime) -> register.Doc:
     doc_type = doc.doc_type
     problems: list[str] = []
     if doc_type:
-        doc_type = register._check_type(number, doc_type, problems)
+        doc_type = check_type(number, doc_type, problems)
     if not doc_type or problems:
         doc_type = docrefs.doc_type_of(number) or doc_type
     issuer = doc.issuer or docrefs.issuer_of(number) or ""
@@ -276,12 +276,12 @@ def update_keys(path: Path, values: dict[str, object]) -> None:
             while i < len(head) and (head[i].startswith((" ", "\t", "- ")) or head[i] == "-"):
                 i += 1                      # the value's continuation lines (a block list)
             if values[key] not in ("", None, []):
-                out.append(register._yaml_line(key, values[key]).rstrip("\n"))
+                out.append(register.yaml_line(key, values[key]).rstrip("\n"))
             placed.add(key)
             continue
         out.append(head[i])
         i += 1
-    out += [register._yaml_line(k, v).rstrip("\n") for k, v in values.items()
+    out += [register.yaml_line(k, v).rstrip("\n") for k, v in values.items()
             if k not in placed and v not in ("", None, [])]
     new = "\n".join(["---", *out, *lines[end:]])
     if new != text:
@@ -357,7 +357,7 @@ def _create_entry(config: Config, src: Source, doc: Listed, fetcher: Fetcher, st
             problem = exc
     text = _valid_text(entry)
     target = docs_dir / f"{entry.slug}.md"
-    register._create(target, text.encode("utf-8"))
+    register.create_entry(target, text.encode("utf-8"))
     entry.path = Path(register.DOCS_DIR) / target.name
     return entry, problem
 
@@ -404,31 +404,6 @@ def newest(docs: Iterable[register.Doc], tz: tzinfo) -> list[register.Doc]:
     """Shown documents, the latest to appear first (first_seen, else issued)."""
     return sorted(register.visible(docs), key=lambda d: (when(d, tz), d.number), reverse=True)
 
-
-def home_block(docs: Sequence[register.Doc], tz: tzinfo, limit: int = HOME_LATEST) -> list[str]:
-    """The home page's "Văn bản mới" section (links relative to the home page); [] when the
-    register is empty."""
-    latest = newest(docs, tz)[:limit]
-    if not latest:
-        return []
-    esc = register.esc
-    items = []
-    for d in latest:
-        when = (f'<time datetime="{d.issued.isoformat()}">{register._vn_date(d.issued)}</time>'
-                if d.issued else "")
-        meta = " · ".join(x for x in (when, esc(d.issuer)) if x)
-        items.append(f'<li class="cds-item">\n<a class="cds-item__title" href="{esc(d.url_path)}">'
-                     f"{esc(d.label)}</a>"
-                     + (f'\n<div class="cds-item__summary">{esc(d.title)}</div>' if d.title else "")
-                     + (f'\n<div class="cds-item__meta">{meta}</div>' if meta else "") + "\n</li>")
-    return ['<h2 id="van-ban-moi">Văn bản mới</h2>',
-            '<ul class="cds-list">\n' + "\n".join(items) + "\n</ul>",
-            f'<p><a href="{register.REGISTER_URL}">Xem danh mục văn bản</a> · '
-            f'<a href="{register.REGISTER_URL}rss.xml" type="application/rss+xml">RSS văn bản mới'
-            "</a></p>"]
-
-
-# --- figures for the results pages ------------------------------------------------------------
 
 def figures(docs: Iterable[register.Doc], tz: tzinfo) -> dict:
     """What the results pages count about the register (shown entries only):

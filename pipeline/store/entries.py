@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from pipeline.core import docrefs
-from pipeline.core.markup import esc, front_matter_problem  # noqa: F401  (docharvest: register.esc)
+from pipeline.core.markup import front_matter_problem
 from pipeline.core.models import Article
 from pipeline.core.text import clean_line, fold, nfc, tone_key
 from pipeline.core.urls import slug
@@ -216,7 +216,7 @@ def _type_abbr(number: str) -> str:
         else ""
 
 
-def _check_type(number: str, given: str, problems: list[str]) -> str:
+def check_type(number: str, given: str, problems: list[str]) -> str:
     """The entry's doc_type, spelt canonically when it matches the number's abbreviation."""
     expected = docrefs.doc_type_of(number) or ""
     abbr = _type_abbr(number)
@@ -319,7 +319,7 @@ def parse_entry(text: str, where: str = "<text>") -> tuple[Doc | None, list[str]
                         f"{EXAMPLES})")
     doc_type = _text(meta, "doc_type", problems)
     if number:
-        doc_type = _check_type(number, doc_type, problems)
+        doc_type = check_type(number, doc_type, problems)
     issued = _date(meta, "issued", problems)
     year = docrefs.year_of(number) if number else None
     if issued and year and issued.year != year:

@@ -38,7 +38,6 @@ from pipeline.core import docrefs
 from pipeline.core.citations import find_citations, parse_citation
 from pipeline.core.errors import ConfigError
 from pipeline.core.fileio import linked, write_new
-from pipeline.core.markup import esc, front_matter_problem  # noqa: F401  (docharvest: register.esc)
 from pipeline.core.models import Article
 from pipeline.core.text import clean_line, nfc
 from pipeline.store.entries import (
@@ -63,7 +62,6 @@ from pipeline.store.entries import (
     Doc,
     DocFeed,
     UnknownRef,
-    _check_type,  # noqa: F401  (docharvest: register._check_type)
     load_docs,
     newest_first,
     parse_entry,
@@ -98,7 +96,8 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def _yaml_line(key: str, value: Any) -> str:
+def yaml_line(key: str, value: Any) -> str:
+    """One front-matter line of an entry as ``docs add`` and the document harvest write it."""
     if value is None or value == "" or value == []:
         return f"{key}:\n"
     if isinstance(value, date):
@@ -121,8 +120,8 @@ def entry_text(doc: Doc, comments: Sequence[str] = ()) -> str:
               "issued": doc.issued, "title": doc.title, "scope": doc.scope,
               "effective": doc.effective, "status": doc.status, "signer": doc.signer,
               "url": doc.url, "file": doc.file, "aliases": list(doc.aliases)}
-    head = "".join(_yaml_line(k, v) for k, v in values.items() if k != "aliases" or v)
-    head += "".join(_yaml_line(k, v) for k, v in harvest_values(doc).items() if v)
+    head = "".join(yaml_line(k, v) for k, v in values.items() if k != "aliases" or v)
+    head += "".join(yaml_line(k, v) for k, v in harvest_values(doc).items() if v)
     head += "".join(_comment(c) for c in comments)
     text = f"---\n{head}---\n"
     if doc.body:
@@ -314,7 +313,7 @@ def docs_add(root: Path | str, number: str, articles: Iterable[Article]) -> Path
                   issuer=docrefs.issuer_of(normalised) or "",
                   scope=docrefs.scope_of(normalised) or "", slug=slug)
         text = entry_text(doc, comments)
-    _create(target, text.encode("utf-8"))
+    create_entry(target, text.encode("utf-8"))
     return target
 
 
@@ -335,7 +334,7 @@ def check_fields(number: str, fields: Mapping[str, str]) -> tuple[Doc | None, li
     values = {"number": nfc(number or "").strip()}
     values |= {k: nfc(str(fields.get(k) or "")).strip() for k in KEYS
                if k not in ("number", "aliases")}
-    head = "".join(_yaml_line(k, v) for k, v in values.items())
+    head = "".join(yaml_line(k, v) for k, v in values.items())
     doc, found = parse_entry(f"---\n{head}---\n", "-")
     problems = [tuple(p[3:].split(": ", 1)) for p in found]
     problems = [(p[0], p[1] if len(p) > 1 else "") for p in problems]
@@ -358,21 +357,16 @@ def docs_create(root: Path | str, doc: Doc, comments: Sequence[str] = ()) -> Pat
     if target.exists():
         raise EntryExists(f"{rel}: already exists; edit it or fix it (see cds check)", rel)
     try:
-        _create(target, entry_text(doc, comments).encode("utf-8"))
+        create_entry(target, entry_text(doc, comments).encode("utf-8"))
     except ConfigError as err:
         raise EntryExists(str(err), rel) from None
     return target
 
 
-def _create(target: Path, data: bytes) -> None:
+def create_entry(target: Path, data: bytes) -> None:
     """Write a new file atomically; never replace an existing one."""
     try:
         write_new(target, data)
     except FileExistsError:
         raise ConfigError(f"content/{DOCS_DIR}/{target.name}: already exists") from None
 
-
-# --- formatting shared with the documents harvest ----------------------------------------------
-
-def _vn_date(d: date | None) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""

@@ -40,6 +40,7 @@ from pipeline.store.register import (
 
 ASSETS = PACKAGE_TEMPLATES / "site" / "assets"
 UNKNOWN_TITLE = "Văn bản được trích dẫn nhưng chưa có trong danh mục"
+HOME_LATEST_DOCS = 5            # documents on the home page
 
 
 def _status_label(status: str) -> str:
@@ -188,3 +189,15 @@ def register_pages(docs: Sequence[Doc], articles: Sequence[Article], *, site_tit
     ``tz`` is the site's time zone; ``root`` the root whose ``templates/`` override the
     package's. Deterministic."""
     return RegisterPages(docs, articles, site_title, source_names or {}, urls, tz, root).render()
+
+
+def home_block(latest: Sequence[Doc], *, tz: tzinfo = DEFAULT_TZ, root: Path | str | None = None,
+               limit: int = HOME_LATEST_DOCS) -> list[str]:
+    """The home page's "Văn bản mới" section (``templates/site/home-documents.html``) for the
+    documents in ``latest`` (shown ones, newest first), at most ``limit``; [] when there are
+    none."""
+    docs = list(latest)[:limit]
+    if not docs:
+        return []
+    return [Renderer(environment(root, tz)).render("site/home-documents.html", docs=docs,
+                                                   register_url=REGISTER_URL)]

@@ -22,7 +22,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from pipeline.core.errors import ConfigError
-from pipeline.core.markup import rel_url
+from pipeline.core.markup import rel_url, vn_date
 from pipeline.core.urls import host_of
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -80,6 +80,7 @@ def environment(root: Path | str | None, tz: tzinfo) -> Environment:
     env.filters["host"] = _host
     env.filters["vn_datetime"] = lambda dt: vn_datetime(dt, tz)
     env.filters["local_iso"] = lambda dt: dt.astimezone(tz).isoformat()
+    env.filters["vn_date"] = vn_date
     env.globals["root_templates"] = root_folder(root)
     return env
 
