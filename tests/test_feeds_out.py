@@ -159,7 +159,7 @@ def test_feeds_whose_inputs_are_unchanged_are_not_made_again(tmp_path: Path):
 
     def render(text: str) -> str:
         rendered.append(text)
-        return feeds_out.markdown_renderer()(text)
+        return render.markdown_renderer()(text)
 
     again = write(tmp_path, arts, previous=first.digests, render_html=render)
     assert again.written == 0 and rendered == [] and again.digests == first.digests

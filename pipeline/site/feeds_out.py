@@ -84,18 +84,6 @@ def clean_xml(text: object) -> str:
     return _NOT_XML.sub("", str(text or ""))
 
 
-def sanitize_html(fragment: str) -> str:
-    """Nothing that can run: the site's one policy, narrowed for feed readers
-    (:data:`pipeline.site.render.FEED`)."""
-    return render.sanitize_feed(fragment)
-
-
-def markdown_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
-                      extension_configs: Mapping[str, Mapping] | None = None) -> Callable[[str], str]:
-    """Markdown → HTML (:func:`pipeline.site.render.markdown_renderer`)."""
-    return render.markdown_renderer(extensions, extension_configs)
-
-
 def guid(config: Config, art: Article) -> str:
     """``tag:<site host>,2023:<article id>``: the same for the article forever."""
     host = urlsplit(config.site.url).hostname or "localhost"
@@ -211,7 +199,7 @@ class _Writer:
             tail = html.escape(self.source_name(art))
             if art.url.lower().startswith(("http://", "https://")):
                 tail = f'<a href="{html.escape(art.url)}">{tail}</a>'
-            self._html[art.id] = clean_xml(sanitize_html(body + f"\n<p>Nguồn: {tail}</p>"))
+            self._html[art.id] = clean_xml(render.sanitize_feed(body + f"\n<p>Nguồn: {tail}</p>"))
         return self._html[art.id]
 
     @staticmethod
@@ -352,7 +340,7 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
     """
     names = dict(theme_names or {t: t for t in THEMES})
     chans = list(channels) if channels is not None else default_channels(config, articles, names)
-    writer = _Writer(config, articles, urls or {}, names, render_html or markdown_renderer(),
+    writer = _Writer(config, articles, urls or {}, names, render_html or render.markdown_renderer(),
                      sizes)
     result = FeedsResult()
     previous = previous or {}

@@ -86,7 +86,7 @@ def _blocks(art: Article, render, site_url: str) -> list[tuple[str, str]]:
 
 class _Packer:
     def __init__(self, config: Config, articles: Sequence[Article]):
-        from pipeline.site import feeds_out, publish
+        from pipeline.site import publish, render
 
         self.config = config
         self.tz = config_mod.timezone(config)
@@ -95,7 +95,7 @@ class _Packer:
                                 key=lambda a: (a.published, a.id), reverse=True)
         self.urls = publish.article_urls(self.published, self.tz)
         self.sources = {s.id: s.name for s in config.sources}
-        self.render = feeds_out.markdown_renderer()
+        self.render = render.markdown_renderer()
         self.summary = publish.summary_of
 
     def link(self, art: Article) -> str:
