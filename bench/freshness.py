@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.build import hugo_cold, make_root, run_child  # noqa: E402
-from pipeline.site import search  # noqa: E402
+from pipeline.site import search, searchtext  # noqa: E402
 from tests.fixtures.sched.helpers import FeedSite, article_text  # noqa: E402
 
 GOAL = 0.3
@@ -66,7 +66,7 @@ def in_search(site: Path, needle: str) -> str:
         for path in (site / folder / "fragment").glob("*.pf_fragment"):
             raw = gzip.decompress(path.read_bytes())
             data = json.loads(raw[len(b"pagefind_dcd"):])
-            if needle in search.display_form(data["meta"].get("title", "")):
+            if needle in searchtext.display_form(data["meta"].get("title", "")):
                 return name
     return ""
 

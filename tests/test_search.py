@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.core.text import fold
-from pipeline.site import search
+from pipeline.site import search, searchtext
 
 needs_pagefind = pytest.mark.skipif(search.pagefind_binary() is None, reason="no pagefind binary")
 
@@ -24,24 +24,24 @@ needs_pagefind = pytest.mark.skipif(search.pagefind_binary() is None, reason="no
 # --- the index form ---------------------------------------------------------------------------
 
 def test_index_form_writes_d_with_stroke_as_a_letter_pagefind_folds():
-    assert search.index_form("Đổi mới, đời sống") == "Ḏổi mới, ḏời sống"
-    assert search.index_form("&#273;&#x111;&#X111;&dstrok; &#272;&#x110;&Dstrok;") == "ḏḏḏḏ ḎḎḎ"
-    assert search.index_form("Ðiện ðường") == "Ḏiện ḏường"           # legacy Icelandic eth
-    assert search.index_form('<a href="/x" title="đ">Đ</a>') == '<a href="/x" title="ḏ">Ḏ</a>'
-    assert search.index_form("") == ""
+    assert searchtext.index_form("Đổi mới, đời sống") == "Ḏổi mới, ḏời sống"
+    assert searchtext.index_form("&#273;&#x111;&#X111;&dstrok; &#272;&#x110;&Dstrok;") == "ḏḏḏḏ ḎḎḎ"
+    assert searchtext.index_form("Ðiện ðường") == "Ḏiện ḏường"           # legacy Icelandic eth
+    assert searchtext.index_form('<a href="/x" title="đ">Đ</a>') == '<a href="/x" title="ḏ">Ḏ</a>'
+    assert searchtext.index_form("") == ""
     # ḏ decomposes to d + a combining mark, which Pagefind (and our fold) strips
-    assert fold(search.index_form("ĐỔI đổi")) == "doi doi" == fold("ĐỔI đổi")
+    assert fold(searchtext.index_form("ĐỔI đổi")) == "doi doi" == fold("ĐỔI đổi")
 
 
 @given(st.text(alphabet=st.characters(blacklist_characters="ḏḎðÐ&", blacklist_categories=("Cs",))))
 def test_display_form_undoes_index_form(text):
-    assert search.display_form(search.index_form(text)) == text
+    assert searchtext.display_form(searchtext.index_form(text)) == text
 
 
 # --- the compacted copy -------------------------------------------------------------------------
 
 def compact(text: str, head: int, repeats: int = 1) -> str:
-    return search._Compactor(head, repeats)(text)
+    return searchtext._Compactor(head, repeats)(text)
 
 
 def test_compactor_keeps_the_head_then_each_word_once():
@@ -74,7 +74,7 @@ số số số số số số số số</div>
 
 
 def test_index_copy_keeps_only_what_pagefind_reads():
-    out = search.index_copy(PAGE, head=1000)
+    out = searchtext.index_copy(PAGE, head=1000)
     assert out.startswith("<!DOCTYPE html>") and '<html lang="vi">' in out
     for chrome in ("md-header", "cds-crumbs", "cds-related", "Bản quyền", "<script", "<title"):
         assert chrome not in out
@@ -85,7 +85,7 @@ def test_index_copy_keeps_only_what_pagefind_reads():
 
 
 def test_index_copy_compacts_after_the_head_only_the_indexed_text():
-    out = search.display_form(search.index_copy(PAGE, head=8))
+    out = searchtext.display_form(searchtext.index_copy(PAGE, head=8))
     assert "<h1>Chuyển đổi số ở xã Đông Hòa</h1>" in out                # 8 words: the head
     assert "số số số số số số số số" in out        # ignored: left as it is, not counted
     assert "mục lục không tính" in out              # <nav>: Pagefind skips it, so do we
@@ -98,9 +98,9 @@ def test_index_copy_compacts_after_the_head_only_the_indexed_text():
 
 
 def test_index_copy_of_a_page_without_a_body_is_none():
-    assert search.index_copy("<html><body><p>Trang chủ</p></body></html>") is None
-    assert search.index_copy("<p>data-pagefind-body is mentioned in text</p>") is None
-    assert search.index_copy("") is None
+    assert searchtext.index_copy("<html><body><p>Trang chủ</p></body></html>") is None
+    assert searchtext.index_copy("<p>data-pagefind-body is mentioned in text</p>") is None
+    assert searchtext.index_copy("") is None
 
 
 # --- run_index ------------------------------------------------------------------------------------
@@ -157,15 +157,15 @@ def test_run_index_writes_a_bundle_of_the_marked_pages(site):
     frags = fragments(bundle)
     assert set(frags) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2023/05/b/"}
     a = frags["/tin-tuc/2024/01/a/"]
-    assert search.display_form(a["meta"]["title"]) == "Chuyển đổi số ở xã Vũ Ninh"
-    assert search.display_form(a["content"]) == ("Chuyển đổi số ở xã Vũ Ninh. "
+    assert searchtext.display_form(a["meta"]["title"]) == "Chuyển đổi số ở xã Vũ Ninh"
+    assert searchtext.display_form(a["content"]) == ("Chuyển đổi số ở xã Vũ Ninh. "
                                                  "Người dân đổi mới cách làm.")
     assert a["meta"]["date"] == "2024-01-02"
     assert a["filters"] == {"nam": ["2024"], "nguon": ["Báo Thái Bình"], "chude": ["Nhận thức"]}
     b = frags["/tin-tuc/2023/05/b/"]
-    assert search.display_form(b["filters"]["nguon"][0]) == "Đài PT-TH"
+    assert searchtext.display_form(b["filters"]["nguon"][0]) == "Đài PT-TH"
     assert "quảng cáo" not in b["content"] and "Trang chủ" not in b["content"]
-    content = search.display_form(b["content"])
+    content = searchtext.display_form(b["content"])
     assert content.count("Chuyển đổi số") < 40 and content.endswith("Lúa hữu.")  # "cơ" = "co" of "cơ sở"
     # nothing left behind: no staging folders, no copy
     assert sorted(p.name for p in site.iterdir()) == ["assets", "chu-de", "index.html",

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import pytest
 
 from pipeline.demo.localserver import LocalServer, send
-from pipeline.site import search
+from pipeline.site import search, searchtext
 from tests.browser import AXE_JS, Browser, Tab, chromium_path, describe
 
 pytestmark = [
@@ -82,7 +82,7 @@ ARTICLES = [
         "bao", ("trach-nhiem", "nhan-thuc"),
         "Xã đạt 100% hồ sơ công việc xử lý trên môi trường mạng. Chu\u0309 tịch xã trực tiếp "
         "chỉ đạo chuyển đổi số, đối thoại với người dân qua mạng xã hội."),
-    # Longer than search.HEAD_WORDS: "Zalo" is only in the compacted tail.
+    # Longer than searchtext.HEAD_WORDS: "Zalo" is only in the compacted tail.
     Art("thon-nong-thon-moi", "Thôn kiểu mẫu trong xây dựng nông thôn mới", "2021-09-09", "cong",
         ("van-ban",),
         " ".join(["Thôn tổ chức họp dân, bàn cách làm đường, trồng hoa và giữ vệ sinh chung."] * 12)
@@ -380,8 +380,8 @@ def test_the_page_writes_queries_as_the_indexer_writes_text(site, tab):
     got = tab.js(f"import({json.dumps(module)}).then((m) => {json.dumps(samples)}"
                  ".map((s) => [m.toIndex(s), m.fromIndex(m.toIndex(s))]))")
     for sample, (index, shown) in zip(samples, got, strict=True):
-        assert index == search.index_form(unicodedata.normalize("NFC", sample)) or "&" in sample
-        assert shown == search.display_form(index)
+        assert index == searchtext.index_form(unicodedata.normalize("NFC", sample)) or "&" in sample
+        assert shown == searchtext.display_form(index)
 
 
 def test_ngay_chu_nhat_so_finds_the_sunday_articles(site, tab):

@@ -31,7 +31,7 @@ U+0331 decomposed): Pagefind folds that to ``d``, so ``doi`` finds ``đổi``. (
 mark such as d + U+0335 folds too, but Pagefind then takes the word for a compound and indexes
 it twice.) The served pages are not touched; the search page's script writes queries the same
 way and turns ``ḏ`` back into ``đ`` in the titles, sources and excerpts it shows
-(:func:`index_form` here and ``toIndex()``/``fromIndex()`` in ``cds-search.js``).
+(:func:`pipeline.site.searchtext.index_form` and ``toIndex()``/``fromIndex()`` in ``cds-search.js``).
 """
 
 from __future__ import annotations
@@ -51,21 +51,7 @@ from pathlib import Path
 
 from pipeline.core.errors import CdsError
 from pipeline.core.fileio import write_atomic
-from pipeline.site.searchtext import (  # noqa: F401  (the page text: tests and callers use it here)
-    BODY_MARK,
-    D_LOWER,
-    D_UPPER,
-    HEAD_WORDS,
-    LANGUAGE,
-    REPEATS,
-    SORT_KEY,
-    SORT_META,
-    TAIL_MARK,
-    _Compactor,
-    display_form,
-    index_copy,
-    index_form,
-)
+from pipeline.site.searchtext import BODY_MARK, HEAD_WORDS, LANGUAGE, REPEATS, index_copy
 
 PACKAGE = Path(__file__).parent.parent
 ASSETS = PACKAGE / "search_assets"
