@@ -371,3 +371,27 @@ def test_cds_opml_prints_the_sources_or_the_site_feeds(demo, capsysbinary):
     assert out == (site / "nguon.opml").read_bytes()
     assert main(["--root", str(config.root), "opml", "--site"]) == 0
     assert capsysbinary.readouterr().out == (site / "feeds.opml").read_bytes()
+
+
+def test_a_root_overrides_the_column_template_and_the_portal_is_made_again(tmp_path: Path):
+    """``<root>/templates/portal/embed.html`` replaces the package's column; editing it makes
+    the columns again although no article changed (the portal's digest covers it)."""
+    from pipeline.site.portal import embed
+
+    arts = [make_article(i) for i in range(3)]
+    state = tmp_path / ".cds" / "portal.json"
+    site = tmp_path / "site"
+    portal.write_portal(make_config(tmp_path), arts, site, theme_names=NAMES, state_file=state)
+    column = (site / "embed" / "index.html").read_text(encoding="utf-8")
+    assert "cot-rieng" not in column
+    own = tmp_path / "templates" / "portal"
+    own.mkdir(parents=True)
+    package = (embed.TEMPLATES / "embed.html").read_text(encoding="utf-8")
+    (own / "embed.html").write_text(package.replace("<body", "<!-- cot-rieng --><body", 1),
+                                    encoding="utf-8")
+    again = portal.write_portal(make_config(tmp_path), arts, site, theme_names=NAMES,
+                                state_file=state)
+    assert not again.skipped
+    assert "<!-- cot-rieng -->" in (site / "embed" / "index.html").read_text(encoding="utf-8")
+    page = embed.site_files(make_config(tmp_path), dict(NAMES), {"bao-a": "Báo A"})
+    assert page == embed.site_files(make_config(tmp_path / "none"), dict(NAMES), {"bao-a": "Báo A"})

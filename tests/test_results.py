@@ -398,3 +398,27 @@ def test_period_keys_round_trip(y, suffix):
     p = periods.parse(f"{y}{suffix}")
     assert p.key == f"{y}{suffix}" and p.start < p.end
     assert p.months()[0].start == p.start and p.months()[-1].end == p.end
+
+
+def test_a_root_overrides_a_results_template_and_a_broken_one_is_one_line(computed, tmp_path):
+    """The results section's templates are overridable like the site's: the root's
+    ``templates/results/`` first (an override may extend the package's macros), then the package's."""
+    from pipeline.results import pages
+
+    config, articles, (plan, res, themes, pillars) = computed
+    args = dict(site_url=config.site.url, site_title=config.site.title, urls={},
+                source_names={}, theme_names=themes, pillar_names=pillars)
+    plain = pages.site_files(res, plan, **args, root=tmp_path)      # no templates/ folder
+    assert plain == pages.site_files(res, plan, **args)
+    own = tmp_path / "templates" / "results"
+    own.mkdir(parents=True)
+    package = (pages.TEMPLATES / "index.html.j2").read_text(encoding="utf-8")
+    (own / "index.html.j2").write_text("<p class=\"so-rieng\">Sở riêng</p>\n" + package,
+                                       encoding="utf-8")
+    files = pages.site_files(res, plan, **args, root=tmp_path)
+    assert '<p class="so-rieng">Sở riêng</p>' in files["ket-qua/index.md"].decode()
+    assert files["ket-qua/2025/index.md"] == plain["ket-qua/2025/index.md"]   # only what it has
+    (own / "index.html.j2").write_text("{% if %}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        pages.site_files(res, plan, **args, root=tmp_path)
+    assert str(exc.value).startswith("templates/results/index.html.j2 (the root's template): line 1:")

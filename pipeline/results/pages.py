@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import select_autoescape
 from markupsafe import Markup
 
 from pipeline.results import docstats
@@ -17,6 +17,7 @@ from pipeline.results import periods as P
 from pipeline.results.count import Results
 from pipeline.results.plan import Plan
 from pipeline.results.svg import bar_chart
+from pipeline.site.pages.templates import Renderer, overridable
 from pipeline.site.publish import front_matter, rel_url
 
 BASE = "ket-qua/"
@@ -25,13 +26,15 @@ API = "api/ket-qua.json"
 FEED_LIMIT = 24
 RSS_TYPE, ATOM_TYPE = "application/rss+xml", "application/atom+xml"
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                   autoescape=select_autoescape(["html", "xml", "j2"], default=True),
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+TEMPLATES = Path(__file__).parent / "templates"
+ROOT_FOLDER = "results"                 # <root>/templates/results/ overrides TEMPLATES
 
 
-def render(name: str, **ctx) -> str:
-    return _env.get_template(name).render(**ctx)
+def renderer(root: Path | str | None = None) -> Renderer:
+    """The section's templates: the root's ``templates/results/`` first, then the package's."""
+    return overridable(root, ROOT_FOLDER, TEMPLATES,
+                       autoescape=select_autoescape(["html", "xml", "j2"], default=True),
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def _vn(d: date) -> str:
@@ -51,8 +54,9 @@ def _page(title: str, body: str, *, description: str = "", feeds: Sequence[Mappi
 class _Ctx:
     def __init__(self, res: Results, plan: Plan | None, *, urls: Mapping[str, str],
                  source_names: Mapping[str, str], theme_names: Mapping[str, str],
-                 pillar_names: Mapping[str, str]):
+                 pillar_names: Mapping[str, str], templates: Renderer):
         self.res, self.plan, self.urls = res, plan, urls
+        self.render = templates.render
         self.source_names, self.theme_names, self.pillar_names = (
             source_names, theme_names, pillar_names)
 
@@ -87,12 +91,14 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
                urls: Mapping[str, str], source_names: Mapping[str, str],
                theme_names: Mapping[str, str], pillar_names: Mapping[str, str],
                docs: Sequence = (), doc_rows: Mapping[int, list[dict]] | None = None,
-               doc_json: Mapping | None = None) -> dict[str, bytes]:
-    """Every file of the section. ``urls``: article id → page URL (publish's ``article_urls``);
+               doc_json: Mapping | None = None,
+               root: Path | str | None = None) -> dict[str, bytes]:
+    """Every file of the section (``root``: whose ``templates/results/`` override the package's). ``urls``: article id → page URL (publish's ``article_urls``);
     ``docs``: the register's entries (for the digest's new documents); ``doc_rows``: year →
     the register's figures per quarter (``docstats.year_rows``); ``doc_json``: their JSON."""
     ctx = _Ctx(res, plan, urls=urls, source_names=source_names, theme_names=theme_names,
-               pillar_names=pillar_names)
+               pillar_names=pillar_names, templates=renderer(root))
+    render = ctx.render
     files: dict[str, bytes] = {}
     plan_name = f"Kế hoạch số {plan.number}" if plan and plan.number else ""
     today = _vn(res.today)
@@ -163,7 +169,7 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
 
 
 def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> dict[str, bytes]:
-    res = ctx.res
+    res, render = ctx.res, ctx.render
     files: dict[str, bytes] = {}
     feed_meta = [{"title": "Bản tin chuyển đổi số hằng tháng (RSS)", "href": DIGEST + "rss.xml",
                   "type": RSS_TYPE},

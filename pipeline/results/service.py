@@ -57,7 +57,7 @@ def site_files(config: Config, articles: list[Article], docs=(), *,
                              urls=urls, source_names={s.id: s.name for s in config.sources},
                              theme_names=themes, pillar_names=pillars, docs=docs,
                              doc_rows={y: docstats.year_rows(docs, tz, y) for y in res.years},
-                             doc_json=docstats.as_json(docs, tz, res.years))
+                             doc_json=docstats.as_json(docs, tz, res.years), root=config.root)
     return files, list(plan.warnings) if plan else []
 
 

@@ -85,6 +85,19 @@ def environment(root: Path | str | None, tz: tzinfo) -> Environment:
     return env
 
 
+def overridable(root: Path | str | None, sub: str, package: Path, **options: object) -> "Renderer":
+    """A :class:`Renderer` for a template folder outside ``site/`` (the results pages, the
+    portal's columns): ``<root>/templates/<sub>/`` first, then the package's ``package`` folder;
+    ``options`` are the folder's own Jinja settings (they shape its bytes)."""
+    folder = root_folder(root)
+    loaders = [FileSystemLoader(str(folder / sub))] if folder is not None and \
+        (folder / sub).is_dir() else []
+    env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(str(package))]),
+                      **options)  # type: ignore[arg-type]
+    env.globals["root_templates"] = folder
+    return Renderer(env)
+
+
 class Renderer:
     """Renders the templates of one environment; problems as one line naming the file."""
 

@@ -142,7 +142,14 @@ def _code_digest() -> bytes:
 def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
     difference that is not one, such as a set's order, only makes the files again)."""
+    from pipeline.site.pages.templates import root_folder
+    from pipeline.site.portal import embed
+
     h = hashlib.sha256(_code_digest())
+    own = root_folder(config.root)                     # the root's templates/portal/ overrides
+    for path in sorted(p for p in (own / embed.ROOT_FOLDER).rglob("*") if p.is_file()) \
+            if own is not None else ():
+        h.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes())
     h.update(pickle.dumps((config, str(site_dir), dict(urls or {}),
                            dict(theme_names) if theme_names is not None else None, list(docs),
                            len(articles)), protocol=5))

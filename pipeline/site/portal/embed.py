@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline.core.models import Article
+from pipeline.site.pages.templates import Renderer, overridable
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "portal"
 PREFIX = "embed/"
@@ -26,9 +27,13 @@ COUNTS = range(5, 11)
 DEFAULT = ("tu-dong", 10)
 PAGE_URL = "nhung-tin/"
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                          autoescape=True, keep_trailing_newline=True,
-                          undefined=jinja2.StrictUndefined)
+ROOT_FOLDER = "portal"                  # <root>/templates/portal/ overrides TEMPLATES
+
+
+def renderer(root: Path | str | None) -> Renderer:
+    """The columns' templates: the root's ``templates/portal/`` first, then the package's."""
+    return overridable(root, ROOT_FOLDER, TEMPLATES, autoescape=True, keep_trailing_newline=True,
+                       undefined=jinja2.StrictUndefined)
 
 
 def file_name(variant: str, count: int) -> str:
@@ -50,15 +55,15 @@ def _item(ctx, art: Article) -> dict:
 
 
 def write(ctx, out) -> None:
-    template = _env.get_template("embed.html")
+    render = renderer(ctx.config.root).render
     site_title = ctx.config.site.title
     for folder, title, page, arts in channels(ctx):
         items = [_item(ctx, a) for a in arts[:max(COUNTS)]]
         for variant in VARIANTS:
             for count in COUNTS:
-                html = template.render(title=title, page_url=ctx.abs(page), site_title=site_title,
-                                       site_url=ctx.abs(""), items=items[:count], variant=variant,
-                                       lang=ctx.config.site.language or "vi")
+                html = render("embed.html", title=title, page_url=ctx.abs(page),
+                              site_title=site_title, site_url=ctx.abs(""), items=items[:count],
+                              variant=variant, lang=ctx.config.site.language or "vi")
                 out.put(f"{PREFIX}{folder}{file_name(variant, count)}", html.encode("utf-8"))
 
 
@@ -69,8 +74,15 @@ def site_files(config, theme_names: dict[str, str], sources: dict[str, str]) -> 
     columns = [("", config.site.title)]
     columns += [(f"chu-de/{t}/", f"Chủ đề: {n}") for t, n in theme_names.items()]
     columns += [(f"nguon/{s}/", f"Nguồn: {n}") for s, n in sources.items()]
-    page = _env.get_template("nhung-tin.md").render(
-        base=base, columns=columns, variants=VARIANTS, counts=list(COUNTS),
+    templates = renderer(config.root)
+    page = templates.render(
+        "nhung-tin.md", base=base, columns=columns, variants=VARIANTS, counts=list(COUNTS),
         default_src=base + PREFIX + "index.html", site_title=config.site.title)
     return {PAGE_URL + "index.md": page.encode("utf-8"),
-            "assets/cds-nhung.js": (TEMPLATES / "cds-nhung.js").read_bytes()}
+            "assets/cds-nhung.js": _script(templates)}
+
+
+def _script(templates: Renderer) -> bytes:
+    """The webmasters' page script, the root's copy when it has one (copied as it is)."""
+    name = templates.env.get_template("cds-nhung.js").filename
+    return Path(name).read_bytes()
