@@ -68,6 +68,7 @@ def test_init_makes_a_root_that_checks_clean(tmp_path):
     res = cds("init", str(dest))
     assert res.returncode == 0, res.stderr
     assert (dest / "feeds.yml").exists() and (dest / "mkdocs.yml").exists()
+    assert sorted(p.name for p in (dest / "templates").iterdir()) == ["README.md"]  # overrides go here
     res = cds("--root", str(dest), "check")
     assert res.returncode == 0, res.stderr
     again = cds("init", str(dest))
