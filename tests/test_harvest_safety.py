@@ -77,7 +77,7 @@ def test_a_failed_write_fails_the_source_and_the_entry_is_not_seen(tmp_path):
         blocker.write_text("not a folder", encoding="utf-8")
         result = _cds(config.root, "harvest")
         assert result.returncode == 1, result.stderr
-        assert "cannot write" in result.stderr and "FAILED" in result.stderr
+        assert "cannot write" in result.stderr and "LỖI: " in result.stderr
         state = State.load(config.state_dir)
         assert all(state.seen(url) is None for url, _, _ in items)
         status = _cds(config.root, "status")

@@ -1,4 +1,7 @@
-"""One function per CLI command: arguments in, jobs called, a summary out, an exit code back."""
+"""One function per CLI command: arguments in, jobs called, a summary out, an exit code back.
+
+Summaries are in Vietnamese (the people who run a province's page read them); ``error:`` and
+``warning:`` lines keep their English prefixes (scripts and logs search for them)."""
 
 from __future__ import annotations
 
@@ -29,29 +32,29 @@ def load(args) -> config_mod.Config:
 
 def print_report(report: RunReport, config) -> None:
     width = max([len(s.source) for s in report.sources] + [6])
-    eprint(f"{'source':<{width}}  new  upd  same  skip  dup  result")
+    eprint(f"{'nguồn':<{width}}  mới  sửa  giữ  bỏ qua  trùng  kết quả")
     for s in report.sources:
         if s.failed:
-            result = f"FAILED: {s.failed}"
+            result = f"LỖI: {s.failed}"
         elif s.not_modified:
-            result = "not modified (304)"
+            result = "nguồn không đổi (304)"
         else:
-            result = "ok"
+            result = "tốt"
             if s.date_estimated:
-                result += f", {s.date_estimated} without a date (harvest time used)"
+                result += f", {s.date_estimated} bài không ghi ngày (lấy giờ thu thập)"
             if s.errors:
-                result += f", {len(s.errors)} page(s) unreadable"
+                result += f", {len(s.errors)} trang không đọc được"
             if s.images_failed:
-                result += f", {s.images_failed} image(s) left at the source"
-        eprint(f"{s.source:<{width}}  {s.new:>3}  {s.updated:>3}  {s.unchanged:>4}  "
-               f"{s.skipped:>4}  {s.duplicates:>3}  {result}")
+                result += f", {s.images_failed} ảnh để lại ở nguồn"
+        eprint(f"{s.source:<{width}}  {s.new:>3}  {s.updated:>3}  {s.unchanged:>3}  "
+               f"{s.skipped:>6}  {s.duplicates:>5}  {result}")
         for err in s.errors[:5]:
             eprint(f"{'':<{width}}    - {err}")
     t = report.totals()
     secs = (report.finished - report.started).total_seconds() if report.finished else 0
-    eprint(f"{len(report.sources)} source(s): {t['new']} new, {t['updated']} updated, "
-           f"{t['unchanged']} unchanged, {t['duplicates']} duplicate(s) merged, "
-           f"{t['failed']} failed ({secs:.1f} s)")
+    eprint(f"{len(report.sources)} nguồn: {t['new']} bài mới, {t['updated']} cập nhật, "
+           f"{t['unchanged']} không đổi, {t['duplicates']} bản trùng đã gộp, "
+           f"{t['failed']} nguồn lỗi ({secs:.1f} giây)")
 
 
 def cmd_harvest(args) -> int:
@@ -69,17 +72,17 @@ def cmd_run(args) -> int:
         report = jobs.harvest(config, due_only=args.due, progress=not args.quiet)
         print_report(report, config)
         pub, _ = jobs.build(config, progress=not args.quiet)  # incremental: cheap if unchanged
-        eprint(f"built {config.root / 'site'}")
+        eprint(f"đã dựng trang: {config.root / 'site'}")
         if pub.problems:
             from pipeline.harvest import run as harvest_run
             harvest_run.write_run_report(config, report, content_problems=pub.problems)
-            eprint(f"{len(pub.problems)} article file(s) could not be used (see above)")
+            _unusable(pub.problems)
         if getattr(args, "ping", False):
             _ping(config, every=False)
         if args.commit and report.changed:
             msg = jobs.commit_content(config, report)
             if msg:
-                eprint(f"committed content/: {msg.splitlines()[0]}")
+                eprint(f"đã ghi content/ vào git: {msg.splitlines()[0]}")
     return 0 if report.ok and not pub.problems else 1
 
 
@@ -89,9 +92,9 @@ def cmd_publish(args) -> int:
     config = load(args)
     content = jobs.site_content(config)
     res = jobs.publish_site(config, content.articles)
-    eprint(f"site_src/: {res.written} written, {res.unchanged} unchanged, {res.removed} removed")
+    _published(res)
     if content.problems:
-        eprint(f"{len(content.problems)} article file(s) could not be used (see above)")
+        _unusable(content.problems)
     return 1 if content.problems else 0
 
 
@@ -99,12 +102,20 @@ def cmd_build(args) -> int:
     config = load(args)
     started = time.monotonic()
     pub, _ = jobs.build(config, progress=not args.quiet)
-    eprint(f"site_src/: {pub.written} written, {pub.unchanged} unchanged, {pub.removed} removed")
-    eprint(f"built {config.root / 'site'} in {time.monotonic() - started:.1f} s")
+    _published(pub)
+    eprint(f"đã dựng trang trong {time.monotonic() - started:.1f} giây: {config.root / 'site'}")
     if pub.problems:
-        eprint(f"{len(pub.problems)} article file(s) could not be used (see above)")
+        _unusable(pub.problems)
         return 1
     return 0
+
+
+def _published(res) -> None:
+    eprint(f"site_src/: {res.written} tệp viết mới, {res.unchanged} không đổi, {res.removed} đã xóa")
+
+
+def _unusable(problems) -> None:
+    eprint(f"{len(problems)} tệp bài viết không dùng được (xem các dòng error: ở trên)")
 
 
 def cmd_serve(args) -> int:
@@ -132,7 +143,7 @@ def cmd_tag(args) -> int:
         eprint(f"{len(articles)} bài đã khóa chủ đề")
         return 0
     changed, total = jobs.retag(config, everything=args.all)
-    eprint(f"tagged {total} article(s): {changed} changed")
+    eprint(f"đã gắn chủ đề {total} bài: {changed} bài thay đổi")
     return 0
 
 
@@ -143,9 +154,9 @@ def cmd_check(args) -> int:
     for line in problems:
         eprint(f"error: {line}")
     if problems:
-        eprint(f"{len(problems)} problem(s)")
+        eprint(f"{len(problems)} lỗi")
         return 2
-    eprint("feeds.yml and content/ are valid")
+    eprint("feeds.yml và content/ hợp lệ")
     return 0
 
 
@@ -153,7 +164,7 @@ def cmd_check(args) -> int:
 
 def cmd_init(args) -> int:
     dest = jobs.init_root(args.dir)
-    eprint(f"new root in {dest}: edit {dest / 'feeds.yml'}, then `cds --root {dest} run`")
+    eprint(f"đã tạo thư mục gốc {dest}: sửa {dest / 'feeds.yml'}, rồi chạy `cds --root {dest} run`")
     return 0
 
 
@@ -164,9 +175,9 @@ def cmd_demo(args) -> int:
     print_report(report, config)
     site = out / "site"
     eprint("")
-    eprint(f"Demo site built in {time.monotonic() - started:.1f} s: {site}")
-    eprint(f"  open {site / 'index.html'}  (or serve it: .venv/bin/cds --root {out} serve --no-build"
-           f" → http://127.0.0.1:8000/)")
+    eprint(f"Đã dựng trang mẫu trong {time.monotonic() - started:.1f} giây: {site}")
+    eprint(f"  mở {site / 'index.html'}  (hoặc xem qua máy chủ: .venv/bin/cds --root {out} serve "
+           f"--no-build → http://127.0.0.1:8000/)")
     return 0 if report.ok else 1
 
 
@@ -183,7 +194,7 @@ def cmd_status(args) -> int:
 def cmd_docs(args) -> int:
     config = load(args)
     path = jobs.add_document(config, args.number)
-    eprint(f"new register entry {path.relative_to(config.root)}: complete it, then `cds check`")
+    eprint(f"mục văn bản mới {path.relative_to(config.root)}: điền đủ thông tin, rồi chạy `cds check`")
     return 0
 
 
@@ -209,8 +220,8 @@ def _ping(config, *, every: bool) -> None:
         paths = [p.relative_to(site).as_posix() for name in ("rss.xml", "atom.xml", "feed.json")
                  for p in site.rglob(name)]
     res = websub.ping(config, every=paths)
-    eprint(f"WebSub: {len(res.sent)} feed(s) announced to {config.site.hub}"
-           if res.sent else "WebSub: no changed feed to announce")
+    eprint(f"WebSub: đã báo {len(res.sent)} kênh tin cho {config.site.hub}"
+           if res.sent else "WebSub: không có kênh tin nào thay đổi để báo")
 
 
 def cmd_ping(args) -> int:
