@@ -330,10 +330,10 @@ def test_digest_feeds_parse(computed):
 def test_status_shows_the_next_report_and_its_gaps(root, computed, capsys):
     config, articles, _ = computed
     lines = service.deadline_lines(config, articles, date(2025, 6, 1))
-    assert lines[0].startswith("Next report due 15/06/2025 (14 day(s)): 6 tháng đầu năm 2025")
-    assert "no published article in 2025-03, 2025-04" in lines[1]
+    assert lines[0].startswith("Báo cáo kỳ tới hạn 15/06/2025 (còn 14 ngày): 6 tháng đầu năm 2025")
+    assert "không có bài nào được đăng trong 2025-03, 2025-04" in lines[1]
     main(["--root", str(root), "status"])
-    assert "Next report due" in capsys.readouterr().out
+    assert "Báo cáo kỳ tới hạn" in capsys.readouterr().out
 
 
 # The register by construction (issue 21). Q1 2025: issued d1 d2 d3, appeared d1 (5 days);

@@ -74,25 +74,25 @@ def test_table_and_alerts(tmp_path):
 
     text = render(config, list(rows.values()), NOW)
     lines = text.splitlines()
-    assert lines[0] == ("Chuyển đổi số thử nghiệm: sources at 2025-04-24 10:00 "
+    assert lines[0] == ("Chuyển đổi số thử nghiệm: các nguồn lúc 2025-04-24 10:00 "
                         "(Asia/Ho_Chi_Minh)")
     header = lines[2]
-    for col in ("source", "last success", "fails", "next attempt", "7d", "30d", "cadence",
-                "last error"):
+    for col in ("nguồn", "lần tốt gần nhất", "lỗi liên tiếp", "lần thử tới", "7 ngày", "30 ngày",
+                "nhịp đăng", "lỗi gần nhất"):
         assert col in header
     row = next(x for x in lines if x.startswith("bao-thai-binh"))
     assert "2025-04-24 09:40" in row                     # 02:40 UTC shown in the site's zone
     assert "2025-04-24 10:10" in row                     # next attempt: last success + 30 min
-    assert "yes (2/week)" in row
+    assert "đạt (2/week)" in row and "CHƯA" not in row
     row = next(x for x in lines if x.startswith("so-tttt"))
-    assert "2025-04-21 10:00" in row and "NO (1/week)" in row and "HTTP 503" in row
+    assert "2025-04-21 10:00" in row and "CHƯA ĐẠT (1/week)" in row and "HTTP 503" in row
     row = next(x for x in lines if x.startswith("cong-tinh"))
-    assert "never" in row and "timed out after 20 s" in row
-    assert next(x for x in lines if x.startswith("cu ")).split()[3] == "disabled"
-    alerts = text[text.index("Failing for more than a day:"):].splitlines()[1:]
+    assert "chưa có" in row and "timed out after 20 s" in row
+    assert "đã tắt" in next(x for x in lines if x.startswith("cu "))
+    alerts = text[text.index("Lỗi quá một ngày:"):].splitlines()[1:]
     assert [a.split()[0] for a in alerts] == ["so-tttt", "cong-tinh"]
     assert "Sở Thông tin và Truyền thông" in alerts[0]
-    assert "failing since 2025-04-23 04:00" in alerts[1]  # 30 h before, in +07:00
+    assert "lỗi từ 2025-04-23 04:00" in alerts[1]  # 30 h before, in +07:00
 
 
 def test_failing_since_prefers_the_state_then_run_reports_then_last_failure(tmp_path):
@@ -118,7 +118,7 @@ def test_cli_status_exit_codes(tmp_path):
     root, config = root_with(tmp_path)
     res = cds(root, "status")                            # never run: all due, nothing failing
     assert res.returncode == 0, res.stderr
-    assert "bao-thai-binh" in res.stdout and "due now" in res.stdout and "never" in res.stdout
+    assert "bao-thai-binh" in res.stdout and "đến hạn" in res.stdout and "chưa có" in res.stdout
 
     now = datetime.now(UTC)
     state = State(config.state_dir)
@@ -127,7 +127,7 @@ def test_cli_status_exit_codes(tmp_path):
     state.save()
     res = cds(root, "status")
     assert res.returncode == 1, res.stdout + res.stderr
-    assert "Failing for more than a day:" in res.stdout and "dai-ptth" in res.stdout
+    assert "Lỗi quá một ngày:" in res.stdout and "dai-ptth" in res.stdout
     assert "Traceback" not in res.stderr
 
     state.record_success("dai-ptth", now, interval=1800)
@@ -135,7 +135,7 @@ def test_cli_status_exit_codes(tmp_path):
     with RunLock(config.state_dir):
         res = cds(root, "status")
     assert res.returncode == 0
-    assert "A run is in progress: pid" in res.stdout
+    assert "Đang có một lượt chạy: pid" in res.stdout
 
 
 def test_cli_status_bad_root_is_exit_2(tmp_path):

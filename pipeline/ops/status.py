@@ -109,7 +109,7 @@ def collect(config: Config, state: State, now: datetime) -> list[SourceStatus]:
     return rows
 
 
-def _when(dt: datetime | None, tz: ZoneInfo, never: str = "never") -> str:
+def _when(dt: datetime | None, tz: ZoneInfo, never: str = "chưa có") -> str:
     return never if dt is None else dt.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
@@ -117,7 +117,7 @@ def _cadence(row: SourceStatus) -> str:
     c = row.source.cadence
     if c is None:
         return "-"
-    return f"{'yes' if row.cadence_met else 'NO'} ({c.count}/{c.per})"
+    return f"{'đạt' if row.cadence_met else 'CHƯA ĐẠT'} ({c.count}/{c.per})"
 
 
 def _short(text: str, width: int) -> str:
@@ -128,14 +128,14 @@ def _short(text: str, width: int) -> str:
 def render(config: Config, rows: list[SourceStatus], now: datetime) -> str:
     """The status table, then the sources failing for more than a day."""
     tz = config_mod.timezone(config)
-    header = ("source", "last success", "fails", "next attempt", "7d", "30d", "cadence",
-              "last error")
+    header = ("nguồn", "lần tốt gần nhất", "lỗi liên tiếp", "lần thử tới", "7 ngày", "30 ngày",
+              "nhịp đăng", "lỗi gần nhất")
     table = []
     for r in rows:
         if not r.source.enabled:
-            nxt = "disabled"
+            nxt = "đã tắt"
         elif r.due:
-            nxt = "due now"
+            nxt = "đến hạn"
         else:
             nxt = _when(r.next_attempt, tz)
         table.append((r.source.id, _when(r.last_success, tz), str(r.failures), nxt,
@@ -149,18 +149,18 @@ def render(config: Config, rows: list[SourceStatus], now: datetime) -> str:
                for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
         return "  ".join(out).rstrip()
 
-    lines = [f"{config.site.title}: sources at {now.astimezone(tz):%Y-%m-%d %H:%M} "
+    lines = [f"{config.site.title}: các nguồn lúc {now.astimezone(tz):%Y-%m-%d %H:%M} "
              f"({config.site.timezone})", "", line(header), line(["-" * w for w in widths])]
     lines += [line(row) for row in table]
     if not rows:
-        lines.append("(no sources in feeds.yml)")
+        lines.append("(feeds.yml chưa có nguồn nào)")
     alerts = [r for r in rows if r.alert]
     if alerts:
-        lines += ["", "Failing for more than a day:"]
+        lines += ["", "Lỗi quá một ngày:"]
         for r in alerts:
             since = r.failing_since or r.last_success
-            lines.append(f"  {r.source.id} ({r.source.name}): {r.failures} failure(s) in a row, "
-                         f"last success {_when(r.last_success, tz)}, failing since "
+            lines.append(f"  {r.source.id} ({r.source.name}): lỗi {r.failures} lần liên tiếp, "
+                         f"lần tốt gần nhất {_when(r.last_success, tz)}, lỗi từ "
                          f"{_when(since, tz, '?')}: {r.last_error or '?'}")
     return "\n".join(lines)
 
@@ -170,8 +170,8 @@ def _last_run(config: Config, tz: ZoneInfo) -> str | None:
         data = json.loads((config.state_dir / "last-run.json").read_text(encoding="utf-8"))
         t = data["totals"]
         started = _dt(data["started"])
-        return (f"Last run {_when(started, tz)}: {len(data.get('sources') or [])} source(s), "
-                f"{t['new']} new, {t['updated']} updated, {t['failed']} failed")
+        return (f"Lần chạy gần nhất {_when(started, tz)}: {len(data.get('sources') or [])} nguồn, "
+                f"{t['new']} bài mới, {t['updated']} cập nhật, {t['failed']} nguồn lỗi")
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -184,7 +184,7 @@ def _deadlines(config: Config, now: datetime) -> list[str]:
     try:
         return deadline_lines(config, open_store(config).articles(), now.date())
     except (CdsError, OSError) as exc:
-        return [f"warning: report deadline not computed: {exc}"]
+        return [f"warning: report deadline not computed (chưa tính được hạn báo cáo): {exc}"]
 
 
 def cmd_status(args) -> int:
@@ -205,13 +205,13 @@ def cmd_status(args) -> int:
     built = sitecontent.read_build_report(config.state_dir)
     problems = [str(p) for p in (built or {}).get("problems") or []]
     if problems:
-        notes.append(f"Last build {_when(_dt(built.get('finished')), tz, '?')}: "
-                     f"{len(problems)} article file(s) could not be used:")
+        notes.append(f"Lần dựng trang gần nhất {_when(_dt(built.get('finished')), tz, '?')}: "
+                     f"{len(problems)} tệp bài viết không dùng được:")
         notes.extend(f"  {line}" for line in problems)
     notes += _deadlines(config, now)
     holder = RunLock(config.state_dir).holder()
     if holder:
-        notes.append(f"A run is in progress: pid {holder['pid']} since {holder.get('since', '?')}")
+        notes.append(f"Đang có một lượt chạy: pid {holder['pid']} từ {holder.get('since', '?')}")
     if notes:
         print()
         print("\n".join(notes))

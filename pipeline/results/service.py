@@ -142,14 +142,14 @@ def deadline_lines(config: Config, articles: list[Article], today: date) -> list
     """For ``cds status``: the next report due, and the gaps in its period so far."""
     info = deadline(config, articles, today)
     due, days, period = info["due"], info["days"], info["period"]
-    lines = [f"Next report due {due:%d/%m/%Y} ({days} day(s)): {period.label} "
+    lines = [f"Báo cáo kỳ tới hạn {due:%d/%m/%Y} (còn {days} ngày): {period.label} "
              f"(`cds report --period {period.key}`)"]
     empty = [m.key for m in info["empty"]]
     failing = info["failing"]
     if empty:
-        lines.append(f"  data gap: no published article in {', '.join(empty)}")
+        lines.append(f"  thiếu số liệu: không có bài nào được đăng trong {', '.join(empty)}")
     if failing:
-        lines.append(f"  data gap: source(s) failing now: {', '.join(failing)}")
+        lines.append(f"  thiếu số liệu: nguồn đang lỗi: {', '.join(failing)}")
     if not empty and not failing:
-        lines.append("  no data gap so far")
+        lines.append("  đến nay chưa thiếu số liệu")
     return lines
