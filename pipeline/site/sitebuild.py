@@ -145,11 +145,8 @@ def build_site(root: Path, *, config: Config | None = None,
     saved = (logger.level, logger.propagate, list(logger.handlers))
     logger.handlers = [capture]
     logger.propagate = False
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    if not quiet:
-        echo = logging.StreamHandler(sys.stderr)
-        echo.setFormatter(logging.Formatter("mkdocs: %(message)s"))
-        logger.addHandler(echo)
+    logger.setLevel(logging.WARNING)      # MkDocs' INFO lines (English) are not shown: a bar is
+    bar = None                            # MkDocs' warnings are printed by the caller (jobs.build)
     try:
         try:
             cfg = load_config(config_file=str(cfg_file), **overrides)
@@ -206,7 +203,11 @@ def build_site(root: Path, *, config: Config | None = None,
                                       render_mod.fingerprint(extensions, ext_configs),
                                       lambda: render_mod.toc_renderer(extensions, ext_configs))
         plugin = _plugin(cfg)
-        plugin.prepare(lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
+        if not quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(desc="Trang", unit="trang", file=sys.stderr, leave=False)
+        plugin.prepare(progress=bar.update if bar is not None else None, lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
                        changed=changed, jinja_cache=root / ".cds" / JINJA_CACHE,
                        memo_nav=driver == "cds",
                        bodies=bodies if driver == "cds" else None)
@@ -257,6 +258,8 @@ def build_site(root: Path, *, config: Config | None = None,
         result.seconds = time.monotonic() - started
         return result
     finally:
+        if bar is not None:
+            bar.close()
         logger.handlers = saved[2]
         logger.propagate = saved[1]
         logger.setLevel(saved[0])

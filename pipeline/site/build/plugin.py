@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from mkdocs.plugins import BasePlugin
@@ -68,7 +68,8 @@ class CdsPlugin(BasePlugin):
     def prepare(self, *, lastmod: Mapping[str, str] | None = None, default_lastmod: str | None = None,
                 dirty: bool = False, changed: set[str] | frozenset[str] = frozenset(),
                 jinja_cache: Path | None = None, memo_nav: bool = False,
-                bodies: BodyCache | None = None) -> None:
+                bodies: BodyCache | None = None,
+                progress: Callable[[int], object] | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -76,6 +77,7 @@ class CdsPlugin(BasePlugin):
         self.jinja_cache = jinja_cache
         self.memo_nav = memo_nav
         self.bodies = bodies               # article bodies rendered once (shared with the feeds)
+        self.progress = progress         # called with 1 for every page written (a progress bar)
         self.prerendered = 0
         self.rendered = 0
         self.files = None
@@ -183,6 +185,11 @@ class CdsPlugin(BasePlugin):
             page.toc = get_toc(tokens)
             page.present_anchor_ids = set(_IDS.findall(html))
         return join_page(html, kind, head, tail)
+
+    def on_post_page(self, output, *, page, config):
+        if self.progress is not None:
+            self.progress(1)
+        return output
 
     # -- templates ---------------------------------------------------------------------------
 
