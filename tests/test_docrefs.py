@@ -27,6 +27,7 @@ POSITIVE = [
     ("theo Tờ trình số 50/TTr-STTTT ngày 07/7/2023", ["50/TTr-STTTT"]),
     ("Quyết định số 1726/QĐ-BTTTT ngày 12/10/2020", ["1726/QĐ-BTTTT"]),
     ("Công văn số 1234/BTTTT-CĐSQG của Bộ", ["1234/BTTTT-CĐSQG"]),
+    ("Công văn số 3310/VP-KSTT của Văn phòng UBND tỉnh", ["3310/VP-KSTT"]),   # an office's letter
     ("Nghị định số 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân", ["13/2023/NĐ-CP"]),
     ("Luật Chuyển đổi số số 148/2025/QH15", ["148/2025/QH15"]),
     ("Nghị quyết số 02-NQ/TU ngày 19/11/2021", ["02-NQ/TU"]),

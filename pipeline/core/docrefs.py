@@ -90,6 +90,7 @@ ISSUERS: dict[str, str] = {
     "UBND": "Ủy ban nhân dân tỉnh",
     "HĐND": "Hội đồng nhân dân tỉnh",
     "VPUBND": "Văn phòng Ủy ban nhân dân tỉnh",
+    "VP": "Văn phòng (Ủy ban nhân dân, cơ quan)",   # letters of an office: 3310/VP-KSTT
     "STTTT": "Sở Thông tin và Truyền thông",
     "SKHCN": "Sở Khoa học và Công nghệ",
     "SGDĐT": "Sở Giáo dục và Đào tạo",
