@@ -54,8 +54,9 @@ class NavMemo:
         self.real = env.overlay(loader=jinja2.FileSystemLoader(dirs)) if dirs is not None else None
         self.nav_pages = list(nav_pages)
         self.nav_files = {p.file.src_uri for p in self.nav_pages}
-        self.table: dict[tuple, str] = {}
+        self.table: dict[tuple, object] = {}             # → Markup
         self.hits = 0
+        self.last_urls: tuple | None = None
 
     def key(self, context) -> tuple | None:
         from mkdocs.utils import normalize_url
@@ -69,8 +70,13 @@ class NavMemo:
                 not isinstance(features, (list, tuple)) or \
                 not all(isinstance(f, str) for f in features):
             return None
-        return (tuple(features), base,
-                tuple(normalize_url(p.url, page=page, base=base) for p in self.nav_pages))
+        last = self.last_urls
+        if last is not None and last[0] is page and last[1] == page.url and last[2] == base:
+            urls = last[3]                     # nav.html and tabs.html of one page: once
+        else:
+            urls = tuple(normalize_url(p.url, page=page, base=base) for p in self.nav_pages)
+            self.last_urls = (page, page.url, base, urls)
+        return (tuple(features), base, urls)
 
     def render(self, context, name: str):
         from markupsafe import Markup
@@ -82,11 +88,11 @@ class NavMemo:
             html = self.table.get((name, *key))
             if html is not None:
                 self.hits += 1
-                return Markup(html)
-        html = self.real.get_template(name).render(context.get_all())
+                return html
+        html = Markup(self.real.get_template(name).render(context.get_all()))
         if key is not None:
             self.table[(name, *key)] = html
-        return Markup(html)
+        return html
 
 
 class Translations:
