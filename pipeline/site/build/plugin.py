@@ -15,7 +15,8 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
 - ``on_nav``, ``on_env``: the navigation pages a dirty build did not read are read
   (``Page.read_source``) so their titles show; every page gets publish's sitemap date; the
   theme's compiled templates are cached in ``.cds/jinja`` (``Environment.overlay``);
-  the global ``cds_nav`` renders Material's navigation partial once a page class (see
+  the globals ``cds_memo`` (Material's navigation partials once a page class) and
+  ``cds_translations`` (Material's ``t`` once a key) are registered (see
   :mod:`pipeline.site.build.navmemo`).
 """
 
