@@ -56,12 +56,22 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
 
 # --- build -----------------------------------------------------------------------------------
 
-def publish_site(config: Config, articles: list[Article]) -> publish.PublishResult:
+def site_copies(config: Config, articles: Sequence[Article]) -> tuple[list[Article], set[str]]:
+    """The articles as the site shows them (``media.for_site``: no picture loaded from another
+    host) and the media keys they were checked against: made once a build, for publish and
+    the feeds (``sitebuild.build_site(media_keys=…)``)."""
+    available = media.available(config.content_dir)
+    return [media.for_site(a, available) for a in articles], available
+
+
+def publish_site(config: Config, articles: list[Article], *,
+                 media_keys: set[str] | None = None) -> publish.PublishResult:
     """``site_src/`` from the store: articles and listings, the legal register, search, and
     the pictures the published articles show (no picture is loaded from another host: those
-    not mirrored become links, see ``media.for_site``)."""
-    available = media.available(config.content_dir)
-    articles = [media.for_site(a, available) for a in articles]
+    not mirrored become links, see ``media.for_site``). With ``media_keys``, ``articles`` are
+    the site's copies already (:func:`site_copies`)."""
+    if media_keys is None:
+        articles = site_copies(config, articles)[0]
     docs = [safe_notes(d, config.site.url)
             for d in register.visible(register.load_docs(config.content_dir))]  # not pending
     extra = register_files(config, docs, articles)
@@ -112,10 +122,10 @@ def build(config: Config, *, progress: bool = True):
     """``publish`` then MkDocs, feeds and search index into ``site/``. ``pub.problems`` lists the
     article files that could not be used (also in ``.cds/last-build.json``)."""
     content = site_content(config)
-    articles = content.articles
-    pub = publish_site(config, articles)
+    shown, keys = site_copies(config, content.articles)     # media.for_site once an article
+    pub = publish_site(config, shown, media_keys=keys)
     pub.problems = content.problems
-    result = sitebuild.build_site(config.root, config=config, articles=articles,
+    result = sitebuild.build_site(config.root, config=config, articles=shown, media_keys=keys,
                                   quiet=not progress)
     warnings = pub.warnings + result.warnings
     if config.site.search:

@@ -28,7 +28,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,7 +107,8 @@ def _plugin(cfg):
 
 def build_site(root: Path, *, config: Config | None = None,
                articles: Sequence[Article] | None = None, quiet: bool = True,
-               full: bool = False, driver: str | None = None) -> BuildResult:
+               full: bool = False, driver: str | None = None,
+               media_keys: Collection[str] | None = None) -> BuildResult:
     """Build ``<root>/site/`` from ``<root>/site_src/`` (run ``publish`` first), then write the
     RSS/Atom feeds into it.
 
@@ -115,6 +116,8 @@ def build_site(root: Path, *, config: Config | None = None,
     them when you have them). The site's URL, name and description come from ``feeds.yml``,
     overriding ``mkdocs.yml``, so pages and feeds agree. ``full`` forces a clean build;
     otherwise only what changed is rendered when nothing global changed since the last build.
+    ``media_keys``: ``articles`` are the site's copies already (``media.for_site`` with these
+    available media keys; ``jobs.site_copies``), so the feeds only make their pictures absolute.
     ``driver="mkdocs"`` builds without the navigation memo and leaves every article body to
     MkDocs' Markdown (the reference the tests compare with); both are the same MkDocs build. Problems are raised as :class:`CdsError` with one line
     (``ConfigError`` for a bad ``feeds.yml`` or ``mkdocs.yml``).
@@ -176,11 +179,13 @@ def build_site(root: Path, *, config: Config | None = None,
             nav_sig != last.get("nav")
         old = {} if full else last["files"]
         entries: dict[str, list] = {}
+        untouched: set[str] = set()         # size and (trusted) time as the last build saw them
         now_ns = time.time_ns()
         for uri, size, mtime in state_mod.scan(str(docs_dir)):
             prev = old.get(uri)
             if isinstance(prev, list) and prev[1] == size and prev[2] == mtime:
                 entry = list(prev)
+                untouched.add(uri)
             else:
                 with open(docs_dir / uri, "rb") as fh:
                     entry = [state_mod.sha(fh.read()), size, mtime, "?", "", ""]
@@ -209,11 +214,12 @@ def build_site(root: Path, *, config: Config | None = None,
         plugin.prepare(lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
                        changed=changed, jinja_cache=root / ".cds" / JINJA_CACHE,
                        memo_nav=driver == "cds",
-                       bodies=bodies if driver == "cds" else None)
+                       bodies=bodies if driver == "cds" else None,
+                       untouched=frozenset(untouched))
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
-                                 None if full else last.get("feeds"), bodies)
+                                 None if full else last.get("feeds"), bodies, media_keys)
             bodies.save(keep=feeds.bodies, prune=full)
         except CdsError:
             raise
@@ -263,13 +269,16 @@ def build_site(root: Path, *, config: Config | None = None,
 
 
 def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
-                 published: Mapping, previous: Mapping | None, render: render_mod.BodyCache):
+                 published: Mapping, previous: Mapping | None, render: render_mod.BodyCache,
+                 media_keys: Collection[str] | None = None):
     """The RSS/Atom feeds into ``site/``: only those whose inputs changed are made again; item
-    bodies through the shared body cache (:class:`pipeline.site.render.BodyCache`)."""
+    bodies through the shared body cache (:class:`pipeline.site.render.BodyCache`).
+    ``media_keys``: ``articles`` went through ``media.for_site`` with them already."""
     from pipeline.site import feeds_out, portal, websub
 
     chans = published.get("channels")
-    available = media.available(config.content_dir)     # feeds: absolute site media URLs only
+    available = media_keys if media_keys is not None else \
+        media.available(config.content_dir)             # feeds: absolute site media URLs only
     sizes: dict[str, int] = {}                          # enclosures: the mirrored file's size
     for art in articles:
         key = media.media_key(art.image)
@@ -281,7 +290,10 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
                 continue
             if stat.S_ISREG(st.st_mode):
                 sizes[url] = st.st_size
-    feeds_for = [media.for_feeds(a, config.site.url, available) for a in articles]
+    if media_keys is not None:
+        feeds_for = [media.feed_copy(a, config.site.url) for a in articles]
+    else:
+        feeds_for = [media.for_feeds(a, config.site.url, available) for a in articles]
     result = feeds_out.write_feeds(
         config, feeds_for,
         Path(cfg.site_dir), render_html=render, sizes=sizes,

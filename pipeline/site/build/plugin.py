@@ -68,11 +68,14 @@ class CdsPlugin(BasePlugin):
     def prepare(self, *, lastmod: Mapping[str, str] | None = None, default_lastmod: str | None = None,
                 dirty: bool = False, changed: set[str] | frozenset[str] = frozenset(),
                 jinja_cache: Path | None = None, memo_nav: bool = False,
-                bodies: BodyCache | None = None) -> None:
+                bodies: BodyCache | None = None,
+                untouched: set[str] | frozenset[str] = frozenset()) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
         self.changed = set(changed)        # src_uris to render again
+        # src_uris whose size and time are the last build's: their outputs are as it left them
+        self.untouched = untouched
         self.jinja_cache = jinja_cache
         self.memo_nav = memo_nav
         self.bodies = bodies               # article bodies rendered once (shared with the feeds)
@@ -101,10 +104,13 @@ class CdsPlugin(BasePlugin):
             return files
         docs = os.path.realpath(config["docs_dir"])
         real = _RealPaths()
+        untouched = self.untouched
         for file in files:
             src = file.abs_src_path
             if not src:
                 continue
+            if file.src_uri in untouched and file.src_uri not in self.changed:
+                continue            # the last build left its output no older than it: not again
             real_src = real(src)
             if os.path.dirname(real_src) != docs and not real_src.startswith(docs + os.sep):
                 continue                                   # the theme's: fingerprinted
