@@ -259,16 +259,23 @@ def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaSto
     rejected articles are left alone (the site shows outside pictures as links). Returns the
     number of articles changed."""
     changed = tried = 0
+    never: dict[str, Callable[[str], bool]] = {}     # source id → its pictures never fetched
     for art in store.articles():
         if tried >= limit:
             break
-        if art.locked or art.status == "rejected" or not media_store.outside_images(art):
+        outside = media_store.outside_images(art) if not (
+            art.locked or art.status == "rejected") else []
+        if not outside:
             continue
         if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
             continue
         src = config.source(art.source)
         if src is None:                      # a source no longer in feeds.yml: not asked
             continue
+        if src.id not in never:
+            never[src.id] = media.never_fetched(src)
+        if all(never[src.id](url) and not mirror.knows(url) for url in outside):
+            continue                         # mirroring would change nothing and ask nobody
         try:
             new, m = mirror.mirror_article(art, media.image_fetcher(fetcher, src))
         except CdsError:
