@@ -92,3 +92,54 @@ def test_files_the_last_build_saw_unchanged_are_left_alone_and_redone_when_they_
     jobs.publish_site(make_config(clean), shown, media_keys=keys)
     sitebuild.build_site(clean, config=make_config(clean), articles=shown, media_keys=keys)
     assert differences(root / "site", clean / "site") == []
+
+
+def test_run_builds_only_when_something_a_build_reads_changed(tmp_path: Path):
+    from tests.fixtures.sched.helpers import FeedSite, cds, new_root
+
+    def run(expect_build: bool, code: int = 0) -> str:
+        res = cds(root, "run")
+        assert res.returncode == code, res.stderr
+        built = f"built {root / 'site'}" in res.stderr
+        assert built == expect_build, res.stderr
+        assert ("up to date" in res.stderr) == (not expect_build), res.stderr
+        return res.stderr
+
+    with FeedSite() as site:
+        root = new_root(tmp_path / "root", [{"id": "bao", "url": site.add_feed("bao", [1])}])
+        run(True)
+        state = root / ".cds" / sitebuild.STATE_FILE
+        stamp = state.stat().st_mtime_ns
+        run(False)                                      # nothing new, nothing edited
+        assert state.stat().st_mtime_ns == stamp        # no build at all
+        site.add_items("bao", 2)
+        run(True)                                       # a new article
+        run(False)
+        # an editor's hand edit of an article, a root template, mkdocs.yml: built again
+        art = next((root / "content" / "articles").rglob("*.md"))
+        art.write_text(art.read_text(encoding="utf-8").replace("\n---\n", "\n---\nSửa tay.\n", 1),
+                       encoding="utf-8")
+        run(True)
+        run(False)
+        (root / "templates" / "site").mkdir(parents=True, exist_ok=True)
+        (root / "templates" / "ghi-chu.txt").write_text("mới", encoding="utf-8")
+        run(True)
+        cfg = root / "mkdocs.yml"
+        cfg.write_text(cfg.read_text(encoding="utf-8") + "\n# sửa\n", encoding="utf-8")
+        run(True)
+        # a site removed by hand; a source that starts failing (the results pages mark it)
+        shutil.rmtree(root / "site")
+        run(True)
+        run(False)
+        site.broken.add("bao")
+        run(True, code=1)
+        run(False, code=1)                              # still failing: nothing else changed
+        site.broken.discard("bao")
+        run(True)
+        # a file that cannot be used is reported by a run that does not build, as by one that does
+        bad = art.with_name("hong.md")
+        bad.write_text("---\ntitle: [không đóng\n---\n", encoding="utf-8")
+        first = run(True, code=1)
+        again = run(False, code=1)
+        line = next(x for x in first.splitlines() if x.startswith("error: content/articles/"))
+        assert line in again.splitlines()
