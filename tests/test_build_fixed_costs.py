@@ -143,3 +143,29 @@ def test_run_builds_only_when_something_a_build_reads_changed(tmp_path: Path):
         again = run(False, code=1)
         line = next(x for x in first.splitlines() if x.startswith("error: content/articles/"))
         assert line in again.splitlines()
+
+
+def test_a_build_says_which_pages_it_wrote_and_which_outputs_it_removed(tmp_path: Path):
+    root, arts = pictured_root(tmp_path / "root")
+    config = make_config(root)
+
+    def build(articles):
+        shown, keys = jobs.site_copies(config, articles)
+        jobs.publish_site(config, shown, media_keys=keys)
+        return sitebuild.build_site(root, config=config, articles=shown, media_keys=keys)
+
+    first = build(arts)
+    site = root / "site"
+    assert set(first.outputs) == {p.relative_to(site).as_posix() for p in site.rglob("*")
+                                  if p.is_file()}
+    assert len(first.written_pages) == first.pages and first.stale == []
+    again = build(arts)
+    assert again.written_pages == [] and again.outputs == first.outputs
+    gone = arts.pop(5)
+    third = build(arts)
+    assert "tin-tuc/2023/08/xa-so-5/index.html" in third.stale
+    assert not (site / "tin-tuc/2023/08/xa-so-5/index.html").exists()
+    assert 0 < len(third.written_pages) < third.pages
+    assert all((site / p).is_file() for p in third.written_pages)
+    assert gone.title not in "".join((site / p).read_text(encoding="utf-8")
+                                     for p in third.written_pages if p.endswith(".html"))

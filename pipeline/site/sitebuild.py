@@ -73,6 +73,9 @@ class BuildResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     driver: str = "cds"             # "cds", or "mkdocs" (the reference: no memo, no body cache)
+    outputs: list[str] = field(default_factory=list)        # every file of site/ the build made
+    written_pages: list[str] = field(default_factory=list)  # the pages (dest_uri) rendered now
+    stale: list[str] = field(default_factory=list)          # outputs of the last build deleted
 
 
 class _LogCapture(logging.Handler):
@@ -253,9 +256,11 @@ def build_site(root: Path, *, config: Config | None = None,
                  if uri in entries and uri not in plugin.seen}
         links.update(plugin.links)
         result = BuildResult(site_dir=site_dir, full=full, pages=pages, rendered=plugin.rendered,
-                             warnings=capture.warnings, driver=driver, feeds=feeds)
+                             warnings=capture.warnings, driver=driver, feeds=feeds,
+                             outputs=sorted(outputs), written_pages=sorted(plugin.written_pages))
         if last and not full:
-            result.removed = state_mod.prune(site_dir, set(last.get("outputs") or ()) - outputs)
+            result.stale = sorted(set(last.get("outputs") or ()) - outputs)
+            result.removed = state_mod.prune(site_dir, result.stale)
         state_mod.write_json(state_path, {
             "schema": SCHEMA, "fingerprint": fingerprint, "outputs": sorted(outputs),
             "feeds": feeds.digests, "files": entries, "nav": nav_sig, "links": links,

@@ -86,6 +86,7 @@ class CdsPlugin(BasePlugin):
         self.links: dict[str, list[str]] = {}             # src_uri → link targets (rendered pages)
         self.navmemo = None
         self.seen: set[str] = set()                         # src_uris whose Markdown was read
+        self.written_pages: list[str] = []                  # dest_uris of the pages rendered
         self._meta: dict[str, dict] = {}
         self._parts: dict[str, tuple[object, str | None, str]] = {}
 
@@ -189,6 +190,10 @@ class CdsPlugin(BasePlugin):
             page.toc = get_toc(tokens)
             page.present_anchor_ids = set(_IDS.findall(html))
         return join_page(html, kind, head, tail)
+
+    def on_post_page(self, output, *, page, config):
+        self.written_pages.append(page.file.dest_uri)     # what this build wrote (the search)
+        return output
 
     # -- templates ---------------------------------------------------------------------------
 
