@@ -94,15 +94,17 @@ def index_bodies(index: dedupe.DupIndex, articles: Iterable[tuple[str, str]],
     signed = 0
     for article_id, body in articles:
         key = body_key(body)
-        got = used.get(key) or known.get(key)
+        got = used.get(key)
         if got is None:
-            got = dedupe.sketch(body)
-            signed += 1
+            got = known.pop(key, None)          # moved, not copied: one table in memory
+            if got is None:
+                got = dedupe.sketch(body)
+                signed += 1
         used[key] = got
         index.remove(article_id)
         sig, count = got
         if count >= index.min_shingles:
             index.add_signature(article_id, sig)
-    if path is not None and used.keys() != known.keys():
+    if path is not None and (signed or known):         # new bodies, or bodies gone
         _write(path, fp, used)
     return signed

@@ -154,14 +154,13 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
             rows, out.rebuilt = {}, True
     files = _walk(articles_dir, content_dir)
     fresh: list[tuple] = []
-    seen: set[str] = set()
     by_id: dict[str, Article] = {}
     by_url: dict[str, str] = {}
     now_ns = time.time_ns()
     for key, file, st in files:
         rel = Path(key)
         shown = None                                    # content/articles/…: made when needed
-        row = rows.get(key)
+        row = rows.pop(key, None)          # popped: its blob goes once unpickled
         article = error = digest = None
         hit = row is not None and row[0] == st.st_size and row[1] == st.st_mtime_ns
         if hit:
@@ -179,6 +178,8 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
                     data = fh.read()
             except OSError as err:
                 out.errors.append((shown, f"{shown}: cannot read: {err.strerror or err}"))
+                if row is not None:
+                    rows[key] = row                     # its row goes: the file was not read
                 continue
             digest = hashlib.sha256(data).hexdigest()[:32]
             article = error = None
@@ -194,7 +195,6 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
             fresh.append((key, st.st_size, trusted_mtime(st.st_mtime_ns, now_ns), digest,
                           pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
                           if article is not None else None, error))
-        seen.add(key)
         if article is None:
             shown = shown or store.display_path(rel)
             out.errors.append((shown, error or f"{shown}: cannot be read"))
@@ -217,7 +217,7 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
     if con is not None:
         try:
             with con:                                  # one transaction
-                gone = [(k,) for k in rows if k not in seen]
+                gone = [(k,) for k in rows]            # the rows no file claimed
                 con.executemany("DELETE FROM files WHERE rel = ?", gone)
                 con.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", fresh)
         except sqlite3.Error:
