@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import soupsieve
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -131,6 +130,8 @@ def _language(value: str) -> str:
 
 
 def _selector(value: str) -> str:
+    import soupsieve  # only for a root that has selectors: `cds build` needs none
+
     try:
         soupsieve.compile(value)
     except soupsieve.SelectorSyntaxError as exc:

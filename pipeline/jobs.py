@@ -56,12 +56,22 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
 
 # --- build -----------------------------------------------------------------------------------
 
-def publish_site(config: Config, articles: list[Article]) -> publish.PublishResult:
+def site_copies(config: Config, articles: Sequence[Article]) -> tuple[list[Article], set[str]]:
+    """The articles as the site shows them (``media.for_site``: no picture loaded from another
+    host) and the media keys they were checked against: made once a build, for publish and
+    the feeds (``sitebuild.build_site(media_keys=…)``)."""
+    available = media.available(config.content_dir)
+    return [media.for_site(a, available) for a in articles], available
+
+
+def publish_site(config: Config, articles: list[Article], *,
+                 media_keys: set[str] | None = None) -> publish.PublishResult:
     """``site_src/`` from the store: articles and listings, the legal register, search, and
     the pictures the published articles show (no picture is loaded from another host: those
-    not mirrored become links, see ``media.for_site``)."""
-    available = media.available(config.content_dir)
-    articles = [media.for_site(a, available) for a in articles]
+    not mirrored become links, see ``media.for_site``). With ``media_keys``, ``articles`` are
+    the site's copies already (:func:`site_copies`)."""
+    if media_keys is None:
+        articles = site_copies(config, articles)[0]
     docs = [safe_notes(d, config.site.url)
             for d in register.visible(register.load_docs(config.content_dir))]  # not pending
     extra = register_files(config, docs, articles)
@@ -108,14 +118,111 @@ def safe_notes(doc: register.Doc, base_url: str) -> register.Doc:
     return replace(doc, body=tomarkdown.to_markdown(tomarkdown.render_markdown(doc.body), base_url))
 
 
+#: In ``.cds/``: the digest of what the last successful build was made from (:func:`site_inputs`).
+BUILT_FROM = "built-from.json"
+#: Not inputs of a build (in the root): what it writes, version control, local tools; and the
+#: root's hidden folders (``.cds/``, ``.git/``, ``.venv/``…).
+_NOT_INPUTS = frozenset({"site", "site_src", "node_modules", "zalo"})
+_BUILD_DISTS = ("mkdocs", "mkdocs-material", "markdown", "jinja2", "pymdown-extensions", "nh3",
+                "pyromark", "lxml", "pagefind", "pagefind-bin")
+
+
+def site_inputs(config: Config) -> str:
+    """A digest of everything a build reads, from names, sizes and times alone (no file is
+    read): every file of the root outside ``site/``, ``site_src/``, ``.cds/`` and ``.git/``
+    (``content/``, the YAML files, ``templates/``…), cds' own code, the versions of what
+    builds the site, today's date in the site's zone (the results pages count up to today)
+    and the sources now failing (the results pages mark them). Equal digests: a build would
+    make the same site."""
+    import hashlib
+    import json
+    import os
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline.store.state import State
+
+    def versions() -> list[str]:
+        out = []
+        for dist in _BUILD_DISTS:
+            try:
+                out.append(f"{dist} {version(dist)}")
+            except PackageNotFoundError:
+                out.append(f"{dist} -")
+        return out
+
+    try:
+        state = State.load(config.state_dir).data.get("sources", {})
+    except Exception:                               # noqa: BLE001 - unreadable: never equal
+        state = {"?": os.urandom(8).hex()}
+    failing = sorted(sid for sid, rec in state.items() if isinstance(rec, dict)
+                     and int(rec.get("consecutive_failures") or 0))
+    h = hashlib.sha256(json.dumps([
+        sys.version, versions(), datetime.now(config_mod.timezone(config)).date().isoformat(),
+        failing]).encode())
+
+    def walk(folder: str, prefix: str, skip: frozenset[str] = frozenset()) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name in skip or entry.name == "__pycache__":
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, prefix + entry.name + "/")
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            h.update(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n"
+                     .encode("utf-8", "surrogateescape"))
+
+    try:
+        top = frozenset(e.name for e in os.scandir(config.root)
+                        if e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+    except OSError:
+        top = frozenset()
+    walk(str(config.root), "root/", _NOT_INPUTS | top)    # .venv/, .cds/, .git/…: not read
+    walk(str(PACKAGE), "cds/")
+    return h.hexdigest()
+
+
+def site_current(config: Config) -> bool:
+    """Whether ``site/`` is what a build would make now: the last successful build was made
+    from the same :func:`site_inputs` and its site and record are there (``cds run`` builds
+    only when something changed)."""
+    import json
+
+    try:
+        data = json.loads((config.state_dir / BUILT_FROM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and (config.root / "site" / "index.html").is_file() and \
+        (config.state_dir / sitebuild.STATE_FILE).is_file() and \
+        data.get("inputs") == site_inputs(config)
+
+
+def last_problems(config: Config) -> list[str]:
+    """The article files the last build could not use (``.cds/last-build.json``)."""
+    from pipeline.site.sitecontent import read_build_report
+
+    problems = (read_build_report(config.state_dir) or {}).get("problems")
+    return [str(p) for p in problems] if isinstance(problems, list) else []
+
+
 def build(config: Config, *, progress: bool = True):
     """``publish`` then MkDocs, feeds and search index into ``site/``. ``pub.problems`` lists the
     article files that could not be used (also in ``.cds/last-build.json``)."""
+    import json
+
+    (config.state_dir / BUILT_FROM).unlink(missing_ok=True)
+    inputs = site_inputs(config)                 # before: a change made meanwhile is built next
     content = site_content(config)
-    articles = content.articles
-    pub = publish_site(config, articles)
+    shown, keys = site_copies(config, content.articles)     # media.for_site once an article
+    pub = publish_site(config, shown, media_keys=keys)
     pub.problems = content.problems
-    result = sitebuild.build_site(config.root, config=config, articles=articles,
+    result = sitebuild.build_site(config.root, config=config, articles=shown, media_keys=keys,
                                   quiet=not progress)
     warnings = pub.warnings + result.warnings
     if config.site.search:
@@ -125,6 +232,7 @@ def build(config: Config, *, progress: bool = True):
     write_build_report(
         config.state_dir, content,
         finished=datetime.now(config_mod.timezone(config)).replace(microsecond=0))
+    fileio.write_atomic(config.state_dir / BUILT_FROM, json.dumps({"inputs": inputs}) + "\n")
     return pub, result
 
 

@@ -234,3 +234,56 @@ def test_add_signature_matches_add():
     assert index.find(REPOST)[0] == "original"
     with pytest.raises(ValueError):
         index.add_signature("bad", (1, 2, 3))
+
+
+def _index_state(index: DupIndex) -> tuple:
+    return index._sigs, index._bands
+
+
+def test_signatures_kept_between_harvests_give_the_index_adding_every_body_gives(tmp_path: Path):
+    from pipeline.harvest import dupcache
+
+    short = "Tin ngắn."
+    bodies = [("a", ORIGINAL), ("b", OTHER), ("c", short), ("d", ORIGINAL)]
+    expected = DupIndex()
+    for article_id, body in bodies:
+        expected.add(article_id, body)
+    first = DupIndex()
+    assert dupcache.index_bodies(first, bodies, tmp_path) == 3      # "d" is "a"'s body
+    assert _index_state(first) == _index_state(expected)
+    again = DupIndex()
+    assert dupcache.index_bodies(again, bodies, tmp_path) == 0      # nothing signed again
+    assert _index_state(again) == _index_state(expected)
+    assert again.find(REPOST)[0] == "a"
+    # a body that changed is signed again, and the index has its new signature
+    changed = [("a", REPOST), *bodies[1:]]
+    third = DupIndex()
+    assert dupcache.index_bodies(third, changed, tmp_path) == 1
+    want = DupIndex()
+    for article_id, body in changed:
+        want.add(article_id, body)
+    assert _index_state(third) == _index_state(want)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "fingerprint", "row"])
+def test_a_damaged_or_foreign_signature_cache_is_not_trusted(tmp_path: Path, damage: str):
+    import sqlite3
+
+    from pipeline.harvest import dupcache
+
+    bodies = [("a", ORIGINAL), ("b", OTHER)]
+    dupcache.index_bodies(DupIndex(), bodies, tmp_path)
+    path = tmp_path / dupcache.CACHE_FILE
+    if damage == "garbage":
+        path.write_bytes(b"not a database" * 100)
+    else:
+        con = sqlite3.connect(path)
+        with con:
+            if damage == "fingerprint":
+                con.execute("UPDATE meta SET value = 'other code'")
+            else:       # rows of the wrong shape
+                con.execute("UPDATE sigs SET sig = ?", (b"\0" * 7,))
+        con.close()
+    index = DupIndex()
+    assert dupcache.index_bodies(index, bodies, tmp_path) == 2
+    assert index.find(REPOST)[0] == "a"

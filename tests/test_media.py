@@ -674,3 +674,60 @@ def test_articles_stored_before_mirroring_are_caught_up(harvested_root):
     assert fresh.get(old.id).updated == before.updated
     assert srv.url("/anh/xanh.png") in fresh.get(locked.id).body         # locked: untouched
     assert not (config.content_dir / media_store.MEDIA_DIR / key_of(PNG_BLUE, "png")).exists()
+
+
+def test_never_fetched_agrees_with_the_fetcher_and_asks_nobody():
+    src = Source(id="bao", name="Báo", kind="feed", url="https://www.baothu.vn/rss.xml",
+                 timeout=5, user_agent="cds-test", aliases=("m.baothu.vn",))
+    looked_up: list[str] = []
+
+    def public(host, port):
+        looked_up.append(host)
+        return [(2, 1, 6, "", ("203.113.1.9", 0))]
+
+    getter = _Recorder()
+    for hosts in ((), ("photo.cdn-anh.vn",), ("*",)):
+        never = media.never_fetched(src, hosts=hosts)
+        fetch = media.image_fetcher(getter, src, hosts=hosts, resolve=public)
+        for url in ("https://www.baothu.vn/a.png", "https://cdn.baothu.vn/a.png",
+                    "https://photo.cdn-anh.vn/x/a.png", "https://baothu.vn.evil.vn/a.png",
+                    "https://xbaothu.vn/a.png", "https://www.baothu.vn:8443/a.png",
+                    "ftp://baothu.vn/a.png", "data:image/png;base64,AAAA", "http://[::1]/a.png"):
+            asked, looked = len(getter.asked), len(looked_up)
+            try:
+                fetch(url)
+                refused = False
+            except media.MediaNotAllowed:
+                refused = True
+            if never(url):                  # never fetched: refused before any request or lookup
+                assert refused and (len(getter.asked), len(looked_up)) == (asked, looked), url
+            elif not refused:
+                assert len(getter.asked) == asked + 1, url
+    assert media.never_fetched(src)("https://x.vn/a.png")
+    assert not media.never_fetched(src, hosts=["*"])("https://x.vn/a.png")
+
+
+def test_stored_articles_whose_pictures_no_request_can_change_are_skipped_others_caught_up(
+        harvested_root):
+    from dataclasses import replace
+
+    from pipeline import jobs
+    from pipeline.store import articles as store
+
+    srv, config, _ = harvested_root
+    mirror = media.MediaStore.for_config(config)
+    known = "https://anh-chung.example.org/da-luu.png"   # another site's, stored already
+    mirror.mirror_markdown(f"![x]({known})", lambda url: PNG_BLUE)
+    mirror.save()
+    st_ = store.Store(config.content_dir)
+    first, second = st_.articles()[:2]
+    # only pictures no request is made for: one the media index knows, one it does not
+    st_.write(replace(first, image="", body=f"Bài một.\n\n![Ảnh chung]({known})\n"))
+    elsewhere = "https://ngoai.example.org/khong-bao-gio.png"
+    st_.write(replace(second, image="", body=f"Bài hai.\n\n![Ảnh ngoài]({elsewhere})\n"))
+    before = (config.content_dir / second.path).read_bytes()
+    jobs.harvest(config, progress=False)
+    fresh = store.Store(config.content_dir)
+    assert media_store.store_ref(key_of(PNG_BLUE, "png")) in fresh.get(first.id).body
+    assert known not in fresh.get(first.id).body
+    assert (config.content_dir / second.path).read_bytes() == before     # nothing to change

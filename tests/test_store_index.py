@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.errors import StoreError
 from pipeline.core.models import Article
 from pipeline.store import articles as store
 from pipeline.store import index
@@ -144,3 +145,38 @@ def test_links_and_dot_files_are_left_out_as_the_store_leaves_them(root: Path, t
     found = index.scan(store.Store(content), state)
     same(found, content)
     assert {a.id for a in found.articles}.isdisjoint({f"{40:016x}", f"{41:016x}"})
+
+
+def _state(s: store.Store) -> tuple:
+    """Everything a store's scan leaves in it (what the harvest works with)."""
+    s.articles()
+    return (s._articles, s._by_url, s._taken, s._broken, s._errors)
+
+
+def test_the_harvest_store_read_through_the_index_is_the_store_read_file_by_file(
+        root: Path, tmp_path_factory):
+    content, state = root / "content", root / ".cds"
+    outside = tmp_path_factory.mktemp("ngoai")
+    (outside / "bai-ngoai.md").write_text(store.dump(article(40)))
+    (content / "articles/2024/03/lien-ket.md").symlink_to(outside / "bai-ngoai.md")
+    put(content, ".an", store.dump(article(41)))
+    # a broken file whose id the store still knows (a harvest must not write over it), and a
+    # file claiming another's url
+    put(content, "hong-co-id", f"---\nid: {42:016x}\ntitle: [không đóng\n---\nthân bài\n")
+    put(content, "trung-url", store.dump(article(43, url="https://tin.example.vn/bai/2.html")))
+    for _ in range(2):                                   # index made, then index used
+        indexed = index.open_indexed(content, state, tz=ICT)
+        assert _state(indexed) == _state(store.Store(content, tz=indexed.tz))
+    assert index.scan(store.Store(content), state).read == 0
+    assert f"{42:016x}" in indexed._broken
+    with pytest.raises(StoreError, match="hong-co-id"):
+        indexed.save(article(42), now=PUBLISHED)
+    # an edited file is read again: its new title, not the indexed one
+    put(content, "bai-3", store.dump(article(3, title="Bài ba đã sửa")), mtime=OLD + 10**9)
+    again = index.open_indexed(content, state, tz=ICT)
+    assert again.get(f"{3:016x}").title == "Bài ba đã sửa"
+    assert _state(again) == _state(store.Store(content, tz=again.tz))
+    # a new article written through the store is found by the next scan of the index
+    again.save(article(50), now=PUBLISHED)
+    assert index.open_indexed(content, state, tz=ICT).get(f"{50:016x}") is not None
+

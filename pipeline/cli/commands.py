@@ -71,19 +71,26 @@ def cmd_run(args) -> int:
     with jobs.run_lock(config, wait=args.wait):
         report = jobs.harvest(config, due_only=args.due, progress=not args.quiet)
         print_report(report, config)
-        pub, _ = jobs.build(config, progress=not args.quiet)  # incremental: cheap if unchanged
-        eprint(f"đã dựng trang: {config.root / 'site'}")
-        if pub.problems:
+        if not report.changed and jobs.site_current(config):
+            problems = jobs.last_problems(config)     # the same files as the last build's
+            for line in problems:
+                print(f"error: {line}", file=sys.stderr)
+            eprint(f"{config.root / 'site'}: trang đã mới nhất (không có gì đổi từ lần dựng trước)")
+        else:
+            pub, _ = jobs.build(config, progress=not args.quiet)  # incremental
+            problems = pub.problems
+            eprint(f"đã dựng trang: {config.root / 'site'}")
+        if problems:
             from pipeline.harvest import run as harvest_run
-            harvest_run.write_run_report(config, report, content_problems=pub.problems)
-            _unusable(pub.problems)
+            harvest_run.write_run_report(config, report, content_problems=problems)
+            _unusable(problems)
         if getattr(args, "ping", False):
             _ping(config, every=False)
         if args.commit and report.changed:
             msg = jobs.commit_content(config, report)
             if msg:
                 eprint(f"đã ghi content/ vào git: {msg.splitlines()[0]}")
-    return 0 if report.ok and not pub.problems else 1
+    return 0 if report.ok and not problems else 1
 
 
 # --- publish / build / serve ------------------------------------------------------------------

@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup
-from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+if TYPE_CHECKING:       # bs4 (and soupsieve) imported where HTML is parsed: a build parses none
+    from bs4 import BeautifulSoup
 
 # The five Vietnamese tone marks as combining characters (grave, acute, tilde, hook, dot below).
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -113,6 +114,8 @@ _INVISIBLE = ("script", "style", "template", "noscript", "iframe", "object", "em
 def parse_fragment(html_text: str) -> BeautifulSoup:
     """Python's own HTML parser: it knows HTML5's void elements (libxml2 lets an <embed> or a
     <source> swallow the rest of the page); lxml only when it gives up."""
+    from bs4 import BeautifulSoup
+
     try:
         return BeautifulSoup(html_text, "html.parser")
     except Exception:       # bs4's ParserRejectedMarkup and the odd assertion deep inside
@@ -128,6 +131,8 @@ def html_line(html_or_text: str | None) -> str:
         return ""
     text = str(html_or_text)
     if _TAGLIKE.search(text):
+        from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+
         soup = parse_fragment(text)
         for el in soup.find_all(_INVISIBLE):
             if el.name != "head" and not el.decomposed:

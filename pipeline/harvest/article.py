@@ -10,7 +10,6 @@ import re
 from datetime import datetime, tzinfo
 from html import escape as html_escape
 
-import trafilatura
 from bs4 import BeautifulSoup, Tag
 
 from pipeline.core.models import Fetched, Item, Source
@@ -246,6 +245,8 @@ def _is_story_link(li: Tag) -> bool:
 
 
 def _trafilatura(html: str, url: str, **opts) -> str:
+    import trafilatura  # only for pages without selectors: a feed with full text needs none
+
     try:
         return trafilatura.extract(html, url=url, **_TRAFILATURA_OPTS, **opts) or ""
     except Exception:  # noqa: BLE001 - a library failure on odd HTML is "nothing found"

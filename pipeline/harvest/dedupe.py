@@ -24,7 +24,7 @@ from pipeline.core.text import fold
 
 __all__ = [
     "BINS", "DEFAULT_THRESHOLD", "EMPTY", "MIN_SHINGLES", "DupIndex", "credited_source",
-    "normalise", "shingles", "signature", "similarity",
+    "normalise", "shingles", "signature", "similarity", "sketch",
 ]
 
 BINS = 64                      #: values in a signature
@@ -135,6 +135,12 @@ def _sketch(text: str) -> tuple[tuple[int, ...], int]:
         if value < bins[slot]:
             bins[slot] = value
     return tuple(bins), len(hashes) - 2
+
+
+def sketch(text: str) -> tuple[tuple[int, ...], int]:
+    """(signature, number of 3-shingle positions) of ``text``: what :meth:`DupIndex.add`
+    indexes (a count below ``min_shingles`` is not indexed); for signatures kept between runs."""
+    return _sketch(text)
 
 
 def signature(text: str) -> tuple[int, ...]:

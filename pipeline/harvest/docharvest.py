@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, tzinfo
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pipeline.core import docrefs
 from pipeline.core.errors import CdsError, ConfigError, FetchError
@@ -44,13 +45,16 @@ from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Config, Fetched, Source
 from pipeline.core.text import fold, mentions_any
 from pipeline.harvest import confine, docfiles
-from pipeline.harvest.doclisting import Listed, read_detail, read_rows
-from pipeline.harvest.fetch import ACCEPT_PAGE, Fetcher
 from pipeline.store import register
 from pipeline.store.entries import check_type
 
-__all__ = ["ACCEPT_FILE", "Listed", "fetch_source", "figures", "newest",
-           "read_rows", "same_issuer", "scope_of_issuer", "store_documents"]
+if TYPE_CHECKING:       # the network side is imported where used: a site build needs neither
+    from pipeline.harvest.doclisting import Listed
+    from pipeline.harvest.fetch import Fetcher
+
+
+__all__ = ["ACCEPT_FILE", "fetch_source", "figures", "newest", "same_issuer",
+           "scope_of_issuer", "store_documents"]
 
 ACCEPT_FILE = ("application/pdf, application/msword, application/vnd.openxmlformats-"
                "officedocument.wordprocessingml.document;q=0.9, */*;q=0.5")
@@ -65,6 +69,8 @@ def fetch_source(fetcher: Fetcher, src: Source, state, h,
     is the harvest's conditional GET (validators kept per address). Raises FetchError or
     ExtractError when the first listing page cannot be read: the source failed."""
     from pipeline.core.errors import ExtractError
+    from pipeline.harvest.doclisting import read_detail, read_rows
+    from pipeline.harvest.fetch import ACCEPT_PAGE
 
     sel = src.documents
     url: str | None = src.url

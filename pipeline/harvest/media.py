@@ -143,6 +143,40 @@ def _site_domains(source: Source) -> set[str]:
     return out
 
 
+def _elsewhere(source: Source, hosts: Iterable[str] = ()) -> Callable[[str], bool]:
+    """Whether an http(s) address not on the source's own origins is on another site (not
+    on its domains or ``hosts``, or not on the default port): never asked for."""
+    domains = _site_domains(source) | {h.lower().strip(".") for h in hosts if h != "*"}
+    anywhere = "*" in set(hosts)
+
+    def elsewhere(url: str) -> bool:
+        where = confine.origin(url)
+        if where is None:
+            return False
+        scheme, host, port = where
+        return port != confine.DEFAULT_PORTS[scheme] or not (
+            anywhere or any(host == d or host.endswith("." + d) for d in domains))
+
+    return elsewhere
+
+
+def never_fetched(source: Source, *, hosts: Iterable[str] = ()) -> Callable[[str], bool]:
+    """``never(url)``: True when :func:`image_fetcher`'s ``fetch(url)`` for this source would
+    refuse ``url`` without a request or a name lookup (not http(s), or another site's
+    picture): decided from the address and the configuration alone."""
+    own = confine.guard(source)
+    elsewhere = _elsewhere(source, hosts)
+
+    def never(url: str) -> bool:
+        if not is_http(url):
+            return True
+        if own(url) is None:
+            return False
+        return confine.origin(url) is None or elsewhere(url)
+
+    return never
+
+
 def image_fetcher(fetcher: _Getter, source: Source, *, hosts: Iterable[str] = (),
                   resolve: Callable = socket.getaddrinfo) -> Fetch:
     """A ``fetch(url) -> bytes`` for :class:`MediaStore`: one GET through the harvest's
@@ -159,12 +193,8 @@ def image_fetcher(fetcher: _Getter, source: Source, *, hosts: Iterable[str] = ()
     publish) something from the server's own network. Other pictures are not fetched
     (:class:`MediaNotAllowed`) and stay links to their source on the site."""
     own = confine.guard(source)
-    domains = _site_domains(source) | {h.lower().strip(".") for h in hosts if h != "*"}
-    anywhere = "*" in set(hosts)
+    elsewhere = _elsewhere(source, hosts)
     cache: dict[str, bool] = {}
-
-    def on_site(host: str) -> bool:
-        return anywhere or any(host == d or host.endswith("." + d) for d in domains)
 
     def refused(url: str) -> str | None:
         """Why ``url`` is not asked for (None: it may be). Decided before any request."""
@@ -174,7 +204,7 @@ def image_fetcher(fetcher: _Getter, source: Source, *, hosts: Iterable[str] = ()
         if where is None:
             return "not an http(s) address"
         scheme, host, port = where
-        if port != confine.DEFAULT_PORTS[scheme] or not on_site(host):
+        if elsewhere(url):
             return "another site's picture (not fetched)"
         if not public_host(host, resolve, cache):
             return "a private or local address (not fetched)"
@@ -287,6 +317,11 @@ class MediaStore:
 
     def path(self, key: str) -> Path:
         return self.media_dir / key
+
+    def knows(self, url: str) -> bool:
+        """Whether the index has a stored file for ``url`` (mirroring it needs no request)."""
+        with self._lock:
+            return url in self._urls
 
     def has(self, key: str) -> bool:
         return self.path(key).is_file()

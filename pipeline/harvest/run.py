@@ -21,12 +21,12 @@ from pipeline.core.errors import CdsError
 from pipeline.core.fileio import write_atomic
 from pipeline.core.models import Article, Config, Item, RunReport, Source, SourceReport, Tagging
 from pipeline.core.text import html_line, mentions_any, nfc
-from pipeline.harvest import clean, dedupe, docfiles, docharvest, media, tomarkdown
+from pipeline.harvest import clean, dedupe, docfiles, docharvest, dupcache, media, tomarkdown
 from pipeline.harvest.fetch import Fetcher
 from pipeline.harvest.sources import Harvested, fetch_source, reading_settings, select_sources
 from pipeline.store import articles as store_mod
+from pipeline.store import index as store_index
 from pipeline.store import media as media_store
-from pipeline.store.articles import open_store
 from pipeline.store.state import State
 
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
@@ -49,7 +49,8 @@ def harvest(config: Config, tag: Tagger, *, source_ids: Iterable[str] = (),
     state = State.load(config.state_dir)
     if state.warning:                   # a corrupt state.json was set aside: say so, and where
         print(f"warning: {state.warning}", file=sys.stderr, flush=True)
-    store = open_store(config)
+    store = store_index.open_indexed(config.content_dir, config.state_dir,
+                                     tz=tz)             # only changed files are parsed
     store.cleanup()
     mirror = media.MediaStore.for_config(config)        # content/media/ + .cds/media.json
     mirror.cleanup()
@@ -75,8 +76,8 @@ def harvest(config: Config, tag: Tagger, *, source_ids: Iterable[str] = (),
             bar.update(1)
         bar.close()
 
-    for art in store.articles():
-        storing.index.add(art.id, art.body)
+    dupcache.index_bodies(storing.index, ((a.id, a.body) for a in store.articles()),
+                          config.state_dir)         # signatures kept between runs
     storing.images = Fetcher(max_bytes=media.MAX_BYTES)   # pictures, fetched while storing
     try:
         storing.store_all(sources, results)
@@ -258,16 +259,23 @@ def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaSto
     rejected articles are left alone (the site shows outside pictures as links). Returns the
     number of articles changed."""
     changed = tried = 0
+    never: dict[str, Callable[[str], bool]] = {}     # source id → its pictures never fetched
     for art in store.articles():
         if tried >= limit:
             break
-        if art.locked or art.status == "rejected" or not media_store.outside_images(art):
+        outside = media_store.outside_images(art) if not (
+            art.locked or art.status == "rejected") else []
+        if not outside:
             continue
         if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
             continue
         src = config.source(art.source)
         if src is None:                      # a source no longer in feeds.yml: not asked
             continue
+        if src.id not in never:
+            never[src.id] = media.never_fetched(src)
+        if all(never[src.id](url) and not mirror.knows(url) for url in outside):
+            continue                         # mirroring would change nothing and ask nobody
         try:
             new, m = mirror.mirror_article(art, media.image_fetcher(fetcher, src))
         except CdsError:

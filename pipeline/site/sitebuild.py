@@ -28,7 +28,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +73,9 @@ class BuildResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     driver: str = "cds"             # "cds", or "mkdocs" (the reference: no memo, no body cache)
+    outputs: list[str] = field(default_factory=list)        # every file of site/ the build made
+    written_pages: list[str] = field(default_factory=list)  # the pages (dest_uri) rendered now
+    stale: list[str] = field(default_factory=list)          # outputs of the last build deleted
 
 
 class _LogCapture(logging.Handler):
@@ -107,7 +110,8 @@ def _plugin(cfg):
 
 def build_site(root: Path, *, config: Config | None = None,
                articles: Sequence[Article] | None = None, quiet: bool = True,
-               full: bool = False, driver: str | None = None) -> BuildResult:
+               full: bool = False, driver: str | None = None,
+               media_keys: Collection[str] | None = None) -> BuildResult:
     """Build ``<root>/site/`` from ``<root>/site_src/`` (run ``publish`` first), then write the
     RSS/Atom feeds into it.
 
@@ -115,6 +119,8 @@ def build_site(root: Path, *, config: Config | None = None,
     them when you have them). The site's URL, name and description come from ``feeds.yml``,
     overriding ``mkdocs.yml``, so pages and feeds agree. ``full`` forces a clean build;
     otherwise only what changed is rendered when nothing global changed since the last build.
+    ``media_keys``: ``articles`` are the site's copies already (``media.for_site`` with these
+    available media keys; ``jobs.site_copies``), so the feeds only make their pictures absolute.
     ``driver="mkdocs"`` builds without the navigation memo and leaves every article body to
     MkDocs' Markdown (the reference the tests compare with); both are the same MkDocs build. Problems are raised as :class:`CdsError` with one line
     (``ConfigError`` for a bad ``feeds.yml`` or ``mkdocs.yml``).
@@ -173,11 +179,13 @@ def build_site(root: Path, *, config: Config | None = None,
             nav_sig != last.get("nav")
         old = {} if full else last["files"]
         entries: dict[str, list] = {}
+        untouched: set[str] = set()         # size and (trusted) time as the last build saw them
         now_ns = time.time_ns()
         for uri, size, mtime in state_mod.scan(str(docs_dir)):
             prev = old.get(uri)
             if isinstance(prev, list) and prev[1] == size and prev[2] == mtime:
                 entry = list(prev)
+                untouched.add(uri)
             else:
                 with open(docs_dir / uri, "rb") as fh:
                     entry = [state_mod.sha(fh.read()), size, mtime, "?", "", ""]
@@ -207,14 +215,16 @@ def build_site(root: Path, *, config: Config | None = None,
             from tqdm import tqdm
 
             bar = tqdm(desc="Trang", unit="trang", file=sys.stderr, leave=False)
-        plugin.prepare(progress=bar.update if bar is not None else None, lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
+        plugin.prepare(lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
                        changed=changed, jinja_cache=root / ".cds" / JINJA_CACHE,
                        memo_nav=driver == "cds",
-                       bodies=bodies if driver == "cds" else None)
+                       bodies=bodies if driver == "cds" else None,
+                       untouched=frozenset(untouched),
+                       progress=bar.update if bar is not None else None)
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
-                                 None if full else last.get("feeds"), bodies)
+                                 None if full else last.get("feeds"), bodies, media_keys)
             bodies.save(keep=feeds.bodies, prune=full)
         except CdsError:
             raise
@@ -248,9 +258,11 @@ def build_site(root: Path, *, config: Config | None = None,
                  if uri in entries and uri not in plugin.seen}
         links.update(plugin.links)
         result = BuildResult(site_dir=site_dir, full=full, pages=pages, rendered=plugin.rendered,
-                             warnings=capture.warnings, driver=driver, feeds=feeds)
+                             warnings=capture.warnings, driver=driver, feeds=feeds,
+                             outputs=sorted(outputs), written_pages=sorted(plugin.written_pages))
         if last and not full:
-            result.removed = state_mod.prune(site_dir, set(last.get("outputs") or ()) - outputs)
+            result.stale = sorted(set(last.get("outputs") or ()) - outputs)
+            result.removed = state_mod.prune(site_dir, result.stale)
         state_mod.write_json(state_path, {
             "schema": SCHEMA, "fingerprint": fingerprint, "outputs": sorted(outputs),
             "feeds": feeds.digests, "files": entries, "nav": nav_sig, "links": links,
@@ -266,13 +278,16 @@ def build_site(root: Path, *, config: Config | None = None,
 
 
 def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
-                 published: Mapping, previous: Mapping | None, render: render_mod.BodyCache):
+                 published: Mapping, previous: Mapping | None, render: render_mod.BodyCache,
+                 media_keys: Collection[str] | None = None):
     """The RSS/Atom feeds into ``site/``: only those whose inputs changed are made again; item
-    bodies through the shared body cache (:class:`pipeline.site.render.BodyCache`)."""
+    bodies through the shared body cache (:class:`pipeline.site.render.BodyCache`).
+    ``media_keys``: ``articles`` went through ``media.for_site`` with them already."""
     from pipeline.site import feeds_out, portal, websub
 
     chans = published.get("channels")
-    available = media.available(config.content_dir)     # feeds: absolute site media URLs only
+    available = media_keys if media_keys is not None else \
+        media.available(config.content_dir)             # feeds: absolute site media URLs only
     sizes: dict[str, int] = {}                          # enclosures: the mirrored file's size
     for art in articles:
         key = media.media_key(art.image)
@@ -284,7 +299,10 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
                 continue
             if stat.S_ISREG(st.st_mode):
                 sizes[url] = st.st_size
-    feeds_for = [media.for_feeds(a, config.site.url, available) for a in articles]
+    if media_keys is not None:
+        feeds_for = [media.feed_copy(a, config.site.url) for a in articles]
+    else:
+        feeds_for = [media.for_feeds(a, config.site.url, available) for a in articles]
     result = feeds_out.write_feeds(
         config, feeds_for,
         Path(cfg.site_dir), render_html=render, sizes=sizes,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -129,6 +130,7 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
         else:
             problems.append(f"{message} (not on the site)" if rel not in by_rel else message)
     stamp = now.isoformat()
+    content_str, good_str = f"{content_dir}{os.sep}", f"{good_dir}{os.sep}"     # no Path a file
     result: list[Article] = []
     for rel, art in by_rel.items():
         digest = content_hash(art)
@@ -140,7 +142,7 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
             # A harvest that changed the text also moved `updated`; anything else is a hand edit.
             changed = own if own != rec.get("updated") else stamp
             rec = {"hash": digest, "changed": changed, "updated": own}
-        copied = _keep_copy(content_dir / rel, good_dir / rel, rec.get("file"),
+        copied = _keep_copy(content_str + rel, good_str + rel, rec.get("file"),
                             found.digests.get(rel))
         rec = {**rec, "file": copied} if copied else rec
         new_history[rel] = rec
@@ -168,19 +170,20 @@ def _effective(art: Article, rec: dict) -> Article:
     return art
 
 
-def _keep_copy(source: Path, copy: Path, known: str | None, now: str | None = None) -> str | None:
+def _keep_copy(source: str, copy: str, known: str | None, now: str | None = None) -> str | None:
     """Copy ``source`` to ``copy`` unless the copy already holds bytes hashing to ``known``;
     the hash of the bytes now kept (None when ``source`` cannot be read). ``now``: the hash of
     ``source``'s bytes when the store index knows it (then the file is not read again)."""
-    if now is not None and now == known and copy.is_file():
+    if now is not None and now == known and os.path.isfile(copy):
         return known
     try:
-        data = source.read_bytes()
+        with open(source, "rb") as fh:
+            data = fh.read()
     except OSError:
         return None
     digest = hashlib.sha256(data).hexdigest()[:32]
-    if digest != known or not copy.is_file():
-        write_atomic(copy, data)
+    if digest != known or not os.path.isfile(copy):
+        write_atomic(Path(copy), data)
     return digest
 
 

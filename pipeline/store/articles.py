@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -70,8 +71,12 @@ class Store:
     on a root (the run lock). Articles returned are copies: change them and :meth:`save` them.
     """
 
-    def __init__(self, content_dir: Path | str, *, tz: tzinfo = DEFAULT_TZ):
+    def __init__(self, content_dir: Path | str, *, tz: tzinfo = DEFAULT_TZ,
+                 scan: Callable[[Store], object] | None = None):
         self.content_dir = Path(content_dir)
+        # scan(store): the folder read through the store index (store/index.py's ``scan``:
+        # only changed files parsed), instead of every file
+        self.scan = scan
         self.articles_dir = self.content_dir / "articles"
         self.tz = tz
         self._lock = threading.RLock()
@@ -99,6 +104,12 @@ class Store:
         self._articles, self._by_url, self._taken = {}, {}, set()
         self._broken, self._errors = {}, []
         files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
+        if self.scan is not None:
+            self._taken = {f.relative_to(self.content_dir).as_posix().lower() for f in files
+                           if not f.name.startswith(".")}
+            self._load_indexed()
+            self._loaded = True
+            return
         for file in files:
             if file.name.startswith("."):
                 continue
@@ -135,6 +146,25 @@ class Store:
                     other = self.display_path(self._articles[owner].path)
                     self._errors.append((shown, f"{shown}: url {url} is also claimed by {other}"))
         self._loaded = True
+
+    def _load_indexed(self) -> None:
+        """What the loop of :meth:`_ensure` finds, through ``self.scan`` (the store index:
+        only files whose size or time changed are read and parsed): the same articles,
+        problems, urls and unreadable files (``tests/test_store_index.py``)."""
+        found = self.scan(self)
+        self._errors = list(found.errors)
+        for art in sorted(found.articles, key=lambda a: a.path):      # file order: first wins
+            self._articles[art.id] = art
+            for url in [art.url, *art.also_at]:
+                self._by_url.setdefault(url, art.id)
+        for rel in found.unparsed:
+            try:
+                text = (self.content_dir / rel).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            guess = _ID_LINE.search(text)
+            if guess:
+                self._broken.setdefault(guess.group(1), rel)
 
     def articles(self) -> list[Article]:
         """Every readable article, newest first (by ``published``, then ``id``, descending)."""

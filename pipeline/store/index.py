@@ -45,6 +45,7 @@ class Scan:
     articles: list[Article] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)
+    unparsed: list[Path] = field(default_factory=list)   # files (rel) read/parse failed
     read: int = 0
     rebuilt: bool = False                    # the index was missing, stale or unreadable
 
@@ -94,15 +95,17 @@ def _load(blob: bytes) -> Article | None:
     return art if isinstance(art, Article) else None
 
 
-def _walk(articles_dir: Path, content_dir: Path) -> list[tuple[Path, os.stat_result]]:
-    """The ``*.md`` files under ``articles_dir`` that ``Store`` reads, sorted as it sorts them,
-    with their ``stat``: no dot file, nothing that is or lies behind a symbolic link
-    (``fileio.linked``: checked once for the folders above ``articles_dir``, then per entry)."""
-    out: list[tuple[Path, os.stat_result]] = []
+def _walk(articles_dir: Path, content_dir: Path) -> list[tuple[str, str, os.stat_result]]:
+    """The ``*.md`` files under ``articles_dir`` that ``Store`` reads, sorted as it sorts them
+    (as paths: by their components), with their ``stat``: ``(path relative to content_dir as
+    POSIX text, absolute path, stat)``; no dot file, nothing that is or lies behind a symbolic
+    link (``fileio.linked``: checked once for the folders above ``articles_dir``, then per
+    entry)."""
+    out: list[tuple[str, str, os.stat_result]] = []
     if not articles_dir.is_dir() or linked(articles_dir, content_dir):
         return out
 
-    def walk(folder: str) -> None:
+    def walk(folder: str, prefix: str) -> None:
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -112,16 +115,23 @@ def _walk(articles_dir: Path, content_dir: Path) -> list[tuple[Path, os.stat_res
                 if entry.is_symlink():
                     continue                  # never followed: `cds check` names every link
                 if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path)
+                    walk(entry.path, prefix + entry.name + "/")
                 elif entry.name.endswith(".md") and not entry.name.startswith(".") and \
                         entry.is_file(follow_symlinks=False):
-                    out.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+                    out.append((prefix + entry.name, entry.path, entry.stat(follow_symlinks=False)))
             except OSError:
                 continue
 
-    walk(str(articles_dir))
-    out.sort(key=lambda item: item[0])
+    walk(str(articles_dir), articles_dir.relative_to(content_dir).as_posix() + "/")
+    out.sort(key=lambda item: item[0].split("/"))       # Path order: component by component
     return out
+
+
+def open_indexed(content_dir: Path, state_dir: Path, *, tz) -> store_mod.Store:
+    """A :class:`~pipeline.store.articles.Store` of ``content_dir`` that reads its folder
+    through the index in ``state_dir``: only the files whose size or time changed are parsed
+    (the harvest: ``Store(…, scan=…)``)."""
+    return store_mod.Store(content_dir, tz=tz, scan=lambda s: scan(s, state_dir))
 
 
 def scan(store: store_mod.Store, state_dir: Path) -> Scan:
@@ -144,15 +154,13 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
             rows, out.rebuilt = {}, True
     files = _walk(articles_dir, content_dir)
     fresh: list[tuple] = []
-    seen: set[str] = set()
     by_id: dict[str, Article] = {}
     by_url: dict[str, str] = {}
     now_ns = time.time_ns()
-    for file, st in files:
-        rel = file.relative_to(content_dir)
-        key = rel.as_posix()
-        shown = store.display_path(rel)
-        row = rows.get(key)
+    for key, file, st in files:
+        rel = Path(key)
+        shown = None                                    # content/articles/…: made when needed
+        row = rows.pop(key, None)          # popped: its blob goes once unpickled
         article = error = digest = None
         hit = row is not None and row[0] == st.st_size and row[1] == st.st_mtime_ns
         if hit:
@@ -164,10 +172,14 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
                 hit = False
         if not hit:
             out.read += 1
+            shown = shown or store.display_path(rel)
             try:
-                data = file.read_bytes()
+                with open(file, "rb") as fh:
+                    data = fh.read()
             except OSError as err:
                 out.errors.append((shown, f"{shown}: cannot read: {err.strerror or err}"))
+                if row is not None:
+                    rows[key] = row                     # its row goes: the file was not read
                 continue
             digest = hashlib.sha256(data).hexdigest()[:32]
             article = error = None
@@ -183,12 +195,14 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
             fresh.append((key, st.st_size, trusted_mtime(st.st_mtime_ns, now_ns), digest,
                           pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
                           if article is not None else None, error))
-        seen.add(key)
         if article is None:
+            shown = shown or store.display_path(rel)
             out.errors.append((shown, error or f"{shown}: cannot be read"))
+            out.unparsed.append(rel)
             continue
         out.digests[key] = digest
         if article.id in by_id:
+            shown = shown or store.display_path(rel)
             other = store.display_path(by_id[article.id].path)
             out.errors.append((shown, f"{shown}: id {article.id} is also used by {other}"))
             continue
@@ -197,12 +211,13 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
         for url in [article.url, *article.also_at]:
             owner = by_url.setdefault(url, article.id)
             if owner != article.id:
+                shown = shown or store.display_path(rel)
                 other = store.display_path(by_id[owner].path)
                 out.errors.append((shown, f"{shown}: url {url} is also claimed by {other}"))
     if con is not None:
         try:
             with con:                                  # one transaction
-                gone = [(k,) for k in rows if k not in seen]
+                gone = [(k,) for k in rows]            # the rows no file claimed
                 con.executemany("DELETE FROM files WHERE rel = ?", gone)
                 con.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", fresh)
         except sqlite3.Error:

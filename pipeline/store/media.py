@@ -19,7 +19,7 @@ from pipeline.core.models import Article
 
 __all__ = [
     "ARTICLE_PREFIX", "EXTENSIONS", "MEDIA_DIR", "MIME_TYPES", "SITE_DIR", "MediaSync",
-    "absolute_media_url", "available", "check_media", "for_feeds", "for_site", "is_media_src",
+    "absolute_media_url", "available", "check_media", "feed_copy", "for_feeds", "for_site", "is_media_src",
     "media_key", "missing_media", "outside_images", "page_href", "referenced", "site_markdown",
     "site_path", "store_ref", "sync_media", "unused_media",
 ]
@@ -133,7 +133,15 @@ def for_site(article: Article, available: Collection[str] | None = None) -> Arti
 def for_feeds(article: Article, site_url: str, available: Collection[str] | None = None) -> Article:
     """A copy of ``article`` for the feeds: as :func:`for_site`, with media references made
     absolute on the site (feed readers fetch pictures from the feed's HTML)."""
-    art = for_site(article, available)
+    return feed_copy(for_site(article, available), site_url)
+
+
+def feed_copy(art: Article, site_url: str) -> Article:
+    """An article already through :func:`for_site` as :func:`for_feeds` gives it (media
+    references made absolute): ``feed_copy(for_site(a, k), url) == for_feeds(a, url, k)``,
+    for a build that made the site's copies once."""
+    if not art.image and "![" not in art.body:
+        return art                              # nothing to make absolute: the same article
     base = _site_base(site_url)
 
     def sub(m: re.Match) -> str:

@@ -35,6 +35,7 @@ from pipeline.core import docrefs
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PILLARS, THEMES, Tagging
 from pipeline.core.text import fold, nfc, tone_key
+from pipeline.core.yamlfile import FAST_LOADER
 from pipeline.tagging.explain import report
 from pipeline.tagging.matching import WORD as _WORD
 from pipeline.tagging.matching import Words
@@ -161,7 +162,10 @@ class Taxonomy:
     @classmethod
     def from_text(cls, text: str, source: str = FILENAME) -> Taxonomy:
         try:
-            data = yaml.safe_load(text)
+            try:
+                data = yaml.load(text, Loader=FAST_LOADER)     # libyaml: the same data, faster
+            except yaml.YAMLError:
+                data = yaml.safe_load(text)                     # Python's: its own messages
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark else ""

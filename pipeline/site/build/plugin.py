@@ -70,11 +70,14 @@ class CdsPlugin(BasePlugin):
                 dirty: bool = False, changed: set[str] | frozenset[str] = frozenset(),
                 jinja_cache: Path | None = None, memo_nav: bool = False,
                 bodies: BodyCache | None = None,
+                untouched: set[str] | frozenset[str] = frozenset(),
                 progress: Callable[[int], object] | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
         self.changed = set(changed)        # src_uris to render again
+        # src_uris whose size and time are the last build's: their outputs are as it left them
+        self.untouched = untouched
         self.jinja_cache = jinja_cache
         self.memo_nav = memo_nav
         self.bodies = bodies               # article bodies rendered once (shared with the feeds)
@@ -86,6 +89,7 @@ class CdsPlugin(BasePlugin):
         self.links: dict[str, list[str]] = {}             # src_uri → link targets (rendered pages)
         self.navmemo = None
         self.seen: set[str] = set()                         # src_uris whose Markdown was read
+        self.written_pages: list[str] = []                  # dest_uris of the pages rendered
         self._meta: dict[str, dict] = {}
         self._parts: dict[str, tuple[object, str | None, str]] = {}
 
@@ -104,10 +108,13 @@ class CdsPlugin(BasePlugin):
             return files
         docs = os.path.realpath(config["docs_dir"])
         real = _RealPaths()
+        untouched = self.untouched
         for file in files:
             src = file.abs_src_path
             if not src:
                 continue
+            if file.src_uri in untouched and file.src_uri not in self.changed:
+                continue            # the last build left its output no older than it: not again
             real_src = real(src)
             if os.path.dirname(real_src) != docs and not real_src.startswith(docs + os.sep):
                 continue                                   # the theme's: fingerprinted
@@ -188,6 +195,7 @@ class CdsPlugin(BasePlugin):
         return join_page(html, kind, head, tail)
 
     def on_post_page(self, output, *, page, config):
+        self.written_pages.append(page.file.dest_uri)     # what this build wrote (the search)
         if self.progress is not None:
             self.progress(1)
         return output

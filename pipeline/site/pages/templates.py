@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+import jinja2
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -69,13 +71,31 @@ def root_folder(root: Path | str | None) -> Path | None:
     return folder if folder is not None and folder.is_dir() else None
 
 
+def bytecode_cache(root: Path | str | None, *code: Path) -> FileSystemBytecodeCache | None:
+    """Compiled templates kept between builds in ``<root>/.cds/jinja-pages/<digest>/``, the
+    digest of ``code`` (the modules that set up the environment: its options shape the
+    compiled code) and Jinja's version; Jinja itself checks every template's source against
+    what was compiled. None without a root or when the folder cannot be made."""
+    if root is None:
+        return None
+    h = hashlib.sha256(jinja2.__version__.encode())
+    for path in code:
+        h.update(Path(path).read_bytes())
+    folder = Path(root) / ".cds" / "jinja-pages" / h.hexdigest()[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 def environment(root: Path | str | None, tz: tzinfo) -> Environment:
     """The environment for one root: its ``templates/`` (when there), then the package's."""
     loaders = [FileSystemLoader(str(f)) for f in (root_folder(root),) if f is not None]
     env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(str(PACKAGE_TEMPLATES))]),
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       undefined=StrictUndefined, auto_reload=False,
-                      finalize=escape)
+                      finalize=escape, bytecode_cache=bytecode_cache(root, Path(__file__)))
     env.filters["rel"] = _rel
     env.filters["host"] = _host
     env.filters["vn_datetime"] = lambda dt: vn_datetime(dt, tz)

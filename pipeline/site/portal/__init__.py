@@ -158,12 +158,22 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     return h.hexdigest()
 
 
-def _plain(art: Article) -> tuple:
+_FIELDS = tuple(f.name for f in fields(Article))
+_SPECIAL = tuple(i for i, f in enumerate(fields(Article))
+                 if f.name in ("published", "harvested", "updated", "path"))
+
+
+def _plain(art: Article) -> list:
     """Every field of ``art``; dates as their ISO text and zone name, paths as text (pickling
     time zones and paths is most of the digest's cost otherwise)."""
-    return tuple(v.isoformat() + " " + str(v.tzinfo) if isinstance(v, datetime) else
-                 str(v) if isinstance(v, PurePath) else v
-                 for v in (getattr(art, f.name) for f in fields(art)))
+    values = [getattr(art, name) for name in _FIELDS]
+    for i in _SPECIAL:                                   # the fields that may hold either
+        v = values[i]
+        if isinstance(v, datetime):
+            values[i] = v.isoformat() + " " + str(v.tzinfo)
+        elif isinstance(v, PurePath):
+            values[i] = str(v)
+    return values
 
 
 def _read_state(path: Path) -> dict | None:
