@@ -115,7 +115,8 @@ def test_the_body_cache_renders_once_and_is_never_trusted_blindly(tmp_path):
     cache.save()
     again = render.BodyCache(path, "dau-van-tay", make)
     assert again("## Tiêu đề\n\nĐoạn.") == html and len(calls) == 1 and again.hits == 1
-    assert render.BodyCache(path, "khac", make).old == {}            # another fingerprint
+    other = render.BodyCache(path, "khac", make)                      # another fingerprint
+    assert not other.valid and other("## Tiêu đề\n\nĐoạn.") == html and len(calls) == 2
     con = sqlite3.connect(path)
     with con:
         con.execute("UPDATE bodies SET toc = 'không phải json'")
@@ -123,6 +124,6 @@ def test_the_body_cache_renders_once_and_is_never_trusted_blindly(tmp_path):
     assert render.BodyCache(path, "dau-van-tay", make).get("## Tiêu đề\n\nĐoạn.")[1] == []
     path.write_bytes(b"rac" * 100)                                     # corrupt
     broken = render.BodyCache(path, "dau-van-tay", make)
-    assert broken.old == {} and broken("## Tiêu đề\n\nĐoạn.") == html
+    assert not broken.valid and broken("## Tiêu đề\n\nĐoạn.") == html
     broken.save()
-    assert render.BodyCache(path, "dau-van-tay", make).old
+    assert render.BodyCache(path, "dau-van-tay", make).valid

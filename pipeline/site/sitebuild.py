@@ -209,12 +209,13 @@ def build_site(root: Path, *, config: Config | None = None,
         plugin.prepare(lastmod=lastmod, default_lastmod=site_lastmod, dirty=not full,
                        changed=changed, jinja_cache=root / ".cds" / JINJA_CACHE,
                        memo_nav=driver == "cds",
-                       bodies=bodies if driver == "cds" else None)
+                       bodies=bodies if driver == "cds" else None,
+                       lean_markdown=driver == "cds")
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
                                  None if full else last.get("feeds"), bodies)
-            bodies.save(keep=feeds.bodies, prune=full)
+            bodies.save(keep=feeds.bodies, prune=False)    # publish prunes (it knows the pages)
         except CdsError:
             raise
         except (Abort, ConfigurationError) as exc:
