@@ -56,10 +56,12 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
 
 # --- build -----------------------------------------------------------------------------------
 
-def publish_site(config: Config, articles: list[Article]) -> publish.PublishResult:
+def publish_site(config: Config, articles: list[Article], *,
+                 markdown_bodies: bool = False) -> publish.PublishResult:
     """``site_src/`` from the store: articles and listings, the legal register, search, and
     the pictures the published articles show (no picture is loaded from another host: those
-    not mirrored become links, see ``media.for_site``)."""
+    not mirrored become links, see ``media.for_site``). ``markdown_bodies``: the reference form
+    (``publish.publish``), for tests."""
     available = media.available(config.content_dir)
     articles = [media.for_site(a, available) for a in articles]
     docs = [safe_notes(d, config.site.url)
@@ -78,7 +80,8 @@ def publish_site(config: Config, articles: list[Article]) -> publish.PublishResu
                              channels=register.doc_channels(docs), media_href=media.page_href,
                              home_blocks=register_home(docharvest.newest(docs, tz), tz=tz,
                                                        root=config.root),
-                             doc_titles={d.number: d.title for d in docs if d.title})
+                             doc_titles={d.number: d.title for d in docs if d.title},
+                             markdown_bodies=markdown_bodies)
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
                          keys=media.referenced(a for a in articles if a.status == "published"))

@@ -81,6 +81,39 @@ def _unescape_attribute(text: str) -> str:
 
 # --- what of mkdocs.yml shapes a page ---------------------------------------------------------
 
+NEEDED = ("markdown_extensions", "mdx_configs", "use_directory_urls", "validation", "exclude_docs",
+          "draft_docs", "not_in_nav")
+
+
+def _load(config_file: Path):
+    """The options of ``mkdocs.yml`` pages need (:data:`NEEDED`), read by MkDocs' own reader
+    (``mkdocs.utils.yaml_load``: ``INHERIT``, ``!ENV``) and validated by its schema
+    (``MkDocsConfig.load_dict``/``validate``: defaults, the extensions and their settings).
+    Only those: publish reads it before ``site_src/`` and the theme folder in it exist, which
+    the other options' validation would fail on. MkDocs' log is silenced."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.utils import yaml_load
+
+    log = logging.getLogger("mkdocs")
+    level, propagate, handlers = log.level, log.propagate, list(log.handlers)
+    log.handlers, log.propagate = [logging.NullHandler()], False
+    try:
+        with open(config_file, "rb") as fh:
+            raw = yaml_load(fh)
+        if not isinstance(raw, dict):
+            return None
+        cfg = MkDocsConfig(config_file_path=str(config_file))
+        cfg.load_dict({"site_name": "cds", "docs_dir": str(Path(__file__).parent), "plugins": [],
+                       **{k: raw[k] for k in NEEDED if k in raw and k != "mdx_configs"}})
+        failed, _ = cfg.validate()
+    except Exception:                      # not YAML, an extension that cannot be loaded…
+        return None
+    finally:
+        log.handlers, log.propagate = handlers, propagate
+        log.setLevel(level)
+    return None if failed else cfg
+
+
 class Profile:
     """``mkdocs.yml`` as far as pages are concerned (loaded when first needed: a publish that
     makes no page again never reads it). Without the file, MkDocs' defaults."""
@@ -93,24 +126,15 @@ class Profile:
 
     @property
     def config(self):
-        """The loaded MkDocs configuration (None without ``mkdocs.yml`` or when it cannot be
-        loaded: the site build reports that)."""
+        """The MkDocs configuration, validated (None without ``mkdocs.yml``). Read before
+        ``site_src/`` and its theme folder exist (publish makes them), so an option that fails
+        validation (``docs_dir``, ``theme``) is no reason to give up: only those pages need are
+        required (:data:`NEEDED`); a file that is not a configuration at all gives None, and the
+        site build reports it."""
         if not self._loaded:
             self._loaded = True
             if self.config_file is not None:
-                from mkdocs.config import load_config
-                from mkdocs.exceptions import Abort, ConfigurationError
-
-                log = logging.getLogger("mkdocs")
-                level, propagate, handlers = log.level, log.propagate, list(log.handlers)
-                log.handlers, log.propagate = [logging.NullHandler()], False
-                try:
-                    self._config = load_config(config_file=str(self.config_file))
-                except (Abort, ConfigurationError, OSError):
-                    self._config = None
-                finally:
-                    log.handlers, log.propagate = handlers, propagate
-                    log.setLevel(level)
+                self._config = _load(self.config_file)
         return self._config
 
     @property
