@@ -14,8 +14,8 @@ engine shows as it is. What MkDocs' own Markdown step did to a page is done here
   which the ``cds`` plugin sets ``page.toc`` (``mkdocs.structure.toc.get_toc``); other engines
   ignore the key.
 
-Which links are rewritten: MkDocs rewrites the ``href`` of ``<a>`` and the ``src`` of ``<img>``
-elements Markdown made, never those in raw HTML. A body without ``<`` has no raw HTML, so
+Which links are rewritten: MkDocs rewrites the ``href`` of links and the ``src`` of pictures
+that Markdown made (elements of its tree), never those in raw HTML. A body without ``<`` has no raw HTML, so
 every such attribute of its HTML is one Markdown made and the cached HTML is rewritten after
 the fact (:meth:`PageLinks.rewrite_html`); a body with ``<`` and relative links is rendered
 for its page by Python-Markdown with the rewriting as a tree processor, where MkDocs does it.
@@ -297,9 +297,9 @@ class PageLinks:
         return self._excluded
 
     def rewrite_html(self, html: str) -> str:
-        """``rewrite`` on every ``<a href>`` and ``<img src>`` of HTML that Markdown alone made
-        (no raw HTML in its source), the values read and written as Python-Markdown's
-        serializer writes them."""
+        """``rewrite`` on the ``href`` of every link and the ``src`` of every picture of HTML
+        that Markdown alone made (no raw HTML in its source), the values read and written as
+        Python-Markdown's serializer writes them."""
         def attr(m: re.Match) -> str:
             old = _unescape_attribute(m.group(2))
             new = self.rewrite(old)
