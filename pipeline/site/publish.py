@@ -1,4 +1,6 @@
-"""``content/`` → ``site_src/``: the Markdown pages MkDocs turns into the site.
+"""``content/`` → ``site_src/``: the pages MkDocs turns into the site, every one HTML (article
+bodies and Markdown pages rendered here once, links rewritten as MkDocs would:
+:mod:`pipeline.site.pages.bodies`), in ``.md`` files with front matter.
 
 Deterministic: the same store gives the same bytes (no "now" anywhere), and only files whose
 bytes changed are rewritten, so the site build (which re-renders changed pages only) and HTTP
