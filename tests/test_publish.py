@@ -359,3 +359,32 @@ def test_publish_leaves_the_media_folder_alone(root: Path):
     publish.publish(make_config(root), [make_article(0), make_article(1)])
     publish.publish(make_config(root), [])
     assert pic.read_bytes() == b"\xff\xd8\xff picture"
+
+
+def test_a_link_target_that_appears_makes_the_page_again_and_a_missing_one_warns_every_time(
+        root: Path):
+    """An article's link to a page of the site is rewritten by publish as MkDocs would; while
+    the target is missing the link stays as written and every publish warns (naming the
+    article file), also when the page itself is not made again; once the target exists the
+    page is made again with the rewritten link."""
+    art = make_article(1, body="Xem [tài liệu](../../../../tai-lieu.md#muc) và [nhà](../../../../index.md).")
+    config = make_config(root)
+    page = root / "site_src/tin-tuc/2021/06/bai-1/index.md"
+    first = publish.publish(config, [art])
+    text = page.read_text(encoding="utf-8")
+    assert 'href="../../../../tai-lieu.md#muc"' in text and 'href="../../../../"' in text
+    warning = ("content/articles/2021/06/bai-1.md: Doc file 'tin-tuc/2021/06/bai-1/index.md' "
+               "contains a link '../../../../tai-lieu.md#muc', but the target 'tai-lieu.md' is not "
+               "found among documentation files.")
+    assert warning in first.warnings
+    again = publish.publish(config, [art])
+    assert again.written == 0 and warning in again.warnings          # kept, still warned about
+    (root / "content/pages").mkdir(parents=True)
+    (root / "content/pages/tai-lieu.md").write_text("---\ntitle: Tài liệu\n---\n\n## Mục\n",
+                                                    encoding="utf-8")
+    found = publish.publish(config, [art])
+    assert not [w for w in found.warnings if "tai-lieu" in w]
+    assert 'href="../../../../tai-lieu/#muc"' in page.read_text(encoding="utf-8")
+    made = (root / "site_src/tai-lieu.md").read_text(encoding="utf-8")
+    assert made.startswith("---\ntitle: Tài liệu\ncds_kind: \"html\"\ncds_toc: ")
+    assert made.endswith('\n<h2 id="muc">Mục</h2>\n')
