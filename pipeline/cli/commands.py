@@ -89,6 +89,8 @@ def cmd_publish(args) -> int:
     config = load(args)
     content = jobs.site_content(config)
     res = jobs.publish_site(config, content.articles)
+    for warning in res.warnings:                 # e.g. a link to a page the site does not have
+        eprint(f"warning: {warning}")
     eprint(f"site_src/: {res.written} written, {res.unchanged} unchanged, {res.removed} removed")
     if content.problems:
         eprint(f"{len(content.problems)} article file(s) could not be used (see above)")

@@ -115,8 +115,10 @@ def build_site(root: Path, *, config: Config | None = None,
     them when you have them). The site's URL, name and description come from ``feeds.yml``,
     overriding ``mkdocs.yml``, so pages and feeds agree. ``full`` forces a clean build;
     otherwise only what changed is rendered when nothing global changed since the last build.
-    ``driver="mkdocs"`` builds without the navigation memo and leaves every article body to
-    MkDocs' Markdown (the reference the tests compare with); both are the same MkDocs build. Problems are raised as :class:`CdsError` with one line
+    ``driver="mkdocs"`` builds without the navigation memo, the body cache and the lean Markdown
+    parsers; on a ``site_src/`` published in the reference form (``publish(markdown_bodies=True)``)
+    MkDocs' own Markdown renders the bodies (what the tests compare with). Both are the same
+    MkDocs build. Problems are raised as :class:`CdsError` with one line
     (``ConfigError`` for a bad ``feeds.yml`` or ``mkdocs.yml``).
     """
     from mkdocs.commands.build import build as mkdocs_build
