@@ -52,6 +52,9 @@ _IDS = re.compile(r'\sid="([^"]*)"')
 def link_targets(src_uri: str, markdown: str) -> list[str]:
     """The files (docs-relative) the relative links of a page's Markdown could name (a
     superset: links in code or raw HTML are counted too)."""
+    if "](" not in markdown and "]:" not in markdown and "href" not in markdown and \
+            "src" not in markdown:
+        return []
     here = posixpath.dirname(src_uri)
     out = set()
     for m in _LINKS.finditer(markdown):
@@ -409,11 +412,11 @@ class Bodies:
             self._exact = None                    # an extension reset() does not clear
         return html, toc
 
-    def save(self, keep: Collection[str]) -> None:
-        """Write the bodies rendered now; entries no longer in ``keep`` (the bodies of every
-        page) go. Nothing is written when nothing was rendered."""
+    def save(self, keep: Callable[[], Collection[str]]) -> None:
+        """Write the bodies rendered now; entries no longer in ``keep()`` (the bodies of every
+        page) go. Nothing is read or written when no body was asked for."""
         if self._cache is not None:
-            self._cache.save(keep=keep, prune=True)
+            self._cache.save(keep=keep(), prune=True)
 
 
 def page_ids(html: str) -> set[str]:

@@ -317,14 +317,15 @@ class Pages:
         """An article (``article.html``); its body comes from :func:`article_body`."""
         url = self.urls[art.id]
         path = url + "index.md"
-        body = article_body(art).strip("\n")
-        resolution = self.bodies.resolution(path, body) if self.bodies else []
+        # the files its links name, found or not (headings re-levelled or not, the same links)
+        resolution = self.bodies.resolution(path, art.body) if self.bodies else []
         if self.reuse(path, self.digest("article", [url, resolution] if resolution else url,
                                         [art, *rel]), art.updated or art.published):
             if not all(found for _, found in resolution):     # its warnings, every publish
-                self.warnings += self.bodies.page(body, path, self.article_source(art),
-                                                  sanitize=False).warnings
+                self.warnings += self.bodies.page(article_body(art).strip("\n"), path,
+                                                  self.article_source(art), sanitize=False).warnings
             return
+        body = article_body(art).strip("\n")
         rendered = None
         if self.bodies is not None:
             rendered = self.bodies.page(body, path, self.article_source(art), sanitize=True)
