@@ -188,15 +188,14 @@ class CdsPlugin(BasePlugin):
             page.present_anchor_ids = set(_IDS.findall(html))
             return join_page(html, kind, head, tail)
         html = join_page(html, kind, head, tail)
-        if head is not None and not page.markdown:            # publish's HTML, all of it
-            page.present_anchor_ids = set(_IDS.findall(html))
-            if isinstance(toc, str):
-                try:
-                    tokens = json.loads(toc)
-                except ValueError:
-                    tokens = None
-                if isinstance(tokens, list):
-                    page.toc = get_toc(tokens)
+        if head is not None and not page.markdown and isinstance(toc, str):   # publish's HTML
+            try:
+                tokens = json.loads(toc)
+            except ValueError:
+                tokens = None
+            if isinstance(tokens, list):
+                page.toc = get_toc(tokens)
+                page.present_anchor_ids = {a.id for a in _anchors(page.toc)}  # its headings
         return html
 
     def on_build_error(self, *, error):
@@ -234,6 +233,12 @@ class CdsPlugin(BasePlugin):
 
             self.navmemo = navmemo.install(env, self.nav_pages)
         return env
+
+
+def _anchors(toc):
+    for item in toc:
+        yield item
+        yield from _anchors(item.children)
 
 
 class _RealPaths:

@@ -159,8 +159,8 @@ class RegisterPages:
         any engine (before, a cds build showed the Markdown as it was written)."""
         from pipeline.site import render
 
-        if self._notes is None:
-            self._notes = render.markdown_renderer()
+        if self._notes is None:               # no toc: ids that could clash with the page's
+            self._notes = render.markdown_renderer(("tables", "attr_list", "md_in_html"))
         return render.sanitize_page(self._notes(shift_headings(markdown, top=3)))
 
     def unknown_page(self) -> None:
