@@ -73,6 +73,10 @@ def test_most_generated_bodies_take_the_fast_path():
     "Đoạn.\n\n- Một\n- Hai\n    - Hai a", "Đoạn\n- liền dưới", "3. Ba\n4. Bốn", "Chú thích[^1].\n\n[^1]: Nguồn.",
     "| A | B |\n|---|---|\n| 1 | 2 |", "Ảnh {: .lon }", "<b>đậm</b>", "![a](/media/x.jpg \"tiêu đề\")",
     "***đậm nghiêng***", "~~gạch~~", "!!! note\n    ghi chú", "> trích", "a\\\nb", "&copy; 2024",
+    # addresses CommonMark writes otherwise (percent-encoded, escaped): now relative links of
+    # bodies are cds' too (publish rewrites them), so these must stay Python-Markdown's
+    "[tệp](tai-lieu-việt.md)", "[wiki](https://vi.wikipedia.org/wiki/Việt_Nam)", "[a](it's.md)",
+    "[a](x{1}.md)",
 ])
 def test_what_the_fast_path_would_read_otherwise_goes_to_python_markdown(text):
     assert not render.plain(text)

@@ -144,6 +144,9 @@ def toc_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
 _NOT_PLAIN_TEXT = ("<", "|", "\t", ">", "{:", "[^", "~~", "```", "***", "___", "\\")
 _NOT_PLAIN_LINE = re.compile(r"^(?:[ \t]+\S|\s{0,3}(?:\d+\)|\[[^\]]*\]:|!!!|\?\?\?))", re.M)
 _ENTITY = re.compile(r"&#?\w+;")
+# link or picture addresses the two write differently (CommonMark percent-encodes non-ASCII and
+# escapes quotes, brackets, braces and backticks; Python-Markdown writes them as they are)
+_ODD_DEST = re.compile("\\]\\([^)\\s]*?[\"'\\[\\]`{}\u0080-\U0010ffff]")
 _IMAGE_TITLE = re.compile(r"!\[[^\]]*\]\([^)]*[\"']")
 _ANY_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+\.)[ \t]", re.M)
 _ITEM = re.compile(r"\s{0,3}(?:[-*+]|\d+\.)[ \t]")
@@ -153,7 +156,8 @@ _FIRST_ITEM = re.compile(r"(?:\A|\n\s*\n)\s{0,3}(\d+)\.[ \t]")
 def plain(text: str) -> bool:
     """Whether ``text`` keeps to the Markdown both renderers read alike."""
     if any(part in text for part in _NOT_PLAIN_TEXT) or _NOT_PLAIN_LINE.search(text) or \
-            ("&" in text and _ENTITY.search(text)) or ("![" in text and _IMAGE_TITLE.search(text)):
+            ("&" in text and _ENTITY.search(text)) or ("![" in text and _IMAGE_TITLE.search(text)) or \
+            ("](" in text and _ODD_DEST.search(text)):
         return False
     if not _ANY_ITEM.search(text):
         return True
