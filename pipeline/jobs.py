@@ -65,11 +65,13 @@ def site_copies(config: Config, articles: Sequence[Article]) -> tuple[list[Artic
 
 
 def publish_site(config: Config, articles: list[Article], *,
-                 media_keys: set[str] | None = None) -> publish.PublishResult:
+                 media_keys: set[str] | None = None,
+                 markdown_bodies: bool = False) -> publish.PublishResult:
     """``site_src/`` from the store: articles and listings, the legal register, search, and
     the pictures the published articles show (no picture is loaded from another host: those
     not mirrored become links, see ``media.for_site``). With ``media_keys``, ``articles`` are
-    the site's copies already (:func:`site_copies`)."""
+    the site's copies already (:func:`site_copies`). ``markdown_bodies``: the reference form
+    (``publish.publish``), for tests."""
     if media_keys is None:
         articles = site_copies(config, articles)[0]
     docs = [safe_notes(d, config.site.url)
@@ -88,7 +90,8 @@ def publish_site(config: Config, articles: list[Article], *,
                              channels=register.doc_channels(docs), media_href=media.page_href,
                              home_blocks=register_home(docharvest.newest(docs, tz), tz=tz,
                                                        root=config.root),
-                             doc_titles={d.number: d.title for d in docs if d.title})
+                             doc_titles={d.number: d.title for d in docs if d.title},
+                             markdown_bodies=markdown_bodies)
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
                          keys=media.referenced(a for a in articles if a.status == "published"))

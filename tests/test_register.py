@@ -225,6 +225,20 @@ def test_article_citing_a_document_appears_on_its_page():
     assert "Chưa có tin bài nào dẫn chiếu" in pages["van-ban/52-nq-tw/index.md"]
 
 
+def test_notes_are_html_on_the_page():
+    """An entry's notes (the editor's Markdown) are rendered and sanitised on its page: the page
+    is HTML for any engine (a cds build used to show the Markdown as written)."""
+    import dataclasses
+
+    docs = [d for d in reg.load_docs(ROOT / "content") if d.number == "749/QĐ-TTg"]
+    docs = [dataclasses.replace(docs[0], body="Ghi **chú** [văn bản](https://vanban.example.vn/1)."
+                                "\n\n## Mục\n\n- một\n- hai\n\n<script>alert(1)</script>")]
+    page = register_pages(docs, [], site_title="x", source_names=SOURCES)["van-ban/749-qd-ttg/index.md"]
+    assert "<p>Ghi <strong>chú</strong> " in page and "**" not in page
+    assert "<h3>Mục</h3>" in page and "<li>một</li>" in page
+    assert "<script>" not in page
+
+
 def test_publish_urls_win_over_the_derived_ones():
     docs = reg.load_docs(ROOT / "content")
     pages = register_pages(docs, ARTICLES, site_title="T",

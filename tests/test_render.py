@@ -73,6 +73,10 @@ def test_most_generated_bodies_take_the_fast_path():
     "Đoạn.\n\n- Một\n- Hai\n    - Hai a", "Đoạn\n- liền dưới", "3. Ba\n4. Bốn", "Chú thích[^1].\n\n[^1]: Nguồn.",
     "| A | B |\n|---|---|\n| 1 | 2 |", "Ảnh {: .lon }", "<b>đậm</b>", "![a](/media/x.jpg \"tiêu đề\")",
     "***đậm nghiêng***", "~~gạch~~", "!!! note\n    ghi chú", "> trích", "a\\\nb", "&copy; 2024",
+    # addresses CommonMark writes otherwise (percent-encoded, escaped): now relative links of
+    # bodies are cds' too (publish rewrites them), so these must stay Python-Markdown's
+    "[tệp](tai-lieu-việt.md)", "[wiki](https://vi.wikipedia.org/wiki/Việt_Nam)", "[a](it's.md)",
+    "[a](x{1}.md)",
 ])
 def test_what_the_fast_path_would_read_otherwise_goes_to_python_markdown(text):
     assert not render.plain(text)
@@ -115,7 +119,8 @@ def test_the_body_cache_renders_once_and_is_never_trusted_blindly(tmp_path):
     cache.save()
     again = render.BodyCache(path, "dau-van-tay", make)
     assert again("## Tiêu đề\n\nĐoạn.") == html and len(calls) == 1 and again.hits == 1
-    assert render.BodyCache(path, "khac", make).old == {}            # another fingerprint
+    other = render.BodyCache(path, "khac", make)                      # another fingerprint
+    assert not other.valid and other("## Tiêu đề\n\nĐoạn.") == html and len(calls) == 2
     con = sqlite3.connect(path)
     with con:
         con.execute("UPDATE bodies SET toc = 'không phải json'")
@@ -123,6 +128,6 @@ def test_the_body_cache_renders_once_and_is_never_trusted_blindly(tmp_path):
     assert render.BodyCache(path, "dau-van-tay", make).get("## Tiêu đề\n\nĐoạn.")[1] == []
     path.write_bytes(b"rac" * 100)                                     # corrupt
     broken = render.BodyCache(path, "dau-van-tay", make)
-    assert broken.old == {} and broken("## Tiêu đề\n\nĐoạn.") == html
+    assert not broken.valid and broken("## Tiêu đề\n\nĐoạn.") == html
     broken.save()
-    assert render.BodyCache(path, "dau-van-tay", make).old
+    assert render.BodyCache(path, "dau-van-tay", make).valid

@@ -336,6 +336,15 @@ TRICKY = [
     '<div markdown="1" id="khoi">\n**Đậm** trong khối\n</div>\n\nẢnh {: #anh .lon }\n\n<a name="moc"></a>',
     "[Liên kết trong trang](#ket-qua) và [tài liệu](../../../../gioi-thieu.md) và ![ảnh](anh.png)",
     "Chú thích[^1] lặp lại tên ở bài khác.\n\n[^1]: Khác.\n\n## Kết quả",
+    # links MkDocs rewrites, leaves or warns about: another article with an anchor, a folder
+    # (unrecognized), an absolute link, a query, an address that looks like e-mail, missing files
+    "[Bài một](../xa-so-1/index.md#ket-qua), [bài hai](../xa-so-2/), [gốc](/gioi-thieu.md), "
+    "[kế hoạch](../../../../ke-hoach.md?a=1&b=2#muc-tieu), [thư](ban@example.vn), "
+    "![thiếu](khong-co.png) và [thiếu nữa](../khong-co/index.md)\n\n"
+    "## Mục [một](../xa-so-3/index.md)\n\n[định nghĩa]: ../xa-so-4/index.md\n\nXem [định nghĩa].",
+    # raw HTML: its links are not MkDocs' to rewrite, the Markdown ones beside them are
+    '<a href="../../../../gioi-thieu.md">thô</a> và [Markdown](../../../../gioi-thieu.md)\n\n'
+    '<p>Khối <a href="../xa-so-1/index.md">thô</a></p>\n\n[thiếu](../khong-co.md)',
 ]
 
 
@@ -355,7 +364,7 @@ def drivers(tmp_path_factory) -> tuple[Path, Path]:
     for driver in ("cds", "mkdocs"):
         root = make_root(base / driver)
         config = make_config(root)
-        jobs.publish_site(config, arts)
+        jobs.publish_site(config, arts, markdown_bodies=driver == "mkdocs")   # the reference form
         result = sitebuild.build_site(root, config=config, articles=arts, driver=driver)
         assert result.driver == driver and result.full and result.rendered == result.pages
         roots.append(root)
@@ -368,9 +377,112 @@ def test_cds_driver_builds_what_mkdocs_builds(drivers, built, tmp_path: Path):
     root, articles, _ = built                              # the 45 articles, hostile ones too
     other = make_root(tmp_path / "mkdocs")
     config = make_config(other)
-    jobs.publish_site(config, articles)
+    jobs.publish_site(config, articles, markdown_bodies=True)
     sitebuild.build_site(other, config=config, articles=articles, driver="mkdocs")
     assert differences(root / "site", other / "site") == []
+
+
+def _md_pages(site_src: Path) -> list[Path]:
+    return [p for p in sorted(site_src.rglob("*.md"))
+            if not any(part.startswith(".") for part in p.relative_to(site_src).parts)]
+
+
+def test_publish_writes_html_not_markdown(drivers):
+    """Every page of site_src/ is HTML (front matter cds_kind): article bodies and the
+    Markdown pages (content/pages, the search page) rendered by publish; no body markers, no
+    md_in_html block, no Markdown left."""
+    cds, reference = drivers
+    for path in _md_pages(cds / "site_src"):
+        text = path.read_text(encoding="utf-8")
+        body, meta = mkdocs_meta.get_data(text)
+        assert meta.get("cds_kind") in ("html", "article"), path
+        assert publish.BODY_START not in text and 'markdown="1"' not in text, path
+    art = "site_src/tin-tuc/2023/08/xa-so-{}/index.md"
+    pages = [(cds / art.format(i)).read_text(encoding="utf-8") for i in range(8)]
+    assert '<h2 id="ket-qua_1">Kết quả</h2>' in pages[1] and "## Kết quả" not in pages[1]
+    assert 'class="footnote"' in pages[0] and "[^1]" not in pages[0]
+    assert "<table>" in pages[2] and "|:---|" not in pages[2]
+    assert 'href="../xa-so-1/#ket-qua"' in pages[6] and "xa-so-1/index.md" not in pages[6]
+    plan = (cds / "site_src/ke-hoach.md").read_text(encoding="utf-8")
+    assert '<h2 id="muc-tieu">Mục tiêu</h2>' in plan and 'href="../chu-de/nhan-thuc/"' in plan
+    # the reference form still holds Markdown (what MkDocs renders for the comparison)
+    assert "## Kết quả" in (reference / art.format(1)).read_text(encoding="utf-8")
+
+
+def test_toc_and_heading_ids_kept(drivers):
+    """Material's table of contents comes from the toc tokens publish recorded: the same as
+    MkDocs makes of the Markdown (the sites are compared byte for byte above), and there."""
+    cds, _ = drivers
+    meta = mkdocs_meta.get_data((cds / "site_src/tin-tuc/2023/08/xa-so-1/index.md").read_text(
+        encoding="utf-8"))[1]
+    assert [t["id"] for t in json.loads(meta["cds_toc"])] == ["ket-qua", "ket-qua_1"]
+    doc = parse(cds / "site/tin-tuc/2023/08/xa-so-1/index.html")
+    toc = doc.xpath("//nav[contains(@class, 'md-nav--secondary')]//a/@href")
+    assert toc[:3] == ["#ket-qua", "#ket-qua_1", "#ket-qua_2"]
+    plan = parse(cds / "site/ke-hoach/index.html")
+    assert "#muc-tieu" in plan.xpath("//nav[contains(@class, 'md-nav--secondary')]//a/@href")
+
+
+def test_plain_mkdocs_renders_the_html_pages(drivers, tmp_path: Path):
+    """site_src/ as publish writes it, built by MkDocs with no cds plugin at all: the bodies
+    are there as HTML, links already rewritten (no engine-specific step needed)."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    root = tmp_path / "plain"
+    shutil.copytree(drivers[0], root, ignore=shutil.ignore_patterns("site", ".cds"))
+    cfg = load_config(config_file=str(root / "mkdocs.yml"))
+    assert "cds" not in cfg.plugins
+    mkdocs_build(cfg)
+    page = (root / "site/tin-tuc/2023/08/xa-so-6/index.html").read_text(encoding="utf-8")
+    assert 'href="../xa-so-1/#ket-qua"' in page and 'href="../../../../ke-hoach/?a=1&amp;b=2#muc-tieu"' in page
+    one = (root / "site/tin-tuc/2023/08/xa-so-1/index.html").read_text(encoding="utf-8")
+    assert '<h2 id="ket-qua_1">Kết quả</h2>' in one and "## Kết quả" not in one
+    table = (root / "site/tin-tuc/2023/08/xa-so-2/index.html").read_text(encoding="utf-8")
+    assert "<table>" in table and '<div class="cds-article" data-pagefind-body>' in table
+    assert '<h2 id="muc-tieu">Mục tiêu</h2>' in (root / "site/ke-hoach/index.html").read_text(
+        encoding="utf-8")
+
+
+def _article_warnings(lines: list[str]) -> list[str]:
+    """MkDocs' link warnings about article pages; publish's name the article file first."""
+    out = []
+    for line in lines:
+        if line.startswith("content/articles/"):
+            line = line.split(": ", 1)[1]
+        if line.startswith("Doc file 'tin-tuc/"):
+            out.append(line)
+    return sorted(out)
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_links_rewritten_and_warned_as_mkdocs_does(directory_urls: bool, tmp_path: Path):
+    """publish rewrites the links of bodies as MkDocs' Markdown did, with use_directory_urls
+    on and off, and warns (naming the article file) where MkDocs warned."""
+    arts = tricky_articles()
+    sites, warnings = [], []
+    for form in ("html", "markdown"):
+        root = make_root(tmp_path / form)
+        if not directory_urls:
+            cfg = root / "mkdocs.yml"
+            cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+                "use_directory_urls: true", "use_directory_urls: false"), encoding="utf-8")
+        config = make_config(root)
+        pub = jobs.publish_site(config, arts, markdown_bodies=form == "markdown")
+        result = sitebuild.build_site(root, config=config, articles=arts,
+                                      driver="cds" if form == "html" else "mkdocs")
+        sites.append(root / "site")
+        warnings.append(_article_warnings(pub.warnings + result.warnings))
+        if form == "html":
+            assert _article_warnings(result.warnings) == []          # publish's, not the build's
+            missing = [w for w in pub.warnings if "'../khong-co/index.md'" in w]
+            assert len(missing) == 1 and missing[0].startswith(
+                "content/articles/2023/08/xa-so-6.md: Doc file 'tin-tuc/2023/08/xa-so-6/index.md'")
+    assert differences(*sites) == []
+    assert warnings[0] == warnings[1] and len(warnings[0]) == 3
+    page = (sites[0] / "tin-tuc/2023/08/xa-so-7/index.html").read_text(encoding="utf-8")
+    assert '<a href="../../../../gioi-thieu.md">thô</a>' in page          # raw HTML: as written
+    assert ('href="../../../../gioi-thieu/"' if directory_urls else
+            'href="../../../../gioi-thieu.html"') in page
 
 
 def test_theme_overrides_of_the_chrome_are_honoured(drivers, tmp_path: Path):
@@ -475,11 +587,11 @@ def test_mkdocs_own_build_is_incremental_too(drivers, tmp_path: Path):
     shutil.copytree(drivers[1], root)
     arts = tricky_articles()[1:] + make_articles(14)[12:]
     arts[0].title = "Đã sửa"
-    jobs.publish_site(make_config(root), arts)
+    jobs.publish_site(make_config(root), arts, markdown_bodies=True)
     result = sitebuild.build_site(root, config=make_config(root), articles=arts, driver="mkdocs")
     assert not result.full and 0 < result.rendered < result.pages and result.removed >= 1
     clean = make_root(tmp_path / "clean")
-    jobs.publish_site(make_config(clean), arts)
+    jobs.publish_site(make_config(clean), arts, markdown_bodies=True)
     sitebuild.build_site(clean, config=make_config(clean), articles=arts, driver="mkdocs")
     assert differences(root / "site", clean / "site") == []
 

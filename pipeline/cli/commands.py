@@ -99,6 +99,8 @@ def cmd_publish(args) -> int:
     config = load(args)
     content = jobs.site_content(config)
     res = jobs.publish_site(config, content.articles)
+    for warning in res.warnings:                 # e.g. a link to a page the site does not have
+        eprint(f"warning: {warning}")
     _published(res)
     if content.problems:
         _unusable(content.problems)

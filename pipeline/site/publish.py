@@ -1,4 +1,6 @@
-"""``content/`` → ``site_src/``: the Markdown pages MkDocs turns into the site.
+"""``content/`` → ``site_src/``: the pages MkDocs turns into the site, every one HTML (article
+bodies and Markdown pages rendered here once, links rewritten as MkDocs would:
+:mod:`pipeline.site.pages.bodies`), in ``.md`` files with front matter.
 
 Deterministic: the same store gives the same bytes (no "now" anywhere), and only files whose
 bytes changed are rewritten, so the site build (which re-renders changed pages only) and HTTP
@@ -44,6 +46,7 @@ from pipeline.core.markup import esc, front_matter, rel_url, shift_headings  # n
 from pipeline.core.models import Article, Config
 from pipeline.core.text import MD_IMAGE, markdown_plain
 from pipeline.core.urls import article_urls  # noqa: F401  (jobs, results, tests use it here)
+from pipeline.site.pages.bodies import Bodies, Profile
 from pipeline.site.pages.builder import PageError, Pages, article_body  # noqa: F401
 from pipeline.site.pages.layout import (  # noqa: F401  (the layout's names, as before)
     ARTICLE_START,
@@ -68,6 +71,7 @@ from pipeline.site.pages.layout import (  # noqa: F401  (the layout's names, as 
 from pipeline.site.pages.templates import PACKAGE_TEMPLATES, vn_datetime  # noqa: F401
 from pipeline.site.pages.topics import BUILTIN_PILLARS, BUILTIN_THEMES, Topic, load_topics  # noqa: F401
 from pipeline.site.pages.tree import read_cache, sync_tree, write_cache
+from pipeline.site.render import BODY_CACHE
 
 PACKAGE = Path(__file__).parent.parent
 TEMPLATES = PACKAGE_TEMPLATES
@@ -165,7 +169,8 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             channels: Sequence[Mapping[str, str]] = (),
             media_href: Callable[[str, str], str | None] | None = None,
             home_blocks: Sequence[str] = (),
-            doc_titles: Mapping[str, str] | None = None) -> PublishResult:
+            doc_titles: Mapping[str, str] | None = None,
+            markdown_bodies: bool = False) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
@@ -185,9 +190,13 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise PublishError(f"{out}: not made by `cds publish` (no {MANIFEST}); refusing to "
                            "replace its files: move it away or delete it")
+    bodies = None if markdown_bodies else Bodies(Profile(Path(config.root) / "mkdocs.yml"),
+                                                 Path(config.state_dir) / BODY_CACHE)
+    accepted: dict[str, bytes] = {}
     try:
         site = Pages(config, articles, docs, media_href, doc_titles=doc_titles,
-                     summary_of=summary_of, image_of=image_of, shorten=shorten)
+                     summary_of=summary_of, image_of=image_of, shorten=shorten, bodies=bodies,
+                     extra=extra)
     except OSError as exc:
         raise PublishError(f"{exc.filename}: cannot be read ({exc.strerror})") from None
     site.channels.extend(dict(c) for c in channels)
@@ -206,7 +215,11 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
         if rel in files or rel in site.kept or rel.startswith((".", "/")) or ".." in rel.split("/"):
             site.warnings.append(f"site_src/{rel}: already generated (or not a plain path); skipped")
         else:
-            files[rel] = data
+            accepted[rel] = data
+    if bodies is not None:
+        site.html_pages(accepted, {})
+        bodies.save(keep=lambda: [article_body(a).strip("\n") for a in site.articles])
+    files.update(accepted)
     try:
         written, removed, unchanged = sync_tree(out, files, site.kept, keep_dirs=(MEDIA_DIR,))
     except OSError as exc:

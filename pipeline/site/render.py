@@ -144,6 +144,9 @@ def toc_renderer(extensions: Sequence[object] = DEFAULT_EXTENSIONS,
 _NOT_PLAIN_TEXT = ("<", "|", "\t", ">", "{:", "[^", "~~", "```", "***", "___", "\\")
 _NOT_PLAIN_LINE = re.compile(r"^(?:[ \t]+\S|\s{0,3}(?:\d+\)|\[[^\]]*\]:|!!!|\?\?\?))", re.M)
 _ENTITY = re.compile(r"&#?\w+;")
+# link or picture addresses the two write differently (CommonMark percent-encodes non-ASCII and
+# escapes quotes, brackets, braces and backticks; Python-Markdown writes them as they are)
+_ODD_DEST = re.compile("\\]\\([^)\\s]*?[\"'\\[\\]`{}\u0080-\U0010ffff]")
 _IMAGE_TITLE = re.compile(r"!\[[^\]]*\]\([^)]*[\"']")
 _ANY_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+\.)[ \t]", re.M)
 _ITEM = re.compile(r"\s{0,3}(?:[-*+]|\d+\.)[ \t]")
@@ -153,7 +156,8 @@ _FIRST_ITEM = re.compile(r"(?:\A|\n\s*\n)\s{0,3}(\d+)\.[ \t]")
 def plain(text: str) -> bool:
     """Whether ``text`` keeps to the Markdown both renderers read alike."""
     if any(part in text for part in _NOT_PLAIN_TEXT) or _NOT_PLAIN_LINE.search(text) or \
-            ("&" in text and _ENTITY.search(text)) or ("![" in text and _IMAGE_TITLE.search(text)):
+            ("&" in text and _ENTITY.search(text)) or ("![" in text and _IMAGE_TITLE.search(text)) or \
+            ("](" in text and _ODD_DEST.search(text)):
         return False
     if not _ANY_ITEM.search(text):
         return True
@@ -236,6 +240,11 @@ RESETTABLE = {"toc", "tables", "attr_list", "md_in_html", "admonition", "footnot
               "legacy_em", "wikilinks"}
 
 
+def resettable(ext: object) -> bool:
+    """Whether ``Markdown.reset()`` clears all of the extension's state (see :data:`RESETTABLE`)."""
+    return _extension_name(ext) in RESETTABLE
+
+
 def _extension_name(ext: object) -> str | None:
     if not isinstance(ext, str):
         return None
@@ -264,10 +273,14 @@ def body_key(text: str) -> str:
 
 class BodyCache:
     """``body → (HTML, toc tokens)`` through ``make()``'s renderer (:func:`toc_renderer`),
-    remembered in ``path`` (SQLite) for ``fingerprint``; shared by the pages and the feeds.
+    remembered in ``path`` (SQLite) for ``fingerprint``; shared by the pages (publish) and the
+    feeds (the site build).
 
-    Called with a body, it gives the HTML (what the feeds want); :meth:`get` gives both.
-    :meth:`save` writes the cache in one transaction into a new file that replaces the old."""
+    Called with a body, it gives the HTML (what the feeds want); :meth:`get` gives both. Entries
+    are read from the file one at a time when asked (a build that needs a few reads a few);
+    :meth:`save` writes the new ones, and with ``prune`` drops those neither used nor kept, in
+    one transaction. A corrupt or foreign file (another fingerprint or schema) is not read and
+    is replaced, through a new file, by the next save."""
 
     def __init__(self, path: Path | None, fingerprint: str,
                  make: Callable[[], Callable[[str], tuple[str, list]]]):
@@ -275,30 +288,46 @@ class BodyCache:
         self.render: Callable[[str], tuple[str, list]] | None = None
         self.used: dict[str, tuple[str, str]] = {}         # key → (HTML, toc tokens as JSON)
         self.new: dict[str, tuple[str, str]] = {}
-        self.old: dict[str, tuple[str, str]] = self._load()
         self.hits = 0
+        self._con: sqlite3.Connection | None = None
+        self.valid = self._open()
 
-    def _load(self) -> dict[str, tuple[str, str]]:
+    def _open(self) -> bool:
+        """Whether the file holds entries of this fingerprint (then kept open to read them)."""
         if self.path is None or not self.path.is_file():
-            return {}
+            return False
         try:
             con = sqlite3.connect(self.path)
             try:
                 meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-                if meta.get("schema") != str(_SCHEMA) or meta.get("fingerprint") != self.fingerprint:
-                    return {}
-                return {k: (h, t) for k, h, t in con.execute("SELECT key, html, toc FROM bodies")
-                        if isinstance(k, str) and isinstance(h, str) and isinstance(t, str)}
-            finally:
+                con.execute("SELECT key, html, toc FROM bodies LIMIT 1").fetchall()
+            except sqlite3.Error:
                 con.close()
+                raise
+            if meta.get("schema") != str(_SCHEMA) or meta.get("fingerprint") != self.fingerprint:
+                con.close()
+                return False
+            self._con = con
+            return True
         except sqlite3.Error:
-            return {}                              # corrupt or foreign: rebuilt by save()
+            return False                           # corrupt or foreign: replaced by save()
+
+    def _read(self, key: str) -> tuple[str, str] | None:
+        if self._con is None:
+            return None
+        try:
+            row = self._con.execute("SELECT html, toc FROM bodies WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or not isinstance(row[0], str) or not isinstance(row[1], str):
+            return None
+        return row[0], row[1]
 
     def _entry(self, text: str) -> tuple[str, str]:
         key = body_key(text)
         entry = self.used.get(key)
         if entry is None:
-            entry = self.old.get(key)
+            entry = self._read(key)
             if entry is None:
                 if self.render is None:
                     self.render = self.make()
@@ -320,19 +349,41 @@ class BodyCache:
             tokens = []
         return html, tokens if isinstance(tokens, list) else []
 
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
     def save(self, keep: Iterable[str] = (), *, prune: bool = True) -> None:
-        """Write what this build used, and ``keep`` (bodies still needed though not asked for
-        now); ``prune=False`` keeps every old entry too (an incremental build)."""
+        """Write the entries rendered now; with ``prune``, keep only those used now and those
+        of ``keep`` (bodies still needed though not asked for now). One transaction."""
         if self.path is None:
             return
-        out = dict(self.old) if not prune else {}
-        out.update(self.used)
-        for text in keep:
-            key = body_key(text)
-            if key not in out and key in self.old:
-                out[key] = self.old[key]
-        if out.keys() == self.old.keys() and not self.new:
+        if not self.valid:                        # no file, or one that is not ours: a new one
+            self.close()
+            self._write_new()
             return
+        keys = set(self.used) | {body_key(t) for t in keep} if prune else set()
+        con = self._con
+        assert con is not None
+        try:
+            with con:
+                if self.new:
+                    con.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                                    [(k, h, t) for k, (h, t) in sorted(self.new.items())])
+                if prune:
+                    stale = [k for (k,) in con.execute("SELECT key FROM bodies") if k not in keys]
+                    con.executemany("DELETE FROM bodies WHERE key = ?", [(k,) for k in stale])
+        except sqlite3.Error:
+            self.close()
+            self._write_new()
+            return
+        self.new = {}
+        self.close()
+
+    def _write_new(self) -> None:
+        """The cache as a new file (what was used now) that replaces the old one at once."""
+        assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         for stale in (tmp, Path(str(tmp) + "-journal")):
@@ -346,7 +397,8 @@ class BodyCache:
                 con.executemany("INSERT INTO meta VALUES (?, ?)",
                                 [("schema", str(_SCHEMA)), ("fingerprint", self.fingerprint)])
                 con.executemany("INSERT INTO bodies VALUES (?, ?, ?)",
-                                [(k, h, t) for k, (h, t) in sorted(out.items())])
+                                [(k, h, t) for k, (h, t) in sorted(self.used.items())])
         finally:
             con.close()
         os.replace(tmp, self.path)                  # atomic: the old cache or the new one
+        self.new = {}

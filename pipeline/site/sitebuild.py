@@ -121,8 +121,10 @@ def build_site(root: Path, *, config: Config | None = None,
     otherwise only what changed is rendered when nothing global changed since the last build.
     ``media_keys``: ``articles`` are the site's copies already (``media.for_site`` with these
     available media keys; ``jobs.site_copies``), so the feeds only make their pictures absolute.
-    ``driver="mkdocs"`` builds without the navigation memo and leaves every article body to
-    MkDocs' Markdown (the reference the tests compare with); both are the same MkDocs build. Problems are raised as :class:`CdsError` with one line
+    ``driver="mkdocs"`` builds without the navigation memo, the body cache and the lean Markdown
+    parsers; on a ``site_src/`` published in the reference form (``publish(markdown_bodies=True)``)
+    MkDocs' own Markdown renders the bodies (what the tests compare with). Both are the same
+    MkDocs build. Problems are raised as :class:`CdsError` with one line
     (``ConfigError`` for a bad ``feeds.yml`` or ``mkdocs.yml``).
     """
     from mkdocs.commands.build import build as mkdocs_build
@@ -220,12 +222,13 @@ def build_site(root: Path, *, config: Config | None = None,
                        memo_nav=driver == "cds",
                        bodies=bodies if driver == "cds" else None,
                        untouched=frozenset(untouched),
-                       progress=bar.update if bar is not None else None)
+                       progress=bar.update if bar is not None else None,
+                       lean_markdown=driver == "cds")
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
                                  None if full else last.get("feeds"), bodies, media_keys)
-            bodies.save(keep=feeds.bodies, prune=full)
+            bodies.save(keep=feeds.bodies, prune=False)    # publish prunes (it knows the pages)
         except CdsError:
             raise
         except (Abort, ConfigurationError) as exc:

@@ -1,8 +1,9 @@
 """Pages as ``publish`` writes them: front matter, page kinds, the article block.
 
-A page ``publish`` wrote as HTML (front matter ``cds_kind: html``) needs no Markdown; of an
-article page (``cds_kind: article``) only the body between publish's markers is Markdown, and
-what it renders to is sanitised (:func:`pipeline.site.render.sanitize_page`).
+A page ``publish`` wrote as HTML (front matter ``cds_kind: html``, or ``cds_kind: article``
+without body markers: every page ``cds publish`` writes) needs no Markdown. In the reference
+form (``publish(markdown_bodies=True)``) only an article's body, between publish's markers, is
+Markdown, and what it renders to is sanitised (:func:`pipeline.site.render.sanitize_page`).
 """
 
 from __future__ import annotations
@@ -10,26 +11,26 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.site.publish import ARTICLE_START, BODY_END, BODY_START
+from pipeline.site.pages.layout import ARTICLE_START, ARTICLE_START_HTML, BODY_END, BODY_START
 from pipeline.site.render import sanitize_page
-
-# the block of an article page, without md_in_html's attribute (which Markdown consumes)
-ARTICLE_START_HTML = ARTICLE_START.replace(' markdown="1"', "")
 
 __all__ = ["ARTICLE_START_HTML", "join_page", "read_meta", "sanitize_page", "split_page"]
 
 
 def split_page(markdown: str, kind: object) -> tuple[str, str | None, str]:
     """(Markdown to render, HTML before it, HTML after it) of a page publish wrote: all of an
-    HTML page is HTML, of an article only the body between the markers is Markdown (the block's
-    ``markdown="1"``, which Markdown would have consumed, is not for the HTML). ``None``: render
-    all of it (any other page)."""
+    HTML page is HTML, and so is all of an article page (``cds_kind: article``, what the theme's
+    templates go by) without publish's body markers; in the reference form the body between the
+    markers is Markdown (the block's ``markdown="1"``, which Markdown would have consumed, is
+    not for the HTML). ``None``: render all of it (any other page)."""
     if kind == "html":
         return "", markdown, ""
     if kind == "article":
         head, sep, rest = markdown.partition(BODY_START)
+        if not sep:
+            return "", markdown, ""
         body, sep2, tail = rest.rpartition(BODY_END)
-        if sep and sep2:
+        if sep2:
             return body, head.replace(ARTICLE_START, ARTICLE_START_HTML), tail
     return markdown, None, ""
 

@@ -10,8 +10,13 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   dirty test (output missing or older than its source) picks exactly the changed files;
 - ``on_page_read_source``: publish's front matter (one JSON value a line) is read with ``json``
   and handed over with ``on_page_markdown`` (MkDocs' YAML reader for anything else);
-- ``on_page_markdown`` / ``on_page_content``: a page publish wrote as HTML skips Markdown; of an
-  article only the body is Markdown, sanitised after rendering;
+- ``on_page_markdown`` / ``on_page_content``: a page publish wrote as HTML (``cds_kind: html``:
+  every page ``cds publish`` writes) skips Markdown; its table of contents comes from the
+  ``toc`` tokens publish recorded (``cds_toc``, :func:`mkdocs.structure.toc.get_toc`). With
+  ``lean_markdown`` such a page gets MkDocs' Markdown without extensions (``Page.render`` makes
+  a parser for every page, even for no text): the configured ones are handed back for any page
+  that has Markdown, and before the templates (``on_env``). Of a page in the reference form
+  (``cds_kind: article``) only the body is Markdown, sanitised after rendering;
 - ``on_nav``, ``on_env``: the navigation pages a dirty build did not read are read
   (``Page.read_source``) so their titles show; every page gets publish's sitemap date; the
   theme's compiled templates are cached in ``.cds/jinja`` (``Environment.overlay``);
@@ -22,8 +27,8 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
 
 from __future__ import annotations
 
+import json
 import os
-import posixpath
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -31,31 +36,13 @@ from pathlib import Path
 from mkdocs.plugins import BasePlugin
 
 from pipeline.site.build.pages import join_page, read_meta, split_page
+from pipeline.site.pages.bodies import link_targets
 from pipeline.site.render import BodyCache
 
-# link targets a page's Markdown may name: [x](target), ![x](target), [x]: target, href/src="…"
-_LINKS = re.compile(r"\]\(\s*<?([^)\s>]+)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|"
-                    r"(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+__all__ = ["CdsPlugin", "link_targets"]
 
 _IN_PAGE = re.compile(r"\]\(\s*<?#|(?:href|src)\s*=\s*[\"']#|^\s{0,3}\[[^\]]+\]:\s*<?#", re.M)
 _IDS = re.compile(r'\sid="([^"]*)"')
-
-
-def link_targets(src_uri: str, markdown: str) -> list[str]:
-    """The files (docs-relative) the relative links of a page's Markdown could name: a page
-    is rendered again when one of them appears or vanishes (a superset is harmless)."""
-    here = posixpath.dirname(src_uri)
-    out = set()
-    for m in _LINKS.finditer(markdown):
-        target = next(g for g in m.groups() if g)
-        target = target.split("#", 1)[0].split("?", 1)[0]
-        if not target or ":" in target.split("/", 1)[0]:
-            continue                                     # in-page anchor, or a URL with a scheme
-        if target.startswith("/"):
-            out.add(posixpath.normpath(target.lstrip("/")))
-        else:
-            out.add(posixpath.normpath(posixpath.join(here, target)))
-    return sorted(out)
 
 
 class CdsPlugin(BasePlugin):
@@ -71,7 +58,8 @@ class CdsPlugin(BasePlugin):
                 jinja_cache: Path | None = None, memo_nav: bool = False,
                 bodies: BodyCache | None = None,
                 untouched: set[str] | frozenset[str] = frozenset(),
-                progress: Callable[[int], object] | None = None) -> None:
+                progress: Callable[[int], object] | None = None,
+                lean_markdown: bool = False) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -91,9 +79,12 @@ class CdsPlugin(BasePlugin):
         self.seen: set[str] = set()                         # src_uris whose Markdown was read
         self.written_pages: list[str] = []                  # dest_uris of the pages rendered
         self._meta: dict[str, dict] = {}
-        self._parts: dict[str, tuple[object, str | None, str]] = {}
+        self._parts: dict[str, tuple] = {}
+        self.lean_markdown = lean_markdown
+        self._markdown: tuple | None = None       # the configured extensions while lean
 
     def on_config(self, config):
+        self._restore()
         if self.memo_nav:
             from pipeline.site.build import navmemo
 
@@ -180,19 +171,55 @@ class CdsPlugin(BasePlugin):
             done = self.bodies.get(text)   # no link for MkDocs to rewrite or check: cds renders
             self.prerendered += 1
             text = ""
-        self._parts[uri] = (kind, head, tail, done)
+        toc = page.meta.pop("cds_toc", None)
+        whole = head is not None and not text and done is None    # publish's HTML, all of it
+        self._parts[uri] = (kind, head, tail, done, toc if whole else None)
+        if self.lean_markdown:
+            self._lean(config, not text)
         return text
+
+    def _lean(self, config, lean: bool) -> None:
+        """MkDocs' Markdown for the next page: without extensions when it has no text (the
+        parser MkDocs makes for it then costs little), else as configured."""
+        if lean and self._markdown is None:
+            self._markdown = (config, config["markdown_extensions"], config["mdx_configs"])
+            config["markdown_extensions"], config["mdx_configs"] = [], {}
+        elif not lean:
+            self._restore()
 
     def on_page_content(self, html, *, page, config, files):
         from mkdocs.structure.toc import get_toc
 
         self.rendered += 1
-        kind, head, tail, done = self._parts.pop(page.file.src_uri, (None, None, "", None))
+        kind, head, tail, done, toc = self._parts.pop(page.file.src_uri,
+                                                      (None, None, "", None, None))
         if done is not None:
             html, tokens = done
             page.toc = get_toc(tokens)
             page.present_anchor_ids = set(_IDS.findall(html))
-        return join_page(html, kind, head, tail)
+            return join_page(html, kind, head, tail)
+        html = join_page(html, kind, head, tail)
+        if head is not None and not page.markdown and isinstance(toc, str):   # publish's HTML
+            try:
+                tokens = json.loads(toc)
+            except ValueError:
+                tokens = None
+            if isinstance(tokens, list):
+                page.toc = get_toc(tokens)
+                page.present_anchor_ids = {a.id for a in _anchors(page.toc)}  # its headings
+        return html
+
+    def on_build_error(self, *, error):
+        self._restore()
+
+    def on_post_build(self, *, config):
+        self._restore()
+
+    def _restore(self) -> None:
+        if self._markdown is not None:
+            config, extensions, configs = self._markdown
+            config["markdown_extensions"], config["mdx_configs"] = extensions, configs
+            self._markdown = None
 
     def on_post_page(self, output, *, page, config):
         self.written_pages.append(page.file.dest_uri)     # what this build wrote (the search)
@@ -203,6 +230,8 @@ class CdsPlugin(BasePlugin):
     # -- templates ---------------------------------------------------------------------------
 
     def on_env(self, env, *, config, files):
+        if self.lean_markdown:
+            self._lean(config, False)                       # templates see the configuration
         if self.jinja_cache is not None:                  # compiled templates kept between builds
             import jinja2
 
@@ -221,6 +250,12 @@ class CdsPlugin(BasePlugin):
 
             self.navmemo = navmemo.install(env, self.nav_pages)
         return env
+
+
+def _anchors(toc):
+    for item in toc:
+        yield item
+        yield from _anchors(item.children)
 
 
 class _RealPaths:

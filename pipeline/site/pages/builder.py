@@ -22,8 +22,10 @@ from pipeline.core.markup import esc, front_matter, read_front_matter, rel_url, 
 from pipeline.core.models import Article, Config
 from pipeline.core.urls import article_urls
 from pipeline.core.urls import path_segment as _segment
+from pipeline.site.pages.bodies import Bodies, toc_meta
 from pipeline.site.pages.layout import (
     ARTICLE_START,
+    ARTICLE_START_HTML,
     BODY_END,
     BODY_START,
     HOME_LATEST,
@@ -51,6 +53,7 @@ from pipeline.site.pages.topics import Topic, load_topics
 HREF = "\x00href\x00"     # stands in for an item's link (see Pages.items)
 MARKS = {"article_start": trusted(ARTICLE_START), "body_start": trusted(BODY_START),
          "body_end": trusted(BODY_END)}
+MARKS_HTML = {**MARKS, "article_start": trusted(ARTICLE_START_HTML)}
 
 
 class PageError(CdsError):
@@ -70,16 +73,27 @@ def meta_text(text: str) -> str:
 
 
 class Pages:
-    """Everything one publish run knows; renders each page to Markdown text. ``summary_of``,
-    ``image_of`` and ``shorten`` are publish's text helpers."""
+    """Everything one publish run knows; renders each page. ``summary_of``, ``image_of`` and
+    ``shorten`` are publish's text helpers.
+
+    With ``bodies`` (:class:`pipeline.site.pages.bodies.Bodies`) every page is written as HTML
+    (``cds_kind: html``): article bodies and the Markdown pages of ``content/pages/`` and of
+    ``extra`` rendered as MkDocs would render them. Without it, the reference form: an article's
+    body stays Markdown between two markers in an ``md_in_html`` block (``cds_kind: article``),
+    other Markdown pages as they are, for MkDocs' own Markdown (``tests/test_site.py`` builds
+    both and compares the sites)."""
 
     def __init__(self, config: Config, articles: Sequence[Article], docs: Mapping[str, str] | None,
                  media_href: Callable[[str, str], str | None] | None = None, *,
                  doc_titles: Mapping[str, str] | None = None,
                  summary_of: Callable[[Article], str],
                  image_of: Callable[..., str | None],
-                 shorten: Callable[..., str]):
+                 shorten: Callable[..., str],
+                 bodies: Bodies | None = None,
+                 extra: Mapping[str, bytes] | None = None):
         self.config = config
+        self.bodies = bodies
+        self.extra = dict(extra or {})      # other stages' files (publish(extra=)): links to them resolve
         self.media_href = media_href
         self.root = Path(config.root)
         self.tz = config_mod.timezone(config)
@@ -120,19 +134,25 @@ class Pages:
             sorted((t.id, t.name, t.description) for t in self.pillars.values()),
             sorted(self.sources.items()), sorted(self.source_urls.items()),
             sorted(self.docs.items()), media_href is not None,
-            sorted(self.doc_titles.items()))).encode("utf-8", "surrogatepass")).hexdigest()
+            sorted(self.doc_titles.items()), bodies.key() if bodies else None
+        )).encode("utf-8", "surrogatepass")).hexdigest()
+        self.sources_of: dict[str, str] = {}            # static page → the file it came from
 
     # -- output ------------------------------------------------------------------------------
 
     def add(self, url: str, meta: Mapping[str, object], template: str,
-            lastmod: datetime | None = None, *, kind: str = "html", **context: object) -> None:
-        """One page at directory URL ``url`` ("" for home) from ``template``. ``cds_kind``
-        (``html``, or ``article`` with the body between two markers) lets the site build skip
-        Markdown for the HTML parts (an optimisation only: plain MkDocs renders it the same)."""
+            lastmod: datetime | None = None, *, kind: str = "html", joined: bool = False,
+            **context: object) -> None:
+        """One page at directory URL ``url`` ("" for home) from ``template``, all HTML.
+        ``cds_kind`` (``html``; ``article`` for an article page, what the theme's templates go
+        by) lets the site build skip Markdown. ``joined``: the body between publish's markers
+        is HTML, the markers go; else (the reference form) it is Markdown for MkDocs."""
         path = url + "index.md"
         if path in self.files or path in self.kept:
             raise PageError(f"site_src/{path}: two pages want the same address")
         text = self.renderer.render(f"site/{template}", url=url, **context).strip("\n")
+        if joined:                      # the body is HTML already: no markers, one block
+            text = join_body(text)
         self.files[path] = (front_matter({**meta, "cds_kind": kind}) + "\n" + text
                             + "\n").encode("utf-8")
         if lastmod is not None:
@@ -180,6 +200,10 @@ class Pages:
         if lastmod is not None:
             self.lastmod[path] = lastmod.astimezone(self.tz).strftime("%Y-%m-%d")
         return True
+
+    def article_source(self, art: Article) -> str:
+        """The file an article's body was written in, for warnings."""
+        return f"content/{art.path.as_posix()}" if art.path else f"site_src/{self.urls[art.id]}index.md"
 
     def newest(self, arts: Sequence[Article]) -> datetime | None:
         return max((a.updated or a.published for a in arts), default=None)
@@ -292,14 +316,27 @@ class Pages:
     def article_page(self, art: Article, rel: list[Article]) -> None:
         """An article (``article.html``); its body comes from :func:`article_body`."""
         url = self.urls[art.id]
-        if self.reuse(url + "index.md", self.digest("article", url, [art, *rel]),
-                      art.updated or art.published):
+        path = url + "index.md"
+        # the files its links name, found or not (headings re-levelled or not, the same links)
+        resolution = self.bodies.resolution(path, art.body) if self.bodies else []
+        if self.reuse(path, self.digest("article", [url, resolution] if resolution else url,
+                                        [art, *rel]), art.updated or art.published):
+            if not all(found for _, found in resolution):     # its warnings, every publish
+                self.warnings += self.bodies.page(article_body(art).strip("\n"), path,
+                                                  self.article_source(art), sanitize=False).warnings
             return
+        body = article_body(art).strip("\n")
+        rendered = None
+        if self.bodies is not None:
+            rendered = self.bodies.page(body, path, self.article_source(art), sanitize=True)
+            self.warnings += rendered.warnings
         local = art.published.astimezone(self.tz)
         meta: dict[str, object] = {"title": meta_text(title_of(art))}
         summary = self.summary(art)
         if summary:
             meta["description"] = meta_text(summary)
+        if rendered is not None and rendered.toc:
+            meta["cds_toc"] = toc_meta(rendered.toc)
         if self.media_href and art.image:           # the share card's picture (portal.share)
             from pipeline.site.portal import share
             meta.update(share.image_meta(self.config.content_dir, art.image))
@@ -314,10 +351,12 @@ class Pages:
                 topic_rows.append({"label": label, "prefix": prefix, "filter": attr,
                                    "topics": known})
         img = self.media_href(art.image, url) if self.media_href and art.image else None
-        self.add(url, meta, "article.html", art.updated or art.published, kind="article",
+        self.add(url, meta, "article.html", art.updated or art.published,
+                 kind="article", joined=rendered is not None,
                  trail=[("luu-tru/", "Lưu trữ"),
                         (f"luu-tru/{local:%Y}/{local:%m}/", f"Tháng {local:%m/%Y}")],
-                 title=title_of(art), marks=MARKS, published=art.published,
+                 title=title_of(art), marks=MARKS if rendered is None else MARKS_HTML,
+                 published=art.published,
                  day=f"{local:%Y-%m-%d}", minute=f"{local:%Y-%m-%dT%H:%M}", year=f"{local:%Y}",
                  estimated=art.date_estimated,
                  updated=art.updated if art.updated and art.updated > art.published else None,
@@ -326,7 +365,7 @@ class Pages:
                  copies=[u for u in (safe_href(x) for x in art.also_at) if u and u != original],
                  topic_rows=topic_rows,
                  hero=img if img and art.image.strip() not in art.body else None,
-                 body=trusted(article_body(art).strip("\n")),
+                 body=trusted(body if rendered is None else rendered.html),
                  refs=[{"number": n, "href": self.docs.get(n), "title": self.doc_titles.get(n)}
                        for n in art.doc_refs],
                  related=self.items(rel, url))
@@ -413,7 +452,7 @@ class Pages:
     def static_pages(self) -> None:
         """The root's ``content/pages/**`` as they are; the package's defaults for the pages the
         nav needs (ke-hoach.md, gioi-thieu.md) when the root has none."""
-        generated = set(self.files) | self.kept
+        generated = set(self.files) | self.kept | {u + "index.md" for u in self.urls.values()}
         for folder in self._pages_dirs():
             if not folder.is_dir():
                 continue
@@ -429,6 +468,71 @@ class Pages:
                     self.warnings.append(f"content/pages/{rel}: an address the site generates; skipped")
                     continue
                 self.files[rel] = path.read_bytes()
+                self.sources_of[rel] = (f"content/pages/{rel}" if folder.parent.parent == self.root
+                                        else f"site_src/{rel}")
+
+    def html_page(self, rel: str, data: bytes, source: str) -> bytes:
+        """A Markdown page of ``site_src/`` (its front matter YAML, any) as HTML, its front
+        matter kept as written with ``cds_kind`` and ``cds_toc`` added. Left as it is (MkDocs
+        renders it) when it is not UTF-8, its front matter cannot take the two keys, it is
+        already cds', or it has no ``title`` and starts with a heading (MkDocs' title)."""
+        from mkdocs.utils import meta as mkmeta
+
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data
+        try:
+            markdown, meta = mkmeta.get_data(text)
+        except Exception:
+            return data
+        if not isinstance(meta, dict) or "cds_kind" in meta or "cds_toc" in meta:
+            return data
+        assert self.bodies is not None
+        page = self.bodies.page(markdown, rel, source, sanitize=False, whole=True)
+        if "title" not in meta and page.html.startswith("<h1"):
+            return data
+        added = {"cds_kind": "html"}
+        if page.toc:
+            added["cds_toc"] = toc_meta(page.toc)
+        lines = "".join(f"{k}: {json.dumps(v, ensure_ascii=True)}\n" for k, v in added.items())
+        m = mkmeta.YAML_RE.match(text)
+        if m is None:
+            head = "---\n" + lines + "---\n"
+        elif m.group(1) == "" or m.group(1).endswith("\n"):
+            head = text[:m.end(1)] + lines + text[m.end(1):m.end()]
+        else:
+            return data
+        out = head + "\n" + page.html + "\n"
+        try:
+            if mkmeta.get_data(out)[1] != {**meta, **added}:
+                return data
+        except Exception:
+            return data
+        self.warnings += page.warnings
+        return out.encode("utf-8")
+
+    def html_pages(self, files: dict[str, bytes], sources: Mapping[str, str]) -> None:
+        """Every Markdown page of ``files`` that is not cds' HTML yet, as HTML (in place)."""
+        for rel in [r for r in files if r.endswith(".md") and not r.startswith(".")
+                    and "/." not in r]:
+            if b"cds_kind" in files[rel][:4096] and files[rel].startswith(b"---"):
+                continue                        # publish's own HTML pages (checked by html_page too)
+            files[rel] = self.html_page(rel, files[rel], sources.get(rel, f"site_src/{rel}"))
+
+    def link_targets(self) -> set[str]:
+        """Every file ``site_src/`` will hold: what links resolve against (as MkDocs' Files)."""
+        from pipeline.store import media
+
+        uris = set(self.files) | self.kept | set(self.extra)
+        uris |= {u + "index.md" for u in self.urls.values()}
+        uris |= {media.SITE_DIR + k for k in media.referenced(self.articles)}
+        if self.out is not None:
+            folder = Path(self.out) / media.SITE_DIR
+            if folder.is_dir():
+                uris |= {media.SITE_DIR + p.relative_to(folder).as_posix()
+                         for p in folder.rglob("*") if p.is_file()}
+        return uris
 
     def overrides(self) -> None:
         """The theme overrides (``theme.custom_dir``): the package's ``templates/overrides/``,
@@ -461,8 +565,8 @@ class Pages:
                                 + "\n").encode("utf-8")
 
     def render(self, related: Mapping[str, list[Article]]) -> dict[str, bytes]:
-        for art in self.articles:
-            self.article_page(art, related[art.id])
+        """Every page; the articles once every address is known (their links resolve against
+        all of ``site_src/``)."""
         self.home()
         self.themes_pages()
         self.source_pages()
@@ -471,8 +575,25 @@ class Pages:
         self.stories_page()
         self.static_pages()
         self.overrides()
+        if self.bodies is not None:
+            self.bodies.uris = self.link_targets()
+        for art in self.articles:
+            self.article_page(art, related[art.id])
+        if self.bodies is not None:
+            self.html_pages(self.files, self.sources_of)
         self.manifest()
         return self.files
+
+
+def join_body(text: str) -> str:
+    """A page whose body (between publish's markers) is HTML already: the markers out, the
+    parts joined as the site build joined them (``build.pages.join_page``)."""
+    head, _, rest = text.partition(BODY_START)
+    body, sep, tail = rest.rpartition(BODY_END)
+    if not sep:
+        return text
+    body, tail = body.strip(), tail.strip()
+    return head.strip() + ("\n" + body if body else "") + ("\n" + tail if tail else "")
 
 
 def search_page(root: Path | str | None) -> str:

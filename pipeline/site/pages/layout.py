@@ -21,6 +21,8 @@ BODY_START, BODY_END = "<!-- cds:body -->", "<!-- /cds:body -->"   # around an a
 # The block of an article the search index reads; ``markdown="1"`` (md_in_html) has plain
 # MkDocs render the Markdown body inside it.
 ARTICLE_START = '<div class="cds-article" data-pagefind-body markdown="1">'
+# The same block in a page publish writes as HTML (the body rendered already: no md_in_html).
+ARTICLE_START_HTML = ARTICLE_START.replace(' markdown="1"', "")
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
 JSON_FEED_TYPE = "application/feed+json"

@@ -81,6 +81,7 @@ class RegisterPages:
         self.unknown = unknown_refs(self.docs, self.published)
         self.renderer = Renderer(environment(root, tz))
         self.files: dict[str, str] = {}
+        self._notes = None
 
     def add(self, url: str, meta: Mapping[str, object], template: str, **context) -> None:
         text = self.renderer.render(f"site/{template}", url=url, register_url=REGISTER_URL,
@@ -150,8 +151,17 @@ class RegisterPages:
         meta["feeds"] = feed_meta(d.url_path, d.label)
         self.add(d.url_path, meta, "document.html", d=self.doc_view(d), text=doc_text(d),
                  cites=cites, cited_by=cited_by,
-                 notes=trusted(shift_headings(d.body, top=3)) if d.body else "",
+                 notes=trusted(self.notes(d.body)) if d.body else "",
                  articles=[self.article_view(a) for a in self.citing.get(d.number, [])])
+
+    def notes(self, markdown: str) -> str:
+        """An entry's notes (the editor's Markdown) as sanitised HTML: the page is HTML for
+        any engine (before, a cds build showed the Markdown as it was written)."""
+        from pipeline.site import render
+
+        if self._notes is None:               # no toc: ids that could clash with the page's
+            self._notes = render.markdown_renderer(("tables", "attr_list", "md_in_html"))
+        return render.sanitize_page(self._notes(shift_headings(markdown, top=3)))
 
     def unknown_page(self) -> None:
         refs = []

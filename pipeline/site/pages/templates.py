@@ -34,7 +34,7 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 _CODE_FILES = ("site/publish.py", "site/pages/templates.py", "site/pages/builder.py",
                "site/pages/topics.py", "site/pages/layout.py", "site/pages/register.py",
                "core/urls.py", "core/dateline.py", "core/markup.py", "store/media.py",
-               "site/portal/share.py")
+               "site/portal/share.py", "site/pages/bodies.py", "site/render.py")
 
 
 def trusted(text: str) -> Markup:
