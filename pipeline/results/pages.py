@@ -17,8 +17,8 @@ from pipeline.results import periods as P
 from pipeline.results.count import Results
 from pipeline.results.plan import Plan
 from pipeline.results.svg import bar_chart
-from pipeline.site.pages.templates import Renderer, overridable
 from pipeline.site.publish import front_matter, rel_url
+from pipeline.site.templating import Renderer, overridable
 
 BASE = "ket-qua/"
 DIGEST = BASE + "ban-tin/"

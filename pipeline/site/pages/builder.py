@@ -40,14 +40,13 @@ from pipeline.site.pages.layout import (
 )
 from pipeline.site.pages.templates import (
     PACKAGE_TEMPLATES,
-    Renderer,
     environment,
     escape,
     fingerprint,
-    root_folder,
     trusted,
     vn_datetime,
 )
+from pipeline.site.templating import Renderer, root_folder
 from pipeline.site.pages.topics import Topic, load_topics
 
 HREF = "\x00href\x00"     # stands in for an item's link (see Pages.items)

@@ -19,7 +19,8 @@ from pipeline.core.urls import article_urls
 from pipeline.core.urls import path_segment as _segment
 from pipeline.site.pages.builder import meta_text
 from pipeline.site.pages.layout import ATOM_TYPE, RSS_TYPE, feed_meta
-from pipeline.site.pages.templates import PACKAGE_TEMPLATES, Renderer, environment, trusted
+from pipeline.site.pages.templates import PACKAGE_TEMPLATES, environment, trusted
+from pipeline.site.templating import Renderer
 from pipeline.store.register import (
     DEFAULT_TZ,
     DOCS_DIR,

@@ -26,9 +26,9 @@ from markupsafe import Markup
 from pipeline.core.errors import ConfigError
 from pipeline.core.markup import rel_url, vn_date
 from pipeline.core.urls import host_of
+from pipeline.site.templating import root_folder
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
-ROOT_TEMPLATES = "templates"            # <root>/templates/: the province's overrides
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 # The Python modules whose code shapes a page (with the templates: see :func:`fingerprint`).
 _CODE_FILES = ("site/publish.py", "site/pages/templates.py", "site/pages/builder.py",
@@ -66,11 +66,6 @@ def _host(url: str) -> str:
     return host_of(url) or url
 
 
-def root_folder(root: Path | str | None) -> Path | None:
-    folder = Path(root) / ROOT_TEMPLATES if root is not None else None
-    return folder if folder is not None and folder.is_dir() else None
-
-
 def bytecode_cache(root: Path | str | None, *code: Path) -> FileSystemBytecodeCache | None:
     """Compiled templates kept between builds in ``<root>/.cds/jinja-pages/<digest>/``, the
     digest of ``code`` (the modules that set up the environment: its options shape the
@@ -103,68 +98,6 @@ def environment(root: Path | str | None, tz: tzinfo) -> Environment:
     env.filters["vn_date"] = vn_date
     env.globals["root_templates"] = root_folder(root)
     return env
-
-
-def overridable(root: Path | str | None, sub: str, package: Path, **options: object) -> "Renderer":
-    """A :class:`Renderer` for a template folder outside ``site/`` (the results pages, the
-    portal's columns): ``<root>/templates/<sub>/`` first, then the package's ``package`` folder;
-    ``options`` are the folder's own Jinja settings (they shape its bytes)."""
-    folder = root_folder(root)
-    loaders = [FileSystemLoader(str(folder / sub))] if folder is not None and \
-        (folder / sub).is_dir() else []
-    env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(str(package))]),
-                      **options)  # type: ignore[arg-type]
-    env.globals["root_templates"] = folder
-    return Renderer(env)
-
-
-class Renderer:
-    """Renders the templates of one environment; problems as one line naming the file."""
-
-    def __init__(self, env: Environment):
-        self.env = env
-        self._cache: dict[str, object] = {}
-
-    def _where(self, name: str, filename: str | None = None) -> str:
-        root = self.env.globals.get("root_templates")
-        if filename:
-            path = Path(filename)
-            if root is not None and path.is_relative_to(root):
-                return f"{ROOT_TEMPLATES}/{path.relative_to(root).as_posix()} (the root's template)"
-            return str(path)
-        return f"template {name}"
-
-    def template(self, name: str):
-        tpl = self._cache.get(name)
-        if tpl is None:
-            try:
-                tpl = self._cache[name] = self.env.get_template(name)
-            except TemplateSyntaxError as exc:
-                raise ConfigError(f"{self._where(name, exc.filename)}: line {exc.lineno}: "
-                                  f"{exc.message}") from None
-            except TemplateNotFound as exc:
-                raise ConfigError(f"{self._where(name)}: cannot be found ({exc.name} is "
-                                  "missing); restore it or remove the override that uses it") \
-                    from None
-        return tpl
-
-    def render(self, name: str, **context: object) -> str:
-        tpl = self.template(name)
-        try:
-            return tpl.render(**context)
-        except TemplateNotFound as exc:
-            raise ConfigError(f"{self._where(name, tpl.filename)}: includes {exc.name}, "
-                              "which cannot be found") from None
-        except TemplateSyntaxError as exc:
-            raise ConfigError(f"{self._where(name, exc.filename)}: line {exc.lineno}: "
-                              f"{exc.message}") from None
-        except (TemplateError, TypeError, AttributeError, ValueError) as exc:
-            raise ConfigError(f"{self._where(name, tpl.filename)}: cannot be rendered: "
-                              f"{' '.join(str(exc).split())}") from None
-
-    def module(self, name: str):
-        """A template's macros, callable from Python (``Template.module``)."""
-        return self.template(name).module
 
 
 def _files(folder: Path | None) -> Iterable[Path]:

@@ -142,7 +142,7 @@ def _code_digest() -> bytes:
 def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
     difference that is not one, such as a set's order, only makes the files again)."""
-    from pipeline.site.pages.templates import root_folder
+    from pipeline.site.templating import root_folder
     from pipeline.site.portal import embed
 
     h = hashlib.sha256(_code_digest())

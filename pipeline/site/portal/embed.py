@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline.core.models import Article
-from pipeline.site.pages.templates import Renderer, overridable
+from pipeline.site.templating import Renderer, overridable
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "portal"
 PREFIX = "embed/"
