@@ -75,7 +75,10 @@ def query_bytes(site: Path) -> int:
 
 def one(n: int, base: Path, browser: bool) -> dict:
     root = base / f"root-{n}"
-    make_root(root, n)
+    if (root / "content").is_dir() and not (root / "site").exists():
+        print(f"  {n}: articles already generated in {root}", flush=True)   # --keep, re-used
+    else:
+        make_root(root, n)
     cold = cds_build(root)
     print(f"  {n}: cold {cold}", flush=True)
     add_articles(root, n, ADDED)
@@ -84,9 +87,11 @@ def one(n: int, base: Path, browser: bool) -> dict:
     full = index_alone(root, cached=False)
     cached = index_alone(root, cached=True)
     print(f"  {n}: search index from nothing {full}, with the cache {cached}", flush=True)
+    again = run_child([sys.executable, "-c", INDEX, str(root / "site"), "again"], cwd=REPO)
+    print(f"  {n}: search step with nothing new {again}", flush=True)
     pages, biggest, name = largest_page(root / "site")
     row = {"n": n, "cold": cold, "incr": incr, "full": full, "cached": cached,
-           "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
+           "again": again, "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
            "site": du(root / "site"), "bundle": du(root / "site" / "pagefind"),
            "pages": pages, "biggest": biggest, "biggest_name": name,
            "query": query_bytes(root / "site") if browser else None,
