@@ -363,3 +363,39 @@ def test_the_base_is_rebuilt_when_the_recent_bundle_would_grow_too_large(site):
     write(site, "tin-tuc/2025/03/n9/index.html", article("Tin mới nữa", "<p>Ít thôi.</p>"))
     res = search.run_index(site, delta_max=1)
     assert (res.base, res.delta) == (False, 1)
+
+
+# --- periods: the index split by year, a large year by months --------------------------------------
+
+def _page(rel: str, year: str, month: int) -> search._Page:
+    return search._Page(rel, "k", "d", year, month, {"nam": [year]} if year else {})
+
+
+def test_periods_are_years_and_a_large_year_is_split_by_months():
+    pages = ([_page(f"a{m}", "2025", m) for m in (1, 2, 5, 12)] + [_page("b", "2024", 3)]
+             + [_page("c", "", 0)])
+    labels = search.assign_periods(pages, period_max=2)
+    # 2025 holds 4 pages > 2: split in the fewest parts holding ≤ 2 each (2: half-years)
+    assert [p.period for p in pages] == ["2025-01", "2025-01", "2025-01", "2025-07", "2024",
+                                         search.UNDATED]
+    assert labels == {"2025-01": "tháng 1–6/2025", "2025-07": "tháng 7–12/2025",
+                      "2024": "năm 2024", search.UNDATED: "bài không ghi ngày"}
+    assert sorted(labels, key=search._period_order) == ["2025-07", "2025-01", "2024", search.UNDATED]
+    search.assign_periods(pages, period_max=1)           # 4 pages, ≤ 1 each: 4 parts (quarters)
+    assert [p.period for p in pages[:4]] == ["2025-01", "2025-01", "2025-04", "2025-10"]
+    search.assign_periods(pages, split=False)
+    assert {p.period for p in pages} == {search.ONE_PERIOD}
+
+
+@needs_pagefind
+def test_a_year_larger_than_a_period_gets_a_bundle_per_part(site):
+    for i, month in enumerate((2, 9)):
+        write(site, f"tin-tuc/2025/{month:02d}/n{i}/index.html",
+              article(f"Tin số {i}", "<p>Nội dung.</p>", year="2025").replace(
+                  "date:2025-01-02", f"date:2025-{month:02d}-02"))
+    res = search.run_index(site, period_max=1)
+    assert res.base and sorted(search.period_bundles(site)) == ["2023", "2024", "2025-01", "2025-07"]
+    periods = json.loads((site / "pagefind" / search.PERIODS_MANIFEST).read_text())["periods"]
+    assert [(p["key"], p["label"], p["years"]) for p in periods] == [
+        ("2025-07", "tháng 7–12/2025", ["2025"]), ("2025-01", "tháng 1–6/2025", ["2025"]),
+        ("2024", "năm 2024", ["2024"]), ("2023", "năm 2023", ["2023"])]

@@ -141,14 +141,21 @@ async function loadIndex() {
   return index;
 }
 
-// The periods a search is about, newest first.
-function scopeOf(idx, state) {
+// The periods a search may need, newest first: every period, or those of the year filtered on
+// (a large year is split into parts of a few months).
+function candidates(idx, state) {
   const year = state.filters.nam;
-  if (year) return idx.periods.filter((p) => p.key === year || (p.years || []).includes(year)).map((p) => p.key);
-  if (state.all) return idx.periods.map((p) => p.key);
+  return year ? idx.periods.filter((p) => p.key === year || (p.years || []).includes(year)) : idx.periods;
+}
+
+// The periods a search is about: the newest candidates holding at least scope_min pages, or all
+// of them (?pham-vi=tat-ca).
+function scopeOf(idx, state) {
+  const all = candidates(idx, state);
+  if (state.all) return all.map((p) => p.key);
   const out = [];
   let pages = 0;
-  for (const p of idx.periods) {
+  for (const p of all) {
     if (out.length && pages >= idx.scopeMin) break;
     out.push(p.key);
     pages += Number(p.pages) || 0;
@@ -482,11 +489,11 @@ function finish(text, state) {
   root.dataset.searches = String(Number(root.dataset.searches || 0) + 1);
 }
 
-function yearsOf(idx, scope) {
-  const years = [...new Set(idx.periods.filter((p) => scope.includes(p.key)).flatMap((p) => p.years || []))]
-    .sort().reverse();
-  if (years.length <= 3) return years.join(", ");
-  return `${years[years.length - 1]}–${years[0]}`;
+// "năm 2025, năm 2024"; "từ năm 2019 đến năm 2025" for more than three periods.
+function periodsText(idx, scope) {
+  const labels = idx.periods.filter((p) => scope.includes(p.key)).map((p) => p.label || p.key);
+  if (labels.length <= 3) return labels.join(", ");
+  return `từ ${labels[labels.length - 1]} đến ${labels[0]}`;
 }
 
 async function search() {
@@ -582,9 +589,10 @@ async function search() {
   shown = 0;
   list.replaceChildren();
   more.hidden = true;
-  const partial = !state.filters.nam && scope.length < idx.periods.length;
+  const partial = scope.length < candidates(idx, state).length;
   older.hidden = !partial;
-  const what = describe(state) + (partial ? ` trong năm ${yearsOf(idx, scope)}` : "");
+  older.textContent = state.filters.nam ? "Tìm trong cả năm" : "Tìm trong các năm trước";
+  const what = describe(state) + (partial ? ` trong ${periodsText(idx, scope)}` : "");
   if (!current.length) {
     root.dataset.results = "0";
     finish(`Không tìm thấy kết quả nào cho ${what}. ` + (partial ? "Hãy tìm trong các năm trước, thử từ khóa khác hoặc bỏ bớt bộ lọc."

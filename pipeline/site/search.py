@@ -77,6 +77,8 @@ DELTA_MAX = 50                          # pages the recent bundle may hold befor
 PERIODS_MANIFEST = "cds-periods.json"   # site/pagefind/cds-periods.json: the periods, for the page
 FILTERS_FILE = "cds-filters.json"       # site/pagefind/cds-filters.json: every filter value, counted
 SCOPE_MIN = 1000                        # pages the newest periods searched first hold at least
+PERIOD_MAX = 2500                       # pages of a period: a larger year is split by months
+PARTS = (2, 3, 4, 6, 12)                # … into so many parts (of 6, 4, 3, 2 months, or 1)
 UNDATED = "khac"                        # the period of pages without a year
 ONE_PERIOD = "tat-ca"                   # the only period when the index is not split
 _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
@@ -173,17 +175,56 @@ class _Page:
     rel: str                    # path in the site (POSIX)
     key: str                    # the cache key of its copy (the SHA-256 of its HTML + settings)
     digest: str                 # of its copy (what Pagefind reads)
-    period: str                 # the period bundle it belongs to (:func:`period_of`)
+    year: str                   # its year (the ``nam`` filter), "" when it has none
+    month: int                  # its month (from the date sort key), 0 when unknown
     filters: dict               # its filters (name → values, index form)
+    period: str = ""            # the period bundle it belongs to (:func:`assign_periods`)
 
 
-def period_of(filters: dict, split: bool = True) -> str:
-    """The period bundle of a page: its year (the ``nam`` filter), :data:`UNDATED` without one,
-    :data:`ONE_PERIOD` when the index is not split."""
-    if not split:
-        return ONE_PERIOD
+_SORT_MONTH = re.compile(r'data-pagefind-sort="[^":]*:\s*(\d{4})-(\d{2})')
+
+
+def _year_month(filters: dict, copy_html: str) -> tuple[str, int]:
     years = [y for y in filters.get("nam", []) if re.fullmatch(r"\d{4}", y)]
-    return years[0] if years else UNDATED
+    year = years[0] if years else ""
+    m = _SORT_MONTH.search(copy_html)
+    month = int(m.group(2)) if m and m.group(1) == year and 1 <= int(m.group(2)) <= 12 else 0
+    return year, month
+
+
+def assign_periods(pages: list[_Page], split: bool = True,
+                   period_max: int = PERIOD_MAX) -> dict[str, str]:
+    """Set each page's period: its year (``2024``); a year of more than ``period_max`` pages is
+    split by months into the fewest parts of :data:`PARTS` that each hold about ``period_max``
+    at most, named by their first month (``2024-01`` … ``2024-10`` for quarters);
+    :data:`UNDATED` without a year; :data:`ONE_PERIOD` for every page when the index is not
+    ``split``. Stable as articles come: a year's periods change only when it grows past the
+    limit (then its bundles are rebuilt once). Returns period → how the search page names it
+    (``năm 2024``, ``tháng 7–9/2024``)."""
+    labels: dict[str, str] = {}
+    if not split:
+        for page in pages:
+            page.period = ONE_PERIOD
+        return {ONE_PERIOD: "mọi năm"}
+    per_year: dict[str, int] = {}
+    for page in pages:
+        per_year[page.year] = per_year.get(page.year, 0) + 1
+    parts = {y: next((k for k in PARTS if n / k <= period_max), PARTS[-1])
+             for y, n in per_year.items() if n > period_max}
+    for page in pages:
+        if not page.year:
+            page.period = UNDATED
+            labels[UNDATED] = "bài không ghi ngày"
+        elif page.year in parts:
+            span = 12 // parts[page.year]
+            first = (max(page.month, 1) - 1) // span * span + 1
+            page.period = f"{page.year}-{first:02d}"
+            months = f"{first}" if span == 1 else f"{first}–{first + span - 1}"
+            labels[page.period] = f"tháng {months}/{page.year}"
+        else:
+            page.period = page.year
+            labels[page.year] = f"năm {page.year}"
+    return labels
 
 
 class _CopyCache:
@@ -198,17 +239,16 @@ class _CopyCache:
     nothing new, a scan of 5,000 pages is a ``stat`` each. Copies no page uses are removed at
     :meth:`close`, so the cache holds one entry per indexed page, never more."""
 
-    VERSION = b"cds-search-copy-3"
+    VERSION = b"cds-search-copy-4"
     MEMO = "pages.json"
 
-    def __init__(self, folder: Path, settings: tuple, split: bool):
+    def __init__(self, folder: Path, settings: tuple):
         self.folder = folder
         self.salt = self.VERSION + repr(settings).encode()
-        self.split = split
         self.parsed = 0
         self.read = 0
         memo = _read_json(folder / self.MEMO) or {}
-        self.tag = hashlib.sha256(self.salt + repr(split).encode()).hexdigest()[:16]
+        self.tag = hashlib.sha256(self.salt).hexdigest()[:16]
         self.old: dict = memo.get("pages", {}) if memo.get("tag") == self.tag else {}
         self.result_stamp = memo.get("result", "") if self.old else ""
         self.new: dict = {}
@@ -246,7 +286,7 @@ class _CopyCache:
         old = self.old.get(rel)
         if old and old[:3] == sig:
             self.new[rel] = old
-            return _Page(rel, *old[3:]) if old[3] else None
+            return _Page(rel, *old[3:8]) if old[3] else None
         self.read += 1
         try:
             raw = path.read_bytes()
@@ -254,7 +294,7 @@ class _CopyCache:
             warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
             return None
         if BODY_MARK.encode() not in raw:
-            self.new[rel] = sig + ["", "", "", {}]
+            self.new[rel] = sig + ["", "", "", 0, {}]
             return None
         key = hashlib.sha256(self.salt + b"\0" + raw).hexdigest()
         indexed = None
@@ -271,11 +311,11 @@ class _CopyCache:
                 except OSError:
                     pass                                # only a cache: the index is built anyway
         if indexed is None:
-            self.new[rel] = sig + ["", "", "", {}]
+            self.new[rel] = sig + ["", "", "", 0, {}]
             return None
         filters = copy_filters(indexed)
-        page = _Page(rel, key, _digest(indexed), period_of(filters, self.split), filters)
-        self.new[rel] = sig + [page.key, page.digest, page.period, page.filters]
+        page = _Page(rel, key, _digest(indexed), *_year_month(filters, indexed), filters)
+        self.new[rel] = sig + [page.key, page.digest, page.year, page.month, page.filters]
         return page
 
     @property
@@ -438,14 +478,15 @@ def _base(bundle: Path, settings: str) -> dict | None:
 
 def _period_order(key: str) -> tuple:
     """Newest first; the undated period last."""
-    return (0, -int(key)) if key.isdigit() else (1, key)
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", key)
+    return (0, -int(m.group(1)), -int(m.group(2) or 0)) if m else (1, 0, 0)
 
 
 def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
               timeout: float | None = None, head: int = HEAD_WORDS, repeats: int = REPEATS,
               chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None,
               full: bool = False, delta_max: int | None = None, split: bool = True,
-              scope_min: int = SCOPE_MIN) -> SearchResult:
+              scope_min: int = SCOPE_MIN, period_max: int = PERIOD_MAX) -> SearchResult:
     """Index the built site in ``site_dir`` for search (offline).
 
     Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
@@ -455,7 +496,8 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     of the page's HTML, and a page whose file did not change (size, mtime, inode) is not read
     again (:class:`_CopyCache`).
 
-    The index is split by period (the year, ``split``; :func:`period_of`): one Pagefind bundle
+    The index is split by period (the year, or parts of a year of more than ``period_max``
+    pages; ``split``; :func:`assign_periods`): one Pagefind bundle
     per period, ``site_dir/pagefind/<period>/``, listed newest first with their years and
     page counts in ``site_dir/pagefind/cds-periods.json`` (and ``scope_min``: the search page
     searches the newest periods holding at least that many pages first, older ones on demand;
@@ -483,7 +525,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
 
     bundle, recent = site_dir / BUNDLE_DIR, site_dir / RECENT_DIR
     cache = _CopyCache(Path(cache_dir) if cache_dir else site_dir.parent / CACHE_DIR,
-                       (head, repeats), split)
+                       (head, repeats))
     pages: list[_Page] = []
     for rel, path in _pages(site_dir, bundle, recent):
         page = cache.scan(site_dir, rel, path, head, repeats, result.warnings)
@@ -497,7 +539,8 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
         result.seconds = time.monotonic() - started
         return result
     result.pages = len(pages)
-    settings = _fingerprint([], exe, (head, repeats, chunk_size, split))
+    labels = assign_periods(pages, split, period_max)
+    settings = _fingerprint([], exe, (head, repeats, chunk_size, split, period_max))
 
     # nothing changed since the last run, and the bundles are as that run left them
     public = _read_json(bundle / PERIODS_MANIFEST) or {}
@@ -530,7 +573,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
                                       exe, ())
             _write_recent(exe, recent, delta, stale, base_stamp, cache, site_dir, head, repeats,
                           chunk_size=chunk_size, timeout=timeout, result=result)
-            _write_public(bundle, want, set(on_disk), settings, scope_min, result)
+            _write_public(bundle, want, set(on_disk), labels, settings, scope_min, result)
             rb, rf = _du_all(recent)
             result.bytes, result.files = result.bytes + rb, result.files + rf
             cache.close(_result_stamp(bundle, recent, exe, settings, scope_min))
@@ -570,7 +613,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     _empty_recent(recent, base_stamp)                   # the periods hold every page now
     result.base = True
     result.bytes, result.files = _du_all(bundle)
-    _write_public(bundle, want, set(on_disk), settings, scope_min, result, measured=True)
+    _write_public(bundle, want, set(on_disk), labels, settings, scope_min, result, measured=True)
     rb, rf = _du_all(recent)
     result.bytes, result.files = result.bytes + rb, result.files + rf
     cache.close(_result_stamp(bundle, recent, exe, settings, scope_min))
@@ -587,7 +630,7 @@ def _result_stamp(bundle: Path, recent: Path, exe: Path, settings: str, scope_mi
 
 
 def _write_public(bundle: Path, want: dict[str, dict[str, _Page]], built: set[str],
-                  settings: str, scope_min: int, result: SearchResult,
+                  labels: dict[str, str], settings: str, scope_min: int, result: SearchResult,
                   measured: bool = False) -> None:
     """``cds-periods.json`` (what the search page reads first: the periods newest first, with
     their years, pages and whether they have a bundle yet) and ``cds-filters.json`` (every
@@ -596,8 +639,8 @@ def _write_public(bundle: Path, want: dict[str, dict[str, _Page]], built: set[st
     periods = []
     for key in sorted(want, key=_period_order):
         years = sorted({y for p in want[key].values() for y in p.filters.get("nam", [])}, reverse=True)
-        periods.append({"key": key, "years": years, "pages": len(want[key]),
-                        "bundle": key in built})
+        periods.append({"key": key, "label": labels.get(key, key), "years": years,
+                        "pages": len(want[key]), "bundle": key in built})
     counts: dict[str, dict[str, int]] = {}
     for group in want.values():
         for page in group.values():
