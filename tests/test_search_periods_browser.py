@@ -29,17 +29,31 @@ pytestmark = [
 ]
 
 
+# a page with no year (as the register's documents): its own period, searched with every query
+UNDATED = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>QĐ 749</title></head>
+<body><div data-pagefind-body><h1>Quyết định 749/QĐ-TTg</h1><p>Phê duyệt Chương trình quốc gia
+đến năm 2025, định hướng đến năm 2030.</p></div></body></html>"""
+UNDATED_URL = "/van-ban/qd-749/"
+
+
+def with_undated(site):
+    page = site / UNDATED_URL.strip("/") / "index.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(UNDATED, encoding="utf-8")
+    return site
+
+
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     split = tmp_path_factory.mktemp("split")
-    first = search.run_index(make_site(split, ARTICLES[:-3]), scope_min=1)
+    first = search.run_index(with_undated(make_site(split, ARTICLES[:-3])), scope_min=1)
     assert first.base and sorted(search.period_bundles(split / "site")) == [
-        "2020", "2021", "2022", "2023", "2024", "2025"]
+        "2020", "2021", "2022", "2023", "2024", "2025", search.UNDATED]
     shutil.rmtree(split / "site_src")
     again = search.run_index(make_site(split, FINAL, dirty=True), scope_min=1)
     assert (again.base, again.delta, again.stale) == (False, 4, 1), again
     one = tmp_path_factory.mktemp("one")
-    whole = search.run_index(make_site(one, FINAL), split=False, cache_dir=one / "cache")
+    whole = search.run_index(with_undated(make_site(one, FINAL)), split=False, cache_dir=one / "cache")
     assert list(search.period_bundles(one / "site")) == [search.ONE_PERIOD], whole
     with LocalServer(split / "site") as a, LocalServer(one / "site") as b:
         yield a, b
@@ -64,7 +78,7 @@ def test_a_query_searches_the_newest_year_first(sites, browser):
     assert page.state == "done" and page.hrefs
     assert all(h.startswith("/tin-tuc/2025/") for h in page.hrefs), page.hrefs
     assert "trong năm 2025" in page.status
-    assert bundles_fetched(split, before) == {"2025"}
+    assert bundles_fetched(split, before) == {"2025", search.UNDATED}
     assert tab.js("document.getElementById('cds-older').hidden") is False
     # the button: every period, in the address too
     before = len(split.requests)
@@ -75,6 +89,13 @@ def test_a_query_searches_the_newest_year_first(sites, browser):
     assert bundles_fetched(split, before) == {"2020", "2021", "2022", "2023", "2024"}
     assert int(tab.js("Number(document.getElementById('cds-search').dataset.results)")) > len(page.hrefs)
     assert not tab.console_errors and not tab.console_messages, tab.console_messages
+
+
+def test_pages_without_a_year_are_always_searched(sites, browser):
+    split, _ = sites
+    tab = browser.tab(1280, 900)
+    page = search_page(tab, split.url("/tim-kiem/") + "?q=phe+duyet+chuong+trinh")
+    assert page.hrefs == [UNDATED_URL] and "trong năm 2025" in page.status
 
 
 def test_a_year_filter_loads_only_its_year(sites, browser):
@@ -96,7 +117,8 @@ def test_every_period_answers_like_one_index(sites, browser):
     ranked per period, newest first, so its order may differ)."""
     split, one = sites
     tab = browser.tab(1280, 900)
-    for params in QUERIES + [{"q": "so", "nam": "2020"}, {"nam": "2020", "sap-xep": "cu"}]:
+    for params in QUERIES + [{"q": "so", "nam": "2020"}, {"nam": "2020", "sap-xep": "cu"},
+                             {"q": "nam 2025"}, {"q": "quyet dinh"}]:
         got = all_results(tab, split.url("/tim-kiem/") + "?" + urlencode({**params, "pham-vi": "tat-ca"}))
         want = all_results(tab, one.url("/tim-kiem/") + "?" + urlencode(params))
         if "sap-xep" in params:

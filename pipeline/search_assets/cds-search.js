@@ -25,6 +25,7 @@ const FILTERS = ["chude", "nguon", "nam"];
 const PERIOD = "cdsp";      // the filter each bundle gets at load (mergeFilter): its period, or RECENT
 const RECENT = "moi-cap-nhat";
 const ALL = "tat-ca";       // ?pham-vi=tat-ca: every period
+const UNDATED = "khac";     // the period of pages without a year (the register's documents): always searched
 const SORTS = { moi: { date: "desc" }, cu: { date: "asc" } };
 const UNAVAILABLE = "Chức năng tìm kiếm chưa sẵn sàng: trang web chưa có chỉ mục tìm kiếm.";
 
@@ -155,11 +156,12 @@ function scopeOf(idx, state) {
   if (state.all) return all.map((p) => p.key);
   const out = [];
   let pages = 0;
-  for (const p of all) {
+  for (const p of all.filter((x) => x.key !== UNDATED)) {
     if (out.length && pages >= idx.scopeMin) break;
     out.push(p.key);
     pages += Number(p.pages) || 0;
   }
+  if (all.some((x) => x.key === UNDATED)) out.push(UNDATED);
   return out;
 }
 
@@ -553,9 +555,10 @@ async function search() {
           { ...options, filters: { ...filters, [PERIOD]: k } })));
         const byKey = Object.fromEntries(searched.map((k, i) => [k, (lists[i].results || []).filter(keep)]));
         const recentList = byKey[RECENT] || [];
-        const periods = scope.filter((k) => k in byKey || recentList.some((r) => recentPeriod[r.id] === k));
+        const periods = scope.filter((k) => k !== UNDATED && (k in byKey || recentList.some((r) => recentPeriod[r.id] === k)));
         const sortDesc = SORTS[state.sort] ? SORTS[state.sort].date === "desc" : true;
         if (!sortDesc) periods.reverse();
+        if (scope.includes(UNDATED)) periods.push(UNDATED);    // no date: last either way
         if (SORTS[state.sort]) {
           const base = periods.flatMap((k) => byKey[k] || []);
           found = { results: base.concat(recentList), base, recent: recentList, desc: sortDesc };
