@@ -169,28 +169,34 @@ function bundleUrl(key) {
   return key === RECENT ? RECENT_URL : new URL(`${encodeURIComponent(key)}/`, BUNDLES);
 }
 
-// Loads the bundles of `keys` (and the recent one) not loaded yet; the Pagefind instance.
+// Loads the bundles of `keys` (and the recent one) not loaded yet; the Pagefind instance. The
+// first bundle ever loaded is the instance's own (its pagefind.js and WASM); the others are
+// merged into it, all at once.
 function loadBundles(idx, keys) {
   const want = idx.periods.filter((p) => p.bundle && keys.includes(p.key)).map((p) => p.key);
   if (idx.recent) want.push(RECENT);
-  loading = loading.then(async () => {
-    for (const key of want) {
-      if (loaded.has(key)) continue;
+  const next = loading.then(async () => {
+    const todo = want.filter((key) => !loaded.has(key));
+    if (!todo.length) return;
+    if (!pf) {
+      const key = todo.shift();
       const url = bundleUrl(key);
-      if (!pf) {
-        const mod = await import(new URL("pagefind.js", url).href);
-        // No worker: one download less on phones, and the searches are small.
-        pf = mod.createInstance({ basePath: url.href, noWorker: true });
-        await pf.init();
-        await pf.options({ excerptLength: EXCERPT_WORDS, mergeFilter: { [PERIOD]: key } });
-      } else {
-        // Shares the first bundle's WASM: costs its entry, its page index and its chunks.
-        await pf.mergeIndex(url.href, { excerptLength: EXCERPT_WORDS, mergeFilter: { [PERIOD]: key } });
-      }
+      const mod = await import(new URL("pagefind.js", url).href);
+      // No worker: one download less on phones, and the searches are small.
+      const instance = mod.createInstance({ basePath: url.href, noWorker: true });
+      await instance.init();
+      await instance.options({ excerptLength: EXCERPT_WORDS, mergeFilter: { [PERIOD]: key } });
+      pf = instance;
       loaded.add(key);
     }
+    // Merged bundles share the first one's WASM: each costs its entry, page index and chunks.
+    await Promise.all(todo.map(async (key) => {
+      await pf.mergeIndex(bundleUrl(key).href, { excerptLength: EXCERPT_WORDS, mergeFilter: { [PERIOD]: key } });
+      loaded.add(key);
+    }));
   });
-  return loading.then(() => pf);
+  loading = next.catch(() => {});     // a failed load does not block the next search's
+  return next.then(() => pf);
 }
 
 async function loadPagefind() {
