@@ -1,9 +1,10 @@
 """Site search: a Pagefind index of the built site that Vietnamese readers can use.
 
 Pagefind (https://pagefind.app, the binary bundled with the ``pagefind[extended]`` package)
-writes a static, chunked index into ``site/pagefind/``; the search page (``tim-kiem/``, from
-:func:`site_files`) loads only the chunks a query needs, so a query costs a few hundred KB at
-most, whatever the size of the site.
+writes a static, chunked index; cds writes one per period (year) into ``site/pagefind/<year>/``
+(:func:`run_index`), and the search page (``tim-kiem/``, from :func:`site_files`) searches the
+newest years first and loads only the chunks a query needs, so a query costs a few hundred KB
+at most, whatever the size of the site.
 
 What gets indexed is decided by markup in the article template (see ``docs/search.md``): only
 elements with ``data-pagefind-body`` (the article's title, body and cited documents), with the
@@ -70,9 +71,9 @@ TIMEOUT = 600                           # seconds, plus TIMEOUT_PER_PAGE for eac
 TIMEOUT_PER_PAGE = 0.05                 # 50,000 pages took more than 600 s on a loaded 2-core host
 CACHE_DIR = ".cds/search"               # beside site/: the cached copies (see _CopyCache)
 CHUNK_SIZE = 100                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
-RECENT_DIR = "pagefind-recent"          # site/pagefind-recent/: pages new since the base bundle
-BASE_MANIFEST = "cds-base.json"         # in the base bundle: page → digest of its copy, → id
-RECENT_MANIFEST = "cds-recent.json"     # in the recent bundle: the base ids it replaces
+RECENT_DIR = "pagefind-recent"          # site/pagefind-recent/: pages new since their period's bundle
+BASE_MANIFEST = "cds-base.json"         # in each period bundle: page → digest of its copy, → id
+RECENT_MANIFEST = "cds-recent.json"     # in the recent bundle: its ids' periods, the ids it replaces
 DELTA_MAX = 50                          # pages the recent bundle may hold before a period rebuild
 PERIODS_MANIFEST = "cds-periods.json"   # site/pagefind/cds-periods.json: the periods, for the page
 FILTERS_FILE = "cds-filters.json"       # site/pagefind/cds-filters.json: every filter value, counted
@@ -99,8 +100,8 @@ class SearchResult:
     skipped: str = ""           # why no index was written ("" when one was)
     unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
     parsed: int = 0             # pages parsed anew (the others' copies came from the cache)
-    base: bool = False          # the base bundle was (re)built: every page went through Pagefind
-    delta: int = 0              # else: pages in the recent bundle (added/changed since the base)
+    base: bool = False          # period bundles were (re)built (their pages went through Pagefind)
+    delta: int = 0              # else: pages in the recent bundle (added/changed since their period)
     stale: int = 0              # base copies the recent bundle replaces or that are gone
     warnings: list[str] = field(default_factory=list)
 
@@ -251,7 +252,6 @@ class _CopyCache:
         self.folder = folder
         self.salt = self.VERSION + repr(settings).encode()
         self.parsed = 0
-        self.read = 0
         memo = _read_json(folder / self.MEMO) or {}
         self.tag = hashlib.sha256(self.salt).hexdigest()[:16]
         self.old: dict = memo.get("pages", {}) if memo.get("tag") == self.tag else {}
@@ -290,7 +290,6 @@ class _CopyCache:
         if old and old[:3] == sig:
             self.new[rel] = old
             return _Page(rel, *old[3:8]) if old[3] else None
-        self.read += 1
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
