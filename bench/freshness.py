@@ -63,7 +63,7 @@ def loopback_source(root: Path, url: str) -> None:
 def in_search(site: Path, needle: str) -> str:
     """Which bundle holds a page titled ``needle``: "recent", "base" or "" (none)."""
     for name, folder in (("recent", search.RECENT_DIR), ("base", search.BUNDLE_DIR)):
-        for path in (site / folder / "fragment").glob("*.pf_fragment"):
+        for path in (site / folder).rglob("*.pf_fragment"):     # pagefind/<period>/fragment/
             raw = gzip.decompress(path.read_bytes())
             data = json.loads(raw[len(b"pagefind_dcd"):])
             if needle in searchtext.display_form(data["meta"].get("title", "")):
@@ -119,7 +119,7 @@ def main() -> None:
             # the cache of copies are removed first
             feed.add_items(FEED, 2)
             shutil.rmtree(root / search.CACHE_DIR, ignore_errors=True)
-            (root / "site" / search.BUNDLE_DIR / search.BASE_MANIFEST).unlink(missing_ok=True)
+            shutil.rmtree(root / "site" / search.BUNDLE_DIR, ignore_errors=True)   # every period
             before = cds(root, "run")
             print(f"same, whole index as before   {before}  (every page parsed and through "
                   f"Pagefind; load {os.getloadavg()[0]:.1f})", flush=True)

@@ -8,7 +8,8 @@ For each N (bench/build.py's synthetic articles and `run_child`, so the same fig
 cold build; incremental build after +20 articles (its search step puts only the new and
 changed pages through Pagefind: the recent bundle); the whole index alone, from nothing (no
 cache of copies: every page parsed, as every build indexed before issue 18) and from the cache
-(what rebuilding the base costs), each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
+(what rebuilding every period costs), and again with nothing new (the search step's fixed
+cost in an incremental build), each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
 site/ (and of site/pagefind/); the largest HTML page outside pagefind/ and the number of pages
 (no page may grow with the store: listings are paginated); bytes per query under pagefind/ with
 an empty cache in headless Chromium (bench/search.py's queries; the worst of them).
@@ -75,7 +76,10 @@ def query_bytes(site: Path) -> int:
 
 def one(n: int, base: Path, browser: bool) -> dict:
     root = base / f"root-{n}"
-    make_root(root, n)
+    if (root / "content").is_dir() and not (root / "site").exists():
+        print(f"  {n}: articles already generated in {root}", flush=True)   # --keep, re-used
+    else:
+        make_root(root, n)
     cold = cds_build(root)
     print(f"  {n}: cold {cold}", flush=True)
     add_articles(root, n, ADDED)
@@ -84,9 +88,11 @@ def one(n: int, base: Path, browser: bool) -> dict:
     full = index_alone(root, cached=False)
     cached = index_alone(root, cached=True)
     print(f"  {n}: search index from nothing {full}, with the cache {cached}", flush=True)
+    again = run_child([sys.executable, "-c", INDEX, str(root / "site"), "again"], cwd=REPO)
+    print(f"  {n}: search step with nothing new {again}", flush=True)
     pages, biggest, name = largest_page(root / "site")
     row = {"n": n, "cold": cold, "incr": incr, "full": full, "cached": cached,
-           "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
+           "again": again, "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
            "site": du(root / "site"), "bundle": du(root / "site" / "pagefind"),
            "pages": pages, "biggest": biggest, "biggest_name": name,
            "query": query_bytes(root / "site") if browser else None,
@@ -97,13 +103,14 @@ def one(n: int, base: Path, browser: bool) -> dict:
 
 
 def table(rows: list[dict]) -> None:
-    print("\n     N   cold s (CPU)   incr s (CPU)  index: full s  cached s  peak MB  site MB "
-          "(pagefind)  pages  largest KB  query KB  load")
+    print("\n     N   cold s (CPU)   incr s (CPU)  index: full s  cached s  same s (CPU)  peak MB  "
+          "site MB (pagefind)  pages  largest KB  query KB  load")
     for r in rows:
         q = f"{r['query'] / 1000:8.0f}" if r["query"] is not None else "       -"
         print(f"{r['n']:6d} {r['cold'].wall:7.1f} ({r['cold'].cpu:5.1f}) "
               f"{r['incr'].wall:6.1f} ({r['incr'].cpu:5.1f}) {r['full'].wall:13.1f} "
-              f"{r['cached'].wall:9.1f} {r['peak']:8d} {r['site'] / 1e6:8.0f} "
+              f"{r['cached'].wall:9.1f} {r['again'].wall:5.1f} ({r['again'].cpu:4.1f}) "
+              f"{r['peak']:8d} {r['site'] / 1e6:8.0f} "
               f"({r['bundle'] / 1e6:6.0f}) {r['pages']:6d} {r['biggest'] / 1000:11.0f} {q} "
               f"{r['load']:5.1f}")
     first = rows[0]

@@ -192,7 +192,8 @@ TYPED = "so hoa ho so"
 
 
 def kind(path: str) -> str:
-    """What a file under pagefind*/ is: js, wasm, entry, meta, index, filter, fragment, recent."""
+    """What a file under pagefind*/ is: js, wasm, entry, meta, index, filter, fragment, manifest
+    (cds-recent.json, cds-periods.json)."""
     name = path.rsplit("/", 1)[-1]
     if "/index/" in path:
         return "index"
@@ -206,8 +207,8 @@ def kind(path: str) -> str:
         return "wasm"
     if name == "pagefind-entry.json":
         return "entry"
-    if name == search.RECENT_MANIFEST:
-        return "recent"
+    if name in (search.RECENT_MANIFEST, search.PERIODS_MANIFEST):
+        return "manifest"
     return "js" if name.endswith(".js") else "other"
 
 
@@ -263,7 +264,7 @@ def html_escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-KINDS = ["js", "wasm", "entry", "meta", "index", "filter", "fragment", "recent"]
+KINDS = ["js", "wasm", "entry", "meta", "index", "filter", "fragment", "manifest"]
 RECENT = 20
 
 

@@ -122,8 +122,10 @@ def write(folder: Path, rel: str, text: str) -> None:
 
 
 def fragments(bundle: Path) -> dict[str, dict]:
+    """URL → fragment of every page in ``bundle``: one Pagefind output folder, or
+    ``site/pagefind/`` (every period's)."""
     out = {}
-    for path in (bundle / "fragment").glob("*.pf_fragment"):
+    for path in bundle.rglob("*.pf_fragment"):
         raw = gzip.decompress(path.read_bytes())
         assert raw.startswith(b"pagefind_dcd")
         data = json.loads(raw[len(b"pagefind_dcd"):])
@@ -150,8 +152,22 @@ def test_run_index_writes_a_bundle_of_the_marked_pages(site):
     res = search.run_index(site)
     assert (res.pages, res.skipped) == (2, ""), res
     bundle = site / "pagefind"
-    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
-    files = [p for d in (bundle, site / search.RECENT_DIR) for p in d.rglob("*") if p.is_file()]
+    # split by year: one bundle per period, newest first in cds-periods.json
+    assert sorted(search.period_bundles(site)) == ["2023", "2024"]
+    for year in ("2023", "2024"):
+        assert (bundle / year / "pagefind.js").is_file()
+        assert (bundle / year / "pagefind-entry.json").is_file()
+        assert not (bundle / year / "pagefind-ui.js").exists()       # Pagefind's UIs: not ours
+    periods = json.loads((bundle / search.PERIODS_MANIFEST).read_text())
+    assert [(p["key"], p["years"], p["pages"], p["bundle"]) for p in periods["periods"]] == [
+        ("2024", ["2024"], 1, True), ("2023", ["2023"], 1, True)]
+    assert periods["scope_min"] == search.SCOPE_MIN
+    counts = json.loads((bundle / search.FILTERS_FILE).read_text())
+    assert counts == {"nam": {"2024": 1, "2023": 1}, "chude": {"Nhận thức": 2},
+                      "nguon": {"Báo Thái Bình": 1, "Ḏài PT-TH": 1}}
+    manifests = {search.PERIODS_MANIFEST, search.FILTERS_FILE}
+    files = [p for d in (bundle, site / search.RECENT_DIR) for p in d.rglob("*")
+             if p.is_file() and p.name not in manifests]
     assert res.files == len(files) and res.bytes == sum(p.stat().st_size for p in files)
     assert res.seconds > 0
     frags = fragments(bundle)
@@ -193,7 +209,7 @@ def test_run_index_again_with_nothing_changed_touches_nothing(site):
 def test_a_page_gone_is_left_out_by_the_recent_bundle_then_by_a_full_rebuild(site):
     search.run_index(site)
     before = fragments(site / "pagefind")
-    gone_id = search.bundle_ids(site / "pagefind")["/tin-tuc/2023/05/b/"]
+    gone_id = search.bundle_ids(site / "pagefind" / "2023")["/tin-tuc/2023/05/b/"]
     (site / "tin-tuc/2023/05/b/index.html").unlink()
     res = search.run_index(site)
     assert (res.pages, res.base, res.delta, res.stale) == (1, False, 0, 1)
@@ -204,6 +220,7 @@ def test_a_page_gone_is_left_out_by_the_recent_bundle_then_by_a_full_rebuild(sit
     res = search.run_index(site, full=True)
     assert res.base and res.pages == 1
     assert set(fragments(site / "pagefind")) == set(before) - {"/tin-tuc/2023/05/b/"}
+    assert sorted(search.period_bundles(site)) == ["2024"]                # its year is gone
     assert recent_manifest(site)[1:] == (False, [], [])
 
 
@@ -287,7 +304,7 @@ def served(site: Path) -> dict[str, dict]:
     """What the search page searches: the base's pages less those the recent bundle replaces
     or drops, plus the recent bundle's."""
     base = site / "pagefind"
-    ids = {v: k for k, v in search.bundle_ids(base).items()}
+    ids = {v: k for b in search.period_bundles(site).values() for k, v in search.bundle_ids(b).items()}
     out = fragments(base)
     recent = site / search.RECENT_DIR
     if recent.is_dir():
@@ -305,7 +322,7 @@ def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(sit
     first = search.run_index(site)
     assert first.parsed == 2 and first.base
     cache = site.parent / ".cds" / "search"
-    assert sum(1 for p in cache.rglob("*") if p.is_file()) == 2
+    assert sum(1 for p in cache.rglob("*") if p.is_file() and p.name != "pages.json") == 2
     page = site / "tin-tuc/2024/01/a/index.html"
     page.write_text(page.read_text().replace("đổi mới", "thay đổi"), encoding="utf-8")
     write(site, "tin-tuc/2025/02/c/index.html",
@@ -316,7 +333,7 @@ def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(sit
     assert (again.parsed, again.pages, again.unchanged, again.base) == (2, 3, False, False)
     assert (again.delta, again.stale) == (2, 1)                          # a's old copy left out
     assert set(fragments(site / search.RECENT_DIR)) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2025/02/c/"}
-    assert sum(1 for p in cache.rglob("*") if p.is_file()) == 3            # a's old copy removed
+    assert sum(1 for p in cache.rglob("*") if p.is_file() and p.name != "pages.json") == 3  # a's old copy removed
     assert search.run_index(site).unchanged                                 # nothing new: no work
     # the same pages indexed from nothing (another cache, another copy of the site)
     fresh = tmp_path / "fresh" / "site"
@@ -346,3 +363,39 @@ def test_the_base_is_rebuilt_when_the_recent_bundle_would_grow_too_large(site):
     write(site, "tin-tuc/2025/03/n9/index.html", article("Tin mới nữa", "<p>Ít thôi.</p>"))
     res = search.run_index(site, delta_max=1)
     assert (res.base, res.delta) == (False, 1)
+
+
+# --- periods: the index split by year, a large year by months --------------------------------------
+
+def _page(rel: str, year: str, month: int) -> search._Page:
+    return search._Page(rel, "k", "d", year, month, {"nam": [year]} if year else {})
+
+
+def test_periods_are_years_and_a_large_year_is_split_by_months():
+    pages = ([_page(f"a{m}", "2025", m) for m in (1, 2, 5, 12)] + [_page("b", "2024", 3)]
+             + [_page("c", "", 0)])
+    labels = search.assign_periods(pages, period_max=2)
+    # 2025 holds 4 pages > 2: split in the fewest parts holding ≤ 2 each (2: half-years)
+    assert [p.period for p in pages] == ["2025-01", "2025-01", "2025-01", "2025-07", "2024",
+                                         search.UNDATED]
+    assert labels == {"2025-01": "tháng 1–6/2025", "2025-07": "tháng 7–12/2025",
+                      "2024": "năm 2024", search.UNDATED: "bài không ghi ngày"}
+    assert sorted(labels, key=search._period_order) == ["2025-07", "2025-01", "2024", search.UNDATED]
+    search.assign_periods(pages, period_max=1)           # 4 pages, ≤ 1 each: 4 parts (quarters)
+    assert [p.period for p in pages[:4]] == ["2025-01", "2025-01", "2025-04", "2025-10"]
+    search.assign_periods(pages, split=False)
+    assert {p.period for p in pages} == {search.ONE_PERIOD}
+
+
+@needs_pagefind
+def test_a_year_larger_than_a_period_gets_a_bundle_per_part(site):
+    for i, month in enumerate((2, 9)):
+        write(site, f"tin-tuc/2025/{month:02d}/n{i}/index.html",
+              article(f"Tin số {i}", "<p>Nội dung.</p>", year="2025").replace(
+                  "date:2025-01-02", f"date:2025-{month:02d}-02"))
+    res = search.run_index(site, period_max=1)
+    assert res.base and sorted(search.period_bundles(site)) == ["2023", "2024", "2025-01", "2025-07"]
+    periods = json.loads((site / "pagefind" / search.PERIODS_MANIFEST).read_text())["periods"]
+    assert [(p["key"], p["label"], p["years"]) for p in periods] == [
+        ("2025-07", "tháng 7–12/2025", ["2025"]), ("2025-01", "tháng 1–6/2025", ["2025"]),
+        ("2024", "năm 2024", ["2024"]), ("2023", "năm 2023", ["2023"])]

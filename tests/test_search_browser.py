@@ -280,7 +280,9 @@ def test_same_results_with_and_without_diacritics(site, tab):
     caps = search_page(tab, url(site, q="CHUYEN DOI SO"))
     assert plain.state == "done", plain.status
     assert len(plain.results) >= 5
-    assert plain.hrefs == marked.hrefs == caps.hrefs
+    # the same articles; the order may differ: Pagefind ranks the exact spelling a little
+    # higher, which in the small per-year bundles (the index is split by year) can swap two
+    assert sorted(plain.hrefs) == sorted(marked.hrefs) == sorted(caps.hrefs)
     assert plain.status == f"Tìm thấy {len(plain.results)} kết quả cho “chuyen doi so”."
     for page in (plain, marked):
         joined = " ".join(r["excerpt"] + r["title"] for r in page.results)
@@ -295,7 +297,7 @@ def test_typing_in_the_box_searches_and_updates_the_address(site, tab):
     typed = type_query(tab, "chuyển đổi số")
     bare = type_query(tab, "chuyen doi so")
     assert typed.state == bare.state == "done"
-    assert typed.hrefs[:3] == bare.hrefs[:3] and len(typed.results) == len(bare.results)
+    assert sorted(typed.hrefs) == sorted(bare.hrefs) and len(typed.results) == len(bare.results)
     assert bare.address == "?q=chuyen+doi+so"
 
 
@@ -369,8 +371,8 @@ def test_a_word_deep_in_a_long_article_is_found(site, tab):
 def test_d_with_stroke_matches_plain_d(site, tab):
     marked = search_page(tab, url(site, q="Đời sống"))
     plain = search_page(tab, url(site, q="doi song"))
-    assert marked.hrefs and marked.hrefs == plain.hrefs
-    assert "/tin-tuc/2022/11/doi-song-van-hoa/" in plain.hrefs
+    assert marked.hrefs and sorted(marked.hrefs) == sorted(plain.hrefs)
+    assert marked.hrefs[0] == plain.hrefs[0] == "/tin-tuc/2022/11/doi-song-van-hoa/"
 
 
 def test_the_page_writes_queries_as_the_indexer_writes_text(site, tab):
@@ -477,7 +479,7 @@ def test_more_results_one_page_at_a_time(site, tab):
 
 
 def test_a_site_without_an_index_says_search_is_unavailable(site, tab):
-    gone = {"/pagefind/pagefind.js": lambda h: send(h, 404, b"not found", "text/plain")}
+    gone = {"/pagefind/cds-periods.json": lambda h: send(h, 404, b"not found", "text/plain")}
     with LocalServer(site.folder, routes=gone) as bare:
         page = search_page(tab, bare.url("/tim-kiem/") + "?q=chuyen+doi+so")
     assert page.state == "error" and page.results == []
@@ -500,7 +502,11 @@ def test_what_a_query_downloads(site, browser):
     assert page.state == "done"
     first = [p.split("?")[0] for _, p, _ in site.requests[before:]]
     bundle = [p for p in first if p.startswith("/pagefind/")]
-    assert "/pagefind/pagefind.js" in bundle
+    # the newest periods (years) holding search.SCOPE_MIN pages: here every year, one
+    # pagefind.js and one WASM for all of them (merged bundles share the first one's)
+    assert bundle[0] == "/pagefind/cds-periods.json"
+    assert [p for p in bundle if p.endswith("pagefind.js")] == ["/pagefind/2025/pagefind.js"]
+    assert [p for p in bundle if p.endswith(".pagefind")] == ["/pagefind/2025/wasm.unknown.pagefind"]
     assert not any("worker" in p or "-ui" in p for p in bundle)     # no worker, no Pagefind UI
     assert not any("/filter/" in p for p in bundle)                 # filters load when opened
     assert transfer(Path(site.folder), bundle) < 300_000

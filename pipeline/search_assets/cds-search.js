@@ -22,6 +22,10 @@ const DEBOUNCE_MS = 350;
 const D_LOWER = "\u1e0f";   // ḏ: how the index writes đ
 const D_UPPER = "\u1e0e";   // Ḏ: how the index writes Đ
 const FILTERS = ["chude", "nguon", "nam"];
+const PERIOD = "cdsp";      // the filter each bundle gets at load (mergeFilter): its period, or RECENT
+const RECENT = "moi-cap-nhat";
+const ALL = "tat-ca";       // ?pham-vi=tat-ca: every period
+const UNDATED = "khac";     // the period of pages without a year (the register's documents): always searched
 const SORTS = { moi: { date: "desc" }, cu: { date: "asc" } };
 const UNAVAILABLE = "Chức năng tìm kiếm chưa sẵn sàng: trang web chưa có chỉ mục tìm kiếm.";
 
@@ -32,13 +36,21 @@ const sortSelect = document.getElementById("cds-sort");
 const statusEl = document.getElementById("cds-status");
 const list = document.getElementById("cds-results");
 const more = document.getElementById("cds-more");
+const older = document.getElementById("cds-older");
 const filterBox = document.getElementById("cds-filters");
 const selects = Object.fromEntries(FILTERS.map((f) => [f, root.querySelector(`select[data-filter="${f}"]`)]));
 
 const numberVi = new Intl.NumberFormat("vi-VN");
-let pagefind = null;
-let stale = new Set();      // ids of base copies replaced by the recent bundle (or gone)
+const BUNDLES = new URL("../../pagefind/", import.meta.url);
+const RECENT_URL = new URL("../../pagefind-recent/", import.meta.url);
+let index = null;           // the periods (pagefind/cds-periods.json) and the recent bundle
+let pf = null;              // one Pagefind instance: the bundles loaded so far, merged
+let loading = Promise.resolve();
+const loaded = new Set();   // bundles in pf: period keys and RECENT
+let stale = new Set();      // ids of period copies replaced by the recent bundle (or gone)
 let recentIds = new Set();  // ids of the recent bundle's pages
+let recentPeriod = {};      // id of a recent page → its period
+let allPeriods = false;     // searching every period (?pham-vi=tat-ca)
 let filterOptions = null;   // loaded once, when the reader reaches for a filter (≈ 35 KB at 5,000 articles)
 let generation = 0;     // bumped by every search: answers of older searches are dropped
 let current = [];       // the results of the last search, in the order shown
@@ -93,12 +105,17 @@ function setStatus(text, state) {
   if (state) root.dataset.state = state;
 }
 
-// The recent bundle (pipeline/site/search.py): the pages added or changed since the base bundle
-// was built, and the ids of the base's copies they replace (or of pages gone). Absent (404)
-// right after the base was rebuilt.
-async function loadRecent(url) {
+// The index (pipeline/site/search.py) is split by period (the year): one Pagefind bundle per
+// period, listed newest first in pagefind/cds-periods.json, and the recent bundle (the pages
+// added or changed since their period was built, with the ids of the periods' copies they
+// replace or that are gone, and each recent page's period). A query searches the newest periods
+// holding at least scope_min pages; a year filter, only its period; "Tìm trong các năm trước"
+// (?pham-vi=tat-ca), every period. Bundles are loaded when first needed and merged into one
+// Pagefind instance (mergeIndex: they share its WASM), each tagged with its period (filter
+// PERIOD), so that a search can keep to the periods it is about.
+async function fetchJson(url) {
   try {
-    const response = await fetch(new URL("cds-recent.json", url), { cache: "no-cache" });
+    const response = await fetch(url, { cache: "no-cache" });
     if (!response.ok) return null;
     const data = await response.json();
     return data && typeof data === "object" ? data : null;
@@ -107,41 +124,98 @@ async function loadRecent(url) {
   }
 }
 
-async function loadPagefind() {
-  if (!pagefind) {
-    pagefind = (async () => {
-      const bundle = new URL("../../pagefind/", import.meta.url);
-      const recentUrl = new URL("../../pagefind-recent/", import.meta.url);
-      const [pf, recent] = await Promise.all([import(new URL("pagefind.js", bundle).href), loadRecent(recentUrl)]);
-      // No worker: one download less on phones, and the searches are small.
-      await pf.options({ noWorker: true, excerptLength: EXCERPT_WORDS });
-      await pf.init();
+async function loadIndex() {
+  if (!index) {
+    index = (async () => {
+      const [periods, recent] = await Promise.all([fetchJson(new URL("cds-periods.json", BUNDLES)),
+        fetchJson(new URL("cds-recent.json", RECENT_URL))]);
+      if (!periods || !Array.isArray(periods.periods) || !periods.periods.length) throw new Error("no index");
       if (recent) {
         stale = new Set(Array.isArray(recent.stale) ? recent.stale : []);
         recentIds = new Set(Array.isArray(recent.ids) ? recent.ids : []);
-        // Shares the base's WASM: costs its entry, its page index and its chunks (small).
-        if (recent.bundle) await pf.mergeIndex(recentUrl.href, { excerptLength: EXCERPT_WORDS });
+        recentPeriod = recent.periods && typeof recent.periods === "object" ? recent.periods : {};
       }
-      return pf;
+      return { periods: periods.periods, scopeMin: Number(periods.scope_min) || 0,
+        recent: Boolean(recent && recent.bundle) };
     })();
   }
-  return pagefind;
+  return index;
+}
+
+// The periods a search may need, newest first: every period, or those of the year filtered on
+// (a large year is split into parts of a few months).
+function candidates(idx, state) {
+  const year = state.filters.nam;
+  return year ? idx.periods.filter((p) => p.key === year || (p.years || []).includes(year)) : idx.periods;
+}
+
+// The periods a search is about: the newest candidates holding at least scope_min pages, or all
+// of them (?pham-vi=tat-ca).
+function scopeOf(idx, state) {
+  const all = candidates(idx, state);
+  if (state.all) return all.map((p) => p.key);
+  const out = [];
+  let pages = 0;
+  for (const p of all.filter((x) => x.key !== UNDATED)) {
+    if (out.length && pages >= idx.scopeMin) break;
+    out.push(p.key);
+    pages += Number(p.pages) || 0;
+  }
+  if (all.some((x) => x.key === UNDATED)) out.push(UNDATED);
+  return out;
+}
+
+function bundleUrl(key) {
+  return key === RECENT ? RECENT_URL : new URL(`${encodeURIComponent(key)}/`, BUNDLES);
+}
+
+// Loads the bundles of `keys` (and the recent one) not loaded yet; the Pagefind instance. The
+// first bundle ever loaded is the instance's own (its pagefind.js and WASM); the others are
+// merged into it, all at once.
+function loadBundles(idx, keys) {
+  const want = idx.periods.filter((p) => p.bundle && keys.includes(p.key)).map((p) => p.key);
+  if (idx.recent) want.push(RECENT);
+  const next = loading.then(async () => {
+    const todo = want.filter((key) => !loaded.has(key));
+    if (!todo.length) return;
+    if (!pf) {
+      const key = todo.shift();
+      const url = bundleUrl(key);
+      const mod = await import(new URL("pagefind.js", url).href);
+      // No worker: one download less on phones, and the searches are small.
+      const instance = mod.createInstance({ basePath: url.href, noWorker: true });
+      await instance.init();
+      await instance.options({ excerptLength: EXCERPT_WORDS, mergeFilter: { [PERIOD]: key } });
+      pf = instance;
+      loaded.add(key);
+    }
+    // Merged bundles share the first one's WASM: each costs its entry, page index and chunks.
+    await Promise.all(todo.map(async (key) => {
+      await pf.mergeIndex(bundleUrl(key).href, { excerptLength: EXCERPT_WORDS, mergeFilter: { [PERIOD]: key } });
+      loaded.add(key);
+    }));
+  });
+  loading = next.catch(() => {});     // a failed load does not block the next search's
+  return next.then(() => pf);
+}
+
+async function loadPagefind() {
+  const idx = await loadIndex();
+  return loadBundles(idx, scopeOf(idx, readForm()));
 }
 
 function loadFilters() {
   if (!filterOptions) {
-    filterOptions = loadPagefind().then((pf) => fillFilters(pf)).catch(() => {});
+    filterOptions = fillFilters().catch(() => {});
   }
   return filterOptions;
 }
 
-async function fillFilters(pf) {
-  let all = {};
-  try {
-    all = await pf.filters();
-  } catch (err) {
-    return;
-  }
+// Every theme, source and year with its count of pages (pagefind/cds-filters.json, written by
+// the indexer): not only those of the periods loaded.
+async function fillFilters() {
+  const all = await fetchJson(new URL("cds-filters.json", BUNDLES));
+  if (!all) return;
   const params = new URLSearchParams(location.search);
   for (const name of FILTERS) {
     const select = selects[name];
@@ -172,7 +246,7 @@ function readForm() {
   for (const name of FILTERS) {
     if (selects[name].value) filters[name] = selects[name].value;
   }
-  return { q: input.value.trim(), filters, sort: sortSelect.value };
+  return { q: input.value.trim(), filters, sort: sortSelect.value, all: allPeriods };
 }
 
 function writeAddress(state) {
@@ -180,6 +254,7 @@ function writeAddress(state) {
   if (state.q) params.set("q", state.q);
   for (const [k, v] of Object.entries(state.filters)) params.set(k, v);
   if (state.sort) params.set("sap-xep", state.sort);
+  if (state.all) params.set("pham-vi", ALL);
   const query = params.toString();
   const url = location.pathname + (query ? `?${query}` : "") + location.hash;
   if (url !== location.pathname + location.search + location.hash) history.replaceState(null, "", url);
@@ -199,6 +274,7 @@ function readAddress() {
     selects[name].value = value;
   }
   sortSelect.value = SORTS[params.get("sap-xep")] ? params.get("sap-xep") : "";
+  allPeriods = params.get("pham-vi") === ALL;
   if (FILTERS.some((name) => params.get(name)) || sortSelect.value) filterBox.open = true;
 }
 
@@ -368,24 +444,25 @@ async function showMore(gen, focusFirst) {
 
 // Pagefind ignores a word that is nowhere in the index and searches with the others (it
 // prefers some results to none). Say which words were left out, so that "lượng tử" finding
-// articles about "điện tử" is not a surprise. Each bundle (base, recent) does this on its own:
-// a word only the recent pages hold would be left out by the base, which would then answer
-// with pages holding the other words only. So, per word, which bundle holds it: a bundle that
-// lacks a word another holds cannot have a page with every word, and its results are dropped
-// (as one index built from every page would answer). Returns [unknown words, bundles to drop].
-async function wordCheck(pf, q) {
-  if (/["']/.test(q)) return [[], {}];
+// articles about "điện tử" is not a surprise. Each bundle (a period, the recent one) does this
+// on its own: a word only some bundles hold would be left out by the others, which would then
+// answer with pages holding the other words only. So, per word, which bundles hold it (the
+// counts of the PERIOD filter): a bundle that lacks a word another holds cannot have a page
+// with every word, and its results are dropped (as one index built from every page would
+// answer). Returns [unknown words, bundles to drop].
+async function wordCheck(pf, q, restrict, keep) {
+  if (/["']/.test(q)) return [[], new Set()];
   const words = queryWords(q);
-  if (words.length < 2) return [[], {}];
-  const hits = await Promise.all(words.map((w) => pf.search(toIndex(w))
-    .then((r) => (r.results || []).filter((x) => !stale.has(x.id)).map((x) => x.id), () => null)));
-  const unknown = words.filter((w, i) => hits[i] !== null && hits[i].length === 0);
-  const drop = {};
-  if (recentIds.size) {
-    for (const ids of hits) {
-      if (!ids || !ids.length) continue;
-      if (!ids.some((id) => !recentIds.has(id))) drop.base = true;
-      if (!ids.some((id) => recentIds.has(id))) drop.recent = true;
+  if (words.length < 2) return [[], new Set()];
+  const options = restrict ? { filters: { [PERIOD]: { any: restrict } } } : {};
+  const answers = await Promise.all(words.map((w) => pf.search(toIndex(w), options).catch(() => null)));
+  const unknown = words.filter((w, i) => answers[i] && !(answers[i].results || []).some(keep));
+  const drop = new Set();
+  if (loaded.size > 1) {
+    for (const answer of answers) {
+      const counts = answer && answer.filters && answer.filters[PERIOD];
+      if (!counts || !(answer.results || []).length) continue;
+      for (const key of loaded) if (!counts[key]) drop.add(key);
     }
   }
   return [unknown, drop];
@@ -420,12 +497,20 @@ function finish(text, state) {
   root.dataset.searches = String(Number(root.dataset.searches || 0) + 1);
 }
 
+// "năm 2025, năm 2024"; "từ năm 2019 đến năm 2025" for more than three periods.
+function periodsText(idx, scope) {
+  const labels = idx.periods.filter((p) => scope.includes(p.key)).map((p) => p.label || p.key);
+  if (labels.length <= 3) return labels.join(", ");
+  return `từ ${labels[labels.length - 1]} đến ${labels[0]}`;
+}
+
 async function search() {
   clearTimeout(timer);
   const gen = ++generation;
   const state = readForm();
   writeAddress(state);
   const hasFilter = Object.keys(state.filters).length > 0;
+  older.hidden = true;
   if (!state.q && !hasFilter) {
     current = [];
     merge = null;
@@ -437,41 +522,72 @@ async function search() {
     return;
   }
   setStatus("Đang tìm…", "busy");
+  let idx;
   let pf;
+  let scope;
   try {
-    pf = await loadPagefind();
+    idx = await loadIndex();
+    scope = scopeOf(idx, state);
+    pf = await loadBundles(idx, scope);
   } catch (err) {
     if (gen === generation) finish(UNAVAILABLE, "error");
     return;
   }
+  if (gen !== generation) return;
+  // the bundles this search is about: its periods' (those built) and the recent one
+  const active = [...loaded].filter((k) => k === RECENT || scope.includes(k));
+  const restrict = active.length < loaded.size ? active : null;
+  const keep = (r) => !stale.has(r.id) && (!recentIds.has(r.id) || scope.includes(recentPeriod[r.id]));
   const filters = {};
   for (const [k, v] of Object.entries(state.filters)) filters[k] = toIndex(v);
   const options = { filters };
   if (SORTS[state.sort]) options.sort = SORTS[state.sort];
-  let found;
+  let found = { results: [] };
   let unknown = [];
-  let drop = {};
-  try {
-    [found, [unknown, drop]] = await Promise.all([
-      pf.search(state.q ? toIndex(state.q) : null, options),
-      state.q ? wordCheck(pf, state.q) : [[], {}],
-    ]);
-  } catch (err) {
-    if (gen === generation) finish("Có lỗi khi tìm kiếm. Xin thử lại.", "error");
-    return;
-  }
-  if (gen !== generation || !found) return;
-  current = (found.results || []).filter((r) => !stale.has(r.id)
-    && !(drop.base && !recentIds.has(r.id)) && !(drop.recent && recentIds.has(r.id)));
-  merge = null;
-  if (SORTS[state.sort] && recentIds.size) {
-    const recent = current.filter((r) => recentIds.has(r.id));
-    if (recent.length && recent.length < current.length) {
-      merge = { base: current.filter((r) => !recentIds.has(r.id)), recent, b: 0, r: 0, done: 0,
-        desc: SORTS[state.sort].date === "desc" };
+  let drop = new Set();
+  if (pf && active.length) {
+    try {
+      [unknown, drop] = state.q ? await wordCheck(pf, state.q, restrict, keep) : [[], new Set()];
+      const searched = active.filter((k) => !drop.has(k));
+      if (searched.length < loaded.size) filters[PERIOD] = { any: searched };
+      if (!searched.length) {
+        found = { results: [] };
+      } else if (searched.length > 1) {
+        // Each bundle searched alone (its list is in its own order: by date, or by its own
+        // scores); the lists are put together here, period by period, newest first (oldest
+        // first when sorted oldest first): Pagefind would merge them by score, and scores of
+        // different indexes do not compare. A recent page goes with its period.
+        const lists = await Promise.all(searched.map((k) => pf.search(state.q ? toIndex(state.q) : null,
+          { ...options, filters: { ...filters, [PERIOD]: k } })));
+        const byKey = Object.fromEntries(searched.map((k, i) => [k, (lists[i].results || []).filter(keep)]));
+        const recentList = byKey[RECENT] || [];
+        const periods = scope.filter((k) => k !== UNDATED && (k in byKey || recentList.some((r) => recentPeriod[r.id] === k)));
+        const sortDesc = SORTS[state.sort] ? SORTS[state.sort].date === "desc" : true;
+        if (!sortDesc) periods.reverse();
+        if (scope.includes(UNDATED)) periods.push(UNDATED);    // no date: last either way
+        if (SORTS[state.sort]) {
+          const base = periods.flatMap((k) => byKey[k] || []);
+          found = { results: base.concat(recentList), base, recent: recentList, desc: sortDesc };
+        } else {
+          found = { results: periods.flatMap((k) => (byKey[k] || [])
+            .concat(recentList.filter((r) => recentPeriod[r.id] === k))
+            .sort((x, y) => y.score - x.score)) };
+        }
+      } else {
+        found = await pf.search(state.q ? toIndex(state.q) : null, options);
+      }
+    } catch (err) {
+      if (gen === generation) finish("Có lỗi khi tìm kiếm. Xin thử lại.", "error");
+      return;
     }
   }
-  if (state.q && !SORTS[state.sort]) {
+  if (gen !== generation || !found) return;
+  current = (found.results || []).filter(keep);
+  merge = null;
+  if (found.base && found.recent.length && found.base.length) {
+    merge = { base: found.base, recent: found.recent, b: 0, r: 0, done: 0, desc: found.desc };
+  }
+  if (state.q && !SORTS[state.sort] && pf) {
     try {
       current = await wholeWordsFirst(pf, state.q, current, options);
     } catch (err) {
@@ -482,10 +598,14 @@ async function search() {
   shown = 0;
   list.replaceChildren();
   more.hidden = true;
-  const what = describe(state);
+  const partial = scope.length < candidates(idx, state).length;
+  older.hidden = !partial;
+  older.textContent = state.filters.nam ? "Tìm trong cả năm" : "Tìm trong các năm trước";
+  const what = describe(state) + (partial ? ` trong ${periodsText(idx, scope)}` : "");
   if (!current.length) {
     root.dataset.results = "0";
-    finish(`Không tìm thấy kết quả nào cho ${what}. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.`, "done");
+    finish(`Không tìm thấy kết quả nào cho ${what}. ` + (partial ? "Hãy tìm trong các năm trước, thử từ khóa khác hoặc bỏ bớt bộ lọc."
+      : "Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc."), "done");
     return;
   }
   await showMore(gen, false);
@@ -510,6 +630,10 @@ form.addEventListener("submit", (event) => {
 input.addEventListener("input", schedule);
 for (const select of [...Object.values(selects), sortSelect]) select.addEventListener("change", search);
 more.addEventListener("click", () => showMore(generation, true));
+older.addEventListener("click", () => {
+  allPeriods = true;
+  search();
+});
 // The filters' options (every theme, source and year, with counts) are fetched when the reader
 // opens the box or reaches a control in it, not for every search.
 filterBox.querySelector("summary").addEventListener("click", () => loadFilters());

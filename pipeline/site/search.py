@@ -1,9 +1,10 @@
 """Site search: a Pagefind index of the built site that Vietnamese readers can use.
 
 Pagefind (https://pagefind.app, the binary bundled with the ``pagefind[extended]`` package)
-writes a static, chunked index into ``site/pagefind/``; the search page (``tim-kiem/``, from
-:func:`site_files`) loads only the chunks a query needs, so a query costs a few hundred KB at
-most, whatever the size of the site.
+writes a static, chunked index; cds writes one per period (year) into ``site/pagefind/<year>/``
+(:func:`run_index`), and the search page (``tim-kiem/``, from :func:`site_files`) searches the
+newest years first and loads only the chunks a query needs, so a query costs a few hundred KB
+at most, whatever the size of the site.
 
 What gets indexed is decided by markup in the article template (see ``docs/search.md``): only
 elements with ``data-pagefind-body`` (the article's title, body and cited documents), with the
@@ -51,7 +52,14 @@ from pathlib import Path
 
 from pipeline.core.errors import CdsError
 from pipeline.core.fileio import write_atomic
-from pipeline.site.searchtext import BODY_MARK, HEAD_WORDS, LANGUAGE, REPEATS, index_copy
+from pipeline.site.searchtext import (
+    BODY_MARK,
+    HEAD_WORDS,
+    LANGUAGE,
+    REPEATS,
+    copy_filters,
+    index_copy,
+)
 
 PACKAGE = Path(__file__).parent.parent
 ASSETS = PACKAGE / "search_assets"
@@ -63,10 +71,19 @@ TIMEOUT = 600                           # seconds, plus TIMEOUT_PER_PAGE for eac
 TIMEOUT_PER_PAGE = 0.05                 # 50,000 pages took more than 600 s on a loaded 2-core host
 CACHE_DIR = ".cds/search"               # beside site/: the cached copies (see _CopyCache)
 CHUNK_SIZE = 100                        # PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (default 20,000)
-RECENT_DIR = "pagefind-recent"          # site/pagefind-recent/: pages new since the base bundle
-BASE_MANIFEST = "cds-base.json"         # in the base bundle: page → digest of its copy, → id
-RECENT_MANIFEST = "cds-recent.json"     # in the recent bundle: the base ids it replaces
-DELTA_MAX = 50                          # pages the recent bundle may hold before a base rebuild
+RECENT_DIR = "pagefind-recent"          # site/pagefind-recent/: pages new since their period's bundle
+BASE_MANIFEST = "cds-base.json"         # in each period bundle: page → digest of its copy, → id
+RECENT_MANIFEST = "cds-recent.json"     # in the recent bundle: its ids' periods, the ids it replaces
+DELTA_MAX = 50                          # pages the recent bundle may hold before a period rebuild
+PERIODS_MANIFEST = "cds-periods.json"   # site/pagefind/cds-periods.json: the periods, for the page
+FILTERS_FILE = "cds-filters.json"       # site/pagefind/cds-filters.json: every filter value, counted
+SCOPE_MIN = 1000                        # pages the newest periods searched first hold at least
+PERIOD_MAX = 2500                       # pages of a period: a larger year is split by months
+PARTS = (2, 3, 4, 6, 12)                # … into so many parts (of 6, 4, 3, 2 months, or 1)
+UNDATED = "khac"                        # the period of pages without a year
+ONE_PERIOD = "tat-ca"                   # the only period when the index is not split
+_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 _INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
 
 
@@ -83,8 +100,8 @@ class SearchResult:
     skipped: str = ""           # why no index was written ("" when one was)
     unchanged: bool = False     # what Pagefind would read had not changed: bundle left as it was
     parsed: int = 0             # pages parsed anew (the others' copies came from the cache)
-    base: bool = False          # the base bundle was (re)built: every page went through Pagefind
-    delta: int = 0              # else: pages in the recent bundle (added/changed since the base)
+    base: bool = False          # period bundles were (re)built (their pages went through Pagefind)
+    delta: int = 0              # else: pages in the recent bundle (added/changed since their period)
     stale: int = 0              # base copies the recent bundle replaces or that are gone
     warnings: list[str] = field(default_factory=list)
 
@@ -108,13 +125,33 @@ def pagefind_binary() -> Path | None:
     return found if found is not None and Path(found).is_file() else None
 
 
-def _pages(site_dir: Path, *skip: Path) -> list[Path]:
+def _pages(site_dir: Path, *skip: Path) -> list[tuple[str, str, os.stat_result | None]]:
+    """The HTML pages of the site (relative POSIX path, path, its ``stat``: None when it could
+    not be read), sorted; not under ``skip`` nor in hidden folders. Strings, not Paths: at
+    5,000 articles pathlib was most of the cost of a build with nothing new."""
     out = []
-    for path in site_dir.rglob("*.html"):
-        if any(s in path.parents for s in skip) or any(p.startswith(".") for p in path.relative_to(site_dir).parts):
-            continue
-        out.append(path)
-    return sorted(out)
+    skipped = {s.name for s in skip if s.parent == site_dir}
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or entry.name not in skipped:
+                    walk(entry.path, prefix + entry.name + "/")
+            elif entry.name.endswith(".html"):
+                try:
+                    st = entry.stat()
+                except OSError:
+                    st = None
+                out.append((prefix + entry.name, entry.path, st))
+
+    walk(str(site_dir), "")
+    return sorted(out, key=lambda x: x[0])
 
 
 def _du(folder: Path) -> tuple[int, int]:
@@ -138,52 +175,171 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+@dataclass
+class _Page:
+    """One indexable page as the last scan saw it."""
+    rel: str                    # path in the site (POSIX)
+    key: str                    # the cache key of its copy (the SHA-256 of its HTML + settings)
+    digest: str                 # of its copy (what Pagefind reads)
+    year: str                   # its year (the ``nam`` filter), "" when it has none
+    month: int                  # its month (from the date sort key), 0 when unknown
+    filters: dict               # its filters (name → values, index form)
+    period: str = ""            # the period bundle it belongs to (:func:`assign_periods`)
+
+
+_SORT_MONTH = re.compile(r'data-pagefind-sort="[^":]*:\s*(\d{4})-(\d{2})')
+
+
+def _year_month(filters: dict, copy_html: str) -> tuple[str, int]:
+    years = [y for y in filters.get("nam", []) if re.fullmatch(r"\d{4}", y)]
+    year = years[0] if years else ""
+    m = _SORT_MONTH.search(copy_html)
+    month = int(m.group(2)) if m and m.group(1) == year and 1 <= int(m.group(2)) <= 12 else 0
+    return year, month
+
+
+def assign_periods(pages: list[_Page], split: bool = True,
+                   period_max: int = PERIOD_MAX) -> dict[str, str]:
+    """Set each page's period: its year (``2024``); a year of more than ``period_max`` pages is
+    split by months into the fewest parts of :data:`PARTS` that each hold about ``period_max``
+    at most, named by their first month (``2024-01`` … ``2024-10`` for quarters);
+    :data:`UNDATED` without a year; :data:`ONE_PERIOD` for every page when the index is not
+    ``split``. Stable as articles come: a year's periods change only when it grows past the
+    limit (then its bundles are rebuilt once). Returns period → how the search page names it
+    (``năm 2024``, ``tháng 7–9/2024``)."""
+    labels: dict[str, str] = {}
+    if not split:
+        for page in pages:
+            page.period = ONE_PERIOD
+        return {ONE_PERIOD: "mọi năm"}
+    per_year: dict[str, int] = {}
+    for page in pages:
+        per_year[page.year] = per_year.get(page.year, 0) + 1
+    parts = {y: next((k for k in PARTS if n / k <= period_max), PARTS[-1])
+             for y, n in per_year.items() if n > period_max}
+    for page in pages:
+        if not page.year:
+            page.period = UNDATED
+            labels[UNDATED] = "bài không ghi ngày"
+        elif page.year in parts:
+            span = 12 // parts[page.year]
+            first = (max(page.month, 1) - 1) // span * span + 1
+            page.period = f"{page.year}-{first:02d}"
+            months = f"{first}" if span == 1 else f"{first}–{first + span - 1}"
+            labels[page.period] = f"tháng {months}/{page.year}"
+        else:
+            page.period = page.year
+            labels[page.year] = f"năm {page.year}"
+    return labels
+
+
 class _CopyCache:
     """The copy Pagefind reads of each built page (:func:`index_copy`), by the SHA-256 of the
     page's HTML and the compaction settings: one file per page in ``folder`` (two-letter fan-out,
     written atomically). A page whose HTML did not change is not parsed again: parsing was most
-    of the work of an index at 5,000 pages. Copies no page asked for in this run are removed at
+    of the work of an index at 5,000 pages.
+
+    And what the last scan found per page (``pages.json``): the file's size, mtime (ns) and
+    inode, its copy's key and digest, its period and filters. A page whose file is the same
+    (writes are atomic renames: a rewritten page has a new inode) is not even read: with
+    nothing new, a scan of 5,000 pages is a ``stat`` each. Copies no page uses are removed at
     :meth:`close`, so the cache holds one entry per indexed page, never more."""
 
-    VERSION = b"cds-search-copy-2"
+    VERSION = b"cds-search-copy-4"
+    MEMO = "pages.json"
 
     def __init__(self, folder: Path, settings: tuple):
         self.folder = folder
         self.salt = self.VERSION + repr(settings).encode()
-        self.used: set[str] = set()
         self.parsed = 0
+        memo = _read_json(folder / self.MEMO) or {}
+        self.tag = hashlib.sha256(self.salt).hexdigest()[:16]
+        self.old: dict = memo.get("pages", {}) if memo.get("tag") == self.tag else {}
+        self.result_stamp = memo.get("result", "") if self.old else ""
+        self.new: dict = {}
 
-    def copy(self, raw: bytes, head: int, repeats: int) -> str | None:
-        if BODY_MARK.encode() not in raw:
-            return None
-        key = hashlib.sha256(self.salt + b"\0" + raw).hexdigest()
-        path = self.folder / key[:2] / key
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def text(self, page: _Page, site_dir: Path, head: int, repeats: int) -> str | None:
+        """The copy of ``page`` (from the cache, else made again from the page)."""
         try:
-            indexed = path.read_text(encoding="utf-8")
-            self.used.add(key)
-            return indexed
+            return self._path(page.key).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             pass
+        try:
+            raw = (site_dir / page.rel).read_bytes()
+        except OSError:
+            return None
         self.parsed += 1
         indexed = index_copy(raw.decode("utf-8", errors="replace"), head=head, repeats=repeats)
-        if indexed is None:
-            return None
-        try:
-            write_atomic(path, indexed.encode("utf-8"))
-            self.used.add(key)
-        except OSError:
-            pass                                        # only a cache: the index is built anyway
+        if indexed is not None:
+            try:
+                write_atomic(self._path(page.key), indexed.encode("utf-8"))
+            except OSError:
+                pass
         return indexed
 
-    def close(self) -> None:
-        """Remove the copies of pages that are gone or changed."""
-        if not self.folder.is_dir():
-            return
-        for sub in self.folder.iterdir():
-            if sub.is_dir():
-                for path in sub.iterdir():
-                    if path.name not in self.used:
-                        path.unlink(missing_ok=True)
+    def scan(self, rel: str, path: str, st: os.stat_result | None, head: int, repeats: int,
+             warnings: list[str]) -> _Page | None:
+        if st is None:
+            warnings.append(f"search: {path}: cannot be read")
+            return None
+        sig = [st.st_size, st.st_mtime_ns, st.st_ino]
+        old = self.old.get(rel)
+        if old and old[:3] == sig:
+            self.new[rel] = old
+            return _Page(rel, *old[3:8]) if old[3] else None
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
+            return None
+        if BODY_MARK.encode() not in raw:
+            self.new[rel] = sig + ["", "", "", 0, {}]
+            return None
+        key = hashlib.sha256(self.salt + b"\0" + raw).hexdigest()
+        indexed = None
+        try:
+            indexed = self._path(key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass
+        if indexed is None:
+            self.parsed += 1
+            indexed = index_copy(raw.decode("utf-8", errors="replace"), head=head, repeats=repeats)
+            if indexed is not None:
+                try:
+                    write_atomic(self._path(key), indexed.encode("utf-8"))
+                except OSError:
+                    pass                                # only a cache: the index is built anyway
+        if indexed is None:
+            self.new[rel] = sig + ["", "", "", 0, {}]
+            return None
+        filters = copy_filters(indexed)
+        page = _Page(rel, key, _digest(indexed), *_year_month(filters, indexed), filters)
+        self.new[rel] = sig + [page.key, page.digest, page.year, page.month, page.filters]
+        return page
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.old
+
+    def close(self, result_stamp: str) -> None:
+        """Record this scan; when pages changed, remove the copies no page uses."""
+        if self.changed and self.folder.is_dir():
+            used = {entry[3] for entry in self.new.values() if entry[3]}
+            for sub in self.folder.iterdir():
+                if sub.is_dir():
+                    for path in sub.iterdir():
+                        if path.name not in used:
+                            path.unlink(missing_ok=True)
+        if self.changed or result_stamp != self.result_stamp:
+            memo = {"tag": self.tag, "result": result_stamp, "pages": self.new}
+            try:
+                write_atomic(self.folder / self.MEMO,
+                             json.dumps(memo, ensure_ascii=False, separators=(",", ":")).encode())
+            except OSError:
+                pass
 
 
 def _fingerprint(copies: list[tuple[str, str]], exe: Path, settings: tuple) -> str:
@@ -210,7 +366,7 @@ def page_url(rel: str) -> str:
 
 def bundle_ids(bundle: Path) -> dict[str, str]:
     """URL → Pagefind's id of that page (the name of its fragment, what a result's ``id`` is)
-    in the bundle ``bundle``."""
+    in the bundle ``bundle`` (one Pagefind output folder: a period or the recent bundle)."""
     out = {}
     for path in (bundle / "fragment").glob("*.pf_fragment"):
         try:
@@ -223,22 +379,32 @@ def bundle_ids(bundle: Path) -> dict[str, str]:
     return out
 
 
+def period_bundles(site_dir: Path | str) -> dict[str, Path]:
+    """The period bundles of a built site: period → its folder (``site/pagefind/<period>/``)."""
+    bundle = Path(site_dir) / BUNDLE_DIR
+    if not bundle.is_dir():
+        return {}
+    return {p.name: p for p in sorted(bundle.iterdir())
+            if p.is_dir() and not p.name.startswith(".") and (p / "pagefind.js").is_file()}
+
+
 def delta_limit(base_pages: int) -> int:
-    """How many pages the recent bundle may hold before the base is rebuilt: a fixed number,
-    whatever the size of the base, because every query pays for the recent bundle's chunks
-    (measured: ~9 KB per query at 20 pages) while a base rebuild costs ~1 ms of Pagefind per
-    page once in a while (a province adds tens of articles a day)."""
+    """How many pages the recent bundle may hold before the periods they belong to are
+    rebuilt: a fixed number, whatever the size of the site, because every query pays for the
+    recent bundle's chunks (measured: ~9 KB per query at 20 pages) while rebuilding a period
+    costs ~1 ms of Pagefind per page of that period once in a while."""
     return DELTA_MAX
 
 
 def _pagefind(exe: Path, copies: list[tuple[str, str]], staging: Path, *, chunk_size: int,
-              timeout: float | None, result: SearchResult) -> str:
-    """Run Pagefind on ``copies`` into ``staging`` (removed first); the output text. Raises
-    :class:`SearchError` (staging removed) when Pagefind fails."""
+              timeout: float | None, result: SearchResult, scratch: Path) -> str:
+    """Run Pagefind on ``copies`` into ``staging`` (removed first); the output text. The copies
+    are written to a temporary folder in ``scratch``. Raises :class:`SearchError` (staging
+    removed) when Pagefind fails."""
     _remove(staging)
     if timeout is None:
         timeout = TIMEOUT + TIMEOUT_PER_PAGE * len(copies)
-    with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=staging.parent.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".cds-search-", dir=scratch) as tmp:
         copy = Path(tmp) / "site"
         for rel, text in copies:
             target = copy / rel
@@ -266,6 +432,8 @@ def _pagefind(exe: Path, copies: list[tuple[str, str]], staging: Path, *, chunk_
     for line in output.splitlines():
         if line.strip().lower().startswith(("warn", "error")):
             result.warnings.append(f"search: {line.strip()}")
+    for name in _UNUSED:                       # Pagefind's own UIs: the search page is ours
+        _remove(staging / name)
     return output
 
 
@@ -287,8 +455,20 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _write_json(path: Path, data: dict) -> bool:
+    """Write ``data`` to ``path`` (atomically) unless it holds it already; True when written."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    try:
+        if path.read_bytes() == raw:
+            return False
+    except OSError:
+        pass
+    write_atomic(path, raw)
+    return True
+
+
 def _base(bundle: Path, settings: str) -> dict | None:
-    """The manifest of the base bundle when it can take a recent bundle beside it."""
+    """The manifest of a period bundle when it can take a recent bundle beside it."""
     if not (bundle / "pagefind.js").is_file():
         return None
     base = _read_json(bundle / BASE_MANIFEST)
@@ -298,28 +478,40 @@ def _base(bundle: Path, settings: str) -> dict | None:
     return base
 
 
+def _period_order(key: str) -> tuple:
+    """Newest first; the undated period last."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", key)
+    return (0, -int(m.group(1)), -int(m.group(2) or 0)) if m else (1, 0, 0)
+
+
 def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
               timeout: float | None = None, head: int = HEAD_WORDS, repeats: int = REPEATS,
               chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None,
-              full: bool = False, delta_max: int | None = None) -> SearchResult:
+              full: bool = False, delta_max: int | None = None, split: bool = True,
+              scope_min: int = SCOPE_MIN, period_max: int = PERIOD_MAX) -> SearchResult:
     """Index the built site in ``site_dir`` for search (offline).
 
     Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
     written and the result says why (``skipped``). Without a Pagefind binary the index is
     skipped too, with a warning, and the site works without search. The copy Pagefind reads of
     each page is kept in ``cache_dir`` (default ``<site_dir>/../.cds/search/``) under the digest
-    of the page's HTML, so only the pages that changed since the last build are parsed again
-    (:class:`_CopyCache`).
+    of the page's HTML, and a page whose file did not change (size, mtime, inode) is not read
+    again (:class:`_CopyCache`).
 
-    Two bundles: the base, ``site_dir/pagefind/`` (every page when it was built), and the
-    recent one, ``site_dir/pagefind-recent/``: the pages added or changed since the base was
-    built, indexed alone, and the ids of the base's copies they replace or that are gone
-    (``cds-recent.json``; the search page merges the recent bundle and leaves those out). A
-    build re-indexes only the recent pages; the base is rebuilt when there is none, when the
-    recent pages would be more than ``delta_max`` (default :func:`delta_limit`), when the settings changed, or with
-    ``full``. When nothing changed, nothing is touched (``unchanged``). A bundle is replaced
-    only once the new one is complete. Raises :class:`SearchError` (one line) when Pagefind
-    fails.
+    The index is split by period (the year, or parts of a year of more than ``period_max``
+    pages; ``split``; :func:`assign_periods`): one Pagefind bundle
+    per period, ``site_dir/pagefind/<period>/``, listed newest first with their years and
+    page counts in ``site_dir/pagefind/cds-periods.json`` (and ``scope_min``: the search page
+    searches the newest periods holding at least that many pages first, older ones on demand;
+    a year filter loads only its period). Beside them the recent bundle,
+    ``site_dir/pagefind-recent/``: the pages added or changed since their period was built,
+    indexed alone, with the ids of the period bundles' copies they replace or that are gone
+    (``cds-recent.json``). A build re-indexes only the recent pages; when they would be more
+    than ``delta_max`` (default :func:`delta_limit`) the periods they belong to are rebuilt
+    (only those). Every period is rebuilt when there is none, when the settings changed, or
+    with ``full``. When nothing changed, nothing is touched (``unchanged``). A bundle is
+    replaced only once the new one is complete. Raises :class:`SearchError` (one line) when
+    Pagefind fails.
     """
     started = time.monotonic()
     site_dir = Path(site_dir)
@@ -336,59 +528,136 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     bundle, recent = site_dir / BUNDLE_DIR, site_dir / RECENT_DIR
     cache = _CopyCache(Path(cache_dir) if cache_dir else site_dir.parent / CACHE_DIR,
                        (head, repeats))
-    copies: list[tuple[str, str]] = []
-    for path in _pages(site_dir, bundle, recent):
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            result.warnings.append(f"search: {path}: cannot be read ({exc.strerror})")
-            continue
-        indexed = cache.copy(raw, head, repeats)
-        if indexed is not None:
-            copies.append((path.relative_to(site_dir).as_posix(), indexed))
-    cache.close()
+    pages: list[_Page] = []
+    for rel, path, st in _pages(site_dir, bundle, recent):
+        page = cache.scan(rel, path, st, head, repeats, result.warnings)
+        if page is not None:
+            pages.append(page)
     result.parsed = cache.parsed
-    if not copies:
+    if not pages:
+        cache.close("")
         result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
         result.warnings.append(f"search: {result.skipped}; nothing to index")
         result.seconds = time.monotonic() - started
         return result
+    result.pages = len(pages)
+    labels = assign_periods(pages, split, period_max)
+    settings = _fingerprint([], exe, (head, repeats, chunk_size, split, period_max))
 
-    settings = _fingerprint([], exe, (head, repeats, chunk_size))
-    digests = {rel: _digest(text) for rel, text in copies}
-    result.pages = len(copies)
-    base = None if full else _base(bundle, settings)
-    if base is not None:
-        pages, ids = base["pages"], base["ids"]
-        delta = [(rel, text) for rel, text in copies if pages.get(rel) != digests[rel]]
-        stale = sorted(ids[rel] for rel in pages
-                       if digests.get(rel) != pages[rel] and isinstance(ids.get(rel), str))
-        if len(delta) <= (delta_limit(len(pages)) if delta_max is None else delta_max):
-            _write_recent(exe, recent, delta, stale, base, chunk_size=chunk_size,
-                          timeout=timeout, result=result)
-            result.bytes, result.files = _du_all(bundle, recent)
+    # nothing changed since the last run, and the bundles are as that run left them
+    public = _read_json(bundle / PERIODS_MANIFEST) or {}
+    stamp_now = _result_stamp(bundle, recent, exe, settings, scope_min)
+    if not full and not cache.changed and cache.result_stamp == stamp_now \
+            and public.get("settings") == settings:
+        result.unchanged = True
+        rb, rf = _du_all(recent)
+        result.bytes, result.files = public.get("bytes", 0) + rb, public.get("files", 0) + rf
+        result.seconds = time.monotonic() - started
+        cache.close(stamp_now)
+        return result
+
+    want: dict[str, dict[str, _Page]] = {}
+    for page in pages:
+        want.setdefault(page.period, {})[page.rel] = page
+    on_disk = {} if full else {key: m for key, p in period_bundles(site_dir).items()
+                               if (m := _base(p, settings)) is not None}
+    rebuild = set(want)
+    if on_disk:
+        by_rel = {page.rel: page for page in pages}
+        in_base = {rel: (key, digest) for key, m in on_disk.items() for rel, digest in m["pages"].items()}
+        delta = [p for p in pages if in_base.get(p.rel) != (p.period, p.digest)]
+        gone = [(rel, key) for rel, (key, digest) in in_base.items()
+                if rel not in by_rel or (by_rel[rel].period, by_rel[rel].digest) != (key, digest)]
+        limit = delta_limit(len(in_base)) if delta_max is None else delta_max
+        if len(delta) <= limit:
+            stale = sorted(i for rel, key in gone if isinstance(i := on_disk[key]["ids"].get(rel), str))
+            base_stamp = _fingerprint([(k, on_disk[k].get("stamp", "")) for k in sorted(on_disk)],
+                                      exe, ())
+            _write_recent(exe, recent, delta, stale, base_stamp, cache, site_dir, head, repeats,
+                          chunk_size=chunk_size, timeout=timeout, result=result)
+            _write_public(bundle, want, set(on_disk), labels, settings, scope_min, result)
+            rb, rf = _du_all(recent)
+            result.bytes, result.files = result.bytes + rb, result.files + rf
+            cache.close(_result_stamp(bundle, recent, exe, settings, scope_min))
             result.seconds = time.monotonic() - started
             return result
+        rebuild = {p.period for p in delta} | {key for _, key in gone} | (set(want) - set(on_disk))
 
-    staging = site_dir / f".{BUNDLE_DIR}-new"
-    output = _pagefind(exe, copies, staging, chunk_size=chunk_size, timeout=timeout,
-                       result=result)
-    by_url = bundle_ids(staging)
-    stamp = _fingerprint(copies, exe, (head, repeats, chunk_size))
-    manifest = {"settings": settings, "stamp": stamp, "pages": digests,
-                "ids": {rel: by_url[page_url(rel)] for rel in digests if page_url(rel) in by_url}}
-    (staging / BASE_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
-                                         encoding="utf-8")
-    (staging / STAMP).write_text(stamp + "\n", encoding="utf-8")
-    _swap(staging, bundle)
-    _empty_recent(recent, stamp)                        # the base holds every page now
+    bundle.mkdir(exist_ok=True)
+    for key in sorted(rebuild, key=_period_order):
+        if key not in want:
+            _remove(bundle / key)
+            continue
+        copies = []
+        for page in want[key].values():
+            text = cache.text(page, site_dir, head, repeats)
+            if text is not None:
+                copies.append((page.rel, text))
+        staging = bundle / f".{key}-new"
+        _pagefind(exe, copies, staging, chunk_size=chunk_size, timeout=timeout, result=result,
+                  scratch=site_dir.parent)
+        by_url = bundle_ids(staging)
+        digests = {p.rel: p.digest for p in want[key].values()}
+        manifest = {"settings": settings, "period": key,
+                    "stamp": _fingerprint(copies, exe, (head, repeats, chunk_size)),
+                    "pages": digests,
+                    "ids": {rel: by_url[page_url(rel)] for rel in digests if page_url(rel) in by_url}}
+        (staging / BASE_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
+                                             encoding="utf-8")
+        _swap(staging, bundle / key)
+    result.parsed = cache.parsed
+    for path in bundle.iterdir():                  # periods gone, and older layouts' files
+        if path.name not in want and path.name != PERIODS_MANIFEST and path.name != FILTERS_FILE:
+            _remove(path)
+    on_disk = {key: m for key, p in period_bundles(site_dir).items()
+               if (m := _base(p, settings)) is not None}
+    base_stamp = _fingerprint([(k, on_disk[k].get("stamp", "")) for k in sorted(on_disk)], exe, ())
+    _empty_recent(recent, base_stamp)                   # the periods hold every page now
     result.base = True
-
-    m = _INDEXED_PAGES.search(output)
-    result.pages = int(m.group(1)) if m else len(copies)
-    result.bytes, result.files = _du_all(bundle, recent)
+    result.bytes, result.files = _du_all(bundle)
+    _write_public(bundle, want, set(on_disk), labels, settings, scope_min, result, measured=True)
+    rb, rf = _du_all(recent)
+    result.bytes, result.files = result.bytes + rb, result.files + rf
+    cache.close(_result_stamp(bundle, recent, exe, settings, scope_min))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _result_stamp(bundle: Path, recent: Path, exe: Path, settings: str, scope_min: int) -> str:
+    public = _read_json(bundle / PERIODS_MANIFEST) or {}
+    recent_manifest = _read_json(recent / RECENT_MANIFEST) or {}
+    return _fingerprint([("periods", public.get("stamp", "")),
+                         ("recent", recent_manifest.get("stamp", "") + repr(recent_manifest.get("base")))],
+                        exe, (settings, scope_min))
+
+
+def _write_public(bundle: Path, want: dict[str, dict[str, _Page]], built: set[str],
+                  labels: dict[str, str], settings: str, scope_min: int, result: SearchResult,
+                  measured: bool = False) -> None:
+    """``cds-periods.json`` (what the search page reads first: the periods newest first, with
+    their years, pages and whether they have a bundle yet) and ``cds-filters.json`` (every
+    theme, source and year with its count of pages, for the filter lists)."""
+    old = _read_json(bundle / PERIODS_MANIFEST) or {}
+    periods = []
+    for key in sorted(want, key=_period_order):
+        years = sorted({y for p in want[key].values() for y in p.filters.get("nam", [])}, reverse=True)
+        periods.append({"key": key, "label": labels.get(key, key), "years": years,
+                        "pages": len(want[key]), "bundle": key in built})
+    counts: dict[str, dict[str, int]] = {}
+    for group in want.values():
+        for page in group.values():
+            for name, values in page.filters.items():
+                for value in values:
+                    counts.setdefault(name, {})[value] = counts.setdefault(name, {}).get(value, 0) + 1
+    if not measured:
+        result.bytes, result.files = old.get("bytes", 0), old.get("files", 0)
+    stamps = [(k, (_read_json(bundle / k / BASE_MANIFEST) or {}).get("stamp", "")) for k in sorted(built)]
+    public = {"version": 1, "settings": settings, "scope_min": scope_min, "periods": periods,
+              "bytes": result.bytes, "files": result.files,
+              "stamp": hashlib.sha256(repr((stamps, periods)).encode()).hexdigest()[:24]}
+    bundle.mkdir(exist_ok=True)
+    _write_json(bundle / FILTERS_FILE, counts)
+    _write_json(bundle / PERIODS_MANIFEST, public)
 
 
 def _empty_recent(recent: Path, base_stamp: str) -> bool:
@@ -401,37 +670,43 @@ def _empty_recent(recent: Path, base_stamp: str) -> bool:
     staging = recent.parent / f".{RECENT_DIR}-new"
     _remove(staging)
     staging.mkdir()
-    manifest = {"stamp": "", "base": base_stamp, "bundle": False, "ids": [], "stale": []}
+    manifest = {"stamp": "", "base": base_stamp, "bundle": False, "ids": [], "periods": {},
+                "stale": []}
     (staging / RECENT_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
                                            encoding="utf-8")
     _swap(staging, recent)
     return False
 
 
-def _write_recent(exe: Path, recent: Path, delta: list[tuple[str, str]], stale: list[str],
-                  base: dict, *, chunk_size: int, timeout: float | None,
-                  result: SearchResult) -> None:
-    """The recent bundle in ``recent``: ``delta`` indexed alone and ``cds-recent.json`` (the
-    base's ids the search page leaves out); none at all when nothing changed since the base."""
+def _write_recent(exe: Path, recent: Path, delta: list[_Page], stale: list[str], base_stamp: str,
+                  cache: _CopyCache, site_dir: Path, head: int, repeats: int, *, chunk_size: int,
+                  timeout: float | None, result: SearchResult) -> None:
+    """The recent bundle in ``recent``: ``delta`` indexed alone and ``cds-recent.json`` (its
+    ids with the period of each, and the period bundles' ids the search page leaves out); none
+    at all when nothing changed since the periods were built."""
     result.delta, result.stale = len(delta), len(stale)
     if not delta and not stale:
-        result.unchanged = _empty_recent(recent, base.get("stamp", ""))
+        result.unchanged = _empty_recent(recent, base_stamp)
         return
-    stamp = _fingerprint(delta + [("stale", " ".join(stale)), ("base", base.get("stamp", ""))],
-                         exe, (chunk_size,))
+    stamp = _fingerprint([(p.rel, p.digest + p.period) for p in delta]
+                         + [("stale", " ".join(stale)), ("base", base_stamp)], exe, (chunk_size,))
     old = _read_json(recent / RECENT_MANIFEST)
     if old and old.get("stamp") == stamp and (not delta or (recent / "pagefind.js").is_file()):
         result.unchanged = True
         return
     staging = recent.parent / f".{RECENT_DIR}-new"
+    periods: dict[str, str] = {}
     if delta:
-        _pagefind(exe, delta, staging, chunk_size=chunk_size, timeout=timeout, result=result)
+        copies = [(p.rel, t) for p in delta if (t := cache.text(p, site_dir, head, repeats)) is not None]
+        _pagefind(exe, copies, staging, chunk_size=chunk_size, timeout=timeout, result=result,
+                  scratch=site_dir.parent)
+        period_by_url = {page_url(p.rel): p.period for p in delta}
+        periods = {i: period_by_url.get(url, UNDATED) for url, i in bundle_ids(staging).items()}
     else:
         _remove(staging)
         staging.mkdir()
-    ids = sorted(bundle_ids(staging).values()) if delta else []
-    manifest = {"stamp": stamp, "base": base.get("stamp", ""), "bundle": bool(delta),
-                "ids": ids, "stale": stale}
+    manifest = {"stamp": stamp, "base": base_stamp, "bundle": bool(delta),
+                "ids": sorted(periods), "periods": periods, "stale": stale}
     (staging / RECENT_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")),
                                            encoding="utf-8")
     _swap(staging, recent)

@@ -161,3 +161,22 @@ def index_copy(page_html: str, *, head: int = HEAD_WORDS, repeats: int = REPEATS
         page.append(body)
     html_text = lxml.html.tostring(out, encoding="unicode", doctype="<!DOCTYPE html>")
     return index_form(html_text)
+
+
+def copy_filters(copy_html: str) -> dict[str, list[str]]:
+    """The filters of a copy made by :func:`index_copy`, as Pagefind reads them
+    (``data-pagefind-filter="name:value"``, or ``="name"`` with the element's text as the value):
+    name → values, in index form. The search page's filter lists and the period of each page
+    (the year, ``nam``) come from them."""
+    try:
+        doc = lxml.html.document_fromstring(copy_html)
+    except (etree.ParserError, ValueError):
+        return {}
+    out: dict[str, list[str]] = {}
+    for el in doc.xpath("//*[@data-pagefind-filter]"):
+        name, sep, value = str(el.get("data-pagefind-filter")).partition(":")
+        value = value if sep else el.text_content()
+        name, value = name.strip(), " ".join(value.split())
+        if name and value and value not in out.setdefault(name, []):
+            out[name].append(value)
+    return out
