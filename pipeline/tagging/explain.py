@@ -58,7 +58,8 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
                       "cụm từ đạt ngưỡng của nó hoặc khi mô hình cho xác suất ≥ "
                       f"{ms.min_probability:g}. Bài được coi là về chuyển đổi số khi có một chủ "
                       "đề đạt ngưỡng theo quy tắc hoặc xác suất cao nhất của mô hình ≥ "
-                      f"{ms.min_relevance:g} (bài này: {best:.2f}); chủ đề quy tắc chỉ gắn theo "
+                      f"{ms.min_relevance:g} (bài này: {best:.2f}) và bài có ít nhất một cụm "
+                      "từ chuyển đổi số; chủ đề quy tắc chỉ gắn theo "
                       "mặc định (chưa đạt ngưỡng) cần mô hình xác nhận bài liên quan."])
     if r.relevant:
         lines.extend(_why_themes(r, taxonomy))
