@@ -263,7 +263,7 @@ def line(name: str, res: dict) -> str:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--features", default="words")
+    ap.add_argument("--features", default="words+chars")
     ap.add_argument("--c", type=float, default=10.0)
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--min-p", type=float, default=0.92)
