@@ -451,6 +451,7 @@ def test_strong_theme_evidence_lowers_the_cds_score_needed():
             "hình điển hình, cách làm hay được huyện biểu dương, tuyên dương và nhân rộng; nhiều "
             "thôn đến học tập kinh nghiệm. Người dân xem camera qua ứng dụng số.")
     data = _data()
+    data["model"] = {"enabled": False}      # the rules' gate alone
     data["relevance"]["strong_min_score"] = 0
     data["relevance"]["strong_ratio"] = 0
     off = Taxonomy.from_dict(data)

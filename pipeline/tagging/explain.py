@@ -46,17 +46,21 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
         if r.model_probs:
             side = ("mô hình" if c.id in r.model_themes else
                     "quy tắc" if c.id in r.tagging.themes else "không bên nào")
-            lines.append(f"      mô hình: xác suất {r.model_probs.get(c.id, 0.0):.2f} (thêm chủ đề "
+            lines.append(f"      mô hình: xác suất {r.model_probs.get(c.id, 0.0):.2f} (gắn chủ đề "
                          f"khi ≥ {taxonomy.model.min_probability:g}) — chủ đề do: {side}")
         lines.extend(f"      {x}" for x in sc.lines)
         lines.extend(_sentences(sc, r))
     if r.model_probs:
         ms = taxonomy.model
-        gate = ("chỉ theo quy tắc" if ms.min_relevance >= 1 else
-                f"theo quy tắc, hoặc khi xác suất cao nhất của mô hình ≥ {ms.min_relevance:g}")
-        lines.extend(["", "Ý kiến thứ hai của mô hình (TF-IDF + hồi quy logistic, học từ các bài "
-                      "mẫu và các bài biên tập viên đã khóa chủ đề): chủ đề có xác suất ≥ "
-                      f"{ms.min_probability:g} được thêm; bài liên quan đến chuyển đổi số {gate}."])
+        best = max(r.model_probs.get(c.id, 0.0) for c in taxonomy.themes)
+        lines.extend(["", "Mô hình (TF-IDF + hồi quy logistic, học từ các bài mẫu và các bài "
+                      "biên tập viên đã khóa chủ đề) cùng quy tắc: mỗi chủ đề được gắn khi điểm "
+                      "cụm từ đạt ngưỡng của nó hoặc khi mô hình cho xác suất ≥ "
+                      f"{ms.min_probability:g}. Bài được coi là về chuyển đổi số khi có một chủ "
+                      "đề đạt ngưỡng theo quy tắc hoặc xác suất cao nhất của mô hình ≥ "
+                      f"{ms.min_relevance:g} (bài này: {best:.2f}) và bài có ít nhất một cụm "
+                      "từ chuyển đổi số; chủ đề quy tắc chỉ gắn theo "
+                      "mặc định (chưa đạt ngưỡng) cần mô hình xác nhận bài liên quan."])
     if r.relevant:
         lines.extend(_why_themes(r, taxonomy))
     if taxonomy.pillars:

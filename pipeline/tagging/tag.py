@@ -104,11 +104,11 @@ class Assign:
 @dataclass(frozen=True)
 class ModelSettings:
     """The model's second opinion (``model:`` in taxonomy.yml; :mod:`pipeline.tagging.model`)."""
-    enabled: bool = False
-    min_probability: float = 0.6         # a theme the model gives with p ≥ this is added
-    min_relevance: float = 1.0           # a text the rules' gate leaves out is relevant when the
-                                         # model's highest p reaches this (1: never, the rules'
-                                         # gate alone decides)
+    enabled: bool = True
+    min_probability: float = 0.7         # a theme the model gives with p ≥ this is added
+    min_relevance: float = 0.7           # a text is about CĐS when the model's best theme p
+                                         # reaches this (or the rules give a theme that reaches
+                                         # its own threshold)
 
 
 @dataclass(frozen=True)
@@ -360,12 +360,12 @@ class _Reader:
             self.bad("model", "must be a mapping with enabled, min_probability, min_relevance")
             return ModelSettings()
         self.keys(value, {"enabled", "min_probability", "min_relevance"}, "model")
-        enabled = value.get("enabled", False)
+        enabled = value.get("enabled", True)
         if not isinstance(enabled, bool):
             self.bad("model.enabled", f"must be true or false, not {enabled!r}")
             enabled = False
         out = {}
-        for key, default in (("min_probability", 0.6), ("min_relevance", 1.0)):
+        for key, default in (("min_probability", 0.7), ("min_relevance", 0.7)):
             v = self.number(value.get(key), f"model.{key}", default, positive=True)
             if v > 1:
                 self.bad(f"model.{key}", f"must be a probability between 0 and 1, not {v:g}")
@@ -498,15 +498,31 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
     probs: dict[str, float] = {}
     model_themes: list[str] = []
     if taxonomy.model.enabled:
+        # each theme on either side's own evidence: the rules' phrases reaching the theme's
+        # threshold, or the model's p ≥ min_probability; the text is about CĐS when one such
+        # rules theme exists or the model's best theme p reaches min_relevance. A rules theme
+        # given only as the fallback / default (below its threshold) needs the model's
+        # relevance; a text the model lets in with no theme ≥ min_probability gets its best.
+        # The model reads folded text (no marks), so it needs some CĐS phrase the rules found
+        # (their guards keep "sổ đỏ" from passing for "số").
         from pipeline.tagging import model as theme_model
         probs = theme_model.for_root(taxonomy.root).proba(title, body)
         ms = taxonomy.model
-        if relevant or (ms.min_relevance < 1 and
-                        max(probs.values(), default=0.0) >= ms.min_relevance):
-            model_themes = [th for th in THEMES if probs.get(th, 0.0) >= ms.min_probability
-                            and th not in tagging.themes]
-            tagging.themes = tagging.themes + model_themes
+        sure = [c for c in tagging.themes
+                if ratio(themes[c].value, taxonomy.theme(c).threshold) >= 1.0]
+        top = max(THEMES, key=lambda th: probs.get(th, 0.0))
+        if sure or (probs.get(top, 0.0) >= ms.min_relevance and rel.value > 0):
+            model_themes = sorted((th for th in THEMES if probs.get(th, 0.0) >= ms.min_probability
+                                   and th not in sure), key=lambda th: -probs[th])
+            if not sure and not model_themes:
+                model_themes = [top]
+            rules_kept = [c for c in tagging.themes if c in sure]
+            tagging.themes = rules_kept + model_themes
             relevant = True
+        else:
+            tagging.themes = []
+            tagging.pillars = []
+            relevant = False
     if relevant:
         tagging.tags = [c.id for c in taxonomy.tags
                         if c.id in tags and round(tag_scores[c.id].value, 6) >= c.threshold]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.core.models import Article
@@ -227,10 +227,13 @@ def suggest(articles: Iterable[Article], taxonomy: Taxonomy, *, min_count: int =
     ``phrases``: found in at least ``min_count`` articles where the tagger missed the theme,
     and in at least 80% of the labelled articles containing it the editors set the theme.
     ``against``: found in at least ``min_count`` articles wrongly given the theme and in none
-    the editors gave it. At most ``limit`` per theme and kind, the most useful first."""
+    the editors gave it. The mistakes are the rules' own (the model switched off). At most ``limit`` per theme and kind, the most useful first."""
     items = labelled(articles)
     grams = [_ngrams(f"{a.title}\n{a.body}") for a in items]
-    preds = [tag(a.title, a.body, taxonomy).themes for a in items]
+    # phrases are for the rules: their mistakes, without the model (which learns from these
+    # very articles and would hide them)
+    rules = replace(taxonomy, model=replace(taxonomy.model, enabled=False))
+    preds = [tag(a.title, a.body, rules).themes for a in items]
     out: list[Suggestion] = []
     vocab = _vocabulary(taxonomy)
     for c in taxonomy.themes:

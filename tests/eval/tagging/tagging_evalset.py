@@ -5,7 +5,7 @@ Run it to print every split's figures (and the mistakes of the splits named)::
 
     .venv/bin/python tests/eval/tagging/tagging_evalset.py [dev2 demo ...]
 
-``--only dev,dev2,dev3,dev4`` scores those splits alone (tune with it: the held-out sets are
+``--only dev,dev2,dev3,dev4,dev5`` scores those splits alone (tune with it: the held-out sets are
 scored once, at the end).
 """
 
@@ -37,7 +37,7 @@ def _form(text: str, form: str | None) -> str:
 
 
 SPLITS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "heldout4", "dev4", "demo",
-          "heldout5", "heldout6", "heldout7", "heldout8")
+          "heldout5", "dev5", "heldout6", "heldout7", "heldout8")
 
 # The plan's activities (the results issue counts evidence with them). The round-1 sets were
 # labelled before `to-cong-nghe-so` existed, so it is scored on the round-3 sets only.
@@ -45,7 +45,8 @@ PLAN_TAGS = ("ngay-cds-quoc-gia", "ngay-chu-nhat-so", "ngoai-khoa", "cuoc-thi",
              "to-cong-nghe-so", "tap-huan")
 TAG_SPLITS = {"dev": PLAN_TAGS[:4] + PLAN_TAGS[5:], "heldout": PLAN_TAGS[:4] + PLAN_TAGS[5:],
               "dev3": PLAN_TAGS, "heldout3": PLAN_TAGS,
-              "heldout4": PLAN_TAGS, "dev4": PLAN_TAGS, "heldout5": PLAN_TAGS}
+              "heldout4": PLAN_TAGS, "dev4": PLAN_TAGS, "heldout5": PLAN_TAGS,
+              "dev5": PLAN_TAGS}
 
 
 def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str, ...]) -> dict:

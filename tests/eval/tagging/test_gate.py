@@ -79,11 +79,13 @@ score only for P and the themes, not for micro-F1; not at all on heldout6-8.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import tagging_evalset as evalset
 
 from pipeline.core.docrefs import find_refs
-from pipeline.tagging.tag import Taxonomy, tag
+from pipeline.tagging.tag import ModelSettings, Taxonomy, tag
 
 # split: (min micro-F1, min F1 of every theme, max negatives tagged)
 GATES = {
@@ -102,6 +104,8 @@ GATES = {
     "heldout4": (0.88, 0.85, 0),    # round 4, held out: 0.805, nhan-thuc 0.71 when set;
                                     # raised in round 5 (0.915, dien-hinh 0.89)
     "heldout5": (0.93, 0.90, 0),    # round 5: baseline 0.824, blind 0.892; 0.972 now (dev)
+    "dev5": (0.75, 0.69, 1),        # round 6 (h20d), freely worded, tuned on: baseline 0.751,
+                                    # dien-hinh 0.70; 1 negative (an online-fraud arrest)
     "heldout6": (0.76, 0.55, 1),    # blind 0.730; 0.795, dien-hinh 0.62, 1 negative now (dev)
     "heldout7": (0.69, 0.50, 0),    # blind 0.651; 0.723, nhan-thuc 0.57 now (dev)
     "heldout8": (0.58, 0.30, 0),    # blind 0.621, trach-nhiem 0.33 (never tuned on)
@@ -120,6 +124,7 @@ TAG_GATES = {
     "dev4": (0.72, 0.0),            # 0.75 when set (tuned on themes, not on tags)
     "heldout4": (0.74, 0.0),        # 0.769 when set
     "heldout5": (0.85, 0.60),       # 0.889, lowest 0.67 ngay-chu-nhat-so when set
+    "dev5": (0.80, 0.55),           # baseline 0.830, lowest 0.57 ngay-chu-nhat-so when set
 }
 DEMO_MAIN_THEME_FIRST = 15          # of 18: the labeller's main theme is the tagger's first
 MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
@@ -127,7 +132,9 @@ MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
 
 @pytest.fixture(scope="module")
 def taxonomy() -> Taxonomy:
-    return Taxonomy.default()
+    """The rules alone (the model is switched off here; test_model_gate.py gates the tagger as
+    shipped: rules and model)."""
+    return replace(Taxonomy.default(), model=ModelSettings(enabled=False))
 
 
 def test_set_is_what_the_brief_asks():
@@ -199,6 +206,22 @@ def test_fourth_held_out_set_is_what_the_brief_asks():
     assert 2 * sum(len(i["themes"]) > 1 for i in items) >= len(items)
     assert sum(not i["themes"] for i in items) >= 8
     assert len(evalset.load("dev4")) >= 30
+
+
+def test_fifth_development_set_is_what_the_brief_asks():
+    """dev5 (round 6): >= 100 texts, about half of the on-topic ones with two themes or more,
+    >= 15 negatives, every theme >= 30 times, every activity tag present."""
+    items = evalset.load("dev5")
+    on_topic = [i for i in items if i["themes"]]
+    assert len(items) >= 100
+    assert 2 * sum(len(i["themes"]) > 1 for i in on_topic) >= len(on_topic)
+    assert sum(len(i["themes"]) > 2 for i in items) >= 5
+    assert len(items) - len(on_topic) >= 15
+    for theme in evalset.THEMES:
+        assert sum(theme in i["themes"] for i in items) >= 30, theme
+    for tag_id in evalset.PLAN_TAGS:
+        assert sum(tag_id in i["tags"] for i in items) >= 3, tag_id
+    assert {i.get("form") for i in items} >= {None, "nfd", "nodiacritics"}
 
 
 def test_fifth_held_out_set_is_what_the_brief_asks():

@@ -1,10 +1,12 @@
-"""Score gates for the combined tagger (rules + the model's second opinion, taxonomy
-``model: {enabled: true}``) on every labelled set. The model is trained on the development sets
-shipped in pipeline/data/tagging_train/ only: heldout6, heldout7, heldout8 are blind for it (and
-were for the rules when first scored). On the development sets the model is in-sample.
+"""Score gates for the tagger as shipped (rules + model, taxonomy ``model: {enabled: true}``,
+the default since round 6) on every labelled set. Every set here is the model's training data
+(pipeline/data/tagging_train/), so these figures are in-sample: they catch a regression, they do
+not measure generalisation. That is measured leave-one-set-out by bench/tagging_loso.py (the
+model retrained without the set scored; docs/tagging.md, round 6); a blind set kept in
+tests/eval/tagging/ only is never trained on.
 
-Thresholds are the scores measured when the gates were set (bench/tagging_combined.py), rounded
-down; lower one only on purpose, in a commit that says why. One fitted model for the module.
+Thresholds are the scores measured when the gates were set, rounded down; lower one only on
+purpose, in a commit that says why. One fitted model for the module.
 """
 
 from __future__ import annotations
@@ -18,22 +20,21 @@ from pipeline.tagging.tag import ModelSettings, Taxonomy, tag
 
 # split: (micro-F1 floor, micro-precision floor, negatives tagged allowed)
 GATES = {
-    # blind for the model; measured 0.857 / 0.837 (heldout6: the rules' own negative, a
-    # land-planning report titled "Số hóa bản đồ quy hoạch"), 0.769 / 0.833, 0.710 / 1.000
-    "heldout6": (0.85, 0.83, 1),
-    "heldout7": (0.76, 0.83, 0),
-    "heldout8": (0.70, 0.95, 0),
-    # development data (the model's training data: in-sample)
-    "dev": (0.96, 0.93, 0),
-    "dev2": (0.92, 0.94, 0),
-    "dev3": (0.98, 0.97, 0),
-    "dev4": (0.95, 0.98, 0),
-    "heldout": (0.96, 0.92, 0),
-    "heldout2": (0.96, 0.94, 0),
-    "heldout3": (0.96, 0.94, 0),
-    "heldout4": (0.97, 0.97, 0),
-    "heldout5": (0.98, 0.98, 0),
-    "demo": (0.87, 0.78, 0),
+    # in-sample (round 6: every set is training data); measured F1 / P when set
+    "heldout6": (0.96, 0.93, 0),    # 0.965 / 0.932 (LOSO: 0.916 / 0.905)
+    "heldout7": (0.98, 0.96, 0),    # 0.982 / 0.966 (LOSO: 0.873 / 0.889)
+    "heldout8": (0.99, 0.99, 0),    # 1.000 / 1.000 (LOSO: 0.824 / 1.000)
+    "dev": (0.96, 0.93, 0),         # 0.966 / 0.933
+    "dev2": (0.99, 0.99, 0),        # 1.000 / 1.000
+    "dev3": (0.98, 0.97, 0),        # 0.986 / 0.973
+    "dev4": (0.97, 0.98, 0),        # 0.974 / 0.982
+    "dev5": (0.98, 0.96, 0),        # 0.983 / 0.966
+    "heldout": (0.96, 0.92, 0),     # 0.963 / 0.929
+    "heldout2": (0.96, 0.94, 0),    # 0.962 / 0.943
+    "heldout3": (0.96, 0.94, 0),    # 0.969 / 0.940
+    "heldout4": (0.98, 0.97, 0),    # 0.989 / 0.978
+    "heldout5": (0.99, 0.98, 0),    # 0.993 / 0.986 (LOSO: 0.986 / 0.986)
+    "demo": (0.87, 0.78, 0),        # 0.877 / 0.781 (the labeller gives single themes)
 }
 
 
@@ -53,9 +54,13 @@ def test_combined_tagger_gate(split, combined):
     assert len(result["negatives_tagged"]) <= negatives, result["negatives_tagged"]
 
 
-def test_combined_never_drops_a_rules_theme_or_document(combined):
+def test_shipped_tagger_keeps_every_rules_theme_over_its_threshold_and_documents(combined):
+    """Each theme on either side's evidence: a rules theme whose phrase score reaches its own
+    threshold is never dropped by the model, nor a document reference."""
     rules = replace(combined, model=ModelSettings(enabled=False))
-    for split in ("heldout6", "heldout7", "heldout8"):
+    for split in ("heldout6", "heldout7", "heldout8", "dev5"):
         for i in evalset.load(split):
             a, b = tag(i["title"], i["body"], rules), tag(i["title"], i["body"], combined)
-            assert set(a.themes) <= set(b.themes) and a.doc_refs == b.doc_refs, i["id"]
+            sure = {c.id for c in combined.themes
+                    if c.id in a.themes and a.scores[c.id] >= c.threshold}
+            assert sure <= set(b.themes) and a.doc_refs == b.doc_refs, i["id"]
