@@ -206,6 +206,10 @@ def test_sigint_stops_the_loop_and_a_second_signal_interrupts_at_once(tmp_path):
     with FeedSite() as site:
         root = new_root(tmp_path / "root", [{"id": "bao", "url": site.add_feed("bao", [1])}])
         sched = Scheduler(config_mod.load(root), build=lambda c: None, log=Log())
+        # the tagger's model is fitted once per process at first use (~2 s CPU): fit it now,
+        # so the step under way when the signal comes is a harvest, not the first fit
+        from pipeline.tagging import model as theme_model
+        theme_model.for_root(root)
         before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         with sched.signals_handled():
             threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
