@@ -158,7 +158,8 @@ def test_the_starter_loads_and_copies(tmp_path):
     written = config.copy_starter(tmp_path)
     rel = sorted(p.relative_to(tmp_path).as_posix() for p in written)
     assert rel == [".gitignore", "content/articles/.gitkeep", "content/van-ban/.gitkeep",
-                   "content/van-ban/README.md", "feeds.yml", "mkdocs.yml", "plan.yml"]
+                   "content/van-ban/README.md", "feeds.yml", "mkdocs.yml", "plan.yml",
+                   "templates/README.md"]
     assert config.load(tmp_path).site == cfg.site
     (tmp_path / "feeds.yml").write_text("site: {title: Mine, url: https://m.vn/}\nsources: []\n")
     assert config.copy_starter(tmp_path) == []            # never overwrites

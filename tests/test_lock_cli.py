@@ -101,7 +101,7 @@ def test_run_commit_commits_content_after_a_change_only(tmp_path):
         git(root, "commit", "-q", "-m", "root")
         res = cds(root, "run", "--commit")
         assert res.returncode == 0, res.stderr
-        assert "committed content/: cds run: 2 new, 0 updated" in res.stderr
+        assert "đã ghi content/ vào git: cds run: 2 new, 0 updated" in res.stderr
         log = git(root, "log", "--format=%B%x00").split("\x00")
         assert log[0].strip() == "cds run: 2 new, 0 updated\n- bao: 2 new, 0 updated, 0 merged"
         files = git(root, "show", "--name-only", "--format=", "HEAD").split()
@@ -110,12 +110,12 @@ def test_run_commit_commits_content_after_a_change_only(tmp_path):
 
         res = cds(root, "run", "--commit")                      # nothing new: no commit
         assert res.returncode == 0, res.stderr
-        assert "committed" not in res.stderr
+        assert "đã ghi content/" not in res.stderr
         assert git(root, "rev-list", "--count", "HEAD").strip() == "2"
 
         site.add_items("bao", 3)
         res = cds(root, "run", "--commit")
-        assert "committed content/: cds run: 1 new, 0 updated" in res.stderr
+        assert "đã ghi content/ vào git: cds run: 1 new, 0 updated" in res.stderr
         assert git(root, "rev-list", "--count", "HEAD").strip() == "3"
 
 

@@ -383,6 +383,20 @@ class Scheduler:
                 self.log(f"  {s.source}: {len(s.errors)} problem(s), first: {s.errors[0]}")
 
 
+def warm_tagger(config) -> None:
+    """Fit the tagger's model (once per process: ~2–4 s CPU) before the first step, so that a
+    stop signal during a harvest never waits for the fit. A broken taxonomy is left to the
+    harvest, which reports it."""
+    from pipeline.tagging import model as theme_model
+    from pipeline.tagging import tag as tagger
+    try:
+        taxonomy = tagger.Taxonomy.load(config.root)
+    except CdsError:
+        return
+    if taxonomy.model.enabled:
+        theme_model.for_root(taxonomy.root)
+
+
 def cmd_schedule(args) -> int:
     """``cds schedule``: run until SIGTERM/SIGINT. ``args``: ``root`` (Path), ``quiet``, and
     optionally ``commit`` (commit ``content/`` after each harvest that changed it)."""
@@ -390,6 +404,7 @@ def cmd_schedule(args) -> int:
     sched = Scheduler(config, commit=bool(getattr(args, "commit", False)))
     sched.log(f"schedule started (pid {os.getpid()}) on {config.root.resolve()}: {sched.describe()}; "
               "SIGTERM or Ctrl-C stops it")
+    warm_tagger(config)
     with sched.signals_handled():
         sched.run()
     sched.log("schedule stopped")
