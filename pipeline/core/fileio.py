@@ -45,6 +45,18 @@ def write_atomic(path: Path | str, data: bytes | str, *, durable: bool = False,
                 os.close(dfd)
 
 
+
+def write_if_changed(path: Path | str, data: bytes) -> bool:
+    """:func:`write_atomic` unless ``path`` holds ``data`` already (its time is left alone, so
+    what watches it sees no change); True when written."""
+    try:
+        if Path(path).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_atomic(path, data)
+    return True
+
 def write_new(path: Path | str, data: bytes, *, mode: int = 0o644) -> None:
     """Create ``path`` with ``data``, atomically and durably; never replace a file: raises
     ``FileExistsError`` when ``path`` exists, also when it appeared while writing (the temporary

@@ -29,7 +29,7 @@ from lxml import etree
 
 from pipeline import config as config_mod
 from pipeline.core.dateline import strip_dateline
-from pipeline.core.fileio import write_atomic
+from pipeline.core.fileio import write_if_changed
 from pipeline.core.models import THEMES, Article, Config
 from pipeline.site import jsonfeed, render
 
@@ -306,16 +306,6 @@ def _text(parent: etree._Element, tag: str, text: object) -> etree._Element:
     return el
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_atomic(path, data)
-    return True
-
-
 def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
                 render_html: Callable[[str], str] | None = None,
                 channels: Sequence[Channel] | None = None,
@@ -357,7 +347,7 @@ def write_feeds(config: Config, articles: Sequence[Article], site_dir: Path, *,
             continue
         for rel, data in zip(rels, (writer.rss(chan, items), writer.atom(chan, items),
                                     jsonfeed.feed(writer, chan, items)), strict=True):
-            if _write_if_changed(Path(site_dir) / rel, data):
+            if write_if_changed(Path(site_dir) / rel, data):
                 result.written += 1
                 result.changed.append(rel)
             else:

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import CdsError
-from pipeline.core.fileio import write_atomic
+from pipeline.core.fileio import write_atomic, write_if_changed
 from pipeline.site.searchtext import (
     BODY_MARK,
     HEAD_WORDS,
@@ -458,13 +458,7 @@ def _read_json(path: Path) -> dict | None:
 def _write_json(path: Path, data: dict) -> bool:
     """Write ``data`` to ``path`` (atomically) unless it holds it already; True when written."""
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    try:
-        if path.read_bytes() == raw:
-            return False
-    except OSError:
-        pass
-    write_atomic(path, raw)
-    return True
+    return write_if_changed(path, raw)
 
 
 def _base(bundle: Path, settings: str) -> dict | None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 
 from pipeline import config as config_mod
-from pipeline.core.fileio import write_atomic
+from pipeline.core.fileio import write_atomic, write_if_changed
 from pipeline.core.models import THEMES, Article, Config
 
 
@@ -84,15 +84,10 @@ class Writer:
 
     def put(self, rel: str, data: bytes) -> None:
         self.result.files.append(rel)
-        path = self.site_dir / rel
-        try:
-            if path.read_bytes() == data:
-                self.result.unchanged += 1
-                return
-        except OSError:
-            pass
-        write_atomic(path, data)
-        self.result.written += 1
+        if write_if_changed(self.site_dir / rel, data):
+            self.result.written += 1
+        else:
+            self.result.unchanged += 1
 
 
 def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
