@@ -223,6 +223,7 @@ def build(config: Config, *, progress: bool = True):
     inputs = site_inputs(config)                 # before: a change made meanwhile is built next
     content = site_content(config)
     shown, keys = site_copies(config, content.articles)     # media.for_site once an article
+    content.articles = []        # only the copies are used from here: the store's not kept alive
     pub = publish_site(config, shown, media_keys=keys)
     pub.problems = content.problems
     result = sitebuild.build_site(config.root, config=config, articles=shown, media_keys=keys,

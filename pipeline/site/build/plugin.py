@@ -23,6 +23,14 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   the globals ``cds_memo`` (Material's navigation partials once a page class) and
   ``cds_translations`` (Material's ``t`` once a key) are registered (see
   :mod:`pipeline.site.build.navmemo`).
+
+Memory: MkDocs renders every page's content before it renders the first template, so every
+page's HTML would be alive at once (about 60 KB a page). Once the last ``on_page_content`` of
+a page has run (seen at the next ``on_pre_page``, or at ``on_env`` for the last page), its
+``page.content`` is kept zlib-compressed and set to ``None``; ``on_page_context`` (first of
+all plugins) puts it back right before the page's template renders, ``on_post_page`` (last of
+all plugins) drops it again. A plugin that reads ``page.content`` in between (in ``on_env``, or
+after ``on_post_page``) would see ``None``: none of cds' does.
 """
 
 from __future__ import annotations
@@ -30,10 +38,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 
 from pipeline.site.build.pages import join_page, read_meta, split_page
 from pipeline.site.pages.bodies import link_targets
@@ -59,7 +68,7 @@ class CdsPlugin(BasePlugin):
                 bodies: BodyCache | None = None,
                 untouched: set[str] | frozenset[str] = frozenset(),
                 progress: Callable[[int], object] | None = None,
-                lean_markdown: bool = False) -> None:
+                lean_markdown: bool = False, stash_content: bool = True) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -82,6 +91,9 @@ class CdsPlugin(BasePlugin):
         self._parts: dict[str, tuple] = {}
         self.lean_markdown = lean_markdown
         self._markdown: tuple | None = None       # the configured extensions while lean
+        self.stash_content = stash_content         # see the module's docstring ("Memory")
+        self.stash: dict[str, bytes] = {}          # src_uri → page.content, zlib-compressed
+        self._pending = None                       # the page whose content is not stashed yet
 
     def on_config(self, config):
         self._restore()
@@ -130,6 +142,24 @@ class CdsPlugin(BasePlugin):
         return nav
 
     # -- pages -------------------------------------------------------------------------------
+
+    def on_pre_page(self, page, *, config, files):
+        self._stash_pending()                     # the last page's on_page_content are all done
+        return page
+
+    def _stash_pending(self) -> None:
+        page, self._pending = self._pending, None
+        if page is not None and isinstance(page.content, str):
+            self.stash[page.file.src_uri] = zlib.compress(page.content.encode("utf-8"), 1)
+            page.content = None
+
+    @event_priority(100)
+    def on_page_context(self, context, *, page, config, nav):
+        """The page's HTML back, before any other plugin's ``on_page_context`` reads it."""
+        data = self.stash.pop(page.file.src_uri, None)
+        if data is not None and page.content is None:
+            page.content = zlib.decompress(data).decode("utf-8")
+        return context
 
     def on_page_read_source(self, *, page, config):
         """publish's front matter read with ``json`` (the same values as MkDocs' YAML reader,
@@ -190,6 +220,8 @@ class CdsPlugin(BasePlugin):
     def on_page_content(self, html, *, page, config, files):
         from mkdocs.structure.toc import get_toc
 
+        if self.stash_content:
+            self._pending = page                  # stashed once the other plugins are done
         self.rendered += 1
         kind, head, tail, done, toc = self._parts.pop(page.file.src_uri,
                                                       (None, None, "", None, None))
@@ -211,9 +243,11 @@ class CdsPlugin(BasePlugin):
 
     def on_build_error(self, *, error):
         self._restore()
+        self.stash.clear()
 
     def on_post_build(self, *, config):
         self._restore()
+        self.stash.clear()
 
     def _restore(self) -> None:
         if self._markdown is not None:
@@ -221,7 +255,10 @@ class CdsPlugin(BasePlugin):
             config["markdown_extensions"], config["mdx_configs"] = extensions, configs
             self._markdown = None
 
+    @event_priority(-100)
     def on_post_page(self, output, *, page, config):
+        if self.stash_content:
+            page.content = None                   # written: its HTML is not wanted any more
         self.written_pages.append(page.file.dest_uri)     # what this build wrote (the search)
         if self.progress is not None:
             self.progress(1)
@@ -230,6 +267,7 @@ class CdsPlugin(BasePlugin):
     # -- templates ---------------------------------------------------------------------------
 
     def on_env(self, env, *, config, files):
+        self._stash_pending()
         if self.lean_markdown:
             self._lean(config, False)                       # templates see the configuration
         if self.jinja_cache is not None:                  # compiled templates kept between builds
