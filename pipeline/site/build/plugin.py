@@ -48,8 +48,6 @@ from pipeline.site.build.pages import join_page, read_meta, split_page
 from pipeline.site.pages.bodies import link_targets
 from pipeline.site.render import BodyCache
 
-__all__ = ["CdsPlugin", "link_targets"]
-
 _IN_PAGE = re.compile(r"\]\(\s*<?#|(?:href|src)\s*=\s*[\"']#|^\s{0,3}\[[^\]]+\]:\s*<?#", re.M)
 _IDS = re.compile(r'\sid="([^"]*)"')
 
