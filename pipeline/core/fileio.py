@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -44,6 +46,28 @@ def write_atomic(path: Path | str, data: bytes | str, *, durable: bool = False,
             finally:
                 os.close(dfd)
 
+
+
+def write_sqlite(path: Path | str, fill: Callable[[sqlite3.Connection], object]) -> None:
+    """A SQLite file (a cache) made whole in a new file beside ``path`` (``fill(con)`` in one
+    transaction), then put in its place at once: readers see the old file or the new one. An
+    error leaves the old file and no temporary one, and is raised."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    for stale in (tmp, Path(f"{tmp}-journal")):
+        stale.unlink(missing_ok=True)
+    try:
+        con = sqlite3.connect(tmp)
+        try:
+            with con:
+                fill(con)
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_if_changed(path: Path | str, data: bytes) -> bool:

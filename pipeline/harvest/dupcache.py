@@ -16,13 +16,13 @@ one transaction) only when its rows changed; it keeps the bodies of the last har
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import struct
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.core import text as text_mod
+from pipeline.core.fileio import write_sqlite
 from pipeline.harvest import dedupe
 
 CACHE_FILE = "dedupe-signatures.sqlite"      # in <root>/.cds/
@@ -63,23 +63,17 @@ def _read(path: Path, fp: str) -> dict[str, tuple[tuple[int, ...], int]]:
 
 
 def _write(path: Path, fp: str, rows: dict[str, tuple[tuple[int, ...], int]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    def fill(con: sqlite3.Connection) -> None:
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        con.execute("CREATE TABLE sigs (body TEXT PRIMARY KEY, count INTEGER, sig BLOB)")
+        con.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fp,))
+        con.executemany("INSERT INTO sigs VALUES (?, ?, ?)",
+                        ((k, count, _SIG.pack(*sig)) for k, (sig, count) in rows.items()))
+
     try:
-        con = sqlite3.connect(tmp)
-        try:
-            with con:
-                con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-                con.execute("CREATE TABLE sigs (body TEXT PRIMARY KEY, count INTEGER, sig BLOB)")
-                con.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fp,))
-                con.executemany("INSERT INTO sigs VALUES (?, ?, ?)",
-                                ((k, count, _SIG.pack(*sig)) for k, (sig, count) in rows.items()))
-        finally:
-            con.close()
-        os.replace(tmp, path)
+        write_sqlite(path, fill)
     except (sqlite3.Error, OSError, struct.error):
-        tmp.unlink(missing_ok=True)                 # only a cache: the next harvest signs again
+        pass                                        # only a cache: the next harvest signs again
 
 
 def index_bodies(index: dedupe.DupIndex, articles: Iterable[tuple[str, str]],

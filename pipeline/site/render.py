@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import nh3
 
+from pipeline.core.fileio import write_sqlite
 from pipeline.store import media
 
 BODY_CACHE = "bodies.sqlite"          # in <root>/.cds/
@@ -384,21 +384,15 @@ class BodyCache:
     def _write_new(self) -> None:
         """The cache as a new file (what was used now) that replaces the old one at once."""
         assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        for stale in (tmp, Path(str(tmp) + "-journal")):
-            stale.unlink(missing_ok=True)
-        con = sqlite3.connect(tmp)
-        try:
-            with con:
-                con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-                con.execute("CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL, "
-                            "toc TEXT NOT NULL)")
-                con.executemany("INSERT INTO meta VALUES (?, ?)",
-                                [("schema", str(_SCHEMA)), ("fingerprint", self.fingerprint)])
-                con.executemany("INSERT INTO bodies VALUES (?, ?, ?)",
-                                [(k, h, t) for k, (h, t) in sorted(self.used.items())])
-        finally:
-            con.close()
-        os.replace(tmp, self.path)                  # atomic: the old cache or the new one
+
+        def fill(con: sqlite3.Connection) -> None:
+            con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            con.execute("CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL, "
+                        "toc TEXT NOT NULL)")
+            con.executemany("INSERT INTO meta VALUES (?, ?)",
+                            [("schema", str(_SCHEMA)), ("fingerprint", self.fingerprint)])
+            con.executemany("INSERT INTO bodies VALUES (?, ?, ?)",
+                            [(k, h, t) for k, (h, t) in sorted(self.used.items())])
+
+        write_sqlite(self.path, fill)               # atomic: the old cache or the new one
         self.new = {}
