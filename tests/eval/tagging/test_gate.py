@@ -104,8 +104,8 @@ GATES = {
     "heldout4": (0.88, 0.85, 0),    # round 4, held out: 0.805, nhan-thuc 0.71 when set;
                                     # raised in round 5 (0.915, dien-hinh 0.89)
     "heldout5": (0.93, 0.90, 0),    # round 5: baseline 0.824, blind 0.892; 0.972 now (dev)
-    "dev5": (0.75, 0.69, 1),        # round 6 (h20d), freely worded, tuned on: baseline 0.751,
-                                    # dien-hinh 0.70; 1 negative (an online-fraud arrest)
+    "dev5": (0.75, 0.69, 1),        # round 6 (h20d), freely worded, tuned on: baseline 0.757,
+                                    # dien-hinh 0.71; 1 negative (an online-fraud arrest)
     "heldout6": (0.76, 0.55, 1),    # blind 0.730; 0.795, dien-hinh 0.62, 1 negative now (dev)
     "heldout7": (0.69, 0.50, 0),    # blind 0.651; 0.723, nhan-thuc 0.57 now (dev)
     "heldout8": (0.58, 0.30, 0),    # blind 0.621, trach-nhiem 0.33 (never tuned on)
