@@ -137,12 +137,17 @@ class Taxonomy:
         """``<root>/taxonomy.yml`` when present, else the packaged default.
 
         Raises :class:`ConfigError` listing every problem (file, key, what is wrong)."""
-        if root is not None:
-            path = Path(root) / FILENAME
-            if path.is_file():
-                return replace(cls.from_file(path), root=str(root))
-            return replace(cls.default(), root=str(root))
-        return cls.default()
+        if root is None:
+            return cls.default()
+        path = Path(root) / FILENAME
+        taxonomy = replace(cls.from_file(path) if path.is_file() else cls.default(),
+                           root=str(root))
+        if taxonomy.model.enabled:
+            # a new job: the model checks at first use whether the root's locked articles
+            # changed since it was made (a long-running process learns them)
+            from pipeline.tagging import model as theme_model
+            theme_model.mark_stale(root)
+        return taxonomy
 
     @classmethod
     def default(cls) -> Taxonomy:
