@@ -103,10 +103,47 @@ def evalset_themes() -> tuple[str, ...]:
 def test_explain_shows_model_probability_and_side(combined):
     text = explain(*STORY, combined)
     assert "mô hình: xác suất" in text and "chủ đề do:" in text
-    assert "Mô hình (TF-IDF + hồi quy logistic" in text and "xác suất cao nhất" in text
+    assert "Mô hình (TF-IDF + hồi quy logistic" in text
+    assert "xác suất bài nói về chuyển đổi số ≥ 0.7 (bài này: " in text
     assert "mô hình: xác suất" in explain(*STORY, Taxonomy.default())       # on by default
     rules_only = replace(combined, model=ModelSettings(enabled=False))
     assert "mô hình: xác suất" not in explain(*STORY, rules_only)
+
+
+TWO_PARTS = ("Xã Tân Lập: tổ công nghệ số cộng đồng và kế hoạch mới",
+             STORY[1] + " Bà con đánh giá cao cách làm gần dân, dễ hiểu của tổ.\n\n"
+             "Ngày 5/3, UBND huyện ban hành Kế hoạch số 12/KH-UBND về chuyển đổi số năm 2025, "
+             "đặt mục tiêu 80% hồ sơ thủ tục hành chính nộp trực tuyến, giao các phòng ban và "
+             "UBND các xã triển khai, phổ biến nội dung kế hoạch đến từng thôn, tổ dân phố.")
+
+
+def test_a_theme_one_passage_carries_is_given_and_explained(model):
+    """Each theme on its own evidence: a theme the model rates p ≥ min_passage on one passage
+    of the body is given even when neither the rules nor the whole text's p give it; --explain
+    names the passage, its p and the threshold."""
+    best = model.best_passages(*TWO_PARTS)
+    whole = model.proba(*TWO_PARTS)
+    assert set(best) == {*evalset_themes(), "cds"}
+    p, number, text = best["van-ban"]                 # the plan lives in the second paragraph
+    assert number == 2 and text.startswith("Ngày 5/3") and p > whole["van-ban"]
+    base = replace(Taxonomy.default(), model=ModelSettings(min_probability=1.0, min_passage=1.0,
+                                                           min_relevance=1e-9))
+    off = tag(*TWO_PARTS, base)
+    # a theme neither the rules nor the whole text give, that one passage rates higher
+    theme = max((th for th in evalset_themes() if th not in off.themes and best[th][0] > whole[th]),
+                key=lambda th: best[th][0])
+    p, number, _ = best[theme]
+    on_tax = replace(base, model=replace(base.model, min_passage=p))
+    assert theme in tag(*TWO_PARTS, on_tax).themes
+    assert set(tag(*TWO_PARTS, on_tax).themes) - {theme} == set(off.themes)
+    text = explain(*TWO_PARTS, on_tax)
+    assert f"mô hình, đoạn {number} (cao nhất): xác suất {p:.2f} — đạt ngưỡng đoạn" in text
+    assert f"chủ đề thêm: {theme} (do mô hình đưa ra, đoạn {number} có xác suất {p:.2f})" in text
+    line = next(x for x in text.splitlines()
+                if f"mô hình, đoạn 2 (cao nhất): xác suất {best['van-ban'][0]:.2f}" in x)
+    assert "“Ngày 5/3, UBND huyện ban hành Kế hoạch số 12/KH-UBND" in line
+    assert "(cao nhất)" not in explain(*TWO_PARTS, base)   # min_passage 1: passages not read
+    assert model.best_passages(*STORY) == {}            # one passage: the whole text
 
 
 def test_model_learns_from_the_root_locked_articles(tmp_path, model):
@@ -131,6 +168,7 @@ def test_model_learns_from_the_root_locked_articles(tmp_path, model):
     ({"enabled": "yes"}, "model.enabled"),
     ({"min_probability": 1.5}, "model.min_probability"),
     ({"min_relevance": 0}, "model.min_relevance"),
+    ({"min_passage": 2}, "model.min_passage"),
     ({"threshold": 0.5}, "unknown key 'threshold'"),
     ("on", "model: must be a mapping"),
 ])
@@ -144,7 +182,8 @@ def test_bad_model_settings_name_the_key(value, problem):
 
 def test_default_settings():
     ms = Taxonomy.default().model
-    assert (ms.enabled, ms.min_probability, ms.min_relevance) == (True, 0.7, 0.7)
+    assert (ms.enabled, ms.min_probability, ms.min_passage, ms.min_relevance) == \
+        (True, 0.7, 0.8, 0.7)
     assert ModelSettings() == ms
 
 

@@ -72,6 +72,27 @@ def text_of(title: str, body: str) -> str:
     return fold(nfc(f"{title} . {title} . {body or ''}"))
 
 
+PASSAGE_MIN_WORDS = 25     # a passage: a paragraph, shorter ones joined to the next
+_PARAGRAPH = re.compile(r"\n\s*\n|\n")
+
+
+def passages(body: str) -> list[str]:
+    """The body's passages: its paragraphs, each of at least PASSAGE_MIN_WORDS words (a short
+    one is joined to the next; a short last one to the one before)."""
+    out, cur = [], ""
+    for para in _PARAGRAPH.split(body or ""):
+        cur = f"{cur} {para}".strip()
+        if len(cur.split()) >= PASSAGE_MIN_WORDS:
+            out.append(cur)
+            cur = ""
+    if cur:
+        if out:
+            out[-1] = f"{out[-1]} {cur}"
+        else:
+            out.append(cur)
+    return out
+
+
 # --- the vectorizers as scikit-learn computes them, without scikit-learn ----------------------
 
 def _word_ngrams(text: str, lo: int, hi: int) -> list[str]:
@@ -231,6 +252,20 @@ class ThemeModel:
 
     def proba(self, title: str, body: str) -> dict[str, float]:
         return self.linear.proba(text_of(title, body))
+
+    def best_passages(self, title: str, body: str) -> dict[str, tuple[float, int, str]]:
+        """For each output, the body's passage (:func:`passages`, read with the title) the
+        model rates highest: (p, its number from 1, its text). Empty for a one-passage body:
+        the whole text is that passage."""
+        parts = passages(body)
+        if len(parts) < 2:
+            return {}
+        best: dict[str, tuple[float, int, str]] = {}
+        for k, part in enumerate(parts, 1):
+            for name, p in self.linear.proba(text_of(title, part)).items():
+                if name not in best or p > best[name][0]:
+                    best[name] = (p, k, part)
+        return best
 
     # -- on disk --------------------------------------------------------------------------
 
