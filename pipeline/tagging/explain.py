@@ -44,22 +44,21 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
         lines.append(f"  {mark} {c.id} ({c.name}): {sc.value:.1f} / ngưỡng {c.threshold:g} "
                      f"— {verdict}")
         if r.model_probs:
-            side = ("mô hình" if c.id in r.model_themes else
-                    "quy tắc" if c.id in r.tagging.themes else "không bên nào")
-            lines.append(f"      mô hình: xác suất {r.model_probs.get(c.id, 0.0):.2f} (gắn chủ đề "
-                         f"khi ≥ {taxonomy.model.min_probability:g}) — chủ đề do: {side}")
+            lines.extend(_model_lines(c.id, r, taxonomy))
         lines.extend(f"      {x}" for x in sc.lines)
         lines.extend(_sentences(sc, r))
     if r.model_probs:
         ms = taxonomy.model
-        best = max(r.model_probs.get(c.id, 0.0) for c in taxonomy.themes)
+        about = r.model_probs.get("cds", 0.0)
+        passage = (f", hoặc khi một đoạn của bài được mô hình cho xác suất ≥ {ms.min_passage:g}"
+                   if ms.min_passage < 1.0 else "")
         lines.extend(["", "Mô hình (TF-IDF + hồi quy logistic, học từ các bài mẫu và các bài "
                       "biên tập viên đã khóa chủ đề) cùng quy tắc: mỗi chủ đề được gắn khi điểm "
-                      "cụm từ đạt ngưỡng của nó hoặc khi mô hình cho xác suất ≥ "
-                      f"{ms.min_probability:g}. Bài được coi là về chuyển đổi số khi có một chủ "
-                      "đề đạt ngưỡng theo quy tắc hoặc xác suất cao nhất của mô hình ≥ "
-                      f"{ms.min_relevance:g} (bài này: {best:.2f}) và bài có ít nhất một cụm "
-                      "từ chuyển đổi số; chủ đề quy tắc chỉ gắn theo "
+                      "cụm từ đạt ngưỡng của nó, hoặc khi mô hình cho cả bài xác suất ≥ "
+                      f"{ms.min_probability:g}{passage}. Bài được coi là về chuyển đổi số khi "
+                      "có một chủ đề đạt ngưỡng theo quy tắc, hoặc khi mô hình cho xác suất bài "
+                      f"nói về chuyển đổi số ≥ {ms.min_relevance:g} (bài này: {about:.2f}) và "
+                      "bài có ít nhất một cụm từ chuyển đổi số; chủ đề quy tắc chỉ gắn theo "
                       "mặc định (chưa đạt ngưỡng) cần mô hình xác nhận bài liên quan."])
     if r.relevant:
         lines.extend(_why_themes(r, taxonomy))
@@ -85,6 +84,28 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
 
 
 _SHOWN_SENTENCES = 4
+_PASSAGE_CHARS = 140
+
+
+def _model_lines(theme: str, r: Result, taxonomy: Taxonomy) -> list[str]:
+    """The model's side of one theme: its p on the whole text, the passage it rates highest,
+    each with its threshold, and which side gave the theme."""
+    ms = taxonomy.model
+    p = r.model_probs.get(theme, 0.0)
+    side = ("mô hình" if theme in r.model_themes else
+            "quy tắc" if theme in r.tagging.themes else "không bên nào")
+    out = [f"      mô hình: xác suất cả bài {p:.2f} (gắn chủ đề khi ≥ {ms.min_probability:g})"
+           f" — chủ đề do: {side}"]
+    best = r.model_passages.get(theme)
+    if best is not None:
+        bp, number, text = best
+        text = " ".join(text.split())
+        if len(text) > _PASSAGE_CHARS:
+            text = text[:_PASSAGE_CHARS - 3].rstrip() + "…"
+        verdict = "đạt" if bp >= ms.min_passage else "chưa đạt"
+        out.append(f"      mô hình, đoạn {number} (cao nhất): xác suất {bp:.2f} — {verdict} "
+                   f"ngưỡng đoạn {ms.min_passage:g}: “{text}”")
+    return out
 
 
 def _sentences(sc: Score, r: Result) -> list[str]:
@@ -132,8 +153,11 @@ def _why_themes(r: Result, taxonomy: Taxonomy) -> list[str]:
         if c.id == main:
             continue
         if c.id in r.model_themes:
-            out.append(f"  → chủ đề thêm: {c.id} (do mô hình đưa ra, xác suất "
-                       f"{r.model_probs.get(c.id, 0.0):.2f})")
+            p = r.model_probs.get(c.id, 0.0)
+            best = r.model_passages.get(c.id)
+            why = (f"xác suất cả bài {p:.2f}" if p >= taxonomy.model.min_probability or
+                   best is None else f"đoạn {best[1]} có xác suất {best[0]:.2f}")
+            out.append(f"  → chủ đề thêm: {c.id} (do mô hình đưa ra, {why})")
         elif c.id in chosen:
             out.append(f"  → chủ đề thêm: {c.id} (điểm / ngưỡng = {ratios[c.id]:.2f})")
         elif 1.0 <= ratios[c.id] < a.secondary:

@@ -117,6 +117,8 @@ class Result:
     tag_scores: dict[str, Score] = field(default_factory=dict)
     model_probs: dict[str, float] = field(default_factory=dict)   # the model's p per theme
     model_themes: list[str] = field(default_factory=list)         # themes the model added
+    # theme → (p, passage number from 1, its text): the body's passage the model rates highest
+    model_passages: dict[str, tuple[float, int, str]] = field(default_factory=dict)
 
 
 

@@ -105,9 +105,12 @@ class Assign:
 class ModelSettings:
     """The model's second opinion (``model:`` in taxonomy.yml; :mod:`pipeline.tagging.model`)."""
     enabled: bool = True
-    min_probability: float = 0.7         # a theme the model gives with p ≥ this is added
-    min_relevance: float = 0.7           # a text is about CĐS when the model's best theme p
-                                         # reaches this (or the rules give a theme that reaches
+    min_probability: float = 0.7         # a theme the model gives the whole text p ≥ this
+    min_passage: float = 0.8             # … or one passage (paragraph) of the body p ≥ this
+                                         # (1: passages not read)
+    min_relevance: float = 0.7           # a text is about CĐS when the model's relevance
+                                         # classifier ("cds") gives p ≥ this and the rules found
+                                         # a CĐS phrase (or the rules give a theme that reaches
                                          # its own threshold)
 
 
@@ -137,12 +140,17 @@ class Taxonomy:
         """``<root>/taxonomy.yml`` when present, else the packaged default.
 
         Raises :class:`ConfigError` listing every problem (file, key, what is wrong)."""
-        if root is not None:
-            path = Path(root) / FILENAME
-            if path.is_file():
-                return replace(cls.from_file(path), root=str(root))
-            return replace(cls.default(), root=str(root))
-        return cls.default()
+        if root is None:
+            return cls.default()
+        path = Path(root) / FILENAME
+        taxonomy = replace(cls.from_file(path) if path.is_file() else cls.default(),
+                           root=str(root))
+        if taxonomy.model.enabled:
+            # a new job: the model checks at first use whether the root's locked articles
+            # changed since it was made (a long-running process learns them)
+            from pipeline.tagging import model as theme_model
+            theme_model.mark_stale(root)
+        return taxonomy
 
     @classmethod
     def default(cls) -> Taxonomy:
@@ -357,15 +365,17 @@ class _Reader:
         if value is None:
             return ModelSettings()
         if not isinstance(value, dict):
-            self.bad("model", "must be a mapping with enabled, min_probability, min_relevance")
+            self.bad("model", "must be a mapping with enabled, min_probability, min_passage, "
+                     "min_relevance")
             return ModelSettings()
-        self.keys(value, {"enabled", "min_probability", "min_relevance"}, "model")
+        self.keys(value, {"enabled", "min_probability", "min_passage", "min_relevance"}, "model")
         enabled = value.get("enabled", True)
         if not isinstance(enabled, bool):
             self.bad("model.enabled", f"must be true or false, not {enabled!r}")
             enabled = False
         out = {}
-        for key, default in (("min_probability", 0.7), ("min_relevance", 0.7)):
+        for key, default in (("min_probability", 0.7), ("min_passage", 0.8),
+                             ("min_relevance", 0.7)):
             v = self.number(value.get(key), f"model.{key}", default, positive=True)
             if v > 1:
                 self.bad(f"model.{key}", f"must be a probability between 0 and 1, not {v:g}")
@@ -497,23 +507,31 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
                                   for c in taxonomy.themes}, taxonomy.assign)
     probs: dict[str, float] = {}
     model_themes: list[str] = []
+    best_passages: dict[str, tuple[float, int, str]] = {}
     if taxonomy.model.enabled:
         # each theme on either side's own evidence: the rules' phrases reaching the theme's
-        # threshold, or the model's p ≥ min_probability; the text is about CĐS when one such
-        # rules theme exists or the model's best theme p reaches min_relevance. A rules theme
-        # given only as the fallback / default (below its threshold) needs the model's
-        # relevance; a text the model lets in with no theme ≥ min_probability gets its best.
-        # The model reads folded text (no marks), so it needs some CĐS phrase the rules found
-        # (their guards keep "sổ đỏ" from passing for "số").
+        # threshold, or the model's p ≥ min_probability on the whole text, or ≥ min_passage on
+        # one passage of the body (a second theme often lives in one paragraph). The text is
+        # about CĐS when one such rules theme exists or the model's relevance classifier gives
+        # p ≥ min_relevance. The model reads folded text (no marks), so it needs some CĐS
+        # phrase the rules found (their guards keep "sổ đỏ" from passing for "số"). A rules
+        # theme given only as the fallback / default (below its threshold) needs the model's
+        # relevance; a text the model lets in with no theme of its own gets its best theme.
         from pipeline.tagging import model as theme_model
-        probs = theme_model.for_root(taxonomy.root).proba(title, body)
+        model = theme_model.for_root(taxonomy.root)
+        probs = model.proba(title, body)
         ms = taxonomy.model
         sure = [c for c in tagging.themes
                 if ratio(themes[c].value, taxonomy.theme(c).threshold) >= 1.0]
         top = max(THEMES, key=lambda th: probs.get(th, 0.0))
-        if sure or (probs.get(top, 0.0) >= ms.min_relevance and rel.value > 0):
-            model_themes = sorted((th for th in THEMES if probs.get(th, 0.0) >= ms.min_probability
-                                   and th not in sure), key=lambda th: -probs[th])
+        if sure or (probs.get(theme_model.RELEVANT, 0.0) >= ms.min_relevance and rel.value > 0):
+            if ms.min_passage < 1.0:
+                best_passages = model.best_passages(title, body)
+            by_passage = {th for th, (p, _, _) in best_passages.items()
+                          if th in THEMES and p >= ms.min_passage}
+            model_themes = sorted((th for th in THEMES if th not in sure and (
+                probs.get(th, 0.0) >= ms.min_probability or th in by_passage)),
+                key=lambda th: -probs[th])
             if not sure and not model_themes:
                 model_themes = [top]
             rules_kept = [c for c in tagging.themes if c in sure]
@@ -529,7 +547,7 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
     return Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
-                   t, b, tag_scores, probs, model_themes)
+                   t, b, tag_scores, probs, model_themes, best_passages)
 
 
 def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:

@@ -20,25 +20,30 @@ from pipeline.tagging.tag import ModelSettings, Taxonomy, tag
 
 # split: (micro-F1 floor, micro-precision floor, negatives tagged allowed)
 GATES = {
-    # in-sample (round 6: every set is training data); measured F1 / P when set
-    "heldout6": (0.96, 0.93, 0),    # 0.965 / 0.932 (LOSO: 0.916 / 0.905)
+    # in-sample (every set is training data); measured F1 / P when set (round 8: relevance by
+    # the model's cds classifier, themes one passage carries); LOSO figures: bench/tagging_loso.py
+    "heldout6": (0.96, 0.93, 0),    # 0.965 / 0.932 (LOSO round 8: 0.905 / 0.884)
     "heldout7": (0.98, 0.96, 0),    # 0.982 / 0.966 (LOSO: 0.873 / 0.889)
-    "heldout8": (0.99, 0.99, 0),    # 1.000 / 1.000 (LOSO: 0.824 / 1.000)
+    "heldout8": (0.99, 0.99, 0),    # 1.000 / 1.000 (LOSO: 0.889 / 1.000)
     "dev": (0.96, 0.93, 0),         # 0.966 / 0.933
     "dev2": (0.99, 0.99, 0),        # 1.000 / 1.000
     "dev3": (0.98, 0.97, 0),        # 0.986 / 0.973
     "dev4": (0.97, 0.98, 0),        # 0.974 / 0.982
-    "dev5": (0.98, 0.96, 0),        # 0.983 / 0.966
+    "dev5": (0.98, 0.96, 0),        # 0.984 / 0.968
+    "dev6": (0.98, 0.97, 0),        # 0.984 / 0.972 (round 8; trained without it: 0.860 / 0.953)
     "heldout": (0.96, 0.92, 0),     # 0.963 / 0.929
     "heldout2": (0.96, 0.94, 0),    # 0.962 / 0.943
     "heldout3": (0.96, 0.94, 0),    # 0.969 / 0.940
     "heldout4": (0.98, 0.97, 0),    # 0.989 / 0.978
-    "heldout5": (0.99, 0.98, 0),    # 0.993 / 0.986 (LOSO: 0.986 / 0.986)
-    "demo": (0.87, 0.78, 0),        # 0.877 / 0.781 (the labeller gives single themes)
-    # blind (round 7): written by another author before the round's tuning, never trained on,
-    # scored once with the final tagger: these are the figures that measure generalisation
-    "heldout9": (0.82, 0.95, 1),    # 0.829 / 0.951, 1 negative (rules alone 0.741)
-    "heldout10": (0.82, 0.92, 0),   # 0.821 / 0.923 (rules alone 0.679)
+    "heldout5": (0.99, 0.98, 0),    # 0.993 / 0.986 (LOSO: 0.979 / 0.973)
+    "demo": (0.86, 0.75, 0),        # 0.862 / 0.758 (the labeller gives single themes);
+                                    # lowered from 0.87 / 0.78 in round 8: one passage adds
+                                    # van-ban to btb-chu-nhat-so (0.877 / 0.781 without it)
+    # round 7's blind sets (another author; scored once blind: 0.829 / 0.951 and 0.821 / 0.923),
+    # training data from round 8
+    "heldout9": (0.98, 0.97, 1),    # 0.988 / 0.975, 1 negative: the rules' council session
+                                    # (LOSO: 0.924 / 0.924)
+    "heldout10": (0.97, 0.96, 0),   # 0.977 / 0.970 (LOSO: 0.846 / 0.897)
 }
 
 
