@@ -37,7 +37,8 @@ def _form(text: str, form: str | None) -> str:
 
 
 SPLITS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "heldout4", "dev4", "demo",
-          "heldout5", "dev5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")
+          "heldout5", "dev5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
+          "dev7")
 
 # The plan's activities (the results issue counts evidence with them). The round-1 sets were
 # labelled before `to-cong-nghe-so` existed, so it is scored on the round-3 sets only.
@@ -46,7 +47,8 @@ PLAN_TAGS = ("ngay-cds-quoc-gia", "ngay-chu-nhat-so", "ngoai-khoa", "cuoc-thi",
 TAG_SPLITS = {"dev": PLAN_TAGS[:4] + PLAN_TAGS[5:], "heldout": PLAN_TAGS[:4] + PLAN_TAGS[5:],
               "dev3": PLAN_TAGS, "heldout3": PLAN_TAGS,
               "heldout4": PLAN_TAGS, "dev4": PLAN_TAGS, "heldout5": PLAN_TAGS,
-              "dev5": PLAN_TAGS, "heldout9": PLAN_TAGS, "heldout10": PLAN_TAGS}
+              "dev5": PLAN_TAGS, "heldout9": PLAN_TAGS, "heldout10": PLAN_TAGS,
+              "dev7": PLAN_TAGS}
 
 
 def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str, ...]) -> dict:
