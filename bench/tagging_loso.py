@@ -30,8 +30,8 @@ from pipeline.tagging.tag import ModelSettings, Taxonomy, tag  # noqa: E402
 THEMES = evalset.THEMES
 TARGETS = ("heldout5", "heldout6", "heldout7", "heldout8")
 FREE = ("dev5", "heldout6", "heldout7", "heldout8")   # the rules were never tuned on these
-OTHERS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4",
-          "demo")
+OTHERS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev7", "heldout", "heldout2", "heldout3",
+          "heldout4", "demo")
 # the model of each fold: words+chars, C 10 unless told (--features, --c)
 
 

@@ -5,7 +5,7 @@ Run it to print every split's figures (and the mistakes of the splits named)::
 
     .venv/bin/python tests/eval/tagging/tagging_evalset.py [dev2 demo ...]
 
-``--only dev,dev2,dev3,dev4,dev5`` scores those splits alone (tune with it: the held-out sets are
+``--only dev,dev2,dev3,dev4,dev5,dev7`` scores those splits alone (tune with it: the held-out sets are
 scored once, at the end).
 """
 
