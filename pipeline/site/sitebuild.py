@@ -76,6 +76,7 @@ class BuildResult:
     outputs: list[str] = field(default_factory=list)        # every file of site/ the build made
     written_pages: list[str] = field(default_factory=list)  # the pages (dest_uri) rendered now
     stale: list[str] = field(default_factory=list)          # outputs of the last build deleted
+    left_out: int = 0               # files not handed to MkDocs (unchanged, fresh, named by none)
 
 
 class _LogCapture(logging.Handler):
@@ -208,6 +209,10 @@ def build_site(root: Path, *, config: Config | None = None,
                         appeared.intersection(last_links.get(uri) or ()):
                     changed.add(uri)
 
+        droppable = {} if full or driver != "cds" else _droppable(
+            cfg, str(docs_dir), entries, untouched, changed, last.get("links") or {},
+            Path(custom) if custom else None)
+
         extensions, ext_configs = cfg.markdown_extensions, cfg.mdx_configs
         bodies = render_mod.BodyCache(root / ".cds" / RENDER_CACHE,
                                       render_mod.fingerprint(extensions, ext_configs),
@@ -223,7 +228,7 @@ def build_site(root: Path, *, config: Config | None = None,
                        bodies=bodies if driver == "cds" else None,
                        untouched=frozenset(untouched),
                        progress=bar.update if bar is not None else None,
-                       lean_markdown=driver == "cds")
+                       lean_markdown=driver == "cds", droppable=droppable)
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
@@ -253,6 +258,11 @@ def build_site(root: Path, *, config: Config | None = None,
             pages += is_page and included
             entry[3:] = [("p" if is_page else "s") if included else "x",
                          file.url if included else "", file.dest_uri if included else ""]
+        for uri in plugin.dropped:                     # left out of MkDocs' list: as last time
+            entry = entries[uri]
+            if entry[3] in ("p", "s"):
+                outputs.add(entry[5])
+                pages += entry[3] == "p"
         outputs |= set(cfg.theme.static_templates)
         if "sitemap.xml" in outputs:
             outputs.add("sitemap.xml.gz")
@@ -262,7 +272,8 @@ def build_site(root: Path, *, config: Config | None = None,
         links.update(plugin.links)
         result = BuildResult(site_dir=site_dir, full=full, pages=pages, rendered=plugin.rendered,
                              warnings=capture.warnings, driver=driver, feeds=feeds,
-                             outputs=sorted(outputs), written_pages=sorted(plugin.written_pages))
+                             outputs=sorted(outputs), written_pages=sorted(plugin.written_pages),
+                             left_out=len(plugin.dropped))
         if last and not full:
             result.stale = sorted(set(last.get("outputs") or ()) - outputs)
             result.removed = state_mod.prune(site_dir, result.stale)
@@ -278,6 +289,77 @@ def build_site(root: Path, *, config: Config | None = None,
         logger.handlers = saved[2]
         logger.propagate = saved[1]
         logger.setLevel(saved[0])
+
+
+def _droppable(cfg, docs_dir: str, entries: Mapping[str, list], untouched: set[str],
+               changed: set[str], last_links: Mapping[str, list],
+               custom: Path | None) -> dict[str, tuple[str, int, str]]:
+    """The files a dirty build may leave out of MkDocs' list (``src_uri`` → kind, source time,
+    URL, as the last build recorded them): untouched and not changed (the plugin still checks
+    that each output is there and fresh), named by no navigation entry and by no link of a page
+    this build may render (every link the record holds, and those of the changed pages, read
+    now). None when MkDocs' file list may matter to more than the sitemap: another plugin, or
+    a theme override that reads the ``pages`` variable."""
+    if any(name != PLUGIN for name in cfg.plugins) or _reads_pages(cfg, custom):
+        return {}
+    named = set(state_mod.nav_strings(cfg["nav"]))
+    for targets in last_links.values():
+        named.update(targets)
+    for uri in changed:
+        if uri.endswith((".md", ".markdown")):
+            named.update(_page_targets(docs_dir, uri))
+    out: dict[str, tuple[str, int, str]] = {}
+    for uri in untouched:
+        if uri in changed or uri in named:
+            continue
+        entry = entries[uri]
+        if entry[3] not in ("p", "s", "x") or entry[2] < 0:
+            continue
+        folder = uri
+        while "/" in folder:                           # a link to one of its folders
+            folder = folder.rsplit("/", 1)[0]
+            if folder in named:
+                break
+        else:
+            out[uri] = (entry[3], entry[2], entry[4])
+    return out
+
+
+def _page_targets(docs_dir: str, uri: str) -> list[str]:
+    """The link targets of a page's Markdown, as the plugin's ``on_page_markdown`` finds them
+    (every relative link of the file when its front matter is not publish's)."""
+    from pipeline.site.pages.bodies import link_targets
+
+    try:
+        with open(os.path.join(docs_dir, uri), encoding="utf-8-sig", errors="strict") as fh:
+            source = fh.read()
+    except (OSError, ValueError):
+        return []
+    text, data = read_meta(source)
+    if not data:
+        return link_targets(uri, source)
+    text = split_page(text, data.get("cds_kind"))[0]
+    return link_targets(uri, text) if text else []
+
+
+def _reads_pages(cfg, custom: Path | None) -> bool:
+    """Whether a template of the root's theme folder reads MkDocs' ``pages`` (every page of the
+    site), which a dirty build that leaves files out would give it short."""
+    if custom is None or not custom.is_dir():
+        return False
+    import jinja2
+    from jinja2 import meta
+
+    env = cfg.theme.get_env()                  # the theme's filters: templates parse as MkDocs'
+    for path in custom.rglob("*"):
+        if path.suffix in (".html", ".xml") and path.is_file():
+            try:
+                names = meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, jinja2.TemplateSyntaxError):
+                return True
+            if "pages" in names:
+                return True
+    return False
 
 
 def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],

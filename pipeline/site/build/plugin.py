@@ -7,7 +7,13 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
 - ``on_files``: in an incremental (``--dirty``) build, the output of every page or static file
   whose *bytes* changed (or whose date, or a file one of its links names, changed) is deleted,
   and an output older than its unchanged source is given the source's time, so MkDocs' own
-  dirty test (output missing or older than its source) picks exactly the changed files;
+  dirty test (output missing or older than its source) picks exactly the changed files. The
+  files it will not render or copy, that no navigation entry and no page it renders names
+  (``prepare(droppable=…)``, from the build's record), are taken out of ``files``: MkDocs makes
+  no ``Page`` for them and tests no dates. ``sitemap.xml`` still lists them
+  (``on_template_context`` hands MkDocs' own template every page, those left out as what the
+  template reads of them) and ``sitemap.xml.gz`` gets the time a full build gives it
+  (``on_post_build``);
 - ``on_page_read_source``: publish's front matter (one JSON value a line) is read with ``json``
   and handed over with ``on_page_markdown`` (MkDocs' YAML reader for anything else);
 - ``on_page_markdown`` / ``on_page_content``: a page publish wrote as HTML (``cds_kind: html``:
@@ -35,12 +41,15 @@ after ``on_post_page``) would see ``None``: none of cds' does.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
 import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urljoin, urlsplit
 
 from mkdocs.plugins import BasePlugin, event_priority
 
@@ -50,6 +59,9 @@ from pipeline.site.render import BodyCache
 
 _IN_PAGE = re.compile(r"\]\(\s*<?#|(?:href|src)\s*=\s*[\"']#|^\s{0,3}\[[^\]]+\]:\s*<?#", re.M)
 _IDS = re.compile(r'\sid="([^"]*)"')
+# a page URL that urljoin(base, url) appends to ``base`` as it is: no scheme, query, fragment,
+# leading slash, dot segment or empty segment
+_PLAIN_URL = re.compile(r"(?![./])(?:[A-Za-z0-9_~%!$&'()*+,=@-]|\.(?!\.?(?:/|$))|/(?![./]))*")
 
 
 class CdsPlugin(BasePlugin):
@@ -66,7 +78,8 @@ class CdsPlugin(BasePlugin):
                 bodies: BodyCache | None = None,
                 untouched: set[str] | frozenset[str] = frozenset(),
                 progress: Callable[[int], object] | None = None,
-                lean_markdown: bool = False, stash_content: bool = True) -> None:
+                lean_markdown: bool = False, stash_content: bool = True,
+                droppable: Mapping[str, tuple[str, int, str]] | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -92,6 +105,11 @@ class CdsPlugin(BasePlugin):
         self.stash_content = stash_content         # see the module's docstring ("Memory")
         self.stash: dict[str, bytes] = {}          # src_uri → page.content, zlib-compressed
         self._pending = None                       # the page whose content is not stashed yet
+        # src_uri → (kind "p"/"s"/"x", source mtime_ns, url) as the last build recorded them:
+        # files a dirty build may leave out of MkDocs' list when their output is still fresh
+        self.droppable = droppable or {}
+        self.dropped: list[str] = []               # src_uris left out of `files` this build
+        self._listed: list = []                    # every page the sitemap lists, in order
 
     def on_config(self, config):
         self._restore()
@@ -105,22 +123,31 @@ class CdsPlugin(BasePlugin):
 
     def on_files(self, files, *, config):
         self.files = files
+        self.dropped = []
+        self._listed = []
         if not self.dirty:
             return files
         docs = os.path.realpath(config["docs_dir"])
         real = _RealPaths()
         untouched = self.untouched
+        droppable = self.droppable
+        drop = []
         for file in files:
             src = file.abs_src_path
             if not src:
                 continue
-            if file.src_uri in untouched and file.src_uri not in self.changed:
-                continue            # the last build left its output no older than it: not again
+            uri = file.src_uri
+            if uri in untouched and uri not in self.changed:
+                # the last build left its output no older than it: not again
+                known = droppable.get(uri)
+                if known is not None and self._fresh(file, known):
+                    drop.append(file)
+                continue
             real_src = real(src)
             if os.path.dirname(real_src) != docs and not real_src.startswith(docs + os.sep):
                 continue                                   # the theme's: fingerprinted
             dest = file.abs_dest_path
-            if file.src_uri in self.changed:
+            if uri in self.changed:
                 try:
                     os.unlink(dest)                        # missing: MkDocs makes it again
                 except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -133,7 +160,56 @@ class CdsPlugin(BasePlugin):
                 continue                                   # missing output: made again
             if st_dest.st_mtime_ns < st_src.st_mtime_ns:   # same bytes, newer time: not again
                 os.utime(dest, ns=(st_dest.st_atime_ns, st_src.st_mtime_ns))
+        if drop:
+            self._leave_out(files, config, drop)
         return files
+
+    @staticmethod
+    def _fresh(file, known: tuple[str, int, str]) -> bool:
+        """Whether MkDocs' dirty build would neither render nor copy ``file`` (its output is
+        there and no older than its source; an excluded file has none)."""
+        kind, mtime, _ = known
+        if kind == "x":
+            return True
+        if kind not in ("p", "s") or not file.inclusion.is_included():
+            return False
+        if kind == "p" and file.inclusion.is_in_nav():
+            return False           # MkDocs lists pages missing from the nav (a warning level)
+        try:
+            return os.stat(file.abs_dest_path).st_mtime_ns >= mtime
+        except OSError:
+            return False
+
+    def _leave_out(self, files, config, drop: list) -> None:
+        """Take ``drop`` out of ``files``; remember, in MkDocs' order, every page its sitemap
+        lists: the File of a page kept, what the sitemap template reads of one left out."""
+        left = {file.src_uri for file in drop}
+        base = config.site_url or ""
+        if base and not base.endswith("/"):
+            base += "/"
+        parts = urlsplit(base)
+        plain = bool(base) and not parts.query and not parts.fragment
+        for file in files:
+            if not (file.is_documentation_page() and file.inclusion.is_included()):
+                continue
+            if file.src_uri not in left:
+                self._listed.append(file)
+                continue
+            url = self.droppable[file.src_uri][2]
+            if not base:
+                canonical = absolute = None
+            elif plain and _PLAIN_URL.fullmatch(url):
+                canonical, absolute = base + url, parts.path + url       # what urljoin gives
+            else:
+                canonical = urljoin(base, url)
+                absolute = urlsplit(canonical).path
+            date = self.lastmod.get(file.src_uri) or self.default_lastmod
+            self._listed.append(SimpleNamespace(page=SimpleNamespace(
+                is_link=False, url=url, canonical_url=canonical, abs_url=absolute,
+                update_date=date or None)))
+        for file in drop:
+            files.remove(file)
+        self.dropped = sorted(left)
 
     def on_nav(self, nav, *, config, files):
         self.nav_pages = list(nav.pages)
@@ -246,6 +322,26 @@ class CdsPlugin(BasePlugin):
     def on_post_build(self, *, config):
         self._restore()
         self.stash.clear()
+        if self.dropped:
+            self._sitemap_time(config)
+
+    def _sitemap_time(self, config) -> None:
+        """``sitemap.xml.gz`` as a full build writes it: MkDocs stamps it with the newest date
+        of the pages in ``files``; the newest may be one this build left out."""
+        from mkdocs.utils import get_build_timestamp
+
+        every = get_build_timestamp(pages=[item.page for item in self._listed if item.page])
+        kept = get_build_timestamp(pages=[f.page for f in self.files.documentation_pages()
+                                          if f.page is not None])
+        out = os.path.join(config["site_dir"], "sitemap.xml")
+        if every == kept or not os.path.isfile(out + ".gz"):
+            return
+        with open(out, "rb") as fh:
+            data = fh.read()
+        gz_filename = f"{out}.gz"
+        with open(gz_filename, "wb") as f:                   # as mkdocs.commands.build does
+            with gzip.GzipFile(fileobj=f, filename=gz_filename, mode="wb", mtime=every) as gz_buf:
+                gz_buf.write(data)
 
     def _restore(self) -> None:
         if self._markdown is not None:
@@ -281,11 +377,23 @@ class CdsPlugin(BasePlugin):
                 date = self.lastmod.get(file.src_uri) or self.default_lastmod
                 if date:
                     file.page.update_date = date
+        if self._listed:
+            from mkdocs.utils import get_build_date
+
+            for item in self._listed:
+                if item.page is not None and item.page.update_date is None:
+                    item.page.update_date = get_build_date()
         if self.memo_nav:
             from pipeline.site.build import navmemo
 
             self.navmemo = navmemo.install(env, self.nav_pages)
         return env
+
+    def on_template_context(self, context, *, template_name, config):
+        """The sitemap lists every page, those this dirty build left out of ``files`` too."""
+        if self.dropped and template_name == "sitemap.xml":
+            context["pages"] = self._listed
+        return context
 
 
 def _anchors(toc):

@@ -115,6 +115,24 @@ def nav_files(nav: object) -> list[str]:
     return out
 
 
+def nav_strings(nav: object) -> list[str]:
+    """Every text of ``mkdocs.yml``'s ``nav`` that could name a file (a leading slash off)."""
+    out: list[str] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, str):
+            out.append(item.lstrip("/"))
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(nav)
+    return out
+
+
 def nav_signature(docs_dir: str, nav: object) -> str | None:
     """What every page's navigation shows of the navigation pages: their front matter and
     first heading (``None``: no explicit ``nav``: every page is in it, any change counts)."""

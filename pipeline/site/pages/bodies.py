@@ -42,6 +42,9 @@ _RELATIVE_TO_DOCS = -1                       # validation.links.absolute_links: 
 # link targets a page's Markdown may name: [x](target), ![x](target), [x]: target, href/src="…"
 _LINKS = re.compile(r"\]\(\s*<?([^)\s>]+)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|"
                     r"(?:href|src)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+# _LINKS' first alternative alone: where the text holds no "]:", "href" or "src" the other two
+# cannot match, and this one is found ~20× faster (its literal start is searched for)
+_INLINE_LINKS = re.compile(r"\]\(\s*<?([^)\s>]+)")
 _TAG = re.compile(r"<(a|img)(\s[^>]*)?>")
 _ATTR = {"a": re.compile(r'(\shref=")([^"]*)(")'), "img": re.compile(r'(\ssrc=")([^"]*)(")')}
 _UNESCAPE = (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
@@ -57,7 +60,8 @@ def link_targets(src_uri: str, markdown: str) -> list[str]:
         return []
     here = posixpath.dirname(src_uri)
     out = set()
-    for m in _LINKS.finditer(markdown):
+    inline = "]:" not in markdown and "href" not in markdown and "src" not in markdown
+    for m in (_INLINE_LINKS if inline else _LINKS).finditer(markdown):
         target = next(g for g in m.groups() if g)
         target = target.split("#", 1)[0].split("?", 1)[0]
         if not target or ":" in target.split("/", 1)[0]:

@@ -31,6 +31,28 @@ def record(ctx, art: Article) -> dict:
     return memo[art.id]
 
 
+def _items(ctx, arts: Sequence[Article]) -> str:
+    """``arts`` as :func:`dump` writes a list of their records, each record encoded once per
+    build (an article is in several lists)."""
+    memo = ctx.__dict__.setdefault("_api_json", {})
+    out = []
+    for art in arts:
+        text = memo.get(art.id)
+        if text is None:
+            text = memo[art.id] = json.dumps(record(ctx, art), ensure_ascii=False,
+                                             separators=(",", ":"))
+        out.append(text)
+    return "[" + ",".join(out) + "]"
+
+
+def _dump_with_items(head: dict, items: str) -> bytes:
+    """:func:`dump` of ``{**head, "items": [...]}`` with the list already encoded
+    (``items``): the same bytes, the records not encoded again."""
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    return (text[:-1] + ("," if head else "") + '"items":' + items + "}\n").encode(
+        "utf-8", "surrogatepass")
+
+
 def _record(ctx, art: Article) -> dict:
     return {
         "id": art.id,
@@ -53,12 +75,11 @@ def _pages(ctx, out, folder: str, arts: Sequence[Article], extra: dict | None = 
     pages = max(1, -(-len(arts) // PER_PAGE))
     for n in range(1, pages + 1):
         chunk = arts[(n - 1) * PER_PAGE:n * PER_PAGE]
-        data = {**(extra or {}), "page": n, "pages": pages, "per_page": PER_PAGE,
+        head = {**(extra or {}), "page": n, "pages": pages, "per_page": PER_PAGE,
                 "total": len(arts),
                 "next": ctx.abs(f"{folder}trang-{n + 1}.json") if n < pages else None,
-                "prev": ctx.abs(f"{folder}trang-{n - 1}.json") if n > 1 else None,
-                "items": [record(ctx, a) for a in chunk]}
-        out.put(f"{folder}trang-{n}.json", dump(data))
+                "prev": ctx.abs(f"{folder}trang-{n - 1}.json") if n > 1 else None}
+        out.put(f"{folder}trang-{n}.json", _dump_with_items(head, _items(ctx, chunk)))
     return pages
 
 
@@ -90,8 +111,8 @@ def write(ctx, out) -> None:
     out.put(f"{p}thang/index.json", dump({"months": [
         {"month": m, "count": len(a), "url": ctx.abs(f"{p}thang/{m}.json")} for m, a in months.items()]}))
     for m, arts in months.items():
-        out.put(f"{p}thang/{m}.json", dump({"month": m, "total": len(arts),
-                                            "items": [record(ctx, a) for a in arts]}))
+        out.put(f"{p}thang/{m}.json", _dump_with_items({"month": m, "total": len(arts)},
+                                                        _items(ctx, arts)))
 
     citing: dict[str, list[str]] = {}
     for art in ctx.articles:

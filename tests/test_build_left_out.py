@@ -1,0 +1,195 @@
+"""A dirty build hands MkDocs only the files it renders or that those name: the pages it will
+not render, that no navigation entry and no rendered page names, are left out of MkDocs' file
+list (no ``Page`` made for them, no date tested), and the site stays byte for byte the one a
+clean build makes: sitemap.xml lists them, sitemap.xml.gz keeps a full build's time. Each
+skip is shown to be redone when its input changes. Real MkDocs builds of a small root."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import jobs
+from pipeline.site import sitebuild
+from pipeline.site.build import plugin as plugin_mod
+from tests.test_site import differences, make_articles, make_config, make_root
+
+
+def build(root: Path, arts) -> sitebuild.BuildResult:
+    config = make_config(root)
+    shown, keys = jobs.site_copies(config, arts)
+    jobs.publish_site(config, shown, media_keys=keys)
+    return sitebuild.build_site(root, config=config, articles=shown, media_keys=keys)
+
+
+def clean_copy(root: Path, dest: Path, arts) -> Path:
+    """The same site_src/ built from nothing (no site/, no build record)."""
+    shutil.copytree(root, dest, ignore=lambda folder, names: [
+        n for n in names if Path(folder) == root and n in ("site", ".cds")])
+    result = sitebuild.build_site(dest, config=make_config(dest), articles=arts)
+    assert result.full
+    return dest
+
+
+def test_a_new_article_renders_few_pages_and_the_site_is_a_clean_builds(tmp_path: Path):
+    root = make_root(tmp_path / "root")
+    arts = make_articles(12)
+    assert build(root, arts).full
+    more = make_articles(13)                                 # one new article
+    again = build(root, more)
+    assert not again.full and 0 < again.rendered < again.pages and again.left_out > 0
+    clean = make_root(tmp_path / "clean")
+    reference = build(clean, more)
+    assert reference.full and reference.left_out == 0
+    assert differences(root / "site", clean / "site") == []
+    sitemap = (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert sitemap.count("<loc>") == again.pages            # left out, yet listed
+    assert again.outputs == reference.outputs and again.pages == reference.pages
+
+    # nothing changed: all but the navigation left out, the same site again
+    third = build(root, more)
+    assert third.rendered == 0 and third.left_out > again.left_out
+    assert third.outputs == reference.outputs
+    assert differences(root / "site", clean / "site") == []
+
+
+def test_an_output_deleted_by_hand_is_made_again(tmp_path: Path):
+    root = make_root(tmp_path / "root")
+    arts = make_articles(12)
+    build(root, arts)
+    reference = tmp_path / "reference"
+    shutil.copytree(root / "site", reference)
+    out = root / "site" / "tin-tuc" / "2023" / "08" / "xa-so-3" / "index.html"
+    out.unlink()
+    again = build(root, arts)
+    assert again.rendered == 1 and out.is_file()
+    assert differences(root / "site", reference) == []
+
+
+def test_the_newest_date_on_a_page_left_out_stamps_the_gzipped_sitemap(tmp_path: Path):
+    """MkDocs stamps sitemap.xml.gz with the newest date of the pages in its list; a page left
+    out may hold it (fails without the plugin's on_post_build)."""
+    root = make_root(tmp_path / "root")
+    arts = make_articles(12)
+    build(root, arts)
+    manifest = root / "site_src" / ".publish.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    page = "tin-tuc/2023/08/xa-so-4/index.md"
+    assert page in data["lastmod"]
+    data["lastmod"][page] = "2099-12-31"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    config = make_config(root)
+    first = sitebuild.build_site(root, config=config, articles=arts)
+    assert not first.full and first.rendered == 1                  # its date changed
+    second = sitebuild.build_site(root, config=config, articles=arts)   # now it is left out
+    assert second.rendered == 0 and second.left_out > 0
+    clean = clean_copy(root, tmp_path / "clean", arts)
+    gz = (root / "site" / "sitemap.xml.gz").read_bytes()
+    assert gz == (clean / "site" / "sitemap.xml.gz").read_bytes()
+    assert differences(root / "site", clean / "site") == []
+    assert "2099-12-31" in (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_a_changed_page_keeps_the_pages_its_links_name(tmp_path: Path):
+    """A hand-written Markdown page that now links to a page left out until then: the target
+    is handed to MkDocs so the link is rewritten as a clean build rewrites it (not warned)."""
+    root = make_root(tmp_path / "root")
+    arts = make_articles(12)
+    page = root / "site_src" / "lien-ket.md"
+    build(root, arts)
+    page.write_text("# Liên kết\n\nChưa có liên kết.\n", encoding="utf-8")
+    config = make_config(root)
+    sitebuild.build_site(root, config=config, articles=arts)
+    sitebuild.build_site(root, config=config, articles=arts)       # every article left out
+    page.write_text("# Liên kết\n\n[Bài ba](tin-tuc/2023/08/xa-so-3/index.md)\n",
+                    encoding="utf-8")
+    edited = sitebuild.build_site(root, config=config, articles=arts)
+    assert not edited.full and edited.rendered == 1 and edited.left_out > 0
+    assert not any("xa-so-3" in w for w in edited.warnings)
+    assert 'href="../tin-tuc/2023/08/xa-so-3/"' in \
+        (root / "site" / "lien-ket" / "index.html").read_text(encoding="utf-8")
+    clean = clean_copy(root, tmp_path / "clean", arts)
+    assert differences(root / "site", clean / "site") == []
+    # and the link is remembered: the target stays in MkDocs' list while the page links to it
+    again = sitebuild.build_site(root, config=config, articles=arts)
+    assert again.rendered == 0
+    assert differences(root / "site", clean / "site") == []
+
+
+def test_a_theme_template_reading_pages_turns_it_off(tmp_path: Path):
+    root = make_root(tmp_path / "root")
+    arts = make_articles(12)
+    build(root, arts)
+    from mkdocs.config import load_config
+
+    cfg = load_config(config_file=str(root / "mkdocs.yml"))
+    custom = root / "site_src" / ".overrides"
+    assert not sitebuild._reads_pages(cfg, custom)          # cds' own: comments name "pages"
+    extra = tmp_path / "theme"
+    (extra / "partials").mkdir(parents=True)
+    (extra / "partials" / "x.html").write_text(
+        "{# every pages #}{{ 'a' | url }}", encoding="utf-8")
+    assert not sitebuild._reads_pages(cfg, extra)
+    (extra / "partials" / "y.html").write_text(
+        "{% for f in pages %}{{ f.page.title }}{% endfor %}", encoding="utf-8")
+    assert sitebuild._reads_pages(cfg, extra)
+    # in a root: such an override means every file goes to MkDocs, and the site stays right
+    shutil.copy(extra / "partials" / "y.html", custom / "y.html")
+    config = make_config(root)
+    full = sitebuild.build_site(root, config=config, articles=arts)
+    assert full.full                                         # the theme changed
+    again = sitebuild.build_site(root, config=config, articles=arts)
+    assert not again.full and again.left_out == 0
+
+
+_URL_CHARS = st.sampled_from(list("abz09-_~%./:?#@!$&'()*+,;=") + ["..", "./", "//", "/"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_URL_CHARS, max_size=12).map("".join),
+       st.sampled_from(["https://example.gov.vn/", "https://example.gov.vn/cds/",
+                        "http://127.0.0.1:8000/a/b/"]))
+def test_a_left_out_pages_address_is_the_one_mkdocs_gives(url: str, base: str):
+    """The sitemap's address of a page left out: appended when urljoin would append it."""
+    if plugin_mod._PLAIN_URL.fullmatch(url):
+        assert urljoin(base, url) == base + url
+        assert urlsplit(urljoin(base, url)).path == urlsplit(base).path + url
+
+
+def _targets_with_every_alternative(src_uri: str, markdown: str) -> list[str]:
+    """bodies.link_targets as it was: the whole pattern on every text."""
+    import posixpath
+
+    from pipeline.site.pages import bodies
+
+    here = posixpath.dirname(src_uri)
+    out = set()
+    for m in bodies._LINKS.finditer(markdown):
+        target = next(g for g in m.groups() if g)
+        target = target.split("#", 1)[0].split("?", 1)[0]
+        if not target or ":" in target.split("/", 1)[0]:
+            continue
+        out.add(posixpath.normpath(target.lstrip("/")) if target.startswith("/")
+                else posixpath.normpath(posixpath.join(here, target)))
+    return sorted(out)
+
+
+_MD_PIECES = st.sampled_from(["](", "](<", "[a]", "]: ", "[x]:", "\n", "   ", " ", "(", ")", "<",
+                              ">", "#", "?", "/", "../", "a.md", "https://h/x", "href", "src",
+                              "=", '"', "'", "b", "ảnh", "!["])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_MD_PIECES, max_size=30).map("".join))
+def test_link_targets_fast_path_finds_what_the_whole_pattern_finds(text: str):
+    """A body without "]:", "href" or "src" is searched with the inline-link alternative
+    alone (publish reads every article's links on every build): the same targets."""
+    from pipeline.site.pages.bodies import link_targets
+
+    assert link_targets("tin-tuc/2024/01/bai/index.md", text) == \
+        _targets_with_every_alternative("tin-tuc/2024/01/bai/index.md", text)
