@@ -251,6 +251,45 @@ def _in_new_process(root: Path) -> dict:
     return json.loads(out.stdout)
 
 
+def test_locked_articles_are_remembered_between_processes(tmp_path):
+    """A process that tags one new article in a large store reads only the article files that
+    changed since the last scan to find the locked ones (<root>/.cds/tagger-locked.json)."""
+    import json
+    import os
+
+    (tmp_path / ".cds").mkdir()
+    store = Store(tmp_path / "content")
+    for i in range(2):
+        store.write(Article(id=f"k{i}", title=f"Sổ tay số {i}", url=f"https://x.vn/k{i}.html",
+                            source="so", published=WHEN, harvested=WHEN, body="Nội dung.",
+                            themes=["van-ban"], themes_locked=True))
+    store.write(Article(id="f", title="Tin khác", url="https://x.vn/f.html", source="so",
+                        published=WHEN, harvested=WHEN, body="Giá lúa.", themes=["dien-hinh"]))
+    files = sorted((tmp_path / "content" / "articles").rglob("*.md"))
+    old = 1_600_000_000_000_000_000
+    for f in files:
+        os.utime(f, ns=(old, old))
+    assert sorted(t for t, _, _ in tm._Locked(tmp_path).examples()) == ["Sổ tay số 0", "Sổ tay số 1"]
+    memo = tmp_path / ".cds" / tm.LOCKED_FILE
+    data = json.loads(memo.read_text(encoding="utf-8"))
+    assert len(data["files"]) == 3 and sum(r[2] is not None for r in data["files"].values()) == 2
+    # a new process trusts the rows whose size and time match: it does not read those files
+    for row in data["files"].values():
+        if row[2] is not None:
+            row[2][0] = "đã nhớ"
+    memo.write_text(json.dumps(data), encoding="utf-8")
+    assert [t for t, _, _ in tm._Locked(tmp_path).examples()] == ["đã nhớ", "đã nhớ"]
+    # a file whose time changed is read again; a time too recent to trust is kept as -1
+    locked = next(f for f in files if "Sổ tay số 1" in f.read_text(encoding="utf-8"))
+    os.utime(locked, None)
+    assert sorted(t for t, _, _ in tm._Locked(tmp_path).examples()) == ["Sổ tay số 1", "đã nhớ"]
+    rows = json.loads(memo.read_text(encoding="utf-8"))["files"]
+    assert [r[1] for r in rows.values()].count(-1) == 1
+    # a memo that cannot be read is ignored: every file is read
+    memo.write_text("{not json", encoding="utf-8")
+    assert sorted(t for t, _, _ in tm._Locked(tmp_path).examples()) == ["Sổ tay số 0", "Sổ tay số 1"]
+
+
 def test_model_is_kept_on_disk_and_refitted_when_a_locked_article_changes(tmp_path):
     store = Store(tmp_path / "content")
     for i in range(3):

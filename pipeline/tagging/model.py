@@ -42,6 +42,7 @@ import math
 import os
 import re
 import threading
+import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,13 +52,15 @@ from pathlib import Path
 import yaml
 
 from pipeline.core.errors import ConfigError, StoreError
-from pipeline.core.fileio import linked, write_atomic
+from pipeline.core.fileio import linked, trusted_mtime, write_atomic, write_if_changed
 from pipeline.core.models import THEMES
 from pipeline.core.text import fold, nfc
 
 TRAIN_DIR = ("data", "tagging_train")
 CACHE_FILE = "tagger-model.npz"          # in <root>/.cds/
 FORMAT = 1                               # the cache file's layout
+LOCKED_FILE = "tagger-locked.json"       # in <root>/.cds/: which article files are locked
+LOCKED_FORMAT = 1
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _C = 10.0
 RELEVANT = "cds"          # the extra classifier: a text about CĐS at all (any theme)
@@ -339,7 +342,33 @@ class _Locked:
     def __init__(self, root: Path):
         self.articles_dir = root / "content" / "articles"
         self.content_dir = root / "content"
-        self.seen: dict[str, tuple[int, int, tuple[str, str, list[str]] | None]] = {}
+        self.memo = root / ".cds" / LOCKED_FILE
+        self.seen: dict[str, tuple[int, int, tuple[str, str, list[str]] | None]] = self._read()
+
+    def _read(self) -> dict:
+        """The last scan's rows, kept between processes (a process that tags one new article
+        must not parse every article file of a large store to find the few locked ones)."""
+        try:
+            data = json.loads(self.memo.read_bytes())
+            if data.get("format") != LOCKED_FORMAT:
+                return {}
+            return {rel: (int(size), int(mtime), tuple(ex) if ex is not None else None)
+                    for rel, (size, mtime, ex) in data["files"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def _write(self, now: dict) -> None:
+        """Rows whose time is too close to now to be trusted are kept with time -1 (read again
+        next time)."""
+        clock = time.time_ns()
+        rows = {rel: [size, trusted_mtime(mtime, clock), list(ex) if ex is not None else None]
+                for rel, (size, mtime, ex) in now.items()}
+        try:
+            write_if_changed(self.memo, json.dumps(
+                {"format": LOCKED_FORMAT, "files": rows}, ensure_ascii=False,
+                sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass                          # a read-only root: every file is read again next time
 
     def examples(self) -> list[tuple[str, str, list[str]]]:
         from pipeline.store.articlefile import parse
@@ -370,11 +399,13 @@ class _Locked:
                             if art.themes_locked:
                                 example = (art.title, art.body, list(art.themes))
                         except (OSError, UnicodeDecodeError, StoreError):
-                            example = None
+                            example = None    # unreadable: not an example (`cds check` names it)
                     now[rel] = (st.st_size, st.st_mtime_ns, example)
 
         if self.articles_dir.is_dir():
             walk(str(self.articles_dir), "")
+        if now != self.seen and self.memo.parent.is_dir():
+            self._write(now)
         self.seen = now
         return [now[rel][2] for rel in sorted(now) if now[rel][2] is not None]
 
