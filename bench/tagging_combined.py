@@ -27,7 +27,7 @@ from pipeline.tagging import model as tm  # noqa: E402
 from pipeline.tagging.tag import ModelSettings, Taxonomy, tag  # noqa: E402
 
 THEMES = evalset.THEMES
-DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3",
+DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2", "heldout3",
        "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "demo")
 BLIND = ()   # heldout6-8 are training data from round 7: bench/tagging_loso.py measures them
 

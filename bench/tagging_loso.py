@@ -34,8 +34,8 @@ THEMES = evalset.THEMES
 TARGETS = ("heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")
 # the rules were never tuned on these (round 8: heldout9/10 by another author, dev6 and dev7 by
 # two more)
-FREE = ("dev5", "dev6", "dev7", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")
-OTHERS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3",
+FREE = ("dev5", "dev6", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")
+OTHERS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2", "heldout3",
           "heldout4", "demo")
 # the model of each fold: words+chars, C 10 unless told (--features, --c)
 

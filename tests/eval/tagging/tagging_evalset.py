@@ -51,7 +51,7 @@ TAG_SPLITS = {"dev": PLAN_TAGS[:4] + PLAN_TAGS[5:], "heldout": PLAN_TAGS[:4] + P
               "dev3": PLAN_TAGS, "heldout3": PLAN_TAGS,
               "heldout4": PLAN_TAGS, "dev4": PLAN_TAGS, "heldout5": PLAN_TAGS,
               "dev5": PLAN_TAGS, "dev6": PLAN_TAGS, "heldout9": PLAN_TAGS, "heldout10": PLAN_TAGS,
-              "dev7": PLAN_TAGS}
+              "dev7": PLAN_TAGS, "heldout11": PLAN_TAGS, "heldout12": PLAN_TAGS}
 
 
 def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str, ...]) -> dict:
