@@ -75,6 +75,7 @@ class BuildResult:
     driver: str = "cds"             # "cds", or "mkdocs" (the reference: no memo, no body cache)
     outputs: list[str] = field(default_factory=list)        # every file of site/ the build made
     written_pages: list[str] = field(default_factory=list)  # the pages (dest_uri) rendered now
+    page_outputs: list[str] = field(default_factory=list)   # every page's dest_uri (the search)
     stale: list[str] = field(default_factory=list)          # outputs of the last build deleted
 
 
@@ -242,6 +243,7 @@ def build_site(root: Path, *, config: Config | None = None,
 
         outputs: set[str] = set()
         pages = 0
+        page_outputs = []
         for file in plugin.files:
             entry = entries.get(file.src_uri)
             included = file.inclusion.is_included()
@@ -251,6 +253,8 @@ def build_site(root: Path, *, config: Config | None = None,
                 continue
             is_page = file.is_documentation_page()
             pages += is_page and included
+            if is_page and included:
+                page_outputs.append(file.dest_uri)
             entry[3:] = [("p" if is_page else "s") if included else "x",
                          file.url if included else "", file.dest_uri if included else ""]
         outputs |= set(cfg.theme.static_templates)
@@ -262,7 +266,8 @@ def build_site(root: Path, *, config: Config | None = None,
         links.update(plugin.links)
         result = BuildResult(site_dir=site_dir, full=full, pages=pages, rendered=plugin.rendered,
                              warnings=capture.warnings, driver=driver, feeds=feeds,
-                             outputs=sorted(outputs), written_pages=sorted(plugin.written_pages))
+                             outputs=sorted(outputs), written_pages=sorted(plugin.written_pages),
+                             page_outputs=page_outputs)
         if last and not full:
             result.stale = sorted(set(last.get("outputs") or ()) - outputs)
             result.removed = state_mod.prune(site_dir, result.stale)
