@@ -21,7 +21,8 @@ Layout of ``site_src/`` (URLs with ``use_directory_urls``; ``X/`` is the file ``
     chu-de/  chu-de/<id>/  …/trang-N/      themes overview, one listing per theme (trang-1 = oldest)
     nguon/   nguon/<id>/   …/trang-N/      sources
     tru-cot/ tru-cot/<id>/ …/trang-N/      pillars
-    luu-tru/ luu-tru/YYYY/MM/ …/trang-N/   archive by month
+    luu-tru/ luu-tru/trang-N/              archive: the years (YEARS_PER_PAGE a page, oldest on trang-1)
+    luu-tru/YYYY/ luu-tru/YYYY/MM/ …/trang-N/  a year's months; a month's articles
     cau-chuyen-thanh-cong/ …/trang-N/      success stories (theme dien-hinh, featured first)
     <page>.md                              the root's content/pages/** (ke-hoach.md, gioi-thieu.md)
     .overrides/                            theme overrides (mkdocs.yml: theme.custom_dir): the
