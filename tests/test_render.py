@@ -142,7 +142,7 @@ def test_the_body_cache_holds_what_it_rendered_compressed_and_saves_it_whole(tmp
     htmls = [cache(t) for t in texts]
     assert cache.get(texts[0]) == FAST(texts[0])                     # asked again: the same
     held = [cache.new[render.body_key(t)][0] for t in texts]
-    assert all(isinstance(p, bytes) and len(p) < len(h.encode()) / 3 for p, h in zip(held, htmls))
+    assert all(isinstance(p, bytes) and len(p) < len(h.encode()) / 3 for p, h in zip(held, htmls, strict=True))
     cache.save()
 
     def fails():

@@ -47,8 +47,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import CdsError
