@@ -43,6 +43,7 @@ from pathlib import Path
 
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.errors import CdsError
+from pipeline.core.fileio import write_atomic
 from pipeline.core.markup import esc, front_matter, rel_url, shift_headings  # noqa: F401
 from pipeline.core.models import Article, Config
 from pipeline.core.text import MD_IMAGE, markdown_plain
@@ -205,6 +206,14 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     site.home_blocks = list(home_blocks)
     site.out = out
     writer = site.sink = TreeWriter(out)        # pages are written as they are made
+    if not (out / MANIFEST).exists():
+        # a publish that stops half-way (a broken template) leaves a folder the next one takes
+        # as its own; the real manifest replaces this at the end
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_atomic(out / MANIFEST, b"{}\n")
+        except OSError as exc:
+            raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
     cache_path = Path(config.state_dir) / CACHE
     cached = read_cache(cache_path)
     if cached.get("code") == site.code and cached.get("out") == str(out.resolve()):
