@@ -9,7 +9,8 @@ cold build; incremental build after +20 articles (its search step puts only the 
 changed pages through Pagefind: the recent bundle); the whole index alone, from nothing (no
 cache of copies: every page parsed, as every build indexed before issue 18) and from the cache
 (what rebuilding every period costs), and again with nothing new (the search step's fixed
-cost in an incremental build), each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
+cost in an incremental build: walking every folder of site/, and told by the site build what
+it made and wrote, as `cds build` runs it), each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
 site/ (and of site/pagefind/); the largest HTML page outside pagefind/ and the number of pages
 (no page may grow with the store: listings are paginated); bytes per query under pagefind/ with
 an empty cache in headless Chromium (bench/search.py's queries; the worst of them).
@@ -38,6 +39,16 @@ INDEX = ("import sys, time; from pipeline.site import search; t = time.perf_coun
          "r = search.run_index(sys.argv[1], full=sys.argv[2] == 'full'); "
          "print(r.pages, r.parsed, r.delta, r.files, r.bytes, time.perf_counter() - t, "
          "file=sys.stderr)")
+# The search step as an incremental `cds build` runs it with nothing new: told by the site
+# build what it made and wrote (nothing), from the build's record (.cds/site-build.json).
+TOLD = ("import sys, time; from pathlib import Path; from pipeline.site import search; "
+        "from pipeline.site.build import state; t = time.perf_counter(); "
+        "rec = Path(sys.argv[1]).parent / '.cds' / state.STATE_FILE; s = state.read_json(rec); "
+        "stamp = search.file_stamp(rec); "
+        "c = search.Changes(since=stamp, now=stamp, outputs=s['outputs'], written=[], "
+        "pages=[e[5] for e in s['files'].values() if e[3] == 'p']); "
+        "r = search.run_index(sys.argv[1], changes=c); "
+        "print(r.pages, r.parsed, r.walked, r.unchanged, time.perf_counter() - t, file=sys.stderr)")
 
 
 def du(folder: Path) -> int:
@@ -89,10 +100,14 @@ def one(n: int, base: Path, browser: bool) -> dict:
     cached = index_alone(root, cached=True)
     print(f"  {n}: search index from nothing {full}, with the cache {cached}", flush=True)
     again = run_child([sys.executable, "-c", INDEX, str(root / "site"), "again"], cwd=REPO)
-    print(f"  {n}: search step with nothing new {again}", flush=True)
+    print(f"  {n}: search step with nothing new, every folder walked {again}", flush=True)
+    run_child([sys.executable, "-c", TOLD, str(root / "site")], cwd=REPO)   # records the stamp
+    told = run_child([sys.executable, "-c", TOLD, str(root / "site")], cwd=REPO)
+    print(f"  {n}: search step with nothing new, told by the build {told} "
+          f"({told.out.split()[2:4]})", flush=True)
     pages, biggest, name = largest_page(root / "site")
     row = {"n": n, "cold": cold, "incr": incr, "full": full, "cached": cached,
-           "again": again, "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
+           "again": again, "told": told, "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
            "site": du(root / "site"), "bundle": du(root / "site" / "pagefind"),
            "pages": pages, "biggest": biggest, "biggest_name": name,
            "query": query_bytes(root / "site") if browser else None,
@@ -103,13 +118,14 @@ def one(n: int, base: Path, browser: bool) -> dict:
 
 
 def table(rows: list[dict]) -> None:
-    print("\n     N   cold s (CPU)   incr s (CPU)  index: full s  cached s  same s (CPU)  peak MB  "
-          "site MB (pagefind)  pages  largest KB  query KB  load")
+    print("\n     N   cold s (CPU)   incr s (CPU)  index: full s  cached s  same: walk s (CPU) "
+          " told s (CPU)  peak MB  site MB (pagefind)  pages  largest KB  query KB  load")
     for r in rows:
         q = f"{r['query'] / 1000:8.0f}" if r["query"] is not None else "       -"
         print(f"{r['n']:6d} {r['cold'].wall:7.1f} ({r['cold'].cpu:5.1f}) "
               f"{r['incr'].wall:6.1f} ({r['incr'].cpu:5.1f}) {r['full'].wall:13.1f} "
-              f"{r['cached'].wall:9.1f} {r['again'].wall:5.1f} ({r['again'].cpu:4.1f}) "
+              f"{r['cached'].wall:9.1f} {r['again'].wall:11.1f} ({r['again'].cpu:4.1f}) "
+              f"{r['told'].wall:7.1f} ({r['told'].cpu:4.1f}) "
               f"{r['peak']:8d} {r['site'] / 1e6:8.0f} "
               f"({r['bundle'] / 1e6:6.0f}) {r['pages']:6d} {r['biggest'] / 1000:11.0f} {q} "
               f"{r['load']:5.1f}")

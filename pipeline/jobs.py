@@ -226,11 +226,16 @@ def build(config: Config, *, progress: bool = True):
     content.articles = []        # only the copies are used from here: the store's not kept alive
     pub = publish_site(config, shown, media_keys=keys)
     pub.problems = content.problems
+    record = config.state_dir / sitebuild.STATE_FILE      # the site build's: a new one each build
+    before = search.file_stamp(record)
     result = sitebuild.build_site(config.root, config=config, articles=shown, media_keys=keys,
                                   quiet=not progress)
     warnings = pub.warnings + result.warnings
-    if config.site.search:
-        warnings += search.run_index(result.site_dir).warnings
+    if config.site.search:      # the pages the build wrote, not a walk of site/ (when it can)
+        changes = search.Changes(since=None if result.full else before,
+                                 now=search.file_stamp(record) or "", outputs=result.outputs,
+                                 pages=result.page_outputs, written=result.written_pages)
+        warnings += search.run_index(result.site_dir, changes=changes).warnings
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     write_build_report(

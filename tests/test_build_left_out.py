@@ -50,11 +50,14 @@ def test_a_new_article_renders_few_pages_and_the_site_is_a_clean_builds(tmp_path
     sitemap = (root / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert sitemap.count("<loc>") == again.pages            # left out, yet listed
     assert again.outputs == reference.outputs and again.pages == reference.pages
+    # the search step is told every page of the site, left out or not (else it drops them)
+    assert sorted(again.page_outputs) == sorted(reference.page_outputs)
 
     # nothing changed: all but the navigation left out, the same site again
     third = build(root, more)
     assert third.rendered == 0 and third.left_out > again.left_out
     assert third.outputs == reference.outputs
+    assert sorted(third.page_outputs) == sorted(reference.page_outputs)
     assert differences(root / "site", clean / "site") == []
 
 

@@ -388,3 +388,56 @@ def test_a_link_target_that_appears_makes_the_page_again_and_a_missing_one_warns
     made = (root / "site_src/tai-lieu.md").read_text(encoding="utf-8")
     assert made.startswith("---\ntitle: Tài liệu\ncds_kind: \"html\"\ncds_toc: ")
     assert made.endswith('\n<h2 id="muc">Mục</h2>\n')
+
+
+def test_archive_pages_stay_bounded_however_many_years_the_store_spans(tmp_path: Path):
+    """luu-tru/ lists years (at most YEARS_PER_PAGE a page, older ones on luu-tru/trang-N/),
+    each year page its months, each month page its articles (paginated): no archive page grows
+    with the years the store covers, and every month is reachable from luu-tru/."""
+    per_page = publish.YEARS_PER_PAGE
+
+    def archive(years: int) -> tuple[dict[str, str], int]:
+        # two articles a year, in January and July, ending in 2026
+        arts = [make_article(i, published=datetime(2026 - years + 1 + i // 2, 1 + 6 * (i % 2), 5,
+                                                   9, 0, tzinfo=ICT), themes=[], pillars=[])
+                for i in range(2 * years)]
+        root = tmp_path / f"root-{years}"
+        publish.publish(make_config(root), arts, markdown_bodies=True)
+        src = root / "site_src"
+        pages = {p.relative_to(src).as_posix(): p.read_text(encoding="utf-8")
+                 for p in (src / "luu-tru").rglob("index.md")}
+        # what a reader reaches from luu-tru/: the year pages through the pager, the months
+        seen, todo, months = set(), ["luu-tru/"], set()
+        while todo:
+            url = todo.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            for href in re.findall(r'href="([^"]+)"', pages[url + "index.md"]):
+                target = (Path("/" + url) / href).resolve().as_posix().lstrip("/") + "/"
+                if re.fullmatch(r"luu-tru/(trang-\d+/|\d{4}/)", target):
+                    todo.append(target)
+                elif re.fullmatch(r"luu-tru/\d{4}/\d{2}/", target):
+                    months.add(target)
+        assert months == {f"luu-tru/{a.published:%Y/%m}/" for a in arts}
+        return pages, max(len(text.encode()) for rel, text in pages.items()
+                          if rel.count("/") < 3)             # the index pages and year pages
+
+    few, few_max = archive(2 * per_page - 1)             # the most luu-tru/ holds alone
+    many, many_max = archive(3 * per_page + 7)
+    assert "luu-tru/trang-1/index.md" not in few
+    assert {"luu-tru/trang-1/index.md", "luu-tru/trang-2/index.md"} <= set(many)
+    assert "luu-tru/trang-3/index.md" not in many        # 67 years: 27 on luu-tru/, 20 + 20
+    assert many_max <= few_max + 200                     # the pager's links, no more
+    index = many["luu-tru/index.md"]
+    assert index.count('/">Năm ') == 3 * per_page + 7 - 2 * per_page
+    assert many["luu-tru/trang-2/index.md"].count('/">Năm ') == per_page
+    assert 'href="2026/">Năm 2026</a>' in index and "Năm 2000" in index and "Năm 1999" not in index
+    assert 'href="trang-2/" rel="next">Những năm trước' in index
+    oldest = many["luu-tru/trang-1/index.md"]
+    assert 'href="../1960/">Năm 1960</a>' in oldest and 'href="../trang-2/" rel="prev"' in oldest
+    year = many["luu-tru/2026/index.md"]
+    assert 'href="07/">Tháng 07/2026</a> <span class="cds-count">(1 bài)</span>' in year
+    assert year.index("Tháng 07/2026") < year.index("Tháng 01/2026")     # newest first
+    month = many["luu-tru/2026/07/index.md"]
+    assert '<li><a href="../../">Lưu trữ</a></li>' in month and '<a href="../">Năm 2026</a>' in month

@@ -131,3 +131,24 @@ def test_the_body_cache_renders_once_and_is_never_trusted_blindly(tmp_path):
     assert not broken.valid and broken("## Tiêu đề\n\nĐoạn.") == html
     broken.save()
     assert render.BodyCache(path, "dau-van-tay", make).valid
+
+
+def test_the_body_cache_holds_what_it_rendered_compressed_and_saves_it_whole(tmp_path):
+    """A cold build renders every body: the cache holds them zlib-compressed until it saves
+    (not the HTML itself), and what it saves is the HTML as rendered."""
+    path = tmp_path / ".cds" / render.BODY_CACHE
+    texts = [f"## Phần {i}\n\n" + f"Chuyển đổi số ở xã số {i}. " * 60 for i in range(3)]
+    cache = render.BodyCache(path, "dau-van-tay", lambda: FAST)
+    htmls = [cache(t) for t in texts]
+    assert cache.get(texts[0]) == FAST(texts[0])                     # asked again: the same
+    held = [cache.new[render.body_key(t)][0] for t in texts]
+    assert all(isinstance(p, bytes) and len(p) < len(h.encode()) / 3 for p, h in zip(held, htmls, strict=True))
+    cache.save()
+
+    def fails():
+        raise AssertionError("rendered again")
+    again = render.BodyCache(path, "dau-van-tay", fails)
+    assert [again(t) for t in texts] == htmls and again.get(texts[1]) == FAST(texts[1])
+    assert again.hits == 3 and not again.new
+    again.save(keep=[texts[2]])                                       # pruned: used or kept stay
+    assert render.BodyCache(path, "dau-van-tay", fails)(texts[0]) == htmls[0]

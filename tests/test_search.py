@@ -322,7 +322,7 @@ def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(sit
     first = search.run_index(site)
     assert first.parsed == 2 and first.base
     cache = site.parent / ".cds" / "search"
-    assert sum(1 for p in cache.rglob("*") if p.is_file() and p.name != "pages.json") == 2
+    assert sum(1 for p in cache.rglob("*") if p.is_file() and p.parent != cache) == 2
     page = site / "tin-tuc/2024/01/a/index.html"
     page.write_text(page.read_text().replace("đổi mới", "thay đổi"), encoding="utf-8")
     write(site, "tin-tuc/2025/02/c/index.html",
@@ -333,7 +333,7 @@ def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(sit
     assert (again.parsed, again.pages, again.unchanged, again.base) == (2, 3, False, False)
     assert (again.delta, again.stale) == (2, 1)                          # a's old copy left out
     assert set(fragments(site / search.RECENT_DIR)) == {"/tin-tuc/2024/01/a/", "/tin-tuc/2025/02/c/"}
-    assert sum(1 for p in cache.rglob("*") if p.is_file() and p.name != "pages.json") == 3  # a's old copy removed
+    assert sum(1 for p in cache.rglob("*") if p.is_file() and p.parent != cache) == 3  # a's old copy removed
     assert search.run_index(site).unchanged                                 # nothing new: no work
     # the same pages indexed from nothing (another cache, another copy of the site)
     fresh = tmp_path / "fresh" / "site"
@@ -350,6 +350,51 @@ def test_only_changed_pages_are_indexed_and_the_search_equals_a_full_reindex(sit
     folded = search.run_index(site, full=True)
     assert folded.base and recent_manifest(site)[1:] == (False, [], [])
     assert fragments(site / "pagefind") == fragments(fresh / "pagefind")
+
+
+@needs_pagefind
+def test_with_what_the_build_wrote_only_those_pages_are_read(site, tmp_path):
+    """run_index(changes=…): the pages the site build wrote are re-indexed and no other page is
+    looked at (a page changed behind the build's back keeps its old entry), unless the last run
+    did not index the build just before (then every page is, as without ``changes``)."""
+    def html(folder: Path) -> list[str]:
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html")
+                      if not p.relative_to(folder).as_posix().startswith("pagefind"))
+
+    def changes(since, now, written, static=()):
+        outputs = html(site)
+        return search.Changes(since=since, now=now, outputs=outputs,
+                              pages=[r for r in outputs if r not in static], written=written)
+
+    write(site, "embed/cot.html", article("Cột nhúng", "<p>Bản cũ.</p>"))   # copied, not rendered
+    first = search.run_index(site, changes=changes(None, "build-1", html(site), ["embed/cot.html"]))
+    assert first.walked and first.parsed == 3 and first.pages == 3
+    # build 2 wrote a and c; b changed behind its back (a test's doing: a build never does)
+    a, b = site / "tin-tuc/2024/01/a/index.html", site / "tin-tuc/2023/05/b/index.html"
+    a.write_text(a.read_text().replace("đổi mới", "thay đổi"), encoding="utf-8")
+    b.write_text(b.read_text().replace("Lúa hữu cơ", "Rau sạch"), encoding="utf-8")
+    write(site, "tin-tuc/2025/02/c/index.html", article("Sàn thương mại", "<p>Hợp tác xã.</p>",
+                                                        year="2025"))
+    write(site, "embed/cot.html", article("Cột nhúng", "<p>Bản mới.</p>"))
+    told = ["tin-tuc/2024/01/a/index.html", "tin-tuc/2025/02/c/index.html"]
+    again = search.run_index(site, changes=changes("build-1", "build-2", told, ["embed/cot.html"]))
+    assert not again.walked and again.parsed == 3 and again.pages == 4      # a, c, the copied page
+    texts = {url: " ".join(f["content"].split()) for url, f in served(site).items()}
+    assert "thay đổi".replace("đ", "ḏ") in texts["/tin-tuc/2024/01/a/"]
+    assert "/tin-tuc/2025/02/c/" in texts and "Bản mới" in texts["/embed/cot.html"]
+    assert "Lúa hữu" in texts["/tin-tuc/2023/05/b/"]                         # b not read
+    # a page gone (the build's outputs no longer have it) leaves the index
+    shutil.rmtree(site / "tin-tuc/2025/02/c")
+    gone = search.run_index(site, changes=changes("build-2", "build-3", [], ["embed/cot.html"]))
+    assert not gone.walked and gone.pages == 3 and gone.parsed == 0
+    assert "/tin-tuc/2025/02/c/" not in served(site)
+    # the last run indexed another build (one without search, say): every page is looked at
+    other = search.run_index(site, changes=changes("build-9", "build-10", [], ["embed/cot.html"]))
+    assert other.walked and other.parsed == 1
+    assert "Rau sạch" in " ".join(served(site)["/tin-tuc/2023/05/b/"]["content"].split())
+    # a run without ``changes`` leaves no build stamp: the next one looks at every page
+    search.run_index(site)
+    assert search.run_index(site, changes=changes("build-10", "build-11", [])).walked
 
 
 @needs_pagefind

@@ -21,7 +21,8 @@ Layout of ``site_src/`` (URLs with ``use_directory_urls``; ``X/`` is the file ``
     chu-de/  chu-de/<id>/  …/trang-N/      themes overview, one listing per theme (trang-1 = oldest)
     nguon/   nguon/<id>/   …/trang-N/      sources
     tru-cot/ tru-cot/<id>/ …/trang-N/      pillars
-    luu-tru/ luu-tru/YYYY/MM/ …/trang-N/   archive by month
+    luu-tru/ luu-tru/trang-N/              archive: the years (YEARS_PER_PAGE a page, oldest on trang-1)
+    luu-tru/YYYY/ luu-tru/YYYY/MM/ …/trang-N/  a year's months; a month's articles
     cau-chuyen-thanh-cong/ …/trang-N/      success stories (theme dien-hinh, featured first)
     <page>.md                              the root's content/pages/** (ke-hoach.md, gioi-thieu.md)
     .overrides/                            theme overrides (mkdocs.yml: theme.custom_dir): the
@@ -42,6 +43,7 @@ from pathlib import Path
 
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.errors import CdsError
+from pipeline.core.fileio import write_atomic
 from pipeline.core.markup import esc, front_matter, rel_url, shift_headings  # noqa: F401
 from pipeline.core.models import Article, Config
 from pipeline.core.text import MD_IMAGE, markdown_plain
@@ -65,12 +67,13 @@ from pipeline.site.pages.layout import (  # noqa: F401  (the layout's names, as 
     RSS_TYPE,
     SUCCESS_THEME,
     SUMMARY_CHARS,
+    YEARS_PER_PAGE,
     safe_href,
     title_of,
 )
 from pipeline.site.pages.templates import PACKAGE_TEMPLATES, vn_datetime  # noqa: F401
 from pipeline.site.pages.topics import BUILTIN_PILLARS, BUILTIN_THEMES, Topic, load_topics  # noqa: F401
-from pipeline.site.pages.tree import read_cache, sync_tree, write_cache
+from pipeline.site.pages.tree import TreeWriter, read_cache, sync_tree, write_cache
 from pipeline.site.render import BODY_CACHE
 
 PACKAGE = Path(__file__).parent.parent
@@ -202,6 +205,15 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     site.channels.extend(dict(c) for c in channels)
     site.home_blocks = list(home_blocks)
     site.out = out
+    writer = site.sink = TreeWriter(out)        # pages are written as they are made
+    if not (out / MANIFEST).exists():
+        # a publish that stops half-way (a broken template) leaves a folder the next one takes
+        # as its own; the real manifest replaces this at the end
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_atomic(out / MANIFEST, b"{}\n")
+        except OSError as exc:
+            raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
     cache_path = Path(config.state_dir) / CACHE
     cached = read_cache(cache_path)
     if cached.get("code") == site.code and cached.get("out") == str(out.resolve()):
@@ -211,23 +223,27 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
         files = site.render(related(site.oldest_first))
     except PageError as exc:
         raise PublishError(str(exc)) from None
+    except OSError as exc:
+        what = "written" if str(exc.filename or "").startswith(str(out)) else "read"
+        raise PublishError(f"{exc.filename or out}: cannot be {what} ({exc.strerror})") from None
     for rel, data in (extra or {}).items():
-        if rel in files or rel in site.kept or rel.startswith((".", "/")) or ".." in rel.split("/"):
+        if site.taken(rel) or rel.startswith((".", "/")) or ".." in rel.split("/"):
             site.warnings.append(f"site_src/{rel}: already generated (or not a plain path); skipped")
         else:
             accepted[rel] = data
     if bodies is not None:
         site.html_pages(accepted, {})
-        bodies.save(keep=lambda: [article_body(a).strip("\n") for a in site.articles])
+        bodies.save(keep=lambda: (article_body(a).strip("\n") for a in site.articles))
     files.update(accepted)
     try:
-        written, removed, unchanged = sync_tree(out, files, site.kept, keep_dirs=(MEDIA_DIR,))
+        written, removed, unchanged = sync_tree(out, files, site.kept, keep_dirs=(MEDIA_DIR,),
+                                                writer=writer)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
     try:
         write_cache(cache_path, out, site.code, site.digests, site.kept, site.cache)
     except OSError:
         pass                                    # only a cache: the next publish does it all
-    pages = sum(1 for rel in files if rel.endswith(".md")) + len(site.kept)
+    pages = sum(1 for rel in files if rel.endswith(".md")) + len(site.kept) + len(site.streamed)
     return PublishResult(written=written, removed=removed, unchanged=unchanged, pages=pages,
                          articles=len(site.articles), warnings=site.warnings)

@@ -47,6 +47,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,7 +104,32 @@ class SearchResult:
     base: bool = False          # period bundles were (re)built (their pages went through Pagefind)
     delta: int = 0              # else: pages in the recent bundle (added/changed since their period)
     stale: int = 0              # base copies the recent bundle replaces or that are gone
+    walked: bool = True         # every folder of site/ was walked (else the build said what it wrote)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Changes:
+    """What the site build knows of ``site/`` (:func:`run_index`'s ``changes``): the HTML files it
+    made (``outputs``, relative POSIX paths), which of them are MkDocs pages (``pages``), the
+    pages it wrote now (``written``), and stamps of the build's record before and after it
+    (:func:`file_stamp`: ``since`` None when there was none). A page the build did not write is
+    as the last index run saw it, provided that run indexed the build just before this one
+    (its record then had the stamp ``since``); otherwise every page is looked at."""
+    since: str | None
+    now: str
+    outputs: Collection[str]
+    pages: Collection[str]
+    written: Collection[str]
+
+
+def file_stamp(path: Path | str) -> str | None:
+    """Size, time and inode of a file written by renames (a new inode each write), or None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
 def pagefind_binary() -> Path | None:
@@ -123,6 +149,34 @@ def pagefind_binary() -> Path | None:
         which = shutil.which("pagefind_extended") or shutil.which("pagefind")
         found = Path(which) if which else None
     return found if found is not None and Path(found).is_file() else None
+
+
+def _pages_known(site_dir: Path, changes: Changes, old: dict, *skip: Path
+                 ) -> list[tuple[str, str, os.stat_result | None | bool]]:
+    """:func:`_pages` from what the site build says instead of a walk of every folder: the
+    HTML it made and the pages of the last scan (``old``), sorted; ``True`` in place of the
+    ``stat`` for a page the build did not write (its last scan holds). The others, the build's
+    HTML files that are not pages (copied, not rendered: the build does not say whether they
+    changed) and the pages gone (not found), are looked at."""
+    skipped = {s.name + "/" for s in skip if s.parent == site_dir}
+    trusted = set(changes.pages) - set(changes.written)
+    out = []
+    base = str(site_dir)
+    for rel in sorted({r for r in changes.outputs if r.endswith(".html")} | set(old)):
+        if rel.startswith(tuple(skipped)) or rel.startswith(".") or "/." in rel:
+            continue
+        if rel in trusted and rel in old:
+            out.append((rel, "", True))
+            continue
+        path = os.path.join(base, rel)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            st = None
+        out.append((rel, path, st))
+    return out
 
 
 def _pages(site_dir: Path, *skip: Path) -> list[tuple[str, str, os.stat_result | None]]:
@@ -247,6 +301,7 @@ class _CopyCache:
 
     VERSION = b"cds-search-copy-4"
     MEMO = "pages.json"
+    SITE = "pages-site.json"        # the site build the memo is of: its stamp, the memo's stamp
 
     def __init__(self, folder: Path, settings: tuple):
         self.folder = folder
@@ -257,6 +312,14 @@ class _CopyCache:
         self.old: dict = memo.get("pages", {}) if memo.get("tag") == self.tag else {}
         self.result_stamp = memo.get("result", "") if self.old else ""
         self.new: dict = {}
+        site = _read_json(folder / self.SITE) or {}
+        self.site = site.get("site") if self.old and \
+            site.get("memo") == file_stamp(folder / self.MEMO) else None
+
+    def trust(self, rel: str) -> _Page | None:
+        """The page at ``rel`` as the last scan found it (the site build did not write it)."""
+        old = self.new[rel] = self.old[rel]
+        return _Page(rel, *old[3:8]) if old[3] else None
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key
@@ -324,8 +387,9 @@ class _CopyCache:
     def changed(self) -> bool:
         return self.new != self.old
 
-    def close(self, result_stamp: str) -> None:
-        """Record this scan; when pages changed, remove the copies no page uses."""
+    def close(self, result_stamp: str, site: str | None = None) -> None:
+        """Record this scan (of the site build stamped ``site``, when known); when pages
+        changed, remove the copies no page uses."""
         if self.changed and self.folder.is_dir():
             used = {entry[3] for entry in self.new.values() if entry[3]}
             for sub in self.folder.iterdir():
@@ -338,6 +402,12 @@ class _CopyCache:
             try:
                 write_atomic(self.folder / self.MEMO,
                              json.dumps(memo, ensure_ascii=False, separators=(",", ":")).encode())
+            except OSError:
+                site = None                     # the memo on disk is not of this scan
+        if site != self.site or self.changed:
+            try:
+                write_atomic(self.folder / self.SITE, json.dumps(
+                    {"site": site, "memo": file_stamp(self.folder / self.MEMO)}))
             except OSError:
                 pass
 
@@ -482,7 +552,8 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
               timeout: float | None = None, head: int = HEAD_WORDS, repeats: int = REPEATS,
               chunk_size: int = CHUNK_SIZE, cache_dir: Path | str | None = None,
               full: bool = False, delta_max: int | None = None, split: bool = True,
-              scope_min: int = SCOPE_MIN, period_max: int = PERIOD_MAX) -> SearchResult:
+              scope_min: int = SCOPE_MIN, period_max: int = PERIOD_MAX,
+              changes: Changes | None = None) -> SearchResult:
     """Index the built site in ``site_dir`` for search (offline).
 
     Only pages carrying ``data-pagefind-body`` are indexed; when no page does, nothing is
@@ -490,7 +561,9 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     skipped too, with a warning, and the site works without search. The copy Pagefind reads of
     each page is kept in ``cache_dir`` (default ``<site_dir>/../.cds/search/``) under the digest
     of the page's HTML, and a page whose file did not change (size, mtime, inode) is not read
-    again (:class:`_CopyCache`).
+    again (:class:`_CopyCache`). With ``changes`` (what the site build wrote: :class:`Changes`)
+    the folders are not walked and the pages the build did not write are not even looked at,
+    when the last run indexed the build just before this one.
 
     The index is split by period (the year, or parts of a year of more than ``period_max``
     pages; ``split``; :func:`assign_periods`): one Pagefind bundle
@@ -523,13 +596,18 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     cache = _CopyCache(Path(cache_dir) if cache_dir else site_dir.parent / CACHE_DIR,
                        (head, repeats))
     pages: list[_Page] = []
-    for rel, path, st in _pages(site_dir, bundle, recent):
-        page = cache.scan(rel, path, st, head, repeats, result.warnings)
+    known = changes is not None and changes.since is not None and cache.site == changes.since
+    site = changes.now if changes is not None else None
+    for rel, path, st in (_pages_known(site_dir, changes, cache.old, bundle, recent) if known
+                          else _pages(site_dir, bundle, recent)):
+        page = cache.trust(rel) if st is True else \
+            cache.scan(rel, path, st, head, repeats, result.warnings)
         if page is not None:
             pages.append(page)
     result.parsed = cache.parsed
+    result.walked = not known
     if not pages:
-        cache.close("")
+        cache.close("", site)
         result.skipped = f"no page in {site_dir} carries {BODY_MARK}"
         result.warnings.append(f"search: {result.skipped}; nothing to index")
         result.seconds = time.monotonic() - started
@@ -547,7 +625,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
         rb, rf = _du_all(recent)
         result.bytes, result.files = public.get("bytes", 0) + rb, public.get("files", 0) + rf
         result.seconds = time.monotonic() - started
-        cache.close(stamp_now)
+        cache.close(stamp_now, site)
         return result
 
     want: dict[str, dict[str, _Page]] = {}
@@ -572,7 +650,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
             _write_public(bundle, want, set(on_disk), labels, settings, scope_min, result)
             rb, rf = _du_all(recent)
             result.bytes, result.files = result.bytes + rb, result.files + rf
-            cache.close(_result_stamp(bundle, recent, exe, settings, scope_min))
+            cache.close(_result_stamp(bundle, recent, exe, settings, scope_min), site)
             result.seconds = time.monotonic() - started
             return result
         rebuild = {p.period for p in delta} | {key for _, key in gone} | (set(want) - set(on_disk))
@@ -612,7 +690,7 @@ def run_index(site_dir: Path | str, *, binary: Path | str | None = None,
     _write_public(bundle, want, set(on_disk), labels, settings, scope_min, result, measured=True)
     rb, rf = _du_all(recent)
     result.bytes, result.files = result.bytes + rb, result.files + rf
-    cache.close(_result_stamp(bundle, recent, exe, settings, scope_min))
+    cache.close(_result_stamp(bundle, recent, exe, settings, scope_min), site)
     result.seconds = time.monotonic() - started
     return result
 

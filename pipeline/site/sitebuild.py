@@ -75,6 +75,7 @@ class BuildResult:
     driver: str = "cds"             # "cds", or "mkdocs" (the reference: no memo, no body cache)
     outputs: list[str] = field(default_factory=list)        # every file of site/ the build made
     written_pages: list[str] = field(default_factory=list)  # the pages (dest_uri) rendered now
+    page_outputs: list[str] = field(default_factory=list)   # every page's dest_uri (the search)
     stale: list[str] = field(default_factory=list)          # outputs of the last build deleted
     left_out: int = 0               # files not handed to MkDocs (unchanged, fresh, named by none)
 
@@ -247,6 +248,7 @@ def build_site(root: Path, *, config: Config | None = None,
 
         outputs: set[str] = set()
         pages = 0
+        page_outputs = []
         for file in plugin.files:
             entry = entries.get(file.src_uri)
             included = file.inclusion.is_included()
@@ -256,6 +258,8 @@ def build_site(root: Path, *, config: Config | None = None,
                 continue
             is_page = file.is_documentation_page()
             pages += is_page and included
+            if is_page and included:
+                page_outputs.append(file.dest_uri)
             entry[3:] = [("p" if is_page else "s") if included else "x",
                          file.url if included else "", file.dest_uri if included else ""]
         for uri in plugin.dropped:                     # left out of MkDocs' list: as last time
@@ -263,6 +267,8 @@ def build_site(root: Path, *, config: Config | None = None,
             if entry[3] in ("p", "s"):
                 outputs.add(entry[5])
                 pages += entry[3] == "p"
+                if entry[3] == "p":
+                    page_outputs.append(entry[5])   # still a page of the site (the search)
         outputs |= set(cfg.theme.static_templates)
         if "sitemap.xml" in outputs:
             outputs.add("sitemap.xml.gz")
@@ -273,7 +279,7 @@ def build_site(root: Path, *, config: Config | None = None,
         result = BuildResult(site_dir=site_dir, full=full, pages=pages, rendered=plugin.rendered,
                              warnings=capture.warnings, driver=driver, feeds=feeds,
                              outputs=sorted(outputs), written_pages=sorted(plugin.written_pages),
-                             left_out=len(plugin.dropped))
+                             left_out=len(plugin.dropped), page_outputs=page_outputs)
         if last and not full:
             result.stale = sorted(set(last.get("outputs") or ()) - outputs)
             result.removed = state_mod.prune(site_dir, result.stale)

@@ -28,7 +28,7 @@ import json
 import logging
 import posixpath
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -416,7 +416,7 @@ class Bodies:
             self._exact = None                    # an extension reset() does not clear
         return html, toc
 
-    def save(self, keep: Callable[[], Collection[str]]) -> None:
+    def save(self, keep: Callable[[], Iterable[str]]) -> None:
         """Write the bodies rendered now; entries no longer in ``keep()`` (the bodies of every
         page) go. Nothing is read or written when no body was asked for."""
         if self._cache is not None:

@@ -34,6 +34,7 @@ from pipeline.site.pages.layout import (
     OVERRIDES,
     PER_PAGE,
     SUCCESS_THEME,
+    YEARS_PER_PAGE,
     feed_meta,
     safe_href,
     title_of,
@@ -48,6 +49,7 @@ from pipeline.site.pages.templates import (
 )
 from pipeline.site.templating import Renderer, root_folder
 from pipeline.site.pages.topics import Topic, load_topics
+from pipeline.site.pages.tree import TreeWriter
 
 HREF = "\x00href\x00"     # stands in for an item's link (see Pages.items)
 MARKS = {"article_start": trusted(ARTICLE_START), "body_start": trusted(BODY_START),
@@ -111,6 +113,10 @@ class Pages:
             self.sources.setdefault(art.source, art.source)
         self.source_urls = {sid: f"nguon/{_segment(sid)}/" for sid in self.sources}
         self.files: dict[str, bytes] = {}
+        # publish(): pages go straight into site_src/ as they are made (``sink``; their paths in
+        # ``streamed``), not held until every page is made (~10 KB an article)
+        self.sink: TreeWriter | None = None
+        self.streamed: set[str] = set()
         self.lastmod: dict[str, str] = {}
         self.channels: list[dict[str, str]] = [
             {"path": "", "title": config.site.title, "description": config.site.description}]
@@ -147,15 +153,23 @@ class Pages:
         by) lets the site build skip Markdown. ``joined``: the body between publish's markers
         is HTML, the markers go; else (the reference form) it is Markdown for MkDocs."""
         path = url + "index.md"
-        if path in self.files or path in self.kept:
+        if self.taken(path):
             raise PageError(f"site_src/{path}: two pages want the same address")
         text = self.renderer.render(f"site/{template}", url=url, **context).strip("\n")
         if joined:                      # the body is HTML already: no markers, one block
             text = join_body(text)
-        self.files[path] = (front_matter({**meta, "cds_kind": kind}) + "\n" + text
-                            + "\n").encode("utf-8")
+        data = (front_matter({**meta, "cds_kind": kind}) + "\n" + text + "\n").encode("utf-8")
+        if self.sink is not None:
+            self.sink.put(path, data)
+            self.streamed.add(path)
+        else:
+            self.files[path] = data
         if lastmod is not None:
             self.lastmod[path] = lastmod.astimezone(self.tz).strftime("%Y-%m-%d")
+
+    def taken(self, path: str) -> bool:
+        """Whether a page of this publish is at ``path`` already."""
+        return path in self.files or path in self.kept or path in self.streamed
 
     def article_key(self, art: Article) -> str:
         """The digest of everything of an article that pages show."""
@@ -193,7 +207,7 @@ class Pages:
             return False
         if [st.st_size, st.st_mtime_ns] != entry[1:]:
             return False
-        if path in self.files or path in self.kept:
+        if self.taken(path):
             raise PageError(f"site_src/{path}: two pages want the same address")
         self.kept.add(path)
         if lastmod is not None:
@@ -352,7 +366,7 @@ class Pages:
         img = self.media_href(art.image, url) if self.media_href and art.image else None
         self.add(url, meta, "article.html", art.updated or art.published,
                  kind="article", joined=rendered is not None,
-                 trail=[("luu-tru/", "Lưu trữ"),
+                 trail=[("luu-tru/", "Lưu trữ"), (f"luu-tru/{local:%Y}/", f"Năm {local:%Y}"),
                         (f"luu-tru/{local:%Y}/{local:%m}/", f"Tháng {local:%m/%Y}")],
                  title=title_of(art), marks=MARKS if rendered is None else MARKS_HTML,
                  published=art.published,
@@ -414,18 +428,44 @@ class Pages:
                          description=p.description)
 
     def archive_pages(self) -> None:
+        """``luu-tru/``: the years that have news, newest first, in fixed chunks of
+        :data:`YEARS_PER_PAGE` counted from the oldest year (``luu-tru/trang-N/``, as listings'
+        archive pages): no page grows with the years the store covers. ``luu-tru/YYYY/``: that
+        year's months; ``luu-tru/YYYY/MM/``: the month's articles (a listing)."""
         months: dict[tuple[str, str], list[Article]] = defaultdict(list)
         for art in self.articles:
             local = art.published.astimezone(self.tz)
             months[(f"{local:%Y}", f"{local:%m}")].append(art)
-        years: dict[str, list[dict]] = defaultdict(list)
-        for (year, month), arts in months.items():
-            years[year].append({"month": month, "count": len(arts)})
-        self.add("luu-tru/", {"title": "Lưu trữ"}, "archive.html", self.newest(self.articles),
-                 years=[(y, years[y]) for y in sorted(years, reverse=True)])
+        years: dict[str, list[tuple[str, list[Article]]]] = defaultdict(list)
+        for (year, month), arts in months.items():              # newest month first
+            years[year].append((month, arts))
+        order = sorted(years, reverse=True)
+        rows = [{"year": y, "count": sum(len(a) for _, a in years[y]),
+                 "first": years[y][-1][0], "last": years[y][0][0]} for y in order]
+        archived = max(0, len(rows) // YEARS_PER_PAGE - 1)
+        front = len(rows) - archived * YEARS_PER_PAGE
+        chunks: list[tuple[str, list[dict], int | None]] = [("luu-tru/", rows[:front], None)]
+        for j in range(archived, 0, -1):
+            start = len(rows) - j * YEARS_PER_PAGE
+            chunks.append((f"luu-tru/trang-{j}/", rows[start:start + YEARS_PER_PAGE], j))
+        for url, chunk, j in chunks:
+            span = f"{chunk[-1]['year']}–{chunk[0]['year']}" if chunk else ""
+            here = "Lưu trữ" if j is None else f"Năm {span}"
+            older = archived if j is None else j - 1
+            self.add(url, {"title": "Lưu trữ" if j is None else f"Lưu trữ: năm {span}"},
+                     "archive.html", self.newest([years[r["year"]][0][1][0] for r in chunk]),
+                     years=chunk, here=here, trail=[] if j is None else [("luu-tru/", "Lưu trữ")],
+                     newer=(None if j is None else
+                            "luu-tru/" if j + 1 > archived else f"luu-tru/trang-{j + 1}/"),
+                     older=f"luu-tru/trang-{older}/" if older >= 1 else None)
+        for year in order:
+            self.add(f"luu-tru/{year}/", {"title": f"Lưu trữ năm {year}"}, "archive-year.html",
+                     self.newest([arts[0] for _, arts in years[year]]), year=year,
+                     trail=[("luu-tru/", "Lưu trữ")],
+                     months=[{"month": m, "count": len(arts)} for m, arts in years[year]])
         for (year, month), arts in months.items():
             self.listing(f"luu-tru/{year}/{month}/", f"Tháng {month}/{year}", arts,
-                         trail=[("luu-tru/", "Lưu trữ")])
+                         trail=[("luu-tru/", "Lưu trữ"), (f"luu-tru/{year}/", f"Năm {year}")])
 
     def stories_page(self) -> None:
         t = self.themes.get(SUCCESS_THEME)
@@ -451,7 +491,8 @@ class Pages:
     def static_pages(self) -> None:
         """The root's ``content/pages/**`` as they are; the package's defaults for the pages the
         nav needs (ke-hoach.md, gioi-thieu.md) when the root has none."""
-        generated = set(self.files) | self.kept | {u + "index.md" for u in self.urls.values()}
+        generated = set(self.files) | self.kept | self.streamed | \
+            {u + "index.md" for u in self.urls.values()}
         for folder in self._pages_dirs():
             if not folder.is_dir():
                 continue
@@ -523,7 +564,7 @@ class Pages:
         """Every file ``site_src/`` will hold: what links resolve against (as MkDocs' Files)."""
         from pipeline.store import media
 
-        uris = set(self.files) | self.kept | set(self.extra)
+        uris = set(self.files) | self.kept | self.streamed | set(self.extra)
         uris |= {u + "index.md" for u in self.urls.values()}
         uris |= {media.SITE_DIR + k for k in media.referenced(self.articles)}
         if self.out is not None:

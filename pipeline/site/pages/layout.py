@@ -13,6 +13,7 @@ CACHE = "publish-cache.json"    # in the root's .cds/: article page → digest o
 PER_PAGE = 20          # items on a listing page
 HOME_LATEST = 20       # latest news on the home page
 HOME_STORIES = 6       # success stories on the home page
+YEARS_PER_PAGE = 20    # years on an archive index page (luu-tru/, luu-tru/trang-N/)
 RELATED = 5            # related articles under an article
 SUMMARY_CHARS = 220
 

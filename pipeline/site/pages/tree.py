@@ -56,19 +56,21 @@ def _tree(folder: str, prefix: str = "", skip: Collection[str] = ()) -> tuple[li
     return files, folders
 
 
-def sync_tree(out: Path, files: Mapping[str, bytes],
-              keep: Iterable[str] = (), keep_dirs: Collection[str] = ()) -> tuple[int, int, int]:
-    """Make ``out`` hold exactly ``files`` (relative POSIX path → bytes) and the files in
-    ``keep`` as they are: write the files whose bytes differ, delete the others, prune empty
-    folders. Folders in ``keep_dirs`` (``"x/y/"``) are another stage's: neither read nor
-    touched. Returns (written, removed, unchanged).
-    """
-    keep = set(keep)
-    written, unchanged, removed = 0, len(keep), 0
-    base = str(out)
-    made: set[str] = set()
-    for rel, data in files.items():
-        path = os.path.join(base, rel)
+class TreeWriter:
+    """Writes files into ``out`` one at a time as they are made (publish does not hold every
+    page of a large site in memory at once): a file whose bytes are there already is left
+    alone, a new one is written in place, a changed one atomically. ``paths``: every file put;
+    :func:`sync_tree` then removes the others."""
+
+    def __init__(self, out: Path):
+        self.base = str(out)
+        self.made: set[str] = set()
+        self.paths: set[str] = set()
+        self.written = self.unchanged = 0
+
+    def put(self, rel: str, data: bytes) -> None:
+        self.paths.add(rel)
+        path = os.path.join(self.base, rel)
         try:
             if os.stat(path).st_size == len(data):
                 with open(path, "rb") as fh:
@@ -79,29 +81,44 @@ def sync_tree(out: Path, files: Mapping[str, bytes],
             # A new file is written in place: there is no old content to protect, and a file
             # left half-written by a crash differs from what the next publish writes over it.
             try:
-                _write_new(path, data, made)
-                written += 1
-                continue
+                _write_new(path, data, self.made)
+                self.written += 1
+                return
             except FileExistsError:
                 same = False
         except OSError:
             same = False
         if same:
-            unchanged += 1
+            self.unchanged += 1
         else:
-            _atomic_write(path, data, made)
-            written += 1
-    present, folders = _tree(base, skip=keep_dirs)
+            _atomic_write(path, data, self.made)
+            self.written += 1
+
+
+def sync_tree(out: Path, files: Mapping[str, bytes],
+              keep: Iterable[str] = (), keep_dirs: Collection[str] = (),
+              writer: TreeWriter | None = None) -> tuple[int, int, int]:
+    """Make ``out`` hold exactly ``files`` (relative POSIX path → bytes), the files in ``keep``
+    as they are and those ``writer`` put already: write the files whose bytes differ, delete
+    the others, prune empty folders. Folders in ``keep_dirs`` (``"x/y/"``) are another stage's:
+    neither read nor touched. Returns (written, removed, unchanged), ``writer``'s included.
+    """
+    keep = set(keep)
+    writer = writer if writer is not None else TreeWriter(out)
+    for rel, data in files.items():
+        writer.put(rel, data)
+    removed = 0
+    present, folders = _tree(writer.base, skip=keep_dirs)
     for rel in present:
-        if rel not in files and rel not in keep:
-            os.unlink(os.path.join(base, rel))
+        if rel not in writer.paths and rel not in keep:
+            os.unlink(os.path.join(writer.base, rel))
             removed += 1
     for rel in folders:                                       # children before their folders
         try:
-            os.rmdir(os.path.join(base, rel))                 # only when empty
+            os.rmdir(os.path.join(writer.base, rel))          # only when empty
         except OSError:
             pass
-    return written, removed, unchanged
+    return writer.written, removed, writer.unchanged + len(keep)
 
 
 def read_cache(path: Path) -> dict:
