@@ -98,21 +98,7 @@ def scan(docs_dir: str) -> list[tuple[str, int, int]]:
 
 def nav_files(nav: object) -> list[str]:
     """The Markdown files ``mkdocs.yml``'s ``nav`` names."""
-    out: list[str] = []
-
-    def walk(item: object) -> None:
-        if isinstance(item, str):
-            if item.endswith((".md", ".markdown")) and "://" not in item:
-                out.append(item.lstrip("/"))
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value)
-        elif isinstance(item, list):
-            for value in item:
-                walk(value)
-
-    walk(nav)
-    return out
+    return [s for s in nav_strings(nav) if s.endswith((".md", ".markdown")) and "://" not in s]
 
 
 def nav_strings(nav: object) -> list[str]:
