@@ -95,7 +95,7 @@ def _load(blob: bytes) -> Article | None:
     return art if isinstance(art, Article) else None
 
 
-def _walk(articles_dir: Path, content_dir: Path) -> list[tuple[str, str, os.stat_result]]:
+def article_files(articles_dir: Path, content_dir: Path) -> list[tuple[str, str, os.stat_result]]:
     """The ``*.md`` files under ``articles_dir`` that ``Store`` reads, sorted as it sorts them
     (as paths: by their components), with their ``stat``: ``(path relative to content_dir as
     POSIX text, absolute path, stat)``; no dot file, nothing that is or lies behind a symbolic
@@ -152,7 +152,7 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
                 "SELECT rel, size, mtime, digest, article, error FROM files")}
         except sqlite3.Error:
             rows, out.rebuilt = {}, True
-    files = _walk(articles_dir, content_dir)
+    files = article_files(articles_dir, content_dir)
     fresh: list[tuple] = []
     by_id: dict[str, Article] = {}
     by_url: dict[str, str] = {}

@@ -39,7 +39,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
 import threading
 import time
@@ -52,7 +51,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.core.errors import ConfigError, StoreError
-from pipeline.core.fileio import linked, trusted_mtime, write_atomic, write_if_changed
+from pipeline.core.fileio import trusted_mtime, write_atomic, write_if_changed
 from pipeline.core.models import THEMES
 from pipeline.core.text import fold, nfc
 
@@ -372,38 +371,23 @@ class _Locked:
 
     def examples(self) -> list[tuple[str, str, list[str]]]:
         from pipeline.store.articlefile import parse
+        from pipeline.store.index import article_files  # the files the store reads
         now: dict[str, tuple[int, int, tuple[str, str, list[str]] | None]] = {}
-
-        def walk(folder: str, prefix: str) -> None:
+        for rel, path, st in article_files(self.articles_dir, self.content_dir):
+            old = self.seen.get(rel)
+            if old is not None and old[:2] == (st.st_size, st.st_mtime_ns):
+                now[rel] = old
+                continue
+            example = None
             try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                return
-            for e in entries:
-                if e.name.startswith("."):
-                    continue
-                if e.is_dir(follow_symlinks=False):
-                    walk(e.path, f"{prefix}{e.name}/")
-                elif e.name.endswith(".md") and e.is_file(follow_symlinks=False):
-                    st = e.stat(follow_symlinks=False)
-                    rel = prefix + e.name
-                    old = self.seen.get(rel)
-                    if old is not None and old[:2] == (st.st_size, st.st_mtime_ns):
-                        now[rel] = old
-                        continue
-                    example = None
-                    if not linked(e.path, self.content_dir):
-                        try:
-                            with open(e.path, "rb") as fh:
-                                art = parse(fh.read().decode("utf-8"), rel)
-                            if art.themes_locked:
-                                example = (art.title, art.body, list(art.themes))
-                        except (OSError, UnicodeDecodeError, StoreError):
-                            example = None    # unreadable: not an example (`cds check` names it)
-                    now[rel] = (st.st_size, st.st_mtime_ns, example)
+                with open(path, "rb") as fh:
+                    art = parse(fh.read().decode("utf-8"), rel)
+                if art.themes_locked:
+                    example = (art.title, art.body, list(art.themes))
+            except (OSError, UnicodeDecodeError, StoreError):
+                example = None            # unreadable: not an example (`cds check` names it)
+            now[rel] = (st.st_size, st.st_mtime_ns, example)
 
-        if self.articles_dir.is_dir():
-            walk(str(self.articles_dir), "")
         if now != self.seen and self.memo.parent.is_dir():
             self._write(now)
         self.seen = now
