@@ -247,8 +247,7 @@ def build_site(root: Path, *, config: Config | None = None,
                                  f"mode: {capture.warnings[0]}")
 
         outputs: set[str] = set()
-        pages = 0
-        page_outputs = []
+        page_outputs = []                              # every page of the site (dest_uri)
         for file in plugin.files:
             entry = entries.get(file.src_uri)
             included = file.inclusion.is_included()
@@ -257,7 +256,6 @@ def build_site(root: Path, *, config: Config | None = None,
             if entry is None or not file.abs_src_path:
                 continue
             is_page = file.is_documentation_page()
-            pages += is_page and included
             if is_page and included:
                 page_outputs.append(file.dest_uri)
             entry[3:] = [("p" if is_page else "s") if included else "x",
@@ -266,7 +264,6 @@ def build_site(root: Path, *, config: Config | None = None,
             entry = entries[uri]
             if entry[3] in ("p", "s"):
                 outputs.add(entry[5])
-                pages += entry[3] == "p"
                 if entry[3] == "p":
                     page_outputs.append(entry[5])   # still a page of the site (the search)
         outputs |= set(cfg.theme.static_templates)
@@ -276,7 +273,8 @@ def build_site(root: Path, *, config: Config | None = None,
         links = {uri: targets for uri, targets in (last.get("links") or {}).items()
                  if uri in entries and uri not in plugin.seen}
         links.update(plugin.links)
-        result = BuildResult(site_dir=site_dir, full=full, pages=pages, rendered=plugin.rendered,
+        result = BuildResult(site_dir=site_dir, full=full, pages=len(page_outputs),
+                             rendered=plugin.rendered,
                              warnings=capture.warnings, driver=driver, feeds=feeds,
                              outputs=sorted(outputs), written_pages=sorted(plugin.written_pages),
                              left_out=len(plugin.dropped), page_outputs=page_outputs)
