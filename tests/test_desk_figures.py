@@ -8,15 +8,19 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+import subprocess
+import sys
+import time
 from datetime import datetime
 
 import pytest
 import requests
 
 from pipeline import config as config_mod
+from pipeline.core.models import THEMES
 from pipeline.results import service
 from pipeline.store.articles import Store
-from pipeline.tagging import tag_learn
+from pipeline.tagging import oof, tag_learn
 from tests.desk_helpers import EDITOR, REVIEWER, Desk, login, make_desk_root
 
 # "không dùng tiền mặt" is in three sample articles: the editor says they are "dien-hinh".
@@ -61,25 +65,64 @@ def test_next_report_and_its_gaps_on_sources_page_and_queue(desk):
     assert "Kỳ báo cáo đang thiếu số liệu" in queue
 
 
+def _cells(row: str) -> list[str]:
+    return re.findall(r"<td>([^<]*)</td>", row)
+
+
 def test_tag_quality_shows_the_same_numbers_as_cds_tag_evaluate(desk):
     r = requests.get(f"{desk.base}/chat-luong-phan-loai", allow_redirects=False)
     assert r.status_code == 302 and r.headers["Location"].startswith("/dang-nhap")
+    assert not (desk.root / ".cds" / oof.CACHE_FILE).exists()
+    s = login(desk, EDITOR)
+    # nothing cached: the page answers at once, "đang tính…", while `cds tag --evaluate` runs
+    # in a child process and caches the out-of-fold opinions (six locked articles: up to 5 folds)
+    first = s.get(f"{desk.base}/chat-luong-phan-loai")
+    assert first.status_code == 200
+    assert "Đang tính số liệu…" in first.text and 'data-refresh="2"' in first.text
+    assert "mô hình không học từ chính bài đó" in text_of(first.text)
+    assert 'id="bang-chat-luong"' not in first.text
+    assert 'id="bang-goi-y"' in first.text              # the rules' suggestions need no model
+    deadline = time.monotonic() + 600
+    page = first
+    while 'id="bang-chat-luong"' not in page.text:
+        assert "Chưa tính được" not in page.text, page.text
+        assert time.monotonic() < deadline, "the evaluation did not finish"
+        time.sleep(1)
+        page = s.get(f"{desk.base}/chat-luong-phan-loai")
+    # the CLI now reads what the desk's run cached: no fit, the same figures
+    res = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(desk.root), "tag",
+                          "--evaluate"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert "không học lại" in res.stderr
+    cli = {}
+    for line in res.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] in (*THEMES, "tổng"):
+            cli["micro" if parts[0] == "tổng" else parts[0]] = parts[-7:]
     articles, taxonomy = tag_learn.examples(desk.root)
     assert len(articles) == len(LOCKED)
     ev = tag_learn.evaluate(articles, taxonomy).as_dict()
+    folds = len(set(oof.fold_of(a.id for a in articles).values()))     # 5 by hash, some empty
+    assert ev["folds"] == folds and 1 < folds <= 5 and not ev["leave_one_out"]
     suggestions = tag_learn.suggest(articles, taxonomy)
     assert ev["confusions"] and suggestions          # the fixture gives the tagger work to do
     for who in (EDITOR, REVIEWER):
         page = login(desk, who).get(f"{desk.base}/chat-luong-phan-loai")
         assert page.status_code == 200 and "Chất lượng phân loại" in page.text
         body = page.text
+        assert "data-refresh" not in body
         assert f"{ev['articles']} bài đã khoá chủ đề" in body
-        for tid, s in [*ev["themes"].items(), ("micro", ev["micro"])]:
+        how = text_of(re.search(r'<p id="cach-tinh">(.*?)</p>', body, flags=re.S).group(1))
+        assert ("mỗi bài được chấm bởi quy tắc và mô hình không học từ chính bài đó — các bài "
+                f"được chia thành {folds} phần cố định theo mã bài ({folds} lần học)") in how
+        for tid, st in [*ev["themes"].items(), ("micro", ev["micro"])]:
             row = re.search(rf'<tr data-theme="{tid}">(.*?)</tr>', body, flags=re.S)
             assert row, tid
-            cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
-            want = [f"{s[k]:.2f}".replace(".", ",") for k in ("precision", "recall", "f1")]
-            assert cells == want + [str(s[k]) for k in ("tp", "fp", "fn", "support")], tid
+            cells = _cells(row.group(1))
+            want = [f"{st[k]:.2f}".replace(".", ",") for k in ("precision", "recall", "f1")]
+            assert cells == want + [str(st[k]) for k in ("tp", "fp", "fn", "support")], tid
+            # … and the CLI's printout (its decimals with a point)
+            assert [c.replace(",", ".") for c in cells] == cli[tid], tid
         confusions = text_of(re.search(r'<ul id="danh-sach-nham-lan">(.*?)</ul>', body,
                                        flags=re.S).group(1))
         for c in ev["confusions"]:

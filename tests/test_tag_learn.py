@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,11 +63,20 @@ def taxonomy() -> Taxonomy:
     return Taxonomy.default()
 
 
+@pytest.fixture(scope="module")
+def rules() -> Taxonomy:
+    """The default taxonomy with the model off: the counting below is the rules' own (the
+    model's out-of-fold opinions are tests/test_tag_oof.py's)."""
+    tx = Taxonomy.default()
+    return replace(tx, model=replace(tx.model, enabled=False))
+
+
 def test_only_locked_articles_are_examples():
     assert [a.id for a in labelled(_articles())] == ["a0", "a1", "a2", "a10", "a11"]
 
 
-def test_evaluate_reports_per_theme_and_confusions(taxonomy):
+def test_evaluate_reports_per_theme_and_confusions(rules):
+    taxonomy = rules
     ev = evaluate(_articles(), taxonomy)
     assert ev.articles == 5
     th = ev.per_theme
@@ -83,6 +93,7 @@ def test_evaluate_reports_per_theme_and_confusions(taxonomy):
     text = format_evaluation(ev, taxonomy)
     assert "trên 5 bài" in text and "máy bỏ sót trach-nhiem: 3 bài" in text
     assert "tổng (micro)" in text
+    assert "Cách tính: máy gắn lại từng bài bằng các quy tắc" in text and ev.folds == 0
 
 
 def test_suggest_proposes_the_phrases_that_separate_the_missed_theme(taxonomy):
@@ -106,6 +117,7 @@ def test_an_accepted_suggestion_fixes_the_evaluation(taxonomy):
     data = yaml.safe_load((ROOT / "pipeline" / "data" / FILENAME).read_text(encoding="utf-8"))
     tn = next(c for c in data["themes"] if c["id"] == "trach-nhiem")
     tn["phrases"].update({"sổ tay điều hành": 3, "họp chi bộ": 3})
+    data["model"]["enabled"] = False              # phrases are for the rules
     ev = evaluate(_articles(), Taxonomy.from_dict(data))
     assert ev.per_theme["trach-nhiem"].recall == 1.0 and not ev.mistakes
 
@@ -119,6 +131,10 @@ def test_nothing_locked_says_so(taxonomy):
 def test_cli_evaluate_and_suggest_on_a_store(tmp_path):
     root = make_root(tmp_path / "root", "site: {title: T, url: https://example.gov.vn/}\n"
                                         "sources: []\n")
+    # the model off: the CLI with the model's out-of-fold opinions is tests/test_tag_oof.py's
+    tx = root / "taxonomy.yml"
+    tx.write_text(tx.read_text(encoding="utf-8").replace("  enabled: true", "  enabled: false"),
+                  encoding="utf-8")
     store = Store(root / "content")
     for a in _articles():
         store.write(a)

@@ -187,14 +187,17 @@ def test_default_settings():
     assert ModelSettings() == ms
 
 
-def test_evaluate_notes_the_model_learnt_from_the_examples(combined):
+def test_evaluate_says_how_the_figures_are_made(combined):
+    """Out of fold with the model on (tests/test_tag_oof.py proves it), the rules alone off."""
     from pipeline.tagging.tag_learn import evaluate, format_evaluation
     art = Article(id="a", title=STORY[0], url="https://x.vn/a.html", source="so", published=WHEN,
                   harvested=WHEN, body=STORY[1], themes=["dien-hinh"], themes_locked=True)
     on = format_evaluation(evaluate([art], combined), combined)
     off_tax = replace(combined, model=ModelSettings(enabled=False))
     off = format_evaluation(evaluate([art], off_tax), off_tax)
-    assert "Mô hình học từ chính các bài này" in on and "Mô hình học" not in off
+    assert "mô hình không học từ chính bài đó" in on and "mỗi bài một phần (1 lần học)" in on
+    assert "mô hình đang tắt" in off and "không học từ chính bài đó" not in off
+    assert "cao hơn thực tế" not in on + off
 
 
 # --- the fitted model on disk (issue 18's freshness: no scikit-learn, no fit, when fresh) -------

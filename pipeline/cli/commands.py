@@ -146,7 +146,11 @@ def cmd_tag(args) -> int:
         from pipeline.tagging import tag_learn
         articles, taxonomy = tag_learn.examples(config.root)
         if args.evaluate:
-            print(tag_learn.format_evaluation(tag_learn.evaluate(articles, taxonomy), taxonomy))
+            ev = tag_learn.evaluate(articles, taxonomy)
+            print(tag_learn.format_evaluation(ev, taxonomy))
+            if ev.folds:
+                eprint(f"mô hình: {ev.fits} lần học lại" if ev.fits else
+                       "mô hình: dùng kết quả đã lưu trong .cds/ (không học lại)")
         if args.suggest:
             print(tag_learn.format_suggestions(tag_learn.suggest(articles, taxonomy), taxonomy))
         eprint(f"{len(articles)} bài đã khóa chủ đề")

@@ -35,6 +35,7 @@ class Desk:
         self.users = auth.Users(self.root)
         self.review = review.Review(self.config)
         self.builder = jobs.Builder(self.root)
+        self.evaluator = jobs.Builder(self.root, "tag", "--evaluate")
         self.previews = jobs.Previews(self.config)
 
     def topics(self) -> dict[str, str]:

@@ -35,10 +35,14 @@ def _cds(root: Path, *args: str) -> list[str]:
 
 
 class Builder:
-    """One ``cds build`` at a time, in a child process; its output kept for the page."""
+    """One ``cds build`` at a time (or another ``cds`` command: ``args``), in a child process;
+    its output kept for the page. The quality page runs ``cds tag --evaluate`` this way when the
+    out-of-fold figures are not cached (:mod:`pipeline.tagging.oof`: a minute of fitting, not
+    for a request to wait on)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *args: str):
         self.root = Path(root)
+        self.args = args or ("build",)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._lines: deque[str] = deque(maxlen=40)
@@ -52,14 +56,15 @@ class Builder:
                 return False
             self._lines.clear()
             self._started, self._finished, self._ok = time.time(), None, None
-            self._thread = threading.Thread(target=self._run, name="desk-build", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=f"desk-{self.args[0]}",
+                                            daemon=True)
             self._thread.start()
             return True
 
     def _run(self) -> None:
         ok = False
         try:
-            proc = subprocess.Popen(_cds(self.root, "build"), stdout=subprocess.PIPE,
+            proc = subprocess.Popen(_cds(self.root, *self.args), stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, encoding="utf-8",
                                     errors="replace")
             assert proc.stdout is not None

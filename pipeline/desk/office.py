@@ -53,6 +53,7 @@ def make_blueprint(desk: Desk) -> Blueprint:
     @bp.get("/chat-luong-phan-loai")
     def tag_quality():
         """Read-only: ``cds tag --evaluate`` and ``--suggest`` for reviewers and editors."""
-        return render_template("quality.html", q=figures.tag_quality(desk.root, rv.articles()))
+        return render_template("quality.html", q=figures.tag_quality(
+            desk.root, rv.articles(), desk.evaluator, retry=request.args.get("lai") == "1"))
 
     return bp

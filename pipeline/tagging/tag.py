@@ -436,7 +436,7 @@ def _lead(body: str, taxonomy: Taxonomy) -> Words | None:
     return None
 
 
-def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
+def _run(title: str, body: str, taxonomy: Taxonomy, model=None) -> Result:
     t = Words(_plain(title or ""), taxonomy)
     b = Words(_plain(body or ""), taxonomy)
     lead = _lead(body, taxonomy)
@@ -518,7 +518,8 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
         # theme given only as the fallback / default (below its threshold) needs the model's
         # relevance; a text the model lets in with no theme of its own gets its best theme.
         from pipeline.tagging import model as theme_model
-        model = theme_model.for_root(taxonomy.root)
+        if model is None:
+            model = theme_model.for_root(taxonomy.root)
         probs = model.proba(title, body)
         ms = taxonomy.model
         sure = [c for c in tagging.themes
@@ -550,13 +551,18 @@ def _run(title: str, body: str, taxonomy: Taxonomy) -> Result:
                    t, b, tag_scores, probs, model_themes, best_passages)
 
 
-def tag(title: str, body: str, taxonomy: Taxonomy) -> Tagging:
+def tag(title: str, body: str, taxonomy: Taxonomy, *, model=None) -> Tagging:
     """Themes, pillars, activity tags and document references of an article. Pure.
+
+    ``model``: what gives the model's opinion (``proba(title, body)``,
+    ``best_passages(title, body)``) when ``taxonomy.model`` is enabled; default the root's
+    (:func:`pipeline.tagging.model.for_root`). ``cds tag --evaluate`` passes one that did not
+    learn from the article (:mod:`pipeline.tagging.oof`).
 
     ``scores`` holds the CĐS relevance (``"cds"``) and every theme's and pillar's score;
     ``evidence`` the phrases that earned them. An article that is not about CĐS (the relevance
     gate) gets no theme, pillar or activity tag, but its ``doc_refs`` are still listed."""
-    return _run(title, body, taxonomy).tagging
+    return _run(title, body, taxonomy, model).tagging
 
 
 

@@ -4,7 +4,9 @@ theme").
 
 - :func:`evaluate` re-tags those articles with the current taxonomy and reports precision,
   recall and F1 per theme against the editors' themes, and the confusions (which theme the
-  tagger gave instead of which).
+  tagger gave instead of which). Out of fold: with the model on, each article is tagged by the
+  rules and a model that did not learn from it (:mod:`pipeline.tagging.oof`, cached in
+  ``.cds/``), so the figures are what a new article would get, not what the model remembers.
 - :func:`suggest` proposes phrases (with their counts) that separate the corrected themes: for a
   theme the tagger missed, phrases common in the articles the editors gave that theme and rare
   in the others (to add under ``phrases``); for a theme it gave wrongly, phrases common in those
@@ -18,7 +20,8 @@ Public API::
 
     examples(root) -> (list[Article], Taxonomy)             # a root's locked articles, taxonomy
     labelled(articles) -> list[Article]                     # themes_locked only
-    evaluate(articles, taxonomy) -> Evaluation
+    evaluate(articles, taxonomy, *, out_of_fold=None) -> Evaluation
+    how_made(evaluation) -> str                             # how the figures are made (vi)
     suggest(articles, taxonomy, *, min_count=2, limit=8) -> list[Suggestion]
     format_evaluation(evaluation, taxonomy) -> str
     format_suggestions(suggestions, taxonomy) -> str
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from pipeline.core.models import Article
 from pipeline.core.text import nfc, tone_key
+from pipeline.tagging import oof
 from pipeline.tagging.tag import Taxonomy, tag
 
 _WORD = re.compile(r"[\w\u0300-\u036f]+")
@@ -88,6 +92,9 @@ class Evaluation:
     # (theme the editors set, theme the tagger gave instead or "" for none) → articles
     confusions: Counter = field(default_factory=Counter)
     mistakes: list[Mistake] = field(default_factory=list)
+    folds: int = 0               # the model's folds (0: rules alone, the model is off)
+    leave_one_out: bool = False  # each article its own fold
+    fits: int = 0                # models fitted for it (0: out-of-fold opinions from the cache)
 
     @property
     def micro(self) -> ThemeStats:
@@ -104,7 +111,8 @@ class Evaluation:
             return {"precision": round(s.precision, 3), "recall": round(s.recall, 3),
                     "f1": round(s.f1, 3), "tp": s.tp, "fp": s.fp, "fn": s.fn,
                     "support": s.support}
-        return {"articles": self.articles,
+        return {"articles": self.articles, "folds": self.folds,
+                "leave_one_out": self.leave_one_out,
                 "micro": stats(self.micro),
                 "themes": {k: stats(v) for k, v in self.per_theme.items()},
                 "confusions": [{"editors": a, "tagger": b, "count": n}
@@ -139,13 +147,26 @@ def _name(a: Article) -> str:
     return str(a.path) if a.path is not None else a.id
 
 
-def evaluate(articles: Iterable[Article], taxonomy: Taxonomy) -> Evaluation:
-    """The tagger against the editors' themes on every ``themes_locked`` article."""
+def evaluate(articles: Iterable[Article], taxonomy: Taxonomy, *,
+             out_of_fold: oof.OutOfFold | None = None) -> Evaluation:
+    """The tagger against the editors' themes on every ``themes_locked`` article.
+
+    With the model on (``model.enabled``), each article is tagged by the rules and a model that
+    did not learn from it (:mod:`pipeline.tagging.oof`): ``out_of_fold`` when given (the desk
+    passes the cached ones), else :func:`oof.predictions` (cached in ``<taxonomy.root>/.cds/``,
+    fitted when missing). With the model off, by the rules alone."""
+    items = labelled(articles)
     ev = Evaluation(per_theme={c.id: ThemeStats(c.id) for c in taxonomy.themes})
-    for a in labelled(articles):
+    if taxonomy.model.enabled and items:
+        if out_of_fold is None:
+            out_of_fold = oof.predictions(items, taxonomy.root)
+        ev.folds, ev.leave_one_out = out_of_fold.folds, out_of_fold.leave_one_out
+        ev.fits = out_of_fold.fits
+    for a in items:
         ev.articles += 1
         gold = [t for t in a.themes if t in ev.per_theme]
-        pred = tag(a.title, a.body, taxonomy).themes
+        model = out_of_fold.model_for(a.id) if ev.folds else None
+        pred = tag(a.title, a.body, taxonomy, model=model).themes
         for theme, s in ev.per_theme.items():
             if theme in gold and theme in pred:
                 s.tp += 1
@@ -273,6 +294,22 @@ def suggest(articles: Iterable[Article], taxonomy: Taxonomy, *, min_count: int =
 
 # --- text for editors (Vietnamese) -------------------------------------------------------------
 
+def how_made(ev: Evaluation) -> str:
+    """How the figures are made, for editors (the CLI; the desk's template says the same)."""
+    if not ev.folds:
+        return ("Cách tính: máy gắn lại từng bài bằng các quy tắc của bộ phân loại (mô hình đang "
+                "tắt: model.enabled: false) rồi so với chủ đề biên tập viên đã chọn.")
+    if ev.leave_one_out:
+        split = f"mỗi bài một phần ({ev.folds} lần học)"
+    else:
+        split = (f"các bài được chia thành {ev.folds} phần cố định theo mã bài ({ev.folds} lần "
+                 "học)")
+    return ("Cách tính: mỗi bài được chấm bởi quy tắc và mô hình không học từ chính bài đó — "
+            f"{split}; mô hình chấm một phần chỉ học từ các bộ mẫu kèm phần mềm và các phần "
+            "còn lại. Vì vậy số liệu gần với khi máy gắn bài mới. Kết quả tính lần đầu được lưu "
+            "trong .cds/ và chỉ tính lại khi bài đã khóa hay mô hình thay đổi.")
+
+
 def format_evaluation(ev: Evaluation, taxonomy: Taxonomy) -> str:
     if not ev.articles:
         return ("Chưa có bài nào được biên tập viên khóa chủ đề (themes_locked: true): chưa có gì "
@@ -287,10 +324,7 @@ def format_evaluation(ev: Evaluation, taxonomy: Taxonomy) -> str:
         name = "tổng (micro)" if s is m else s.theme
         lines.append(f"  {name:<14} {s.precision:>12.2f} {s.recall:>8.2f} {s.f1:>6.2f} "
                      f"{s.tp:>5} {s.fp:>5} {s.fn:>5} {s.support:>7}")
-    if taxonomy.model.enabled:
-        lines.extend(["", "Bộ phân loại gồm quy tắc và ý kiến thứ hai của mô hình (model.enabled: "
-                      "true). Mô hình học từ chính các bài này, nên số liệu trên cao hơn thực tế "
-                      "với bài mới."])
+    lines.extend(["", how_made(ev)])
     lines.extend(["", "Nhầm lẫn (chủ đề của biên tập viên → chủ đề máy gắn thay vào):"])
     if not ev.confusions:
         lines.append("  (không có)")
