@@ -111,6 +111,7 @@ class Stance:
     report: float = 0.0
     plan: float = 0.0
     named_net: float = 0.0               # the cues of the sentences naming the activity only
+    first: frozenset[int] = frozenset()  # the sentences whose cues counted first_weight times
     # sentence index (-1 = the title) → the cues found there and their points
     sentences: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
 
@@ -126,23 +127,27 @@ def sentence_cues(words: Words, cues: ActivityReport, title: bool = False
         sign = kind[p.words]
         if sign:
             out.setdefault(-1 if title else words.sent[i], {})[f"«{p.text}»"] = sign * p.weight
-    counted = counted_pattern(cues)
-    if counted is not None:
+    if cues.counted:
         for s, text in enumerate([" ".join(words.sentences)] if title else words.sentences):
-            m = counted.search(fold(tone_key(text)))
+            key = tone_key(text)
+            folded = fold(key) == key            # a sentence typed without marks
+            m = counted_pattern(cues, folded).search(key)
             if m:
-                out.setdefault(-1 if title else s, {})[f"«{m.group(0)}»"] = cues.counted_weight
+                found = " ".join(m.group(2).split())
+                noun = next(p.text for p in cues.counted
+                            if " ".join(p.folded if folded else p.words) == found)
+                out.setdefault(-1 if title else s, {})[
+                    f"«{m.group(1)} {noun}»"] = cues.counted_weight
     return {k: list(v.items()) for k, v in out.items()}
 
 
-@lru_cache(maxsize=8)
-def counted_pattern(cues: ActivityReport) -> re.Pattern[str] | None:
+@lru_cache(maxsize=16)
+def counted_pattern(cues: ActivityReport, folded: bool) -> re.Pattern[str]:
     """A number (not a percentage) before one of ``cues.counted`` ("215 người", "hơn 1.100 học
-    sinh"), matched on folded text."""
-    if not cues.counted:
-        return None
-    nouns = sorted({" ".join(p.folded) for p in cues.counted}, key=len, reverse=True)
-    return re.compile(r"(?<![\w%.,])\d+(?:[.,]\d+)*\s+(?:" +
+    sinh") in tone_key text; ``folded``: in text without marks ("215 nguoi")."""
+    nouns = sorted({" ".join(p.folded if folded else p.words) for p in cues.counted},
+                   key=len, reverse=True)
+    return re.compile(r"(?<![\w%.,])(\d+(?:[.,]\d+)*)\s+(" +
                       "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns) +
                       r")(?!\w)")
 
@@ -161,7 +166,8 @@ def activity_stance(cat: Category, title: Words, body: Words, cues: ActivityRepo
     # the title and the first body sentence naming the activity say what the text is (a
     # report of it, or its plan): their cues count ``first_weight`` times
     first = {-1, min((k for k in named if k >= 0), default=-1)}
-    st = Stance()
+    st = Stance(first=frozenset(first & (named | after)) if cues.first_weight != 1 else
+                frozenset())
     for s in sorted(named | after):
         # a sentence after the one naming the activity tells its figures, its results: only
         # its report cues are read ("… sẽ …" there is often another matter)
