@@ -163,9 +163,10 @@ def activity_stance(cat: Category, title: Words, body: Words, cues: ActivityRepo
     named.update(body.sent[i] for _, i, _ in body.longest(cat.phrases))
     last = len(body.sentences) - 1
     after = {k for s in named if s >= 0 for k in range(s + 1, min(s + cues.window, last) + 1)}
-    # the title and the first body sentence naming the activity say what the text is (a
-    # report of it, or its plan): their cues count ``first_weight`` times
-    first = {-1, min((k for k in named if k >= 0), default=-1)}
+    # the title, the first body sentence naming the activity and the one after it say what
+    # the text is (a report of it, or its plan): their cues count ``first_weight`` times
+    lead = min((k for k in named if k >= 0), default=-1)
+    first = {-1, lead, lead + 1} if lead >= 0 else {-1}
     st = Stance(first=frozenset(first & (named | after)) if cues.first_weight != 1 else
                 frozenset())
     for s in sorted(named | after):
