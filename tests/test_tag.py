@@ -424,6 +424,107 @@ def test_an_activity_mentioned_in_passing_is_not_tagged(taxonomy):
     assert "to-cong-nghe-so" in t.tags                 # in the lead and again below
 
 
+PLAN_TITLE = "Xã Yên Thịnh ban hành kế hoạch tổ chức Ngày Chủ nhật số năm 2027"
+PLAN_BODY = (
+    "UBND xã Yên Thịnh vừa ban hành kế hoạch tổ chức Ngày Chủ nhật số năm 2027 để đẩy mạnh "
+    "chuyển đổi số. Theo kế hoạch, Ngày Chủ nhật số sẽ được tổ chức vào Chủ nhật tuần đầu hằng "
+    "tháng tại nhà văn hóa các thôn; đoàn viên hướng dẫn người dân dùng dịch vụ công trực tuyến, "
+    "thanh toán không dùng tiền mặt. Đề nghị các thôn thông báo đến từng hộ.")
+REPORT_TITLE = "Xã Yên Thịnh tổ chức Ngày Chủ nhật số tháng 3"
+REPORT_BODY = (
+    "Sáng 2/3, xã Yên Thịnh tổ chức Ngày Chủ nhật số tại nhà văn hóa các thôn để đẩy mạnh "
+    "chuyển đổi số. Các đoàn viên đã hướng dẫn 180 người dân nộp hồ sơ trên dịch vụ công trực "
+    "tuyến, cài đặt ứng dụng thanh toán không dùng tiền mặt.")
+
+
+def test_an_activity_a_plan_announces_is_not_tagged_its_report_is(taxonomy):
+    """The results count activities that happened: a plan, a guidance or a notice announcing
+    one is not it, even naming it in its title (plan cues: "ban hành kế hoạch", "sẽ", "đề
+    nghị"); a report is (report cues: "đã", "180 người dân")."""
+    assert "ngay-chu-nhat-so" not in tag(PLAN_TITLE, PLAN_BODY, taxonomy).tags
+    assert "ngay-chu-nhat-so" in tag(REPORT_TITLE, REPORT_BODY, taxonomy).tags
+    # a news item's plain "X tổ chức Y", with no cue either way, is a report
+    plain = REPORT_BODY.split(" Các đoàn viên")[0]
+    assert "ngay-chu-nhat-so" in tag(REPORT_TITLE, plain, taxonomy).tags
+    # an invitation ("Thông báo", "mời bà con") is a notice
+    notice = tag("Thông báo Ngày Chủ nhật số tháng 4",
+                 "Sáng Chủ nhật 6/4, tại nhà văn hóa các thôn, xã tổ chức Ngày Chủ nhật số, hướng "
+                 "dẫn dịch vụ công trực tuyến, chuyển đổi số. Kính mời bà con mang theo điện "
+                 "thoại và căn cước.", taxonomy)
+    assert "ngay-chu-nhat-so" not in notice.tags
+    # a report whose last line announces the next one stays a report: the title and the
+    # first sentence naming the activity count double
+    after = REPORT_BODY + " Tháng tới, xã sẽ tổ chức Ngày Chủ nhật số tại chợ."
+    assert "ngay-chu-nhat-so" in tag(REPORT_TITLE, after, taxonomy).tags
+
+
+def test_one_mention_counts_when_its_sentence_reports_the_activity(taxonomy):
+    """One mention mid-text is a passing one (under the threshold) unless its own sentence
+    reports the activity twice over (``single``): "đã" and a number of people; a percentage
+    is not a number of people."""
+    base = ("Sáng 2/3, xã Yên Thịnh tổ chức ngày hội chuyển đổi số, hướng dẫn người dân dùng "
+            "dịch vụ công trực tuyến, thanh toán không dùng tiền mặt trên điện thoại. ")
+    base += ("\n\nNgười dân được giới thiệu cách nhận biết cuộc gọi lừa đảo, bảo vệ tài khoản "
+             "ngân hàng và dữ liệu cá nhân trên mạng xã hội.\n\n")
+    weak = base + "Tổ công nghệ số cộng đồng của các thôn giúp 90% hộ cài ứng dụng."
+    strong = base + "Tổ công nghệ số cộng đồng của các thôn đã giúp 230 người cài ứng dụng."
+    title = "Ngày hội chuyển đổi số ở xã Yên Thịnh"
+    assert "to-cong-nghe-so" in tag(title, strong, taxonomy).tags
+    assert "to-cong-nghe-so" not in tag(title, weak, taxonomy).tags
+    # without marks, the number still counts ("230 nguoi"); a marked "5 hồ" is not "5 hộ"
+    t = tag(title, _strip_marks(strong), taxonomy)
+    assert "to-cong-nghe-so" in t.tags
+
+
+def test_editors_set_what_counts_as_a_report():
+    """``activity_report`` is the editors': without it any activity over its threshold is
+    tagged (the old rule); ``needs_report: false`` exempts one activity; cues are theirs."""
+    data = _data()
+    assert "ngay-chu-nhat-so" not in tag(PLAN_TITLE, PLAN_BODY, Taxonomy.from_dict(data)).tags
+    legacy = copy.deepcopy(data)
+    del legacy["activity_report"]
+    assert "ngay-chu-nhat-so" in tag(PLAN_TITLE, PLAN_BODY, Taxonomy.from_dict(legacy)).tags
+    exempt = copy.deepcopy(data)
+    next(c for c in exempt["tags"] if c["id"] == "ngay-chu-nhat-so")["needs_report"] = False
+    assert "ngay-chu-nhat-so" in tag(PLAN_TITLE, PLAN_BODY, Taxonomy.from_dict(exempt)).tags
+    strict = copy.deepcopy(data)
+    strict["activity_report"]["min_net"] = 50
+    assert "ngay-chu-nhat-so" not in tag(REPORT_TITLE, REPORT_BODY,
+                                         Taxonomy.from_dict(strict)).tags
+    # the default site taxonomy (the root copy) reads the same cues
+    root = Taxonomy.from_file(Path(__file__).resolve().parents[1] / FILENAME)
+    assert root.activity_report == Taxonomy.from_dict(data).activity_report
+
+
+def test_activity_report_problems_are_listed():
+    data = _data()
+    ar = data["activity_report"]
+    ar["window"] = -1
+    ar["plan"]["đã"] = 1                     # also a report cue
+    ar["colour"] = "red"
+    data["tags"][0]["needs_report"] = "yes"
+    with pytest.raises(ConfigError) as err:
+        Taxonomy.from_dict(data, source="root/taxonomy.yml")
+    text = str(err.value)
+    assert "activity_report.window: must be a whole number 0 or more" in text
+    assert "activity_report.plan: 'đã' is also in report" in text
+    assert "activity_report: unknown key 'colour'" in text
+    assert "needs_report: must be true or false, not 'yes'" in text
+
+
+def test_explain_shows_why_an_activity_is_reported_or_announced(taxonomy):
+    out = explain(PLAN_TITLE, PLAN_BODY, taxonomy)
+    part = out[out.index("\nHoạt động:"):]
+    assert "✗ ngay-chu-nhat-so" in part
+    assert "tiêu đề (×2): “Xã Yên Thịnh ban hành kế hoạch" in part
+    assert "«kế hoạch» -2.0" in part and "«sẽ» -3.0" in part
+    assert "bài là kế hoạch, hướng dẫn hay thông báo về hoạt động" in part
+    out = explain(REPORT_TITLE, REPORT_BODY, taxonomy)
+    part = out[out.index("\nHoạt động:"):]
+    assert "✓ ngay-chu-nhat-so" in part and "«180 người dân» +2.0" in part
+    assert "→ bài tường thuật hoạt động" in part
+
+
 def test_a_theme_may_weigh_its_phrases_more_where_a_sentence_speaks_of_cds():
     """Per-theme ``context_bonus``: "lợi ích" in a sentence about CĐS earns more than in one
     that is not (awareness beside a meeting or a document); another theme keeps the top one."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipeline.core.text import nfc
-from pipeline.tagging.scoring import Result, Score, ratio
+from pipeline.tagging.scoring import Result, Score, Stance, ratio
 
 if TYPE_CHECKING:
     from pipeline.tagging.tag import Category, Taxonomy
@@ -64,7 +64,10 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
         lines.extend(_why_themes(r, taxonomy))
     if taxonomy.pillars:
         block("Trụ cột:", taxonomy.pillars, r.pillars, r.tagging.pillars)
-    lines.extend(["", "Hoạt động:"])
+    lines.extend(["", "Hoạt động:" + (" chỉ gắn khi bài tường thuật hoạt động đã diễn ra, "
+                                      "không gắn khi bài là kế hoạch, hướng dẫn, thông báo "
+                                      "hay chỉ nhắc thoáng qua"
+                                      if taxonomy.activity_report.enabled else "")])
     if r.tags:
         for c in taxonomy.tags:
             if c.id in r.tags:
@@ -73,6 +76,10 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
                 lines.append(f"  {mark} {c.id} ({c.name}): " +
                              ", ".join(f"«{h}»" for h in r.tags[c.id]) +
                              f" — {score:.1f} / ngưỡng {c.threshold:g}")
+                if c.id in r.stances:
+                    lines.extend(_stance_lines(c, score, r.stances[c.id], r, taxonomy))
+                elif taxonomy.activity_report.enabled:
+                    lines.append("      (hoạt động này chỉ cần được nhắc đến)")
     else:
         lines.append("  (không có)")
     lines.extend(["", "Văn bản được trích dẫn: " + (", ".join(r.tagging.doc_refs) or "(không có)"),
@@ -85,6 +92,41 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
 
 _SHOWN_SENTENCES = 4
 _PASSAGE_CHARS = 140
+
+
+def _stance_lines(c: Category, score: float, st: Stance, r: Result,
+                  taxonomy: Taxonomy) -> list[str]:
+    """Why an activity counts as reported or announced: the cues of the sentences naming
+    it, each with its points, and the rule applied."""
+    ar = taxonomy.activity_report
+    over = round(score, 6) >= c.threshold
+    none = not (st.report or st.plan)
+    out = [f"      dấu hiệu tường thuật +{st.report:.1f}, dấu hiệu kế hoạch/thông báo "
+           f"−{st.plan:.1f} → {st.net:+.1f} (cần ≥ {ar.min_net:g}, hoặc không có dấu hiệu nào)"]
+    for index, found in sorted(st.sentences.items()):
+        if index < 0:
+            where = "tiêu đề"
+            text = " ".join(r.title_words.sentences) if r.title_words else ""
+        else:
+            where = f"câu {index + 1}"
+            text = r.body_words.sentences[index] if r.body_words else ""
+        if len(text) > 110:
+            text = text[:107].rstrip() + "…"
+        cues = ", ".join(f"{cue} {p:+.1f}" for cue, p in found)
+        twice = f" (×{ar.first_weight:g})" if index in st.first else ""
+        out.append(f"        {where}{twice}: “{text}” — {cues}")
+    if over and (st.net >= ar.min_net or none):
+        why = ("bài tường thuật hoạt động" if not none else
+               "không có dấu hiệu kế hoạch hay tường thuật: coi như tin tường thuật")
+    elif over:
+        why = "bài là kế hoạch, hướng dẫn hay thông báo về hoạt động, chưa phải tường thuật"
+    elif ar.single and st.named_net >= ar.single:
+        why = (f"chỉ nhắc một lần nhưng câu nhắc đến tường thuật rõ "
+               f"({st.named_net:+.1f} ≥ {ar.single:g})")
+    else:
+        why = "chỉ nhắc thoáng qua (điểm dưới ngưỡng)"
+    out.append(f"      → {why}")
+    return out
 
 
 def _model_lines(theme: str, r: Result, taxonomy: Taxonomy) -> list[str]:

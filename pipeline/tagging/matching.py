@@ -108,18 +108,24 @@ class Words:
     def count_longest(self, phrases: tuple[Phrase, ...]) -> dict[Phrase, tuple[int, int]]:
         """Like :meth:`count` for each phrase, but a word counts for one phrase only: the
         longest one covering it ("dịch vụ công trực tuyến" is not also "trực tuyến")."""
+        out: dict[Phrase, tuple[int, int]] = {p: (0, 0) for p in phrases}
+        for p, _, exact in self.longest(phrases):
+            n, folded = out[p]
+            out[p] = (n + 1, folded + (not exact))
+        return out
+
+    def longest(self, phrases: tuple[Phrase, ...]) -> list[tuple[Phrase, int, bool]]:
+        """``(phrase, position, exact)`` of each occurrence, a word counting for the longest
+        phrase covering it only (see :meth:`count_longest`)."""
         taken: set[int] = set()
-        out: dict[Phrase, tuple[int, int]] = {}
+        out: list[tuple[Phrase, int, bool]] = []
         for p in sorted(phrases, key=lambda q: -len(q.words)):
-            n = folded = 0
             for i, exact in self._occurrences(p):
                 span = range(i, i + len(p.words))
                 if any(k in taken for k in span):
                     continue
                 taken.update(span)
-                n += 1
-                folded += not exact
-            out[p] = (n, folded)
+                out.append((p, i, exact))
         return out
 
 

@@ -5,14 +5,17 @@ the choice of themes from score / threshold ratios (multi-label)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pipeline.core.models import Tagging
+from pipeline.core.text import fold, tone_key
 from pipeline.tagging.matching import Words
 
 if TYPE_CHECKING:
-    from pipeline.tagging.tag import Assign, Category, Phrase
+    from pipeline.tagging.tag import ActivityReport, Assign, Category, Phrase
 
 @dataclass
 class Score:
@@ -102,6 +105,90 @@ def score_activity(cat: Category, title: Words, body: Words, cap: int, lead: Wor
 
 
 @dataclass
+class Stance:
+    """Whether a text reports an activity (cues > 0) or announces it (cues < 0)."""
+    net: float = 0.0
+    report: float = 0.0
+    plan: float = 0.0
+    named_net: float = 0.0               # the cues of the sentences naming the activity only
+    first: frozenset[int] = frozenset()  # the sentences whose cues counted first_weight times
+    # sentence index (-1 = the title) → the cues found there and their points
+    sentences: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+def sentence_cues(words: Words, cues: ActivityReport, title: bool = False
+                  ) -> dict[int, list[tuple[str, float]]]:
+    """The report (+) and plan (−) cues of each sentence of ``words`` (the title is one
+    sentence, -1), each cue once a sentence, a word for the longest cue covering it."""
+    kind = {**{p.words: 1.0 for p in cues.report}, **{p.words: -1.0 for p in cues.plan},
+            **{p.words: 0.0 for p in cues.neutral}}
+    out: dict[int, dict[str, float]] = {}
+    for p, i, _ in words.longest((*cues.report, *cues.plan, *cues.neutral)):
+        sign = kind[p.words]
+        if sign:
+            out.setdefault(-1 if title else words.sent[i], {})[f"«{p.text}»"] = sign * p.weight
+    if cues.counted:
+        for s, text in enumerate([" ".join(words.sentences)] if title else words.sentences):
+            key = tone_key(text)
+            folded = fold(key) == key            # a sentence typed without marks
+            m = counted_pattern(cues, folded).search(key)
+            if m:
+                found = " ".join(m.group(2).split())
+                noun = next(p.text for p in cues.counted
+                            if " ".join(p.folded if folded else p.words) == found)
+                out.setdefault(-1 if title else s, {})[
+                    f"«{m.group(1)} {noun}»"] = cues.counted_weight
+    return {k: list(v.items()) for k, v in out.items()}
+
+
+@lru_cache(maxsize=16)
+def counted_pattern(cues: ActivityReport, folded: bool) -> re.Pattern[str]:
+    """A number (not a percentage) before one of ``cues.counted`` ("215 người", "hơn 1.100 học
+    sinh") in tone_key text; ``folded``: in text without marks ("215 nguoi")."""
+    nouns = sorted({" ".join(p.folded if folded else p.words) for p in cues.counted},
+                   key=len, reverse=True)
+    return re.compile(r"(?<![\w%.,])(\d+(?:[.,]\d+)*)\s+(" +
+                      "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns) +
+                      r")(?!\w)")
+
+
+def activity_stance(cat: Category, title: Words, body: Words, cues: ActivityReport,
+                    title_cues: dict[int, list[tuple[str, float]]],
+                    body_cues: dict[int, list[tuple[str, float]]]) -> Stance:
+    """The cues of the sentences naming ``cat`` (the title, each body sentence and the
+    ``window`` sentences after it), each sentence once."""
+    named: set[int] = set()
+    if any(n for n, _ in title.count_longest(cat.phrases).values()):
+        named.add(-1)
+    named.update(body.sent[i] for _, i, _ in body.longest(cat.phrases))
+    last = len(body.sentences) - 1
+    after = {k for s in named if s >= 0 for k in range(s + 1, min(s + cues.window, last) + 1)}
+    # the title, the first body sentence naming the activity and the one after it say what
+    # the text is (a report of it, or its plan): their cues count ``first_weight`` times
+    lead = min((k for k in named if k >= 0), default=-1)
+    first = {-1, lead, lead + 1} if lead >= 0 else {-1}
+    st = Stance(first=frozenset(first & (named | after)) if cues.first_weight != 1 else
+                frozenset())
+    for s in sorted(named | after):
+        # a sentence after the one naming the activity tells its figures, its results: only
+        # its report cues are read ("… sẽ …" there is often another matter)
+        k = cues.first_weight if s in first else 1.0
+        found = [(c, p * k) for c, p in (title_cues if s < 0 else body_cues).get(s, [])
+                 if s in named or p > 0]
+        if found:
+            st.sentences[s] = found
+        for _, points in found:
+            if points > 0:
+                st.report += points
+            else:
+                st.plan -= points
+            if s in named:
+                st.named_net += points / k
+    st.net = st.report - st.plan
+    return st
+
+
+@dataclass
 class Result:
     tagging: Tagging
     relevance: Score
@@ -119,6 +206,7 @@ class Result:
     model_themes: list[str] = field(default_factory=list)         # themes the model added
     # theme → (p, passage number from 1, its text): the body's passage the model rates highest
     model_passages: dict[str, tuple[float, int, str]] = field(default_factory=dict)
+    stances: dict[str, Stance] = field(default_factory=dict)      # activity → report or plan
 
 
 

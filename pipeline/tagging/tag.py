@@ -42,11 +42,14 @@ from pipeline.tagging.matching import Words
 from pipeline.tagging.scoring import (
     Result,
     Score,
+    Stance,
+    activity_stance,
     choose,
     label,
     ratio,
     score_activity,
     score_theme,
+    sentence_cues,
 )
 
 FILENAME = "taxonomy.yml"
@@ -76,6 +79,8 @@ class Category:
     against: tuple[Phrase, ...] = ()     # subtract
     doc_ref_weight: float = 0.0          # per document cited (van-ban)
     context_bonus: float | None = None   # this theme's own context_bonus (None: the top one)
+    needs_report: bool = True            # an activity: tagged only when the text reports it
+                                         # (``activity_report``); false: any mention will do
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,30 @@ class Relevance:
     title_min_weight: float = 0.0        # a title "speaks of CĐS" with a phrase this heavy
     strong_min_score: float = 0.0        # a text whose best theme reaches strong_ratio × its
     strong_ratio: float = 0.0            # threshold needs only this CĐS score (0 = off)
+
+
+@dataclass(frozen=True)
+class ActivityReport:
+    """Whether a text reports an activity that happened or announces one (a plan, a notice,
+    a guidance) — ``activity_report:`` in taxonomy.yml. The sentences naming the activity
+    (and ``window`` sentences after each) are read for cues: ``report`` phrases ("đã",
+    "diễn ra", "thu hút") and a number before a ``counted`` word ("215 người") add, ``plan``
+    phrases ("kế hoạch", "sẽ", "đề nghị") subtract, ``neutral`` phrases void the cues they
+    overlap ("thực hiện kế hoạch"); each cue counts once a sentence."""
+    report: tuple[Phrase, ...] = ()
+    plan: tuple[Phrase, ...] = ()
+    neutral: tuple[Phrase, ...] = ()
+    counted: tuple[Phrase, ...] = ()
+    counted_weight: float = 1.0
+    window: int = 1
+    first_weight: float = 1.0            # the title's and the first naming sentence's cues × this
+    min_net: float = 1.0                 # report − plan cues needed beside the tag's threshold
+    single: float = 0.0                  # a mention under the threshold is enough when the
+                                         # net reaches this (0 = never)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.report or self.plan or self.counted)
 
 
 @dataclass(frozen=True)
@@ -134,6 +163,7 @@ class Taxonomy:
                                          # earns this × its weight on top
     model: ModelSettings = field(default_factory=ModelSettings)
     root: str | None = None              # the root whose locked articles the model learns from
+    activity_report: ActivityReport = field(default_factory=ActivityReport)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> Taxonomy:
@@ -236,6 +266,14 @@ class _Reader:
             out.append(_phrase(text, w))
         return tuple(out)
 
+    def flag(self, value, where: str, default: bool) -> bool:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.bad(where, f"must be true or false, not {value!r}")
+            return default
+        return value
+
     def keys(self, data: dict, allowed: set[str], where: str) -> None:
         for key in data:
             if key not in allowed:
@@ -249,7 +287,8 @@ class _Reader:
         out: list[Category] = []
         allowed = {"id", "name", "description", "threshold", "phrases", "title", "against",
                    "doc_ref_weight", "context_bonus"} if scored else {"id", "name", "description", "phrases",
-                                                     "threshold", "title", "against"}
+                                                     "threshold", "title", "against",
+                                                     "needs_report"}
         for i, item in enumerate(value):
             here = f"{where}[{i}]"
             if not isinstance(item, dict):
@@ -287,7 +326,8 @@ class _Reader:
                 doc_ref_weight=self.number(item.get("doc_ref_weight"),
                                            f"{here}.doc_ref_weight", 0.0),
                 context_bonus=None if item.get("context_bonus") is None else
-                self.number(item.get("context_bonus"), f"{here}.context_bonus", 0.0)))
+                self.number(item.get("context_bonus"), f"{here}.context_bonus", 0.0),
+                needs_report=self.flag(item.get("needs_report"), f"{here}.needs_report", True)))
         if ids is not None:
             for missing in (i for i in ids if not any(c.id == i for c in out)):
                 if not any(f"({missing})" in p for p in self.problems):
@@ -299,7 +339,7 @@ class _Reader:
             raise ConfigError(f"{self.source}: must be a mapping with themes, pillars, tags")
         self.keys(data, {"version", "max_count", "length_norm", "lead_words", "lead_bonus",
                          "assign", "typos", "guards", "blockers", "relevance", "themes", "pillars", "tags",
-                         "plan_ref", "context_bonus", "model"},
+                         "plan_ref", "context_bonus", "model", "activity_report"},
                   "top level")
         max_count = int(self.number(data.get("max_count"), "max_count", 3, positive=True))
         length_norm = int(self.number(data.get("length_norm"), "length_norm", 400, positive=True))
@@ -355,11 +395,43 @@ class _Reader:
                 self.bad(f"tags[{i}] ({c.id})", "id: already the id of a theme or a pillar")
         assign = self.assign(data.get("assign"))
         model = self.model(data.get("model"))
+        activity_report = self.activity_report(data.get("activity_report"))
         if self.problems:
             raise ConfigError(self.problems)
         return Taxonomy(themes, pillars, tags, relevance, tuple(typos), guards, max_count,
                         length_norm, self.source, lead_words, lead_bonus, assign, blockers,
-                        " ".join(nfc(plan_ref).split()), context_bonus, model)
+                        " ".join(nfc(plan_ref).split()), context_bonus, model,
+                        activity_report=activity_report)
+
+    def activity_report(self, value) -> ActivityReport:
+        if value is None:
+            return ActivityReport()
+        where = "activity_report"
+        if not isinstance(value, dict):
+            self.bad(where, "must be a mapping with report, plan, neutral, counted, window, "
+                     "min_net, single")
+            return ActivityReport()
+        self.keys(value, {"report", "plan", "neutral", "counted", "counted_weight", "window",
+                          "first_weight", "min_net", "single"}, where)
+        out = {key: self.phrases(value.get(key), f"{where}.{key}")
+               for key in ("report", "plan", "neutral", "counted")}
+        seen: dict[tuple[str, ...], str] = {}
+        for key in ("report", "plan", "neutral"):
+            for p in out[key]:
+                if p.words in seen and seen[p.words] != key:
+                    self.bad(f"{where}.{key}", f"{p.text!r} is also in {seen[p.words]}")
+                seen[p.words] = key
+        window = self.number(value.get("window"), f"{where}.window", 1.0)
+        if window < 0 or window != int(window):
+            self.bad(f"{where}.window", f"must be a whole number 0 or more, not {window:g}")
+            window = 1.0
+        numbers = {key: self.number(value.get(key), f"{where}.{key}", default)
+                   for key, default in (("counted_weight", 1.0), ("first_weight", 1.0),
+                                        ("min_net", 1.0), ("single", 0.0))}
+        for key, v in numbers.items():
+            if v < 0:
+                self.bad(f"{where}.{key}", f"must be 0 or more, not {v:g}")
+        return ActivityReport(window=int(window), **out, **numbers)
 
     def model(self, value) -> ModelSettings:
         if value is None:
@@ -484,11 +556,18 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None) -> Result:
     pillars = {c.id: score_theme(c, t, b, cap, 0, scale) for c in taxonomy.pillars}
     tags: dict[str, list[str]] = {}
     tag_scores: dict[str, Score] = {}
+    stances: dict[str, Stance] = {}
+    ar = taxonomy.activity_report
+    cues: tuple[dict, dict] | None = None
     for c in taxonomy.tags:
         hits = [p.text for p in c.phrases if t.count(p)[0] or b.count(p)[0]]
         if hits:
             tags[c.id] = hits
             tag_scores[c.id] = score_activity(c, t, b, cap, lead, taxonomy.lead_bonus)
+            if ar.enabled and c.needs_report:
+                if cues is None:
+                    cues = (sentence_cues(t, ar, title=True), sentence_cues(b, ar))
+                stances[c.id] = activity_stance(c, t, b, ar, *cues)
 
     tagging = Tagging(doc_refs=refs)
     tagging.scores["cds"] = round(rel.value, 2)
@@ -544,11 +623,24 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None) -> Result:
             relevant = False
     if relevant:
         tagging.tags = [c.id for c in taxonomy.tags
-                        if c.id in tags and round(tag_scores[c.id].value, 6) >= c.threshold]
+                        if c.id in tags and _reported(c, tag_scores[c.id], stances.get(c.id), ar)]
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
     return Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
-                   t, b, tag_scores, probs, model_themes, best_passages)
+                   t, b, tag_scores, probs, model_themes, best_passages, stances)
+
+
+def _reported(c: Category, score: Score, stance: Stance | None, ar: ActivityReport) -> bool:
+    """An activity is tagged when its phrases reach its threshold and the sentences naming it
+    report it (report cues − plan cues ≥ ``min_net``, or no cue either way: a news item's
+    plain "X tổ chức Y"), or, with ``single`` set, when the sentences naming it report it
+    that strongly even under the threshold (one mention in a report)."""
+    if stance is None:                   # no cues configured, or needs_report: false
+        return round(score.value, 6) >= c.threshold
+    if round(score.value, 6) >= c.threshold and (
+            stance.net >= ar.min_net or not (stance.report or stance.plan)):
+        return True
+    return bool(ar.single) and stance.named_net >= ar.single
 
 
 def tag(title: str, body: str, taxonomy: Taxonomy, *, model=None) -> Tagging:

@@ -51,7 +51,8 @@ TAG_SPLITS = {"dev": PLAN_TAGS[:4] + PLAN_TAGS[5:], "heldout": PLAN_TAGS[:4] + P
               "dev3": PLAN_TAGS, "heldout3": PLAN_TAGS,
               "heldout4": PLAN_TAGS, "dev4": PLAN_TAGS, "heldout5": PLAN_TAGS,
               "dev5": PLAN_TAGS, "dev6": PLAN_TAGS, "heldout9": PLAN_TAGS, "heldout10": PLAN_TAGS,
-              "dev7": PLAN_TAGS, "heldout11": PLAN_TAGS, "heldout12": PLAN_TAGS}
+              "dev7": PLAN_TAGS, "heldout11": PLAN_TAGS, "heldout12": PLAN_TAGS,
+              "act_heldout": PLAN_TAGS}
 
 
 def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str, ...]) -> dict:
@@ -108,6 +109,7 @@ def score(items: list[dict], predicted: list[list[str]], key: str = "themes",
     p, r, f = prf(tp, fp, fn)
     return {"micro": {"p": p, "r": r, "f1": f},
             "per": {lab: prf(*v)[2] for lab, v in per.items()},
+            "per_prf": {lab: prf(*v) for lab, v in per.items()},
             "negatives_tagged": negatives_tagged, "mistakes": mistakes}
 
 
@@ -169,6 +171,8 @@ def main(argv: list[str]) -> None:
     print("\nactivity tags (the plan's tasks):")
     for name, result in tag_results.items():
         print("  " + report(name, result).replace(" | negatives tagged 0", ""))
+        print("    " + ", ".join(f"{k} P {p:.2f} R {r:.2f}"
+                                 for k, (p, r, _) in result["per_prf"].items()))
         if name in argv:
             for mistake in result["mistakes"]:
                 print("   ", mistake)

@@ -131,23 +131,41 @@ MIN_PRECISION = {"heldout3": 0.91, "heldout2": 0.90, "heldout": 0.92,   # 0.929,
 # activity tags of the plan's tasks: split: (min micro-F1, min F1 of every tag)
 TAG_GATES = {
     "dev": (0.95, 0.95),            # 1.00 when set
-    "heldout": (0.95, 0.95),        # 1.00 when set
-    "dev3": (0.75, 0.60),           # 0.78, lowest 0.67 when set (tuned on)
-    "heldout3": (0.92, 0.78),       # 0.94, lowest 0.82 to-cong-nghe-so when set
-    # round 4: ngoai-khoa is 0 on both (a plan or guidance announcing extracurricular sessions
-    # is tagged as the activity), so only the micro figure is gated
-    "dev4": (0.72, 0.0),            # 0.75 when set (tuned on themes, not on tags)
-    "heldout4": (0.74, 0.0),        # 0.769 when set
-    "heldout5": (0.85, 0.60),       # 0.889, lowest 0.67 ngay-chu-nhat-so when set
-    "dev5": (0.80, 0.55),           # baseline 0.830, lowest 0.57 ngay-chu-nhat-so when set
+    # lowered in round 9 (h20act: activities tagged only when reported, one mention mid-text
+    # is a passing one for cuoc-thi too): h19, a teacher's lesson-design award named once, was
+    # labelled cuoc-thi in round 1; the later sets label such an award no (d6-095, d7-029)
+    "heldout": (0.92, 0.66),        # 0.923, lowest 0.667 cuoc-thi (1.00 / 1.00 before)
+    # lowered in round 9: g03 and g10 (a guidance, a contest plan) no longer carry the tag they
+    # announce (README rule, relabelled), leaving 7 tags; g21 (a 10/10 ceremony named once),
+    # g06 (a team named once in a story) and g09 ("sau tập huấn … sẽ …") are missed
+    "dev3": (0.66, 0.0),            # 0.667, lowest 0 ngay-cds-quoc-gia (0.75 / 0.60 before)
+    # raised in round 9 (h20act: an activity is tagged when the text reports it, not when a
+    # plan, guidance or notice announces it; figures of the rules alone when set, before in
+    # brackets)
+    "heldout3": (0.94, 0.85),       # 0.945, lowest 0.857 to-cong-nghe-so (0.92 / 0.78)
+    "dev4": (0.85, 0.66),           # 0.857, lowest 0.667 to-cong-nghe-so (0.72 / 0)
+    "heldout4": (0.86, 0.75),       # 0.8696, lowest 0.75 to-cong-nghe-so (0.74 / 0)
+    "heldout5": (0.99, 0.99),       # 1.00 (0.85 / 0.60)
+    "dev5": (0.89, 0.80),           # 0.898, lowest 0.80 ngay-chu-nhat-so (0.80 / 0.55)
     "heldout9": (0.95, 0.95),       # blind 1.00 (11 texts with tags)
     "heldout10": (0.95, 0.95),      # blind 1.00 (7 texts with tags)
-    "dev6": (0.73, 0.60),           # 0.734, lowest 0.62 ngay-cds-quoc-gia when set (plans and
-                                    # guidances announcing an event are tagged as the event)
-    "dev7": (0.77, 0.61),           # 0.774, lowest 0.615 ngay-cds-quoc-gia when set (plans for
-                                    # the 10/10 and Sunday events tagged as the events)
+    "dev6": (0.90, 0.83),           # 0.906, lowest 0.833 ngay-cds-quoc-gia (0.73 / 0.60)
+    "dev7": (0.92, 0.66),           # 0.920, lowest 0.667 cuoc-thi (0.77 / 0.61)
+    # round 9's activity held-out set (h20act, 46 texts: 23 reports, 15 plans / notices /
+    # guidance, 8 passing mentions or negatives), written before the change, scored twice:
+    # shipped tagger 0.685 (P 0.532) before, 0.943 (P 0.926 R 0.962) after
+    "act_heldout": (0.90, 0.66),    # rules alone 0.902, lowest 0.667 ngay-chu-nhat-so
     "heldout11": (0.82, 0.57),      # blind (round 8) 0.824, lowest 0.57 ngay-chu-nhat-so
     "heldout12": (0.80, 0.57),      # blind (round 8) 0.800, lowest 0.57 ngay-chu-nhat-so
+}
+# activity precision and recall (micro, the rules alone): split: (min P, min R), set in round 9
+# from the figures measured (rounded down); the blind heldout11/12 are scored by the lead
+TAG_PR_GATES = {
+    "dev": (0.99, 0.99), "heldout": (0.99, 0.85), "dev3": (0.80, 0.57),
+    "heldout3": (0.99, 0.89), "dev4": (0.75, 0.99), "heldout4": (0.90, 0.83),
+    "heldout5": (0.99, 0.99), "dev5": (0.95, 0.84), "heldout9": (0.99, 0.99),
+    "heldout10": (0.99, 0.99), "dev6": (0.87, 0.93), "dev7": (0.99, 0.85),
+    "act_heldout": (0.92, 0.88),    # 0.920 / 0.885
 }
 DEMO_MAIN_THEME_FIRST = 15          # of 18: the labeller's main theme is the tagger's first
 MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
@@ -325,6 +343,14 @@ def test_activity_tag_gate(split, taxonomy):
     assert result["micro"]["f1"] >= min_micro, summary
     for tag_id, f1 in result["per"].items():
         assert f1 >= min_tag, f"{tag_id}: {summary}"
+    if split in TAG_PR_GATES:
+        min_p, min_r = TAG_PR_GATES[split]
+        assert result["micro"]["p"] >= min_p, summary
+        assert result["micro"]["r"] >= min_r, summary
+
+
+def test_every_activity_precision_gate_has_its_f1_gate():
+    assert set(TAG_PR_GATES) <= set(TAG_GATES)
 
 
 def test_demo_main_theme_comes_first(taxonomy):
