@@ -12,7 +12,8 @@ cache of copies: every page parsed, as every build indexed before issue 18) and 
 cost in an incremental build: walking every folder of site/, and told by the site build what
 it made and wrote, as `cds build` runs it), each in a child process; peak memory (the largest process's ru_maxrss over the builds); size of
 site/ (and of site/pagefind/); the largest HTML page outside pagefind/ and the number of pages
-(no page may grow with the store: listings are paginated); bytes per query under pagefind/ with
+(no page may grow with the store: listings are paginated); sitemap.xml (an index: fetched by
+Material's script on every page view) and its largest part (≤ 10,000 addresses); bytes per query under pagefind/ with
 an empty cache in headless Chromium (bench/search.py's queries; the worst of them).
 
 Goals (printed, met or not): time per article does not grow with N (linear or better); peak
@@ -68,6 +69,14 @@ def largest_page(site: Path) -> tuple[int, int, str]:
     return count, size, name
 
 
+def sitemap(site: Path) -> tuple[int, int, int]:
+    """sitemap.xml's size (the index, fetched by Material's script on every page view), its
+    number of parts and the largest part's number of addresses."""
+    parts = sorted(site.glob("sitemap-*.xml"))
+    most = max((p.read_text(encoding="utf-8").count("<loc>") for p in parts), default=0)
+    return (site / "sitemap.xml").stat().st_size, len(parts), most
+
+
 def index_alone(root: Path, cached: bool):
     """The whole site through Pagefind (a base bundle): from nothing (``cached`` False: every
     page parsed, as every build indexed before issue 18) or from the cache of copies."""
@@ -110,10 +119,13 @@ def one(n: int, base: Path, browser: bool) -> dict:
            "again": again, "told": told, "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
            "site": du(root / "site"), "bundle": du(root / "site" / "pagefind"),
            "pages": pages, "biggest": biggest, "biggest_name": name,
+           "sitemap": sitemap(root / "site"),
            "query": query_bytes(root / "site") if browser else None,
            "load": os.getloadavg()[0]}
     print(f"  {n}: largest page {biggest / 1000:.0f} KB ({name}), {pages} pages; "
-          f"worst query {row['query'] / 1000 if row['query'] else 0:.0f} KB", flush=True)
+          f"worst query {row['query'] / 1000 if row['query'] else 0:.0f} KB; sitemap.xml "
+          f"{row['sitemap'][0]} bytes, {row['sitemap'][1]} parts, the largest "
+          f"{row['sitemap'][2]} addresses", flush=True)
     return row
 
 

@@ -18,7 +18,7 @@ import feedparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lxml import etree, html
+from lxml import html
 from mkdocs.config import load_config
 from mkdocs.utils import meta as mkdocs_meta
 
@@ -28,6 +28,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article, Config, Defaults, Site, Source
 from pipeline.site import publish, sitebuild
 from pipeline.store import articles as store
+from tests import sitemaps
 from tests.corpora import feedparser_corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -230,10 +231,7 @@ def test_vietnamese_404(built):
 
 def test_sitemap(built):
     root, articles, _ = built
-    tree = etree.parse(str(root / "site/sitemap.xml"))
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    locs = dict(zip(tree.xpath("//s:loc/text()", namespaces=ns),
-                    tree.xpath("//s:lastmod/text()", namespaces=ns), strict=True))
+    locs = dict(sitemaps.urls(root / "site"))
     art = articles[3]
     url = f"{SITE_URL}tin-tuc/{art.published:%Y/%m}/xa-so-3/"
     assert locs[url] == art.published.strftime("%Y-%m-%d")                # the article's own date
@@ -571,7 +569,7 @@ def test_an_edited_or_deleted_article_reaches_its_page_listings_feeds_and_sitema
     for feed in ("rss.xml", f"{theme}rss.xml", f"{theme}atom.xml"):
         assert "Tiêu đề mới của bài chín" in (site / feed).read_text(encoding="utf-8"), feed
     assert not (site / "tin-tuc/2023/08/xa-so-10").exists()
-    assert "xa-so-10" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "xa-so-10" not in sitemaps.text(site)
     assert gone.title not in (site / "rss.xml").read_text(encoding="utf-8")
     assert feedparser.parse((site / "rss.xml").read_bytes()).entries[0].title
     clean = make_root(tmp_path / "clean")

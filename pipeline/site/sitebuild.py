@@ -269,6 +269,7 @@ def build_site(root: Path, *, config: Config | None = None,
         outputs |= set(cfg.theme.static_templates)
         if "sitemap.xml" in outputs:
             outputs.add("sitemap.xml.gz")
+            outputs.update(plugin.sitemaps)            # its parts: one gone is pruned
         outputs |= set(feeds.files)
         links = {uri: targets for uri, targets in (last.get("links") or {}).items()
                  if uri in entries and uri not in plugin.seen}

@@ -14,6 +14,12 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   (``on_template_context`` hands MkDocs' own template every page, those left out as what the
   template reads of them) and ``sitemap.xml.gz`` gets the time a full build gives it
   (``on_post_build``);
+- ``on_pre_template`` / ``on_template_context`` / ``on_post_template`` (``sitemap.xml``): the
+  sitemap is split (see :func:`sitemap_parts`): each part is rendered with the theme's own
+  ``sitemap.xml`` template and written as ``sitemap-<part>.xml`` with a ``.gz`` copy (only
+  when its bytes changed), and ``sitemap.xml`` becomes their index
+  (``pipeline/templates/sitemap/sitemapindex.xml``), which MkDocs writes and gzips as it
+  wrote the sitemap;
 - ``on_page_read_source``: publish's front matter (one JSON value a line) is read with ``json``
   and handed over with ``on_page_markdown`` (MkDocs' YAML reader for anything else);
 - ``on_page_markdown`` / ``on_page_content``: a page publish wrote as HTML (``cds_kind: html``:
@@ -42,17 +48,19 @@ after ``on_post_page``) would see ``None``: none of cds' does.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
 from mkdocs.plugins import BasePlugin, event_priority
 
+from pipeline.core.fileio import write_if_changed
 from pipeline.site.build.pages import join_page, read_meta, split_page
 from pipeline.site.pages.bodies import link_targets
 from pipeline.site.render import BodyCache
@@ -62,6 +70,13 @@ _IDS = re.compile(r'\sid="([^"]*)"')
 # a page URL that urljoin(base, url) appends to ``base`` as it is: no scheme, query, fragment,
 # leading slash, dot segment or empty segment
 _PLAIN_URL = re.compile(r"(?![./])(?:[A-Za-z0-9_~%!$&'()*+,=@-]|\.(?!\.?(?:/|$))|/(?![./]))*")
+
+SITEMAP_URLS = 10_000          # addresses per part of the sitemap (the protocol allows 50,000)
+# the index's template (not in this package's templates/: MkDocs copies a theme folder's
+# other files into site/)
+SITEMAP_INDEX = Path(__file__).resolve().parents[2] / "templates" / "sitemap" / "sitemapindex.xml"
+_YEAR = re.compile(r"\d{4}")
+_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 class CdsPlugin(BasePlugin):
@@ -110,6 +125,8 @@ class CdsPlugin(BasePlugin):
         self.droppable = droppable or {}
         self.dropped: list[str] = []               # src_uris left out of `files` this build
         self._listed: list = []                    # every page the sitemap lists, in order
+        self.sitemaps: list[str] = []              # the sitemap's parts written (and .gz)
+        self._sitemap: tuple | None = None         # the sitemap template and its context
 
     def on_config(self, config):
         self._restore()
@@ -389,11 +406,106 @@ class CdsPlugin(BasePlugin):
             self.navmemo = navmemo.install(env, self.nav_pages)
         return env
 
+    # -- the sitemap: an index of parts --------------------------------------------------------
+
+    def on_pre_template(self, template, *, template_name, config):
+        if template_name == "sitemap.xml":
+            self._sitemap = (template, None)
+        return template
+
     def on_template_context(self, context, *, template_name, config):
         """The sitemap lists every page, those this dirty build left out of ``files`` too."""
-        if self.dropped and template_name == "sitemap.xml":
-            context["pages"] = self._listed
+        if template_name == "sitemap.xml":
+            if self.dropped:
+                context["pages"] = self._listed
+            if self._sitemap is not None:
+                self._sitemap = (self._sitemap[0], context)
         return context
+
+    def on_post_template(self, output, *, template_name, config):
+        """``sitemap.xml``: the parts written, their index returned (MkDocs writes it)."""
+        if template_name != "sitemap.xml" or self._sitemap is None or self._sitemap[1] is None:
+            return output
+        template, context = self._sitemap
+        self._sitemap = None
+        return self._write_sitemaps(template, context, config)
+
+    def _write_sitemaps(self, template, context, config) -> str:
+        """Each part of the sitemap rendered with the theme's own template (its ``pages`` the
+        part's), written with a ``.gz`` copy stamped as MkDocs stamps ``sitemap.xml.gz``;
+        files whose bytes are the same are left alone. Returns the index."""
+        from mkdocs.utils import get_build_timestamp
+
+        site = config["site_dir"]
+        base = config.site_url or "/"
+        if not base.endswith("/"):
+            base += "/"
+        self.sitemaps = []
+        parts = []
+        for name, items in sitemap_parts(context["pages"], SITEMAP_URLS):
+            data = template.render({**context, "pages": items}).encode("utf-8")
+            file = f"sitemap-{name}.xml"
+            write_if_changed(os.path.join(site, file), data)
+            buf = io.BytesIO()
+            stamp = get_build_timestamp(pages=[item.page for item in items])
+            with gzip.GzipFile(fileobj=buf, filename=file + ".gz", mode="wb", mtime=stamp) as gz:
+                gz.write(data)
+            write_if_changed(os.path.join(site, file + ".gz"), buf.getvalue())
+            self.sitemaps += [file, file + ".gz"]
+            parts.append({"loc": base + file,
+                          "lastmod": max(str(item.page.update_date or "") for item in items)})
+        return _index_template().render(sitemaps=parts)
+
+
+def sitemap_parts(pages: Iterable, limit: int = SITEMAP_URLS) -> list[tuple[str, list]]:
+    """The sitemap's parts: ``(name, pages)``, at most ``limit`` pages each, in the order given
+    (MkDocs' order). Only the pages the sitemap template lists (not links, with an address).
+
+    A page's part is the year of its date (``update_date``, the sitemap's ``lastmod``); a year
+    of more than ``limit`` pages is split by month, a month of more than ``limit`` into parts
+    of ``limit`` in order (``YYYY-MM``, ``YYYY-MM-part2`` …); pages without a date go to
+    ``undated`` (split the same way). An article keeps its part for as long as its date stays,
+    and a new article, like the listings whose date it moves, goes to the newest year: adding
+    an article changes that part and the index, not the others."""
+    years: dict[str, list] = {}
+    for item in pages:
+        page = getattr(item, "page", None)
+        if page is None or page.is_link or not (page.abs_url or page.canonical_url):
+            continue
+        date = str(page.update_date or "")
+        years.setdefault(date[:4] if _YEAR.fullmatch(date[:4]) else "undated", []).append(item)
+    out: list[tuple[str, list]] = []
+    for year in sorted(years):
+        items = years[year]
+        if len(items) <= limit:
+            out.append((year, items))
+            continue
+        months: dict[str, list] = {}
+        for item in items:
+            date = str(item.page.update_date or "")
+            months.setdefault(date[:7] if _MONTH.fullmatch(date[:7]) else year, []).append(item)
+        for month in sorted(months):
+            chunk = months[month]
+            for i in range(0, len(chunk), limit):
+                out.append((month if i == 0 else f"{month}-part{i // limit + 1}",
+                            chunk[i:i + limit]))
+    return out
+
+
+_INDEX = None
+
+
+def _index_template():
+    """The sitemap index's Jinja template (``pipeline/templates/sitemap/sitemapindex.xml``),
+    loaded once."""
+    global _INDEX
+    if _INDEX is None:
+        import jinja2
+
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITEMAP_INDEX.parent)),
+                                 autoescape=True, keep_trailing_newline=True)
+        _INDEX = env.get_template(SITEMAP_INDEX.name)
+    return _INDEX
 
 
 def _anchors(toc):
