@@ -24,6 +24,7 @@ from pathlib import Path
 from pipeline.core import text as text_mod
 from pipeline.core.fileio import write_sqlite
 from pipeline.harvest import dedupe
+from pipeline.store import articles as store_articles
 
 CACHE_FILE = "dedupe-signatures.sqlite"      # in <root>/.cds/
 _SIG = struct.Struct(f"<{dedupe.BINS}Q")
@@ -37,8 +38,8 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
-def body_key(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+#: The key a body's signature is kept under: the store's (``Brief.body_key`` is it).
+body_key = store_articles.body_key
 
 
 def _read(path: Path, fp: str) -> dict[str, tuple[bytes, int]]:
