@@ -16,6 +16,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.harvest.dedupe import (
     BINS,
@@ -236,8 +238,8 @@ def test_add_signature_matches_add():
         index.add_signature("bad", (1, 2, 3))
 
 
-def _index_state(index: DupIndex) -> tuple:
-    return index._sigs, index._bands
+def _index_state(index: DupIndex) -> dict:
+    return index.signatures()
 
 
 def test_signatures_kept_between_harvests_give_the_index_adding_every_body_gives(tmp_path: Path):
@@ -287,3 +289,63 @@ def test_a_damaged_or_foreign_signature_cache_is_not_trusted(tmp_path: Path, dam
     index = DupIndex()
     assert dupcache.index_bodies(index, bodies, tmp_path) == 2
     assert index.find(REPOST)[0] == "a"
+
+
+_BIN = st.one_of(st.just(EMPTY), st.integers(0, 3), st.integers(0, (1 << 58) - 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BIN, min_size=BINS, max_size=BINS), st.lists(st.booleans(), min_size=BINS,
+                                                              max_size=BINS), st.data())
+def test_packed_comparison_is_similarity(a, keep, data):
+    """DupIndex compares signatures packed in one integer: the very float :func:`similarity`
+    gives, EMPTY bins (alone or in both) included."""
+    from pipeline.harvest import dedupe
+
+    b = [x if k else data.draw(_BIN) for x, k in zip(a, keep, strict=True)]
+    pa, pb = dedupe.pack(tuple(a)), dedupe.pack(tuple(b))
+    assert dedupe._score(pa, dedupe._empty_lanes(pa), pb, dedupe._empty_lanes(pb)) == \
+        similarity(tuple(a), tuple(b))
+
+
+def test_find_is_the_best_match_before_and_after_the_bands_are_built():
+    """The first FULL_SCANS finds compare with every article, later ones through the LSH
+    bands: both give the answer of comparing with every signature (best score, then smallest
+    id), for near copies, exact copies, short texts and texts matching nothing."""
+    import random
+
+    from pipeline.harvest import dedupe
+
+    rng = random.Random(7)
+    vocab = sorted(set((ORIGINAL + " " + OTHER).split()))
+    texts = {f"id{i:03d}": " ".join(rng.choice(vocab) for _ in range(rng.choice((8, 30, 200, 250))))
+             for i in range(150)}
+    texts["dup-b"] = texts["dup-a"] = texts["id005"]               # ties: smallest id wins
+    index = DupIndex()
+    for article_id, text in texts.items():
+        index.add(article_id, text)
+    index.remove("id007")
+    sigs = index.signatures()
+    queries = []
+    for i in range(4 * dedupe.FULL_SCANS):
+        words = texts[f"id{i % 150:03d}"].split()
+        if i % 3 == 0 and len(words) > 6:
+            words[2:5] = ["Thái", "Bình", "nay"]
+        elif i % 3 == 1:
+            words = [rng.choice(vocab) for _ in range(200)]
+        queries.append(" ".join(words))
+    assert index._bands is None
+    for n, query in enumerate(queries):
+        sig, count = dedupe.sketch(query)
+        want = None
+        if count >= index.min_shingles:
+            for article_id in sorted(sigs):
+                score = similarity(sig, sigs[article_id])
+                if score >= 0.6 and (want is None or score > want[1]):
+                    want = (article_id, score)
+        assert index.find(query, threshold=0.6) == want, n
+    assert index._bands is not None                 # built after FULL_SCANS long queries
+    long = next(k for k, v in texts.items() if len(v.split()) >= 200 and k < "id1")
+    index.add("late", texts[long])                  # kept in the bands from now on
+    index.remove(long)
+    assert index.find(texts[long]) == ("late", 1.0)

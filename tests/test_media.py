@@ -731,3 +731,31 @@ def test_stored_articles_whose_pictures_no_request_can_change_are_skipped_others
     assert media_store.store_ref(key_of(PNG_BLUE, "png")) in fresh.get(first.id).body
     assert known not in fresh.get(first.id).body
     assert (config.content_dir / second.path).read_bytes() == before     # nothing to change
+
+
+def test_mirroring_stored_articles_reads_only_those_it_may_change(harvested_root):
+    """The catch-up pass decides from the store index's briefs: an article whose pictures no
+    request can change is never read (nor unpickled) from the index; one it mirrors is."""
+    from dataclasses import replace
+
+    from pipeline.core.models import Article
+    from pipeline.harvest import run
+    from pipeline.harvest.fetch import Fetcher
+    from pipeline.store import articles as store
+    from pipeline.store import index as store_index
+
+    srv, config, _ = harvested_root
+    st_ = store.Store(config.content_dir)
+    first, second = st_.articles()[:2]
+    st_.write(replace(first, image="", body=f"Bài một.\n\n![Ảnh]({srv.url('/anh/xanh.png')})\n"))
+    st_.write(replace(second, image="",
+                      body="Bài hai.\n\n![Ảnh ngoài](https://ngoai.example.org/khong.png)\n"))
+    store_index.open_indexed(config.content_dir, config.state_dir, tz=st_.tz).briefs()  # indexed
+    indexed = store_index.open_indexed(config.content_dir, config.state_dir, tz=st_.tz)
+    mirror = media.MediaStore.for_config(config)
+    with Fetcher(max_bytes=media.MAX_BYTES) as fetcher:
+        assert run.mirror_stored(config, indexed, mirror, fetcher) == 1
+    read = {k for k, v in dict.items(indexed._articles) if isinstance(v, Article)}
+    assert read == {first.id}
+    assert media_store.store_ref(key_of(PNG_BLUE, "png")) in \
+        store.Store(config.content_dir).get(first.id).body

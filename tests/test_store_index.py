@@ -180,3 +180,101 @@ def test_the_harvest_store_read_through_the_index_is_the_store_read_file_by_file
     again.save(article(50), now=PUBLISHED)
     assert index.open_indexed(content, state, tz=ICT).get(f"{50:016x}") is not None
 
+
+
+# --- the harvest's light read: briefs from the index, articles read when asked ---------------
+
+def _truth(content: Path) -> list[store.Brief]:
+    plain = store.Store(content, tz=ICT)
+    return [store.brief_of(a) for a in plain.articles()]
+
+
+def _loaded(s: store.Store) -> int:
+    return sum(1 for v in dict.values(s._articles) if isinstance(v, Article))
+
+
+def test_the_harvest_gets_briefs_from_the_index_and_reads_only_what_it_asks_for(root: Path):
+    content, state = root / "content", root / ".cds"
+    put(content, "anh", store.dump(article(
+        7, image="https://anh.example.vn/7.jpg", locked=True, extra={"lock": True},
+        body="Bài có ảnh.\n\n![Ảnh](https://anh.example.vn/7b.jpg)\n\n![Ảnh](../../../media/"
+             "ab/ab12cd34ef567890.jpg)", also_at=["https://khac.example.vn/7.html"])))
+    first = index.open_indexed(content, state, tz=ICT)
+    assert first.briefs() == _truth(content)
+    assert _loaded(first) == 6                     # every file read: the index was empty
+    again = index.open_indexed(content, state, tz=ICT)
+    briefs = again.briefs()
+    assert briefs == _truth(content) and _loaded(again) == 0     # nothing unpickled
+    seven = next(b for b in briefs if b.id == f"{7:016x}")
+    assert seven.outside == ("https://anh.example.vn/7.jpg", "https://anh.example.vn/7b.jpg")
+    assert seven.locked and seven.protected and seven.also_at == ("https://khac.example.vn/7.html",)
+    assert again.find_by_url("https://khac.example.vn/7.html").id == seven.id
+    assert _loaded(again) == 1
+    assert again.get(f"{2:016x}") == store.Store(content, tz=ICT).get(f"{2:016x}")
+    assert _state(again) == _state(store.Store(content, tz=ICT))
+
+
+def test_an_article_read_after_the_light_scan_is_the_one_scanned_or_its_file(root: Path):
+    content, state = root / "content", root / ".cds"
+    index.open_indexed(content, state, tz=ICT).briefs()          # the index made
+    s = index.open_indexed(content, state, tz=ICT)
+    s.briefs()
+    before = store.Store(content, tz=ICT).get(f"{2:016x}")
+    put(content, "bai-2", store.dump(article(2, title="Sửa sau khi quét")), mtime=OLD + 10**9)
+    # the index row is the one the scan saw: the article as scanned, as a store that read
+    # every file at its scan holds it (saving it reads the file again: Store.on_disk)
+    assert s.get(f"{2:016x}") == before
+    assert s.save(article(2, title="Sửa sau khi quét"), now=PUBLISHED) == "unchanged"
+    # a row the index lost or replaced meanwhile (a build's scan): the file itself
+    put(content, "bai-3", store.dump(article(3, title="Bài ba, bản mới")), mtime=OLD + 10**9)
+    con = sqlite3.connect(state / index.INDEX_FILE)
+    with con:
+        con.execute("DELETE FROM files WHERE rel LIKE '%bai-3.md'")
+        con.execute("UPDATE files SET mtime = 1 WHERE rel LIKE '%bai-5.md'")
+    con.close()
+    assert s.get(f"{3:016x}").title == "Bài ba, bản mới"
+    assert s.get(f"{5:016x}") == store.Store(content, tz=ICT).get(f"{5:016x}")
+    # a file gone with its row (a build's scan ran meanwhile): gone from the store
+    (content / "articles/2024/03/bai-4.md").unlink()
+    index.scan(store.Store(content, tz=ICT), state)
+    assert s.get(f"{4:016x}") is None
+    assert f"{4:016x}" not in {b.id for b in s.briefs()}
+
+
+@pytest.mark.parametrize("damage", ["not a list", "wrong types", "other path"])
+def test_a_damaged_brief_is_not_believed(root: Path, damage: str):
+    content, state = root / "content", root / ".cds"
+    index.open_indexed(content, state, tz=ICT).briefs()
+    con = sqlite3.connect(state / index.INDEX_FILE)
+    rel = "articles/2024/03/bai-2.md"
+    brief = store.Brief.from_json(con.execute("SELECT brief FROM files WHERE rel = ?",
+                                              (rel,)).fetchone()[0])
+    bad = {"not a list": '{"id": 1}',
+           "wrong types": brief._replace(published="2024").to_json(),
+           "other path": brief._replace(path="articles/2024/03/khac.md").to_json()}[damage]
+    with con:
+        con.execute("UPDATE files SET brief = ? WHERE rel = ?", (bad, rel))
+    con.close()
+    s = store.Store(content, tz=ICT)
+    found = index.scan(s, state, light=True)
+    assert found.read == 1
+    assert sorted(found.briefs) == sorted(_truth(content))
+    assert index.scan(store.Store(content, tz=ICT), state, light=True).read == 0   # written again
+
+
+def test_an_index_of_the_earlier_layout_is_rebuilt(root: Path):
+    content, state = root / "content", root / ".cds"
+    state.mkdir()
+    con = sqlite3.connect(state / index.INDEX_FILE)
+    with con:
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        con.execute("CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, "
+                    "digest TEXT, article BLOB, error TEXT)")            # schema 1
+        con.execute("INSERT INTO meta VALUES ('fingerprint', 'schema 1')")
+    con.close()
+    found = index.scan(store.Store(content), state, light=True)
+    assert found.rebuilt and found.read == 8
+    assert sorted(found.briefs) == sorted(_truth(content))
+    full = index.scan(store.Store(content), state)
+    assert not full.rebuilt and full.read == 0
+    same(full, content)

@@ -165,20 +165,73 @@ def similarity(sig_a: tuple[int, ...], sig_b: tuple[int, ...]) -> float:
     return matches / counted if counted else 0.0
 
 
+_LANE = (1 << 64) - 1
+#: A signature as one integer: bin i in bits 64·i … 64·i+63 (the little-endian bytes of
+#: ``struct.pack("<64Q", *sig)``, as :mod:`pipeline.harvest.dupcache` keeps them).
+_ALL_EMPTY = int.from_bytes(b"\xff" * (8 * BINS), "little")
+_FOLDS = []                    # (shift, mask of the low `shift` bits of every lane)
+for _shift in (32, 16, 8, 4, 2, 1):
+    _FOLDS.append((_shift, int.from_bytes(((1 << _shift) - 1).to_bytes(8, "little") * BINS,
+                                          "little")))
+_BAND_BITS = 64 * _BAND_ROWS
+_BAND_MASK = (1 << _BAND_BITS) - 1
+#: Finds that compare against every article before the LSH bands are built: building them
+#: costs about as much as this many full comparisons (a harvest with few new articles never
+#: builds them; one with many does, once).
+FULL_SCANS = 40
+
+
+def pack(sig: tuple[int, ...]) -> int:
+    """A signature as one integer (see ``_ALL_EMPTY``)."""
+    out = 0
+    for k, value in enumerate(sig):
+        out |= value << (64 * k)
+    return out
+
+
+def _nonzero_lanes(x: int) -> int:
+    """The lanes (64-bit bins) of ``x`` that are not zero, as bit 64·i of the result."""
+    for shift, mask in _FOLDS:
+        x = (x | (x >> shift)) & mask
+    return x
+
+
+def _score(q: int, q_empty: int, p: int, p_empty: int) -> float:
+    """:func:`similarity` of two packed signatures (``*_empty``: their EMPTY bins, as
+    :func:`_nonzero_lanes` marks them): the same float, without a loop over the bins."""
+    both_empty = (q_empty & p_empty).bit_count()
+    counted = BINS - both_empty
+    if not counted:
+        return 0.0
+    equal = BINS - _nonzero_lanes(q ^ p).bit_count()
+    return (equal - both_empty) / counted
+
+
+def _empty_lanes(packed: int) -> int:
+    return _nonzero_lanes(packed ^ _ALL_EMPTY) ^ _FOLDS[-1][1]
+
+
 class DupIndex:
     """Signatures of stored articles, searchable for a near-duplicate of a new text.
 
     Build it at harvest start (``for a in store.articles(): index.add(a.id, a.body)``; the body
     only: a re-post's title often differs) and add each article as it is stored. Not
-    thread-safe: share it between workers under a lock. :meth:`find` uses 32 LSH bands of 2 bins, so it never misses
-    an article whose estimated similarity is ≥ ``threshold``: when the query is too short for
-    the bands to guarantee that, it compares against every article instead.
+    thread-safe: share it between workers under a lock.
+
+    :meth:`find` compares the text with every article (signatures kept as integers: one
+    comparison is a few integer operations, not a loop over the bins) for its first
+    :data:`FULL_SCANS` texts; then it builds 32 LSH bands of 2 bins and compares only the
+    articles sharing a band, which never misses an article whose estimated similarity is ≥
+    ``threshold`` (when the query is too short for the bands to guarantee that, it compares
+    against every article). Both ways give the same answer (the most similar article, ties to
+    the smallest id), so a harvest storing a handful of articles does not pay for the bands.
     """
 
     def __init__(self, *, min_shingles: int = MIN_SHINGLES):
         self.min_shingles = min_shingles
-        self._sigs: dict[str, tuple[int, ...]] = {}
-        self._bands: dict[tuple[int, int, int], set[str]] = {}
+        self._sigs: dict[str, tuple[int, int]] = {}      # id → (packed, its EMPTY lanes)
+        self._bands: dict[tuple[int, int], set[str]] | None = None   # built after FULL_SCANS
+        self._scans = 0
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -186,12 +239,16 @@ class DupIndex:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._sigs
 
+    def signatures(self) -> dict[str, tuple[int, ...]]:
+        """Every indexed article's signature (id → bins)."""
+        return {k: tuple((p >> (64 * i)) & _LANE for i in range(BINS))
+                for k, (p, _) in self._sigs.items()}
+
     @staticmethod
-    def _keys(sig: tuple[int, ...]) -> Iterable[tuple[int, int, int]]:
+    def _keys(packed: int, empty: int):
         for band in range(_BANDS):
-            a, b = sig[band * _BAND_ROWS], sig[band * _BAND_ROWS + 1]
-            if a != EMPTY and b != EMPTY:
-                yield band, a, b
+            if not (empty >> (_BAND_BITS * band)) & _BAND_MASK:
+                yield band, (packed >> (_BAND_BITS * band)) & _BAND_MASK
 
     def add(self, article_id: str, text: str) -> bool:
         """Index ``text`` under ``article_id`` (replacing what it had). Texts shorter than
@@ -207,21 +264,34 @@ class DupIndex:
         """Index a signature computed earlier (e.g. cached between runs); no length check."""
         if len(sig) != BINS:
             raise ValueError(f"a signature has {BINS} values, not {len(sig)}")
+        self.add_packed(article_id, pack(sig))
+
+    def add_packed(self, article_id: str, packed: int) -> None:
+        """Index a signature given as one integer (:func:`pack`)."""
         self.remove(article_id)
-        self._sigs[article_id] = tuple(sig)
-        for key in self._keys(sig):
-            self._bands.setdefault(key, set()).add(article_id)
+        empty = _empty_lanes(packed)
+        self._sigs[article_id] = (packed, empty)
+        if self._bands is not None:
+            for key in self._keys(packed, empty):
+                self._bands.setdefault(key, set()).add(article_id)
 
     def remove(self, article_id: str) -> None:
-        sig = self._sigs.pop(article_id, None)
-        if sig is None:
+        got = self._sigs.pop(article_id, None)
+        if got is None or self._bands is None:
             return
-        for key in self._keys(sig):
+        for key in self._keys(*got):
             ids = self._bands.get(key)
             if ids is not None:
                 ids.discard(article_id)
                 if not ids:
                     del self._bands[key]
+
+    def _build_bands(self) -> None:
+        bands: dict[tuple[int, int], set[str]] = {}
+        for article_id, (packed, empty) in self._sigs.items():
+            for key in self._keys(packed, empty):
+                bands.setdefault(key, set()).add(article_id)
+        self._bands = bands
 
     def find(self, text: str, threshold: float = DEFAULT_THRESHOLD, *,
              exclude: Iterable[str] = ()) -> tuple[str, float] | None:
@@ -231,18 +301,26 @@ class DupIndex:
         sig, count = _sketch(text)
         if count < self.min_shingles or not self._sigs:
             return None
+        q = pack(sig)
+        q_empty = _empty_lanes(q)
         empty = sig.count(EMPTY)
-        if threshold * (BINS - empty) > _BANDS:
-            candidates: Iterable[str] = set().union(
-                *(self._bands.get(key, ()) for key in self._keys(sig)))
-        else:                                   # too short for the band guarantee
-            candidates = self._sigs.keys()
+        sigs = self._sigs
+        candidates: Iterable[str] = sigs.keys()
+        if threshold * (BINS - empty) > _BANDS:      # the bands cannot miss a match
+            if self._bands is None:
+                self._scans += 1
+                if self._scans > FULL_SCANS:
+                    self._build_bands()
+            if self._bands is not None:
+                candidates = set().union(
+                    *(self._bands.get(key, ()) for key in self._keys(q, q_empty)))
         skip = set(exclude)
         best: tuple[str, float] | None = None
         for article_id in candidates:
             if article_id in skip:
                 continue
-            score = similarity(sig, self._sigs[article_id])
+            p, p_empty = sigs[article_id]
+            score = _score(q, q_empty, p, p_empty)
             if score >= threshold and (best is None or score > best[1]
                                        or (score == best[1] and article_id < best[0])):
                 best = (article_id, score)

@@ -76,8 +76,8 @@ def harvest(config: Config, tag: Tagger, *, source_ids: Iterable[str] = (),
             bar.update(1)
         bar.close()
 
-    dupcache.index_bodies(storing.index, ((a.id, a.body) for a in store.articles()),
-                          config.state_dir)         # signatures kept between runs
+    dupcache.index_keyed(storing.index, _stored_bodies(store),
+                         config.state_dir)          # signatures kept between runs
     storing.images = Fetcher(max_bytes=media.MAX_BYTES)   # pictures, fetched while storing
     try:
         storing.store_all(sources, results)
@@ -251,31 +251,48 @@ def to_article(item: Item, src: Source, tag: Tagger, now: datetime) -> Article:
     )
 
 
+def _stored_bodies(store: store_mod.Store):
+    """``(id, body key, body)`` of every stored article for ``dupcache.index_keyed``: the body
+    read (from the store index) only when its signature is not kept."""
+    for brief in store.briefs():
+        yield brief.id, brief.body_key, lambda i=brief.id: _body(store, i)
+
+
+def _body(store: store_mod.Store, article_id: str) -> str:
+    art = store.get(article_id)
+    return art.body if art is not None else ""
+
+
 def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaStore,
                   fetcher: Fetcher, *, limit: int = 200) -> int:
     """Pictures of stored articles that still point at another site (harvested before
     mirroring, or whose pictures failed then): at most ``limit`` articles a run make requests.
     Written as they are (``updated`` untouched: the article did not change). Locked and
     rejected articles are left alone (the site shows outside pictures as links). Returns the
-    number of articles changed."""
+    number of articles changed. Decided from the store's briefs (``Store.briefs``: the
+    pictures each article still holds elsewhere): only the articles mirroring may change are
+    read."""
     changed = tried = 0
     never: dict[str, Callable[[str], bool]] = {}     # source id → its pictures never fetched
-    for art in store.articles():
+    for brief in store.briefs():
         if tried >= limit:
             break
-        outside = media_store.outside_images(art) if not (
-            art.locked or art.status == "rejected") else []
-        if not outside:
+        if brief.locked or brief.status == "rejected" or not brief.outside or brief.protected:
             continue
-        if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
-            continue
-        src = config.source(art.source)
+        src = config.source(brief.source)
         if src is None:                      # a source no longer in feeds.yml: not asked
             continue
         if src.id not in never:
             never[src.id] = media.never_fetched(src)
-        if all(never[src.id](url) and not mirror.knows(url) for url in outside):
+        if all(never[src.id](url) and not mirror.knows(url) for url in brief.outside):
             continue                         # mirroring would change nothing and ask nobody
+        art = store.get(brief.id)            # the article itself: checked again as it is now
+        if art is None or art.locked or art.status == "rejected" or \
+                store_mod.protecting_typos(art.extra) or art.source != src.id:
+            continue
+        outside = media_store.outside_images(art)
+        if not outside or all(never[src.id](url) and not mirror.knows(url) for url in outside):
+            continue
         try:
             new, m = mirror.mirror_article(art, media.image_fetcher(fetcher, src))
         except CdsError:

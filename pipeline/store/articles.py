@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import hashlib
+import json
 import threading
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline import config as config_mod
 from pipeline.core.errors import StoreError
@@ -33,9 +37,113 @@ from pipeline.store.articlefile import (
 )
 
 __all__ = [
-    "DEFAULT_TZ", "FIELD_ORDER", "PROTECTING_KEYS", "Store", "canonical_body", "dump", "make_id",
-    "open_store", "parse", "protecting_typos",
+    "DEFAULT_TZ", "FIELD_ORDER", "PROTECTING_KEYS", "Brief", "Store", "body_key", "brief_of",
+    "canonical_body", "dump", "make_id", "open_store", "parse", "protecting_typos",
 ]
+
+
+# --- what a harvest needs of an article without the article ------------------------------------
+
+def body_key(body: str) -> str:
+    """The key of a body's text (SHA-256, 32 hex digits): the near-duplicate signatures kept
+    between harvests are filed under it (``harvest/dupcache.py``)."""
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class Brief(NamedTuple):
+    """What a harvest needs of a stored article without its whole file: where it is, the
+    addresses it owns, its order (``published`` as microseconds since the epoch: the order of
+    the datetimes), who owns it and whether an editor protects it, the http(s) pictures it
+    still holds (``store.media.outside_images``) and the key of its body (:func:`body_key`).
+    The store index keeps one a file (``store/index.py``), so a harvest with few new articles
+    reads few article files; :meth:`Store.briefs`."""
+    id: str
+    path: str                       # relative to content/, POSIX
+    url: str
+    also_at: tuple[str, ...]
+    published: int
+    source: str
+    status: str
+    locked: bool
+    protected: bool                 # an unknown key that looks like a protecting one
+    outside: tuple[str, ...]
+    body_key: str
+
+    def to_json(self) -> str:
+        return json.dumps(self, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Brief | None:
+        """The brief :meth:`to_json` wrote; None for anything else."""
+        try:
+            v = json.loads(text)
+        except ValueError:
+            return None
+        if type(v) is not list or len(v) != 11 or type(v[3]) is not list or \
+                type(v[9]) is not list or type(v[4]) is not int or \
+                not all(type(v[k]) is str for k in (0, 1, 2, 5, 6, 10)) or \
+                not all(type(v[k]) is bool for k in (7, 8)) or \
+                not all(type(u) is str for u in (*v[3], *v[9])):
+            return None
+        v[3], v[9] = tuple(v[3]), tuple(v[9])
+        return cls._make(v)
+
+
+def brief_of(article: Article) -> Brief:
+    """The :class:`Brief` of an article whose ``path`` is set."""
+    from pipeline.store.media import outside_images
+    published = article.published
+    if published.tzinfo is None:                  # never stored so; ordered as UTC if it were
+        published = published.replace(tzinfo=UTC)
+    return Brief(article.id, Path(article.path).as_posix() if article.path else "",
+                 article.url, tuple(article.also_at), (published - _EPOCH) // _MICROSECOND,
+                 article.source, article.status, bool(article.locked),
+                 bool(protecting_typos(article.extra)), tuple(outside_images(article)),
+                 body_key(article.body))
+
+
+class _Articles(dict):
+    """id → article, where an entry may still be a :class:`_Later` (the article read from the
+    store index or its file at first use; gone from the mapping when it cannot be read)."""
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        if isinstance(value, _Later):
+            value = value()
+            if value is None:
+                dict.__delitem__(self, key)
+                raise KeyError(key)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def values(self):
+        out = []
+        for key in list(dict.keys(self)):
+            value = self.get(key)
+            if value is not None:
+                out.append(value)
+        return out
+
+
+class _Later:
+    """An article to read when first asked: ``load()`` → Article or None."""
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], Article | None]):
+        self.load = load
+
+    def __call__(self) -> Article | None:
+        return self.load()
 
 
 # --- the store --------------------------------------------------------------------------------
@@ -81,7 +189,8 @@ class Store:
         self.tz = tz
         self._lock = threading.RLock()
         self._loaded = False
-        self._articles: dict[str, Article] = {}      # id → article (path set, relative)
+        self._articles: dict[str, Article] = _Articles()   # id → article (path set, relative)
+        self._briefs: dict[str, Brief] = {}          # id → brief (made when asked, or indexed)
         self._by_url: dict[str, str] = {}            # url or also_at url → id
         self._taken: set[str] = set()                # lower-case relative paths of every file
         self._broken: dict[str, Path] = {}           # id (best guess) → unreadable file
@@ -101,15 +210,13 @@ class Store:
     def _ensure(self) -> None:
         if self._loaded:
             return
-        self._articles, self._by_url, self._taken = {}, {}, set()
-        self._broken, self._errors = {}, []
-        files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
+        self._articles, self._by_url, self._taken = _Articles(), {}, set()
+        self._briefs, self._broken, self._errors = {}, {}, []
         if self.scan is not None:
-            self._taken = {f.relative_to(self.content_dir).as_posix().lower() for f in files
-                           if not f.name.startswith(".")}
             self._load_indexed()
             self._loaded = True
             return
+        files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
         for file in files:
             if file.name.startswith("."):
                 continue
@@ -150,13 +257,29 @@ class Store:
     def _load_indexed(self) -> None:
         """What the loop of :meth:`_ensure` finds, through ``self.scan`` (the store index:
         only files whose size or time changed are read and parsed): the same articles,
-        problems, urls and unreadable files (``tests/test_store_index.py``)."""
+        problems, urls and unreadable files (``tests/test_store_index.py``). A light scan
+        (``index.scan(light=True)``) gives briefs: the articles are read when first asked."""
         found = self.scan(self)
         self._errors = list(found.errors)
-        for art in sorted(found.articles, key=lambda a: a.path):      # file order: first wins
-            self._articles[art.id] = art
-            for url in [art.url, *art.also_at]:
-                self._by_url.setdefault(url, art.id)
+        if found.taken is not None:
+            self._taken = found.taken
+        else:
+            files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
+            self._taken = {f.relative_to(self.content_dir).as_posix().lower() for f in files
+                           if not f.name.startswith(".")}
+        if found.light:
+            for brief in found.briefs:                 # file order already, duplicates out
+                art = found.loaded.get(brief.id)
+                dict.__setitem__(self._articles, brief.id, art if art is not None else
+                                 _Later(functools.partial(found.loader, brief)))
+                self._briefs[brief.id] = brief
+                for url in [brief.url, *brief.also_at]:
+                    self._by_url.setdefault(url, brief.id)
+        else:
+            for art in sorted(found.articles, key=lambda a: a.path):  # file order: first wins
+                self._articles[art.id] = art
+                for url in [art.url, *art.also_at]:
+                    self._by_url.setdefault(url, art.id)
         for rel in found.unparsed:
             try:
                 text = (self.content_dir / rel).read_bytes().decode("utf-8")
@@ -165,6 +288,22 @@ class Store:
             guess = _ID_LINE.search(text)
             if guess:
                 self._broken.setdefault(guess.group(1), rel)
+
+    def briefs(self) -> list[Brief]:
+        """Every readable article's :class:`Brief`, newest first (as :meth:`articles`): from
+        the store index without reading the articles when the store has one."""
+        with self._lock:
+            self._ensure()
+            out = []
+            for article_id in list(dict.keys(self._articles)):
+                brief = self._briefs.get(article_id)
+                if brief is None:
+                    art = self._articles.get(article_id)
+                    if art is None:
+                        continue
+                    brief = self._briefs[article_id] = brief_of(art)
+                out.append(brief)
+        return sorted(out, key=lambda b: (b.published, b.id), reverse=True)
 
     def articles(self) -> list[Article]:
         """Every readable article, newest first (by ``published``, then ``id``, descending)."""
@@ -252,6 +391,7 @@ class Store:
                 if self._by_url.get(url) == article.id:
                     del self._by_url[url]
         self._articles[article.id] = article
+        self._briefs.pop(article.id, None)           # made again when asked
         self._taken.add(article.path.as_posix().lower())
         for url in [article.url, *article.also_at]:
             self._by_url.setdefault(url, article.id)

@@ -31,9 +31,12 @@ from pipeline.core.models import Article
 from pipeline.store import articles as store_mod
 
 INDEX_FILE = "store-index.sqlite"            # in <root>/.cds/
-SCHEMA = 1
+SCHEMA = 2                                   # 2: a brief a row (``articles.Brief``)
 _HERE = Path(__file__).resolve()
-_CODE = (_HERE, _HERE.parent / "articles.py", _HERE.parent.parent / "core" / "models.py")
+_CODE = (_HERE, _HERE.parent / "articles.py", _HERE.parent / "media.py",
+         _HERE.parent.parent / "core" / "models.py")
+_TABLE = ("CREATE TABLE files (rel TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, digest TEXT, "
+          "error TEXT, brief TEXT, article BLOB)")       # the blob last: read only when asked
 
 
 @dataclass
@@ -48,6 +51,14 @@ class Scan:
     unparsed: list[Path] = field(default_factory=list)   # files (rel) read/parse failed
     read: int = 0
     rebuilt: bool = False                    # the index was missing, stale or unreadable
+    # a light scan (``scan(light=True)``): ``briefs`` of every readable article in file order
+    # (``articles`` empty), the articles read from their files this time (id → article), and
+    # ``loader(brief)``: a function reading that article from the index (or its file) later
+    light: bool = False
+    briefs: list[store_mod.Brief] = field(default_factory=list)
+    loaded: dict[str, Article] = field(default_factory=dict)
+    loader: object = None
+    taken: set[str] | None = None            # every *.md name under articles/ (lower case)
 
 
 def fingerprint(tz) -> str:
@@ -66,12 +77,11 @@ def _open(path: Path, fp: str) -> tuple[sqlite3.Connection, bool]:
             con.execute("PRAGMA journal_mode=DELETE")
             with con:
                 con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-                con.execute("CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, size INTEGER, "
-                            "mtime INTEGER, digest TEXT, article BLOB, error TEXT)")
                 row = con.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
                 rebuilt = row is None or row[0] != fp
-                if rebuilt:
-                    con.execute("DELETE FROM files")
+                if rebuilt:                 # another schema's table may have other columns
+                    con.execute("DROP TABLE IF EXISTS files")
+                    con.execute(_TABLE)
                     con.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fp,))
             con.execute("PRAGMA quick_check").fetchone()
             return con, rebuilt
@@ -95,14 +105,22 @@ def _load(blob: bytes) -> Article | None:
     return art if isinstance(art, Article) else None
 
 
-def article_files(articles_dir: Path, content_dir: Path) -> list[tuple[str, str, os.stat_result]]:
+def article_files(articles_dir: Path, content_dir: Path, *,
+                  names: set[str] | None = None) -> list[tuple[str, str, os.stat_result]]:
     """The ``*.md`` files under ``articles_dir`` that ``Store`` reads, sorted as it sorts them
     (as paths: by their components), with their ``stat``: ``(path relative to content_dir as
     POSIX text, absolute path, stat)``; no dot file, nothing that is or lies behind a symbolic
     link (``fileio.linked``: checked once for the folders above ``articles_dir``, then per
-    entry)."""
+    entry). ``names``: filled with every name ``articles_dir.rglob("*.md")`` gives that does
+    not start with a dot (links and folders too), relative and in lower case: the names a new
+    file must not take (``Store._taken``)."""
     out: list[tuple[str, str, os.stat_result]] = []
-    if not articles_dir.is_dir() or linked(articles_dir, content_dir):
+    if not articles_dir.is_dir():
+        return out
+    if linked(articles_dir, content_dir):
+        if names is not None:
+            names.update(f.relative_to(content_dir).as_posix().lower()
+                         for f in articles_dir.rglob("*.md") if not f.name.startswith("."))
         return out
 
     def walk(folder: str, prefix: str) -> None:
@@ -111,6 +129,9 @@ def article_files(articles_dir: Path, content_dir: Path) -> list[tuple[str, str,
         except OSError:
             return
         for entry in entries:
+            if names is not None and entry.name.endswith(".md") and \
+                    not entry.name.startswith("."):
+                names.add((prefix + entry.name).lower())
             try:
                 if entry.is_symlink():
                     continue                  # never followed: `cds check` names every link
@@ -129,19 +150,25 @@ def article_files(articles_dir: Path, content_dir: Path) -> list[tuple[str, str,
 
 def open_indexed(content_dir: Path, state_dir: Path, *, tz) -> store_mod.Store:
     """A :class:`~pipeline.store.articles.Store` of ``content_dir`` that reads its folder
-    through the index in ``state_dir``: only the files whose size or time changed are parsed
-    (the harvest: ``Store(…, scan=…)``)."""
-    return store_mod.Store(content_dir, tz=tz, scan=lambda s: scan(s, state_dir))
+    through the index in ``state_dir``: only the files whose size or time changed are parsed,
+    and an article is taken from the index only when it is asked for (``Store.briefs`` gives
+    what the harvest needs of every article; the harvest: ``Store(…, scan=…)``)."""
+    return store_mod.Store(content_dir, tz=tz, scan=lambda s: scan(s, state_dir, light=True))
 
 
-def scan(store: store_mod.Store, state_dir: Path) -> Scan:
+def scan(store: store_mod.Store, state_dir: Path, *, light: bool = False) -> Scan:
     """Every article file of ``store``'s folder, through the index in ``state_dir``: the same
-    articles and problems ``Store.articles()`` / ``Store.iter_parse_errors()`` give."""
+    articles and problems ``Store.articles()`` / ``Store.iter_parse_errors()`` give.
+
+    ``light``: no article is taken from the index (none unpickled): ``Scan.briefs`` has every
+    readable article's brief, ``Scan.loaded`` the articles read from their files this time,
+    ``Scan.loader(brief)`` reads one from the index when it is asked for (``open_indexed``)."""
     content_dir = store.content_dir
     articles_dir = content_dir / "articles"
-    out = Scan()
+    out = Scan(light=light)
+    path = Path(state_dir) / INDEX_FILE
     try:
-        con, out.rebuilt = _open(Path(state_dir) / INDEX_FILE, fingerprint(store.tz))
+        con, out.rebuilt = _open(path, fingerprint(store.tz))
     except (sqlite3.Error, OSError):
         con = None                                     # no index at all: read every file
         out.rebuilt = True
@@ -149,24 +176,31 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
     if con is not None:
         try:
             rows = {r[0]: r[1:] for r in con.execute(
-                "SELECT rel, size, mtime, digest, article, error FROM files")}
+                "SELECT rel, size, mtime, digest, error, brief FROM files" if light else
+                "SELECT rel, size, mtime, digest, error, brief, article FROM files")}
         except sqlite3.Error:
             rows, out.rebuilt = {}, True
-    files = article_files(articles_dir, content_dir)
+    taken: set[str] | None = set() if light else None
+    files = article_files(articles_dir, content_dir, names=taken)
+    out.taken = taken
     fresh: list[tuple] = []
-    by_id: dict[str, Article] = {}
+    by_id: dict[str, str] = {}                          # id → rel of the file that has it
     by_url: dict[str, str] = {}
+    stamps: dict[str, tuple[int, int, str]] = {}        # rel → size, time, digest (light)
     now_ns = time.time_ns()
     for key, file, st in files:
-        rel = Path(key)
+        rel = key                                       # a Path when needed (below)
         shown = None                                    # content/articles/…: made when needed
         row = rows.pop(key, None)          # popped: its blob goes once unpickled
-        article = error = digest = None
+        article = error = digest = brief = None
         hit = row is not None and row[0] == st.st_size and row[1] == st.st_mtime_ns
         if hit:
-            digest, blob, error = row[2], row[3], row[4]
-            if blob is not None:
-                article = _load(blob)
+            digest, error = row[2], row[3]
+            if light and row[4] is not None:           # an article's row: its brief
+                brief = store_mod.Brief.from_json(row[4]) if isinstance(row[4], str) else None
+                hit = brief is not None and brief.path == key
+            elif not light and row[5] is not None:     # an article's row: the article
+                article = _load(row[5])
                 hit = article is not None            # an unreadable row: read the file
             elif not isinstance(error, str):
                 hit = False
@@ -182,7 +216,7 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
                     rows[key] = row                     # its row goes: the file was not read
                 continue
             digest = hashlib.sha256(data).hexdigest()[:32]
-            article = error = None
+            article = error = brief = None
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as err:
@@ -192,37 +226,87 @@ def scan(store: store_mod.Store, state_dir: Path) -> Scan:
                     article = store_mod.parse(text, shown, tz=store.tz)
                 except StoreError as err:
                     error = str(err)
-            fresh.append((key, st.st_size, trusted_mtime(st.st_mtime_ns, now_ns), digest,
-                          pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
-                          if article is not None else None, error))
-        if article is None:
+            blob = None
+            if article is not None:
+                blob = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+                article.path = Path(key)
+                brief = store_mod.brief_of(article)
+            fresh.append((key, st.st_size, trusted_mtime(st.st_mtime_ns, now_ns), digest, error,
+                          brief.to_json() if brief is not None else None, blob))
+        if article is None and brief is None:
             shown = shown or store.display_path(rel)
             out.errors.append((shown, error or f"{shown}: cannot be read"))
-            out.unparsed.append(rel)
+            out.unparsed.append(Path(key))
             continue
         out.digests[key] = digest
-        if article.id in by_id:
+        aid, urls = (article.id, [article.url, *article.also_at]) if article is not None else \
+            (brief.id, [brief.url, *brief.also_at])
+        if aid in by_id:
             shown = shown or store.display_path(rel)
-            other = store.display_path(by_id[article.id].path)
-            out.errors.append((shown, f"{shown}: id {article.id} is also used by {other}"))
+            other = store.display_path(Path(by_id[aid]))
+            out.errors.append((shown, f"{shown}: id {aid} is also used by {other}"))
             continue
-        article.path = rel
-        by_id[article.id] = article
-        for url in [article.url, *article.also_at]:
-            owner = by_url.setdefault(url, article.id)
-            if owner != article.id:
+        by_id[aid] = key
+        if article is not None:
+            article.path = Path(key)
+            if light:
+                out.loaded[aid] = article
+        if light:
+            out.briefs.append(brief)
+            stamps[key] = (st.st_size, st.st_mtime_ns, digest)
+        else:
+            out.articles.append(article)
+        for url in urls:
+            owner = by_url.setdefault(url, aid)
+            if owner != aid:
                 shown = shown or store.display_path(rel)
-                other = store.display_path(by_id[owner].path)
+                other = store.display_path(Path(by_id[owner]))
                 out.errors.append((shown, f"{shown}: url {url} is also claimed by {other}"))
     if con is not None:
         try:
             with con:                                  # one transaction
                 gone = [(k,) for k in rows]            # the rows no file claimed
                 con.executemany("DELETE FROM files WHERE rel = ?", gone)
-                con.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", fresh)
+                con.executemany("INSERT OR REPLACE INTO files (rel, size, mtime, digest, error, "
+                                "brief, article) VALUES (?, ?, ?, ?, ?, ?, ?)", fresh)
         except sqlite3.Error:
             pass                                       # the next build reads those files again
         finally:
             con.close()
-    out.articles = sorted(by_id.values(), key=lambda a: (a.published, a.id), reverse=True)
+    if light:
+        out.loader = lambda brief: _load_later(store, path, brief, stamps[brief.path])
+    else:
+        out.articles.sort(key=lambda a: (a.published, a.id), reverse=True)
     return out
+
+
+def _load_later(store: store_mod.Store, path: Path, brief: store_mod.Brief,
+                stamp: tuple[int, int, str]) -> Article | None:
+    """The article of ``brief`` (a light scan's): from its index row when the row is still the
+    one the scan saw (size, time, digest), else from its file (whatever it holds now, as long
+    as it is still that article); None when neither can be read."""
+    size, mtime, digest = stamp
+    if True:
+        article = None
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = con.execute("SELECT size, mtime, digest, article FROM files WHERE rel = ?",
+                                  (brief.path,)).fetchone()
+            finally:
+                con.close()
+            if row is not None and tuple(row[:3]) == (size, mtime, digest) and row[3]:
+                article = _load(row[3])
+        except sqlite3.Error:
+            article = None
+        if article is None or article.id != brief.id:
+            rel = Path(brief.path)
+            try:
+                text = (store.content_dir / rel).read_bytes().decode("utf-8")
+                article = store_mod.parse(text, store.display_path(rel), tz=store.tz)
+            except (OSError, UnicodeDecodeError, StoreError):
+                return None
+            if article.id != brief.id:
+                return None
+        article.path = Path(brief.path)
+        return article
