@@ -12,9 +12,9 @@ import hashlib
 import json
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from pipeline import config as config_mod
 from pipeline.core.fileio import write_atomic, write_if_changed
@@ -153,21 +153,23 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     return h.hexdigest()
 
 
-_FIELDS = tuple(f.name for f in fields(Article))
-_SPECIAL = tuple(i for i, f in enumerate(fields(Article))
-                 if f.name in ("published", "harvested", "updated", "path"))
+#: The fields of an article the portal's files are made from (api records, embed items, the
+#: selection by status, theme and source). The body, the harvest time, the tags…
+#: are not read: a change to them alone leaves every portal file as it is
+#: (``tests/test_portal_digest.py`` changes each other field and compares the files).
+USED_FIELDS = ("id", "title", "url", "source", "published", "updated", "summary", "image",
+               "themes", "doc_refs", "status", "path")       # path: a link without ``urls``
 
 
 def _plain(art: Article) -> list:
-    """Every field of ``art``; dates as their ISO text and zone name, paths as text (pickling
-    time zones and paths is most of the digest's cost otherwise)."""
-    values = [getattr(art, name) for name in _FIELDS]
-    for i in _SPECIAL:                                   # the fields that may hold either
+    """The :data:`USED_FIELDS` of ``art``; dates as their ISO text and zone name, the path as
+    text (pickling time zones and paths is most of the digest's cost otherwise)."""
+    values = [getattr(art, name) for name in USED_FIELDS]
+    for i in (4, 5):                                     # published, updated
         v = values[i]
         if isinstance(v, datetime):
             values[i] = v.isoformat() + " " + str(v.tzinfo)
-        elif isinstance(v, PurePath):
-            values[i] = str(v)
+    values[-1] = None if values[-1] is None else str(values[-1])
     return values
 
 
