@@ -235,7 +235,8 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             accepted[rel] = data
     if bodies is not None:
         site.html_pages(accepted, {})
-        bodies.save(keep=lambda: (article_body(a).strip("\n") for a in site.articles))
+        bodies.save(keep=lambda: (article_body(a).strip("\n") for a in site.articles),
+                    pages=len(site.articles))
     files.update(accepted)
     try:
         written, removed, unchanged = sync_tree(out, files, site.kept, keep_dirs=(MEDIA_DIR,),
