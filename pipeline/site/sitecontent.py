@@ -14,7 +14,9 @@ Two things the store alone cannot give a build:
   gets ``updated`` = the later of its own ``updated`` and that time.
 
 The store is read through its index (:mod:`pipeline.store.index`): only article files whose
-size or modification time changed since the last build are read and parsed.
+size or modification time changed since the last build are read and parsed. A history entry
+keeps the digest of the file's bytes (``file``: also what says the last-good copy is current);
+a file whose bytes are still those is not hashed again (the hash is of what those bytes say).
 
 Deterministic: the history changes only when a hash changes, so the same store and the same
 ``.cds/`` give the same articles, hence the same pages and feeds, byte for byte.

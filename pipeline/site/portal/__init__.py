@@ -69,10 +69,24 @@ class Context:
         return self.sources.get(art.source, art.source)
 
     def of_theme(self, tid: str) -> list[Article]:
-        return [a for a in self.articles if tid in a.themes]
+        return self._groups()[0].get(tid, [])
 
     def of_source(self, sid: str) -> list[Article]:
-        return [a for a in self.articles if a.source == sid]
+        return self._groups()[1].get(sid, [])
+
+    def _groups(self) -> tuple[dict[str, list[Article]], dict[str, list[Article]]]:
+        """The articles of each theme and of each source, newest first: one pass for all
+        (the API and the embeds ask for every theme and source)."""
+        groups = self.__dict__.get("_by")
+        if groups is None:
+            themes: dict[str, list[Article]] = {}
+            sources: dict[str, list[Article]] = {}
+            for art in self.articles:
+                for tid in dict.fromkeys(art.themes):
+                    themes.setdefault(tid, []).append(art)
+                sources.setdefault(art.source, []).append(art)
+            groups = self.__dict__["_by"] = (themes, sources)
+        return groups
 
 
 class Writer:
