@@ -76,8 +76,10 @@ def publish_site(config: Config, articles: list[Article], *,
         articles = site_copies(config, articles)[0]
     docs = [safe_notes(d, config.site.url)
             for d in register.visible(register.load_docs(config.content_dir))]  # not pending
-    extra = register_files(config, docs, articles)
     tz = config_mod.timezone(config)
+    # every article's page address, once (the register, the results pages and publish use it)
+    urls = publish.article_urls([a for a in articles if a.status == "published"], tz)
+    extra = register_files(config, docs, articles, urls=urls)
     extra.update(document_feeds(config, docs, tz))
     if config.site.search:
         extra.update(search.site_files())
@@ -85,8 +87,9 @@ def publish_site(config: Config, articles: list[Article], *,
     from pipeline.site.portal import embed  # the webmasters' page (embeddable columns)
     extra.update(embed.site_files(config, {t.id: t.name for t in publish.load_topics(config.root)[0].values()},
                                   {s.id: s.name for s in config.sources}))
-    extra.update(results_files(config, articles, docs))
+    extra.update(results_files(config, articles, docs, urls=urls))
     result = publish.publish(config, articles, docs=register.doc_link_map(docs), extra=extra,
+                             urls=urls,
                              channels=register.doc_channels(docs), media_href=media.page_href,
                              home_blocks=register_home(docharvest.newest(docs, tz), tz=tz,
                                                        root=config.root),
@@ -245,10 +248,12 @@ def build(config: Config, *, progress: bool = True):
     return pub, result
 
 
-def results_files(config: Config, articles: list[Article], docs) -> dict[str, bytes]:
-    """The "Kết quả thực hiện" section, the monthly digest and ``api/ket-qua.json``."""
+def results_files(config: Config, articles: list[Article], docs, *,
+                  urls: dict[str, str] | None = None) -> dict[str, bytes]:
+    """The "Kết quả thực hiện" section, the monthly digest and ``api/ket-qua.json``. ``urls``:
+    the published articles' page addresses (``publish.article_urls``), when known."""
     from pipeline.results import service
-    files, warnings = service.site_files(config, articles, docs)
+    files, warnings = service.site_files(config, articles, docs, urls=urls)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return files
@@ -276,14 +281,17 @@ def document_feeds(config: Config, docs: Sequence[register.Doc], tz: tzinfo) -> 
     return out
 
 
-def register_files(config: Config, docs, articles: list[Article]) -> dict[str, bytes]:
-    """The legal register's pages, assets and attached files, for ``site_src/``."""
+def register_files(config: Config, docs, articles: list[Article], *,
+                   urls: dict[str, str] | None = None) -> dict[str, bytes]:
+    """The legal register's pages, assets and attached files, for ``site_src/``. ``urls``: the
+    published articles' page addresses (``publish.article_urls``), when known."""
     tz = config_mod.timezone(config)
-    published = [a for a in articles if a.status == "published"]
+    if urls is None:
+        urls = publish.article_urls([a for a in articles if a.status == "published"], tz)
     pages = register_pages(
         docs, articles, site_title=config.site.title,
         source_names={s.id: s.name for s in config.sources},
-        urls=publish.article_urls(published, tz), tz=tz, root=config.root)
+        urls=urls, tz=tz, root=config.root)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     files.update({path: src.read_bytes()
                   for path, src in register.attachments(docs, config.content_dir).items()})

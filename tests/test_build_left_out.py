@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -196,3 +197,41 @@ def test_link_targets_fast_path_finds_what_the_whole_pattern_finds(text: str):
 
     assert link_targets("tin-tuc/2024/01/bai/index.md", text) == \
         _targets_with_every_alternative("tin-tuc/2024/01/bai/index.md", text)
+
+
+def test_jobs_build_after_a_new_and_a_changed_article_equals_a_cold_build(tmp_path: Path):
+    """The whole build (``jobs.build``: the store through its index, the content history, publish
+    with its page cache, MkDocs, feeds, the portal with its digest) after one new article and
+    one changed by a harvest leaves ``site/`` and ``site_src/`` as a build of the same root
+    from nothing does (only the content history and last-good copies kept: they are data)."""
+    import dataclasses
+
+    from pipeline.store import articles as store_mod
+
+    root = make_root(tmp_path / "root")
+    config = make_config(root)
+    config = dataclasses.replace(config, site=dataclasses.replace(config.site, search=False))
+    arts = make_articles(14)
+    store = store_mod.Store(root / "content")
+    for art in arts[:12]:
+        store.write(art)
+    jobs.build(config, progress=False)
+    jobs.build(config, progress=False)                  # nothing new: everything reused
+    store = store_mod.Store(root / "content")
+    store.write(arts[12])                                # the newest
+    changed = arts[5]
+    store.write(dataclasses.replace(changed, body=changed.body + "\n\nĐoạn thêm.",
+                                    title=changed.title + " (cập nhật)",
+                                    updated=changed.published + timedelta(days=1)))
+    pub, result = jobs.build(config, progress=False)
+    assert not result.full and result.left_out > 0
+
+    cold = tmp_path / "cold"
+    shutil.copytree(root, cold, ignore=lambda folder, names: [
+        n for n in names if (Path(folder) == root and n in ("site", "site_src"))
+        or (Path(folder) == root / ".cds" and n not in ("content-history.json", "last-good"))])
+    cold_config = dataclasses.replace(config, root=cold)
+    _, reference = jobs.build(cold_config, progress=False)
+    assert reference.full
+    assert differences(root / "site", cold / "site") == []
+    assert differences(root / "site_src", cold / "site_src") == []

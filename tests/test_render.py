@@ -152,3 +152,37 @@ def test_the_body_cache_holds_what_it_rendered_compressed_and_saves_it_whole(tmp
     assert again.hits == 3 and not again.new
     again.save(keep=[texts[2]])                                       # pruned: used or kept stay
     assert render.BodyCache(path, "dau-van-tay", fails)(texts[0]) == htmls[0]
+
+
+def test_publish_prunes_the_body_cache_only_once_stale_entries_are_many(tmp_path):
+    """``Bodies.save(pages=n)``: entries no page has any more stay until they are more than
+    ``prune_slack(n)``; then one save drops all of them (and keeps every body of ``keep()``)."""
+    from pipeline.site.pages import bodies as bodies_mod
+
+    path = tmp_path / ".cds" / render.BODY_CACHE
+    profile = bodies_mod.Profile(tmp_path / "mkdocs.yml")          # none: MkDocs' defaults
+
+    def rows() -> set[str]:
+        with sqlite3.connect(path) as con:
+            return {k for (k,) in con.execute("SELECT key FROM bodies")}
+
+    def publish(texts: list[str]) -> None:
+        b = bodies_mod.Bodies(profile, path)
+        for t in texts:
+            b.cache(t)
+        b.save(keep=lambda: texts, pages=len(texts))
+
+    live = [f"Bài số {i}: chuyển đổi số ở xã {i}." for i in range(10)]
+    publish(live)
+    assert rows() == {render.body_key(t) for t in live}
+    slack = bodies_mod.prune_slack(len(live))
+    assert slack == 64
+    gone = []
+    for i in range(slack):                  # each build replaces one body: the old entry stays
+        old, live[i % 10] = live[i % 10], f"Bài sửa lần {i}."
+        gone.append(old)
+        publish(live)
+    assert {render.body_key(t) for t in live + gone} <= rows()
+    live[0] = "Một lần sửa nữa."            # one more than the slack: every stale entry goes
+    publish(live)
+    assert rows() == {render.body_key(t) for t in live}

@@ -148,3 +148,72 @@ def test_run_with_a_broken_article_exits_1_and_says_so_in_its_run_report(tmp_pat
     report = json.loads((root / ".cds" / "last-run.json").read_text(encoding="utf-8"))
     assert report["ok"] is False and report["totals"]["new"] == 1
     assert report["content_problems"][0].startswith("content/articles/2024/03/hong.md: line 6:")
+
+
+# --- the content history's hashes (issue 18: not every article hashed again each build) ------
+
+def _gather(root: Path):
+    from pipeline.site import sitecontent
+
+    now = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))
+    return sitecontent.gather(root / "content", root / ".cds", store.Store(root / "content"),
+                              now=now)
+
+
+def _history(root: Path) -> dict:
+    from pipeline.site import sitecontent
+
+    return json.loads((root / ".cds" / sitecontent.HISTORY_FILE).read_text(encoding="utf-8"))
+
+
+def _three(root: Path) -> None:
+    st = store.Store(root / "content")
+    for i in range(3):
+        when = datetime(2024, 5, 1 + i, 8, tzinfo=timezone(timedelta(hours=7)))
+        st.write(Article(id=f"{i:016x}", title=f"Tin {i}", url=f"https://a.example.vn/{i}",
+                         source="a", published=when, harvested=when, body=f"Thân bài {i}."))
+
+
+def test_history_hashes_are_taken_again_only_for_changed_files(tmp_path: Path):
+    """An article file whose bytes are those the history's hash was taken from (its ``file``
+    digest) keeps the hash without hashing; any other file is hashed again."""
+    import hashlib
+
+    from pipeline.site import sitecontent
+
+    _three(tmp_path)
+    arts = {a.path.as_posix(): a for a in _gather(tmp_path).articles}
+    history = _history(tmp_path)
+    for rel, rec in history.items():        # the hash is the article's, the digest its bytes'
+        assert rec["hash"] == sitecontent.content_hash(arts[rel])
+        data = (tmp_path / "content" / rel).read_bytes()
+        assert rec["file"] == hashlib.sha256(data).hexdigest()[:32]
+    first, second = sorted(history)[:2]
+    # a recorded hash is trusted while the file digest matches (so it was not taken again) …
+    history[first]["hash"] = "0" * 32
+    # … and taken again when the digest is not the file's
+    history[second] = {**history[second], "hash": "1" * 32, "file": "2" * 32}
+    (tmp_path / ".cds" / sitecontent.HISTORY_FILE).write_text(json.dumps(history))
+    _gather(tmp_path)
+    again = _history(tmp_path)
+    assert again[first]["hash"] == "0" * 32
+    assert again[second]["hash"] == sitecontent.content_hash(arts[second])
+    data = (tmp_path / "content" / second).read_bytes()
+    assert again[second]["file"] == hashlib.sha256(data).hexdigest()[:32]
+
+
+def test_a_hand_edit_is_hashed_and_dated(tmp_path: Path):
+    from pipeline.site import sitecontent
+
+    _three(tmp_path)
+    _gather(tmp_path)
+    rel = sorted(_history(tmp_path))[0]
+    path = tmp_path / "content" / rel
+    path.write_text(path.read_text(encoding="utf-8").replace("Thân bài", "Thân bài đã sửa"),
+                    encoding="utf-8")
+    arts = {a.path.as_posix(): a for a in _gather(tmp_path).articles}
+    rec = _history(tmp_path)[rel]
+    assert rec["hash"] == sitecontent.content_hash(store.parse(path.read_text(encoding="utf-8"),
+                                                               path))
+    assert rec["changed"] == "2025-01-01T00:00:00+07:00"       # a hand edit: the build's time
+    assert arts[rel].updated == datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))

@@ -47,12 +47,15 @@ def compute(config: Config, articles: list[Article], *, today: date | None = Non
 
 
 def site_files(config: Config, articles: list[Article], docs=(), *,
-               today: date | None = None) -> tuple[dict[str, bytes], list[str]]:
-    """The "Kết quả thực hiện" section for ``site_src/`` and the plan's warnings."""
-    from pipeline.site.publish import article_urls
+               today: date | None = None,
+               urls: dict[str, str] | None = None) -> tuple[dict[str, bytes], list[str]]:
+    """The "Kết quả thực hiện" section for ``site_src/`` and the plan's warnings. ``urls``: the
+    published articles' page addresses (``publish.article_urls``), made here when not given."""
     plan, res, themes, pillars = compute(config, articles, today=today)
     tz = config_mod.timezone(config)
-    urls = article_urls([a for a in articles if a.status == "published"], tz)
+    if urls is None:
+        from pipeline.site.publish import article_urls
+        urls = article_urls([a for a in articles if a.status == "published"], tz)
     files = pages.site_files(res, plan, site_url=config.site.url, site_title=config.site.title,
                              urls=urls, source_names={s.id: s.name for s in config.sources},
                              theme_names=themes, pillar_names=pillars, docs=docs,

@@ -12,6 +12,7 @@ the bytes depend only on the articles, so unchanged feeds are not rewritten.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -86,8 +87,13 @@ def clean_xml(text: object) -> str:
 
 def guid(config: Config, art: Article) -> str:
     """``tag:<site host>,2023:<article id>``: the same for the article forever."""
-    host = urlsplit(config.site.url).hostname or "localhost"
-    return f"tag:{host},{TAG_DATE}:{quote(art.id, safe='-._~')}"
+    return f"tag:{_host(config.site.url)},{TAG_DATE}:{quote(art.id, safe='-._~')}"
+
+
+@functools.lru_cache(maxsize=8)
+def _host(url: str) -> str:
+    """The site URL's host (once a URL: every article of every feed and API list asks)."""
+    return urlsplit(url).hostname or "localhost"
 
 
 def fallback_url(art: Article, tz: tzinfo) -> str:

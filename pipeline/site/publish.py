@@ -173,11 +173,13 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             media_href: Callable[[str, str], str | None] | None = None,
             home_blocks: Sequence[str] = (),
             doc_titles: Mapping[str, str] | None = None,
-            markdown_bodies: bool = False) -> PublishResult:
+            markdown_bodies: bool = False,
+            urls: Mapping[str, str] | None = None) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
     page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked.
+    ``urls``: ``article_urls`` of the published articles when the caller has made it already.
     ``doc_titles`` maps a number to its title (trích yếu), shown next to the number. ``extra``
     holds files other stages add to ``site_src/`` (relative POSIX path → bytes, e.g. the search
     page); one that would replace a generated file is skipped with a warning. ``channels`` are
@@ -199,7 +201,7 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     try:
         site = Pages(config, articles, docs, media_href, doc_titles=doc_titles,
                      summary_of=summary_of, image_of=image_of, shorten=shorten, bodies=bodies,
-                     extra=extra)
+                     extra=extra, urls=urls)
     except OSError as exc:
         raise PublishError(f"{exc.filename}: cannot be read ({exc.strerror})") from None
     site.channels.extend(dict(c) for c in channels)
@@ -233,7 +235,8 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             accepted[rel] = data
     if bodies is not None:
         site.html_pages(accepted, {})
-        bodies.save(keep=lambda: (article_body(a).strip("\n") for a in site.articles))
+        bodies.save(keep=lambda: (article_body(a).strip("\n") for a in site.articles),
+                    pages=len(site.articles))
     files.update(accepted)
     try:
         written, removed, unchanged = sync_tree(out, files, site.kept, keep_dirs=(MEDIA_DIR,),

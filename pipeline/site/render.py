@@ -319,6 +319,15 @@ class BodyCache:
         except sqlite3.Error:
             return False                           # corrupt or foreign: replaced by save()
 
+    def entries(self) -> int | None:
+        """How many entries the file holds (None: no file of this fingerprint, or unreadable)."""
+        if self._con is None:
+            return None
+        try:
+            return int(self._con.execute("SELECT COUNT(*) FROM bodies").fetchone()[0])
+        except sqlite3.Error:
+            return None
+
     def _read(self, key: str) -> tuple[str, str] | None:
         if self._con is None:
             return None

@@ -91,7 +91,8 @@ class Pages:
                  image_of: Callable[..., str | None],
                  shorten: Callable[..., str],
                  bodies: Bodies | None = None,
-                 extra: Mapping[str, bytes] | None = None):
+                 extra: Mapping[str, bytes] | None = None,
+                 urls: Mapping[str, str] | None = None):
         self.config = config
         self.bodies = bodies
         self.extra = dict(extra or {})      # other stages' files (publish(extra=)): links to them resolve
@@ -105,7 +106,8 @@ class Pages:
         published = [a for a in articles if a.status == "published"]
         self.oldest_first = sorted(published, key=lambda a: (a.published, a.id))
         self.articles = self.oldest_first[::-1]                           # newest first
-        self.urls = article_urls(published, self.tz)
+        # ``urls``: the same addresses made by the caller (jobs.publish_site), else made here
+        self.urls = dict(urls) if urls is not None else article_urls(published, self.tz)
         self.docs = dict(docs or {})
         self.doc_titles = {k: " ".join(v.split()) for k, v in (doc_titles or {}).items() if v}
         self.sources = {s.id: s.name for s in config.sources}
@@ -133,6 +135,7 @@ class Pages:
         self.kept: set[str] = set()
         self.digests: dict[str, str] = {}
         self._keys: dict[str, str] = {}
+        self._lines: dict[str, str] = {}        # article id → its line in a page's digest
         self._global = hashlib.sha256(repr((
             self.code, str(self.tz),
             sorted((t.id, t.name, t.description) for t in self.themes.values()),
@@ -189,8 +192,13 @@ class Pages:
         """The digest of everything a page is made of: its kind and parameters (JSON), the
         articles it shows and their addresses, the names and addresses every page uses, the
         code and templates."""
+        lines = self._lines
         parts = [self._global, kind, json.dumps(params, ensure_ascii=False)]
-        parts += [f"{self.article_key(a)} {self.urls[a.id]}" for a in arts]
+        for a in arts:
+            line = lines.get(a.id)
+            if line is None:
+                line = lines[a.id] = f"{self.article_key(a)} {self.urls[a.id]}"
+            parts.append(line)
         return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def reuse(self, path: str, digest: str, lastmod: datetime | None) -> bool:
@@ -601,8 +609,8 @@ class Pages:
             "sources": self.sources,
             "channels": self.channels,
         }
-        self.files[MANIFEST] = (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
-                                + "\n").encode("utf-8")
+        self.files[MANIFEST] = (json.dumps(data, ensure_ascii=False, sort_keys=True,
+                                           separators=(",", ":")) + "\n").encode("utf-8")
 
     def render(self, related: Mapping[str, list[Article]]) -> dict[str, bytes]:
         """Every page; the articles once every address is known (their links resolve against

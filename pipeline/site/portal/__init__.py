@@ -12,9 +12,9 @@ import hashlib
 import json
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from pipeline import config as config_mod
 from pipeline.core.fileio import write_atomic, write_if_changed
@@ -69,10 +69,24 @@ class Context:
         return self.sources.get(art.source, art.source)
 
     def of_theme(self, tid: str) -> list[Article]:
-        return [a for a in self.articles if tid in a.themes]
+        return self._groups()[0].get(tid, [])
 
     def of_source(self, sid: str) -> list[Article]:
-        return [a for a in self.articles if a.source == sid]
+        return self._groups()[1].get(sid, [])
+
+    def _groups(self) -> tuple[dict[str, list[Article]], dict[str, list[Article]]]:
+        """The articles of each theme and of each source, newest first: one pass for all
+        (the API and the embeds ask for every theme and source)."""
+        groups = self.__dict__.get("_by")
+        if groups is None:
+            themes: dict[str, list[Article]] = {}
+            sources: dict[str, list[Article]] = {}
+            for art in self.articles:
+                for tid in dict.fromkeys(art.themes):
+                    themes.setdefault(tid, []).append(art)
+                sources.setdefault(art.source, []).append(art)
+            groups = self.__dict__["_by"] = (themes, sources)
+        return groups
 
 
 class Writer:
@@ -153,21 +167,23 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     return h.hexdigest()
 
 
-_FIELDS = tuple(f.name for f in fields(Article))
-_SPECIAL = tuple(i for i, f in enumerate(fields(Article))
-                 if f.name in ("published", "harvested", "updated", "path"))
+#: The fields of an article the portal's files are made from (api records, embed items, the
+#: selection by status, theme and source). The body, the harvest time, the tags…
+#: are not read: a change to them alone leaves every portal file as it is
+#: (``tests/test_portal_digest.py`` changes each other field and compares the files).
+USED_FIELDS = ("id", "title", "url", "source", "published", "updated", "summary", "image",
+               "themes", "doc_refs", "status", "path")       # path: a link without ``urls``
 
 
 def _plain(art: Article) -> list:
-    """Every field of ``art``; dates as their ISO text and zone name, paths as text (pickling
-    time zones and paths is most of the digest's cost otherwise)."""
-    values = [getattr(art, name) for name in _FIELDS]
-    for i in _SPECIAL:                                   # the fields that may hold either
+    """The :data:`USED_FIELDS` of ``art``; dates as their ISO text and zone name, the path as
+    text (pickling time zones and paths is most of the digest's cost otherwise)."""
+    values = [getattr(art, name) for name in USED_FIELDS]
+    for i in (4, 5):                                     # published, updated
         v = values[i]
         if isinstance(v, datetime):
             values[i] = v.isoformat() + " " + str(v.tzinfo)
-        elif isinstance(v, PurePath):
-            values[i] = str(v)
+    values[-1] = None if values[-1] is None else str(values[-1])
     return values
 
 

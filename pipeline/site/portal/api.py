@@ -54,6 +54,7 @@ def _dump_with_items(head: dict, items: str) -> bytes:
 
 
 def _record(ctx, art: Article) -> dict:
+    published = ctx.local_iso(art.published)
     return {
         "id": art.id,
         "guid": ctx.guid(art),
@@ -61,8 +62,9 @@ def _record(ctx, art: Article) -> dict:
         "url": ctx.link(art),
         "original_url": art.url,
         "source": {"id": art.source, "name": ctx.source_name(art)},
-        "published": ctx.local_iso(art.published),
-        "updated": ctx.local_iso(max(art.updated, art.published) if art.updated else art.published),
+        "published": published,
+        "updated": ctx.local_iso(art.updated) if art.updated and art.updated > art.published
+        else published,
         "summary": art.summary,
         "image": art.image if art.image.lower().startswith(("http://", "https://")) else None,
         "themes": [{"id": t, "name": ctx.theme_names[t]} for t in art.themes if t in ctx.theme_names],
