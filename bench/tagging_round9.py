@@ -238,10 +238,17 @@ def _logit(x: float) -> float:
     return math.log(x / (1 - x))
 
 
+INPUTS = ("whole", "passage", "sentence", "ratio", "strong", "cds", "other")
+_USE = list(INPUTS)
+
+
 def features(r, p: dict, th: str) -> list[float]:
-    return [_logit(p[th]), _logit(p[f"pass:{th}"]), _logit(p[f"sent:{th}"]),
-            min(r.ratios[th], 3.0), float(r.ratios[th] >= 1.0), _logit(p["cds"]),
-            max(_logit(p[t]) for t in THEMES if t != th)]
+    """The combiner's inputs for one theme (those named in ``_USE``, --inputs)."""
+    every = {"whole": _logit(p[th]), "passage": _logit(p[f"pass:{th}"]),
+             "sentence": _logit(p[f"sent:{th}"]), "ratio": min(r.ratios[th], 3.0),
+             "strong": float(r.ratios[th] >= 1.0), "cds": _logit(p["cds"]),
+             "other": max(_logit(p[t]) for t in THEMES if t != th)}
+    return [every[k] for k in _USE]
 
 
 class Stack:
@@ -347,6 +354,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--min-p", type=float, default=0.92)
     ap.add_argument("--fixed", default="", help="C,t")
     ap.add_argument("--cache", default="/tmp/cds-round9")
+    ap.add_argument("--inputs", default=",".join(INPUTS), help="the combiner's inputs")
     a = ap.parse_args(argv)
     cpu = time.process_time()
     if a.mode == "size":
@@ -357,6 +365,7 @@ def main(argv: list[str]) -> int:
         table(data, a.decisions.split(","))
     else:
         fixed = tuple(float(x) for x in a.fixed.split(",")) if a.fixed else None
+        _USE[:] = a.inputs.split(",")
         stack(data, a.min_p, fixed)
     print(f"CPU {time.process_time() - cpu:.1f} s")
     return 0
