@@ -86,10 +86,20 @@ def make_article(i: int, rng: random.Random, published: datetime):
         path=Path(f"articles/{published:%Y}/{published:%m}/{slug}.md"))
 
 
-def articles(first: int, count: int):
-    base = datetime(2023, 7, 17, 8, 0, tzinfo=TZ)
+# The synthetic timeline: one article every 9 hours, the size-th (the last of the first
+# ``size``) 9 hours before END, so a root's articles are all in the past and an article harvested
+# today, or the +ADDED ones, are the newest, as on a real site (before, the timeline began in
+# 2023-07 whatever the size, so at 5,000 it ran to 2028 and a new article landed mid-timeline:
+# every archive page newer than it shifted, noticed by h18publish).
+END = datetime(2026, 11, 1, 8, 0, tzinfo=TZ)
+STEP = timedelta(hours=9)
+
+
+def articles(first: int, count: int, size: int):
+    """Articles ``first`` … ``first + count - 1`` of a root of ``size`` articles."""
+    base = END - STEP * size
     for i in range(first, first + count):
-        yield make_article(i, random.Random(i), base + timedelta(hours=9 * i))
+        yield make_article(i, random.Random(i), base + STEP * i)
 
 
 def make_root(root: Path, n: int, search: bool = True) -> None:
@@ -100,12 +110,12 @@ def make_root(root: Path, n: int, search: bool = True) -> None:
     (root / "feeds.yml").write_text(
         "site:\n  title: Chuyển đổi số (thử tốc độ)\n  url: https://example.gov.vn/\n"
         + ("" if search else "  search: false\n") + f"sources:\n{sources}", encoding="utf-8")
-    add_articles(root, 0, n)
+    add_articles(root, 0, n, n)
 
 
-def add_articles(root: Path, first: int, count: int) -> None:
+def add_articles(root: Path, first: int, count: int, size: int) -> None:
     from pipeline.store import articles as store
-    for art in articles(first, count):
+    for art in articles(first, count, size):
         path = root / "content" / art.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(store.dump(art), encoding="utf-8")
@@ -201,7 +211,7 @@ def make_hugo_site(folder: Path, n: int) -> None:
         path = folder / "layouts" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    for art in articles(0, n + ADDED):
+    for art in articles(0, n + ADDED, n):
         path = folder / "content" / "tin-tuc" / f"{art.published:%Y}" / f"{art.published:%m}" / (
             Path(art.path).stem + ".md")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +255,7 @@ def main() -> None:
         make_root(root, args.n, search=not args.no_search)
         cold = cds_build(root)
         print(f"cds cold build            {cold}  ({summary(cold)})", flush=True)
-        add_articles(root, args.n, ADDED)
+        add_articles(root, args.n, ADDED, args.n)
         incr = cds_build(root)
         print(f"cds incremental (+{ADDED})     {incr}  ({summary(incr)})", flush=True)
         cold_root.mkdir()

@@ -48,7 +48,7 @@ CHECKS = {
 def bodies(n: int) -> list[str]:
     import build as bench_build
 
-    out = [a.body for a in bench_build.articles(0, n)]
+    out = [a.body for a in bench_build.articles(0, n, n)]
     for folder in ("content/pages", "content/van-ban"):
         for path in sorted((REPO / folder).rglob("*.md")):
             text = path.read_text(encoding="utf-8")

@@ -102,7 +102,7 @@ def one(n: int, base: Path, browser: bool) -> dict:
         make_root(root, n)
     cold = cds_build(root)
     print(f"  {n}: cold {cold}", flush=True)
-    add_articles(root, n, ADDED)
+    add_articles(root, n, ADDED, n)
     incr = cds_build(root)
     print(f"  {n}: incremental (+{ADDED}) {incr}", flush=True)
     full = index_alone(root, cached=False)
