@@ -750,6 +750,10 @@ def test_mirroring_stored_articles_reads_only_those_it_may_change(harvested_root
     st_.write(replace(first, image="", body=f"Bài một.\n\n![Ảnh]({srv.url('/anh/xanh.png')})\n"))
     st_.write(replace(second, image="",
                       body="Bài hai.\n\n![Ảnh ngoài](https://ngoai.example.org/khong.png)\n"))
+    for art in (first, second):    # older than the index's trusted-time margin (fileio.
+        path = config.content_dir / art.path     # trusted_mtime): else read again by design
+        old = path.stat().st_mtime_ns - 10_000_000_000
+        os.utime(path, ns=(old, old))
     store_index.open_indexed(config.content_dir, config.state_dir, tz=st_.tz).briefs()  # indexed
     indexed = store_index.open_indexed(config.content_dir, config.state_dir, tz=st_.tz)
     mirror = media.MediaStore.for_config(config)
