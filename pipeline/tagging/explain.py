@@ -104,14 +104,7 @@ def _stance_lines(c: Category, score: float, st: Stance, r: Result,
     out = [f"      dấu hiệu tường thuật +{st.report:.1f}, dấu hiệu kế hoạch/thông báo "
            f"−{st.plan:.1f} → {st.net:+.1f} (cần ≥ {ar.min_net:g}, hoặc không có dấu hiệu nào)"]
     for index, found in sorted(st.sentences.items()):
-        if index < 0:
-            where = "tiêu đề"
-            text = " ".join(r.title_words.sentences) if r.title_words else ""
-        else:
-            where = f"câu {index + 1}"
-            text = r.body_words.sentences[index] if r.body_words else ""
-        if len(text) > 110:
-            text = text[:107].rstrip() + "…"
+        where, text = _sentence(index, r)
         cues = ", ".join(f"{cue} {p:+.1f}" for cue, p in found)
         twice = f" (×{ar.first_weight:g})" if index in st.first else ""
         out.append(f"        {where}{twice}: “{text}” — {cues}")
@@ -150,6 +143,19 @@ def _model_lines(theme: str, r: Result, taxonomy: Taxonomy) -> list[str]:
     return out
 
 
+def _sentence(index: int, r: Result) -> tuple[str, str]:
+    """Where sentence ``index`` is (-1: the title) and its text, shortened to 110 characters."""
+    if index < 0:
+        where = "tiêu đề"
+        text = " ".join(r.title_words.sentences) if r.title_words else ""
+    else:
+        where = f"câu {index + 1}"
+        text = r.body_words.sentences[index] if r.body_words else ""
+    if len(text) > 110:
+        text = text[:107].rstrip() + "…"
+    return where, text
+
+
 def _sentences(sc: Score, r: Result) -> list[str]:
     """The sentences that hold a category's phrases, the strongest first."""
     if not sc.sentences:
@@ -157,14 +163,7 @@ def _sentences(sc: Score, r: Result) -> list[str]:
     ranked = sorted(sc.sentences.items(), key=lambda kv: (-sum(p for _, p in kv[1]), kv[0]))
     out = ["      bằng chứng theo câu:"]
     for index, found in ranked[:_SHOWN_SENTENCES]:
-        if index < 0:
-            where = "tiêu đề"
-            text = " ".join(r.title_words.sentences) if r.title_words else ""
-        else:
-            where = f"câu {index + 1}"
-            text = r.body_words.sentences[index] if r.body_words else ""
-        if len(text) > 110:
-            text = text[:107].rstrip() + "…"
+        where, text = _sentence(index, r)
         phrases = ", ".join(f"«{t}» {p:+.1f}" for t, p in found)
         out.append(f"        {where}: “{text}” — {phrases}")
     if len(ranked) > _SHOWN_SENTENCES:
