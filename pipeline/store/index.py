@@ -286,27 +286,26 @@ def _load_later(store: store_mod.Store, path: Path, brief: store_mod.Brief,
     one the scan saw (size, time, digest), else from its file (whatever it holds now, as long
     as it is still that article); None when neither can be read."""
     size, mtime, digest = stamp
-    if True:
-        article = None
+    article = None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                row = con.execute("SELECT size, mtime, digest, article FROM files WHERE rel = ?",
-                                  (brief.path,)).fetchone()
-            finally:
-                con.close()
-            if row is not None and tuple(row[:3]) == (size, mtime, digest) and row[3]:
-                article = _load(row[3])
-        except sqlite3.Error:
-            article = None
-        if article is None or article.id != brief.id:
-            rel = Path(brief.path)
-            try:
-                text = (store.content_dir / rel).read_bytes().decode("utf-8")
-                article = store_mod.parse(text, store.display_path(rel), tz=store.tz)
-            except (OSError, UnicodeDecodeError, StoreError):
-                return None
-            if article.id != brief.id:
-                return None
-        article.path = Path(brief.path)
-        return article
+            row = con.execute("SELECT size, mtime, digest, article FROM files WHERE rel = ?",
+                              (brief.path,)).fetchone()
+        finally:
+            con.close()
+        if row is not None and tuple(row[:3]) == (size, mtime, digest) and row[3]:
+            article = _load(row[3])
+    except sqlite3.Error:
+        article = None
+    if article is None or article.id != brief.id:
+        rel = Path(brief.path)
+        try:
+            text = (store.content_dir / rel).read_bytes().decode("utf-8")
+            article = store_mod.parse(text, store.display_path(rel), tz=store.tz)
+        except (OSError, UnicodeDecodeError, StoreError):
+            return None
+        if article.id != brief.id:
+            return None
+    article.path = Path(brief.path)
+    return article
