@@ -207,6 +207,13 @@ class Store:
         with self._lock:
             self._loaded = False
 
+    def _md_files(self) -> list[Path]:
+        """Every ``*.md`` name under articles/ but dot files, sorted: links and folders too (a
+        new file must not take their names; reading skips them)."""
+        if not self.articles_dir.is_dir():
+            return []
+        return sorted(f for f in self.articles_dir.rglob("*.md") if not f.name.startswith("."))
+
     def _ensure(self) -> None:
         if self._loaded:
             return
@@ -216,10 +223,7 @@ class Store:
             self._load_indexed()
             self._loaded = True
             return
-        files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
-        for file in files:
-            if file.name.startswith("."):
-                continue
+        for file in self._md_files():
             rel = file.relative_to(self.content_dir)
             self._taken.add(rel.as_posix().lower())
             if linked(file, self.content_dir) or not file.is_file():
@@ -264,9 +268,8 @@ class Store:
         if found.taken is not None:
             self._taken = found.taken
         else:
-            files = sorted(self.articles_dir.rglob("*.md")) if self.articles_dir.is_dir() else []
-            self._taken = {f.relative_to(self.content_dir).as_posix().lower() for f in files
-                           if not f.name.startswith(".")}
+            self._taken = {f.relative_to(self.content_dir).as_posix().lower()
+                           for f in self._md_files()}
         if found.light:
             for brief in found.briefs:                 # file order already, duplicates out
                 art = found.loaded.get(brief.id)
