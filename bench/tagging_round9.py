@@ -54,18 +54,7 @@ _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
 def sentences(body: str, min_words: int = 12) -> list[str]:
-    out, cur = [], ""
-    for s in _SENT.split(body or ""):
-        cur = f"{cur} {s}".strip()
-        if len(cur.split()) >= min_words:
-            out.append(cur)
-            cur = ""
-    if cur:
-        if out:
-            out[-1] = f"{out[-1]} {cur}"
-        else:
-            out.append(cur)
-    return out
+    return tm.joined(_SENT.split(body or ""), min_words)
 
 
 def build(v: dict):

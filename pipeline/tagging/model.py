@@ -81,10 +81,16 @@ _PARAGRAPH = re.compile(r"\n\s*\n|\n")
 def passages(body: str) -> list[str]:
     """The body's passages: its paragraphs, each of at least PASSAGE_MIN_WORDS words (a short
     one is joined to the next; a short last one to the one before)."""
+    return joined(_PARAGRAPH.split(body or ""), PASSAGE_MIN_WORDS)
+
+
+def joined(parts: list[str], min_words: int) -> list[str]:
+    """``parts`` joined in order into pieces of at least ``min_words`` words: a short part is
+    joined to the next, a short last piece to the one before."""
     out, cur = [], ""
-    for para in _PARAGRAPH.split(body or ""):
-        cur = f"{cur} {para}".strip()
-        if len(cur.split()) >= PASSAGE_MIN_WORDS:
+    for part in parts:
+        cur = f"{cur} {part}".strip()
+        if len(cur.split()) >= min_words:
             out.append(cur)
             cur = ""
     if cur:
