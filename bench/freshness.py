@@ -132,19 +132,20 @@ def main() -> None:
             first = cds(root, "run")
             print(f"cds run, first article tagged {first}  (the model fitted and saved)",
                   flush=True)
-            feed.add_items(FEED, 2)
-            title, _ = article_text(FEED, 2)
-            fresh = cds(root, "run")
-            seen = shows(root, title)
-            print(f"cds run, one new article      {fresh}  (load {os.getloadavg()[0]:.1f}; "
-                  f"{seen_line(seen)})", flush=True)
+
+            def one_new(n: int, label: str):
+                """Item ``n`` appears in the feed: ``cds run`` timed, then checked."""
+                feed.add_items(FEED, n)
+                title, _ = article_text(FEED, n)
+                run = cds(root, "run")
+                seen = shows(root, title)
+                print(f"{label:30s}{run}  (load {os.getloadavg()[0]:.1f}; {seen_line(seen)})",
+                      flush=True)
+                return run, seen
+
+            fresh, seen = one_new(2, "cds run, one new article")
             model_off(root)
-            feed.add_items(FEED, 3)
-            title2, _ = article_text(FEED, 3)
-            rules = cds(root, "run")
-            seen2 = shows(root, title2)
-            print(f"same, model off (rules only)  {rules}  (load {os.getloadavg()[0]:.1f}; "
-                  f"{seen_line(seen2)})", flush=True)
+            rules, seen2 = one_new(3, "same, model off (rules only)")
             # "before": the same with the whole site through Pagefind and every page parsed
             # again, as every build indexed before issue 18: the base bundle's manifest and
             # the cache of copies are removed first
