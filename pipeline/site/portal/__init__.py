@@ -8,6 +8,7 @@ outputs so a file nothing makes any more is removed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import pickle
@@ -69,24 +70,22 @@ class Context:
         return self.sources.get(art.source, art.source)
 
     def of_theme(self, tid: str) -> list[Article]:
-        return self._groups()[0].get(tid, [])
+        return self._groups[0].get(tid, [])
 
     def of_source(self, sid: str) -> list[Article]:
-        return self._groups()[1].get(sid, [])
+        return self._groups[1].get(sid, [])
 
+    @functools.cached_property
     def _groups(self) -> tuple[dict[str, list[Article]], dict[str, list[Article]]]:
         """The articles of each theme and of each source, newest first: one pass for all
         (the API and the embeds ask for every theme and source)."""
-        groups = self.__dict__.get("_by")
-        if groups is None:
-            themes: dict[str, list[Article]] = {}
-            sources: dict[str, list[Article]] = {}
-            for art in self.articles:
-                for tid in dict.fromkeys(art.themes):
-                    themes.setdefault(tid, []).append(art)
-                sources.setdefault(art.source, []).append(art)
-            groups = self.__dict__["_by"] = (themes, sources)
-        return groups
+        themes: dict[str, list[Article]] = {}
+        sources: dict[str, list[Article]] = {}
+        for art in self.articles:
+            for tid in dict.fromkeys(art.themes):
+                themes.setdefault(tid, []).append(art)
+            sources.setdefault(art.source, []).append(art)
+        return themes, sources
 
 
 class Writer:
@@ -173,17 +172,20 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
 #: (``tests/test_portal_digest.py`` changes each other field and compares the files).
 USED_FIELDS = ("id", "title", "url", "source", "published", "updated", "summary", "image",
                "themes", "doc_refs", "status", "path")       # path: a link without ``urls``
+_DATES = (USED_FIELDS.index("published"), USED_FIELDS.index("updated"))
+_PATH = USED_FIELDS.index("path")
 
 
 def _plain(art: Article) -> list:
     """The :data:`USED_FIELDS` of ``art``; dates as their ISO text and zone name, the path as
     text (pickling time zones and paths is most of the digest's cost otherwise)."""
     values = [getattr(art, name) for name in USED_FIELDS]
-    for i in (4, 5):                                     # published, updated
+    for i in _DATES:
         v = values[i]
         if isinstance(v, datetime):
             values[i] = v.isoformat() + " " + str(v.tzinfo)
-    values[-1] = None if values[-1] is None else str(values[-1])
+    if values[_PATH] is not None:
+        values[_PATH] = str(values[_PATH])
     return values
 
 
