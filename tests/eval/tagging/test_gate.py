@@ -345,7 +345,7 @@ def test_activity_tag_gate(split, taxonomy):
     min_micro, min_tag = TAG_GATES[split]
     items = evalset.load(split)
     labels = evalset.TAG_SPLITS[split]
-    result = evalset.score_tags(items, [tag(i["title"], i["body"], taxonomy).tags
+    result = evalset.score_tags(items, [evalset.tag_item(i, taxonomy).tags
                                         for i in items], labels)
     summary = evalset.report(split, result) + f" | mistakes: {result['mistakes']}"
     assert result["micro"]["f1"] >= min_micro, summary

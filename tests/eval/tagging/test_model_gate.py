@@ -114,7 +114,7 @@ def test_activity_tags_of_the_shipped_tagger(combined):
     for split in sorted(set(TAG_POOLED_SPLITS) | set(TAG_GATES)):
         items = evalset.load(split)
         labels = evalset.TAG_SPLITS[split]
-        predicted = [tag(i["title"], i["body"], combined).tags for i in items]
+        predicted = [evalset.tag_item(i, combined).tags for i in items]
         result = evalset.score_tags(items, predicted, labels)
         if split in TAG_GATES:
             min_p, min_r = TAG_GATES[split]
