@@ -18,7 +18,7 @@ from pipeline import jobs
 from pipeline.core import tagsource
 from pipeline.store.articles import make_id, parse
 from pipeline.tagging.dates import event_dates
-from pipeline.tagging.tag import Taxonomy, tag
+from pipeline.tagging.tag import Taxonomy, explain, tag
 from tests.desk_helpers import Desk, git, login, make_desk_root, token_of
 
 NOTICE_TITLE = "Xã Yên Thịnh ban hành kế hoạch tổ chức Ngày Chủ nhật số năm 2027"
@@ -208,6 +208,8 @@ def test_the_articles_date_decides_when_the_text_does_not():
     assert "ngay-chu-nhat-so" in tag(DATED_TITLE, DATED_BODY, taxonomy,
                                      date=dt.datetime(2025, 4, 6, 18, 0)).tags   # that day
     assert "ngay-chu-nhat-so" in tag(DATED_TITLE, DATED_BODY, taxonomy, date="2025-04-07").tags
+    why = explain(DATED_TITLE, DATED_BODY, taxonomy, date="2025-04-02")
+    assert "«6/4/2025» [sau ngày đăng 2/4/2025] -4.0" in why and "✗ ngay-chu-nhat-so" in why
     # the editors' setting: 0 = dates unread
     from dataclasses import replace
     off = replace(taxonomy, activity_report=replace(taxonomy.activity_report, date_after=0.0))
