@@ -381,6 +381,7 @@ def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
     from pipeline.tagging import tag as tagger
     store = open_store(config)
     taxonomy = tagger.Taxonomy.load(config.root)
+    activities = {c.id for c in taxonomy.tags}
     changed = considered = 0
     for art in store.articles():
         if art.locked or art.themes_locked or (not everything and art.themes):
@@ -391,7 +392,8 @@ def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
         date = None if art.date_estimated else art.published
         t = tagger.tag(art.title, art.body, taxonomy, date=date)
         kept = tagsource.record(art.extra)
-        legacy = tagger.old_rule_tags(art.title, art.body, taxonomy) if kept is None else ()
+        legacy = tagger.old_rule_tags(art.title, art.body, taxonomy) if kept is None and \
+            activities.intersection(art.tags) else ()
         tags, mine = tagsource.retagged(art.tags, kept, t.tags, legacy=legacy)
         extra = tagsource.with_record(art.extra, mine, had=kept is not None)
         new = replace(art, themes=t.themes, pillars=t.pillars, doc_refs=t.doc_refs,
