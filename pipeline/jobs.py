@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import config as config_mod
-from pipeline.core import fileio
+from pipeline.core import fileio, tagsource
 from pipeline.core.errors import ConfigError
 from pipeline.core.markup import vn_date
 from pipeline.core.models import Article, Config, RunReport
@@ -39,9 +39,9 @@ PACKAGE = Path(__file__).parent
 # --- harvest ---------------------------------------------------------------------------------
 
 def tagger_for(taxonomy: tagger.Taxonomy) -> run.Tagger:
-    """The harvest's ``tag(title, body)`` with this root's taxonomy."""
+    """The harvest's ``tag(title, body, published=None)`` with this root's taxonomy."""
     from pipeline.tagging import tag as tagger
-    return lambda title, body: tagger.tag(title, body, taxonomy)
+    return lambda title, body, published=None: tagger.tag(title, body, taxonomy, date=published)
 
 
 def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = False,
@@ -372,10 +372,16 @@ def run_lock(config: Config, *, wait: bool = False):
 
 def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
     """Re-tag stored articles the editor has not locked. Without ``everything`` only articles
-    that have no themes yet. Returns (changed, considered)."""
+    that have no themes yet. Returns (changed, considered).
+
+    Activity tags carry their provenance (:mod:`pipeline.core.tagsource`): a tag the tagger
+    added (``tags_auto``) that the current rules no longer give is removed; an editor's tag
+    (not in ``tags_auto``) is kept, and one an editor deleted is not added again. The article's
+    date (``published``, unless estimated) is passed to the tagger."""
     from pipeline.tagging import tag as tagger
     store = open_store(config)
     taxonomy = tagger.Taxonomy.load(config.root)
+    activities = {c.id for c in taxonomy.tags}
     changed = considered = 0
     for art in store.articles():
         if art.locked or art.themes_locked or (not everything and art.themes):
@@ -383,12 +389,18 @@ def retag(config: Config, *, everything: bool = False) -> tuple[int, int]:
         if store_mod.protecting_typos(art.extra):       # maybe meant as locked: left alone
             continue
         considered += 1
-        t = tagger.tag(art.title, art.body, taxonomy)
+        date = None if art.date_estimated else art.published
+        t = tagger.tag(art.title, art.body, taxonomy, date=date)
+        kept = tagsource.record(art.extra)
+        legacy = tagger.old_rule_tags(art.title, art.body, taxonomy) if kept is None and \
+            activities.intersection(art.tags) else ()
+        tags, mine = tagsource.retagged(art.tags, kept, t.tags, legacy=legacy)
+        extra = tagsource.with_record(art.extra, mine, had=kept is not None)
         new = replace(art, themes=t.themes, pillars=t.pillars, doc_refs=t.doc_refs,
-                      tags=art.tags + [x for x in t.tags if x not in art.tags])
-        if (new.themes, new.pillars, new.doc_refs, new.tags) != \
-                (art.themes, art.pillars, art.doc_refs, art.tags):
-            store.write(new)
+                      tags=tags, extra=extra)
+        if (new.themes, new.pillars, new.doc_refs, new.tags, new.extra) != \
+                (art.themes, art.pillars, art.doc_refs, art.tags, art.extra):
+            store.write(new)                            # atomic (write_atomic)
             changed += 1
     return changed, considered
 
@@ -399,7 +411,8 @@ def explain(config: Config, path: Path) -> str:
         raise ConfigError(f"{path}: no such file")
     from pipeline.tagging import tag as tagger
     art = store_mod.parse(path.read_text(encoding="utf-8"), path)
-    return tagger.explain(art.title, art.body, tagger.Taxonomy.load(config.root))
+    return tagger.explain(art.title, art.body, tagger.Taxonomy.load(config.root),
+                          date=None if art.date_estimated else art.published)
 
 
 def check(root: Path) -> tuple[list[str], list[str]]:

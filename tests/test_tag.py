@@ -489,6 +489,7 @@ def test_editors_set_what_counts_as_a_report():
     assert "ngay-chu-nhat-so" in tag(PLAN_TITLE, PLAN_BODY, Taxonomy.from_dict(exempt)).tags
     strict = copy.deepcopy(data)
     strict["activity_report"]["min_net"] = 50
+    strict["activity_report"]["single_net"] = 0
     assert "ngay-chu-nhat-so" not in tag(REPORT_TITLE, REPORT_BODY,
                                          Taxonomy.from_dict(strict)).tags
     # the default site taxonomy (the root copy) reads the same cues

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pipeline import config as config_mod
+from pipeline.core import tagsource
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.models import THEMES, Article, Config
 from pipeline.core.text import nfc
@@ -203,8 +204,8 @@ class Review:
                           lambda a: dataclasses.replace(a, featured=on), author)
 
     def set_lock(self, ids: Iterable[str], author: Author, on: bool = True) -> Outcome[Article]:
-        return self.apply("lock" if on else "unlock", ids,
-                          lambda a: dataclasses.replace(a, locked=on), author)
+        return self.apply("lock" if on else "unlock", ids, lambda a: dataclasses.replace(
+            a, locked=on, extra=tagsource.confirmed(a.extra, a.tags) if on else a.extra), author)
 
     def propose(self, ids: Iterable[str], author: Author) -> Outcome[Article]:
         def change(a: Article) -> Article:
@@ -220,7 +221,8 @@ class Review:
             raise ConfigError(f"themes: {', '.join(bad)}: not one of {', '.join(THEMES)}")
         ordered = [t for t in THEMES if t in themes]
         return self.apply("retag", ids, lambda a: dataclasses.replace(
-            a, themes=ordered, themes_locked=True), author)
+            a, themes=ordered, themes_locked=True, extra=tagsource.confirmed(a.extra, a.tags)),
+            author)
 
     def edit(self, article_id: str, author: Author, *, base_hash: str, title: str,
              summary: str, body: str) -> Outcome[Article]:
@@ -242,7 +244,8 @@ class Review:
                 raise Conflict(article_id, current,
                                {"title": title, "summary": summary, "body": body})
             return self.apply("edit", [article_id], lambda a: dataclasses.replace(
-                a, title=title, summary=summary, body=body, locked=True), author)
+                a, title=title, summary=summary, body=body, locked=True,
+                extra=tagsource.confirmed(a.extra, a.tags)), author)
 
     def undo(self, rev: str, author: Author) -> Outcome[Article]:
         """A new commit that puts back, in each article ``rev`` touched, the values of the fields

@@ -16,6 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline import config as config_mod
+from pipeline.core import tagsource
 from pipeline.core.dateline import strip_dateline
 from pipeline.core.errors import CdsError
 from pipeline.core.fileio import write_atomic
@@ -31,8 +32,9 @@ from pipeline.store.state import State
 
 KEEP_RUN_REPORTS = 500          # .cds/runs/ keeps this many reports, newest
 
-#: ``tag(title, body)``: the themes, pillars, activity tags and document references of a text.
-Tagger = Callable[[str, str], Tagging]
+#: ``tag(title, body, published)``: the themes, pillars, activity tags and document references
+#: of a text (``published``: the article's date, None when unknown).
+Tagger = Callable[[str, str, datetime | None], Tagging]
 
 
 def harvest(config: Config, tag: Tagger, *, source_ids: Iterable[str] = (),
@@ -240,7 +242,7 @@ def to_article(item: Item, src: Source, tag: Tagger, now: datetime) -> Article:
     title = html_line(item.title) or html_line(item.url)
     summary = strip_dateline(html_line(item.summary))
     image = item.image or clean.first_image(item.content_html, item.url) or ""
-    tagging = tag(title, body)
+    tagging = tag(title, body, item.published)      # the article's date: None when unknown
     return Article(
         id=store_mod.make_id(item.url), title=nfc(title), url=item.url, source=src.id,
         published=item.published or now, harvested=now, body=body,
@@ -248,6 +250,7 @@ def to_article(item: Item, src: Source, tag: Tagger, now: datetime) -> Article:
         themes=tagging.themes, pillars=tagging.pillars, tags=tagging.tags,
         doc_refs=tagging.doc_refs, date_estimated=item.published is None,
         status="pending" if src.review else "published",
+        extra={tagsource.AUTO_KEY: list(tagging.tags)} if tagging.tags else {},
     )
 
 

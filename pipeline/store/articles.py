@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline import config as config_mod
+from pipeline.core import tagsource
 from pipeline.core.errors import StoreError
 from pipeline.core.fileio import linked, write_atomic
 from pipeline.core.models import Article, Config
@@ -494,12 +495,19 @@ class Store:
             m.date_estimated = stored.date_estimated
         if stored.themes_locked:
             m.themes, m.pillars = list(stored.themes), list(stored.pillars)
-        m.tags = _union(stored.tags, incoming.tags)
+        kept = tagsource.record(stored.extra)     # the tags the tagger added; the editor's stay
+        m.tags = _union(stored.tags, incoming.tags) if kept is None else \
+            tagsource.retagged(stored.tags, kept, incoming.tags, remove=False)[0]
         old_url = [stored.url] if stored.url != m.url else []
         m.also_at = _union(stored.also_at, old_url, incoming.also_at, exclude=m.url)
         extra = _clone(stored).extra
         for key, value in incoming.extra.items():
             extra.setdefault(key, value)
+        if kept is not None:
+            extra[tagsource.AUTO_KEY] = tagsource.retagged(
+                stored.tags, kept, incoming.tags, remove=False)[1]
+        else:       # written before the record existed: its tags stay unattributed
+            extra.pop(tagsource.AUTO_KEY, None)
         m.extra = extra
         return m
 

@@ -111,6 +111,9 @@ def _stance_lines(c: Category, score: float, st: Stance, r: Result,
     if over and (st.net >= ar.min_net or none):
         why = ("bài tường thuật hoạt động" if not none else
                "không có dấu hiệu kế hoạch hay tường thuật: coi như tin tường thuật")
+    elif ar.single_net and not st.plan and st.net >= ar.single_net:
+        why = (f"bài tường thuật hoạt động: các câu nhắc đến không có dấu hiệu kế hoạch, "
+               f"tường thuật rõ ({st.net:+.1f} ≥ {ar.single_net:g})")
     elif over:
         why = "bài là kế hoạch, hướng dẫn hay thông báo về hoạt động, chưa phải tường thuật"
     elif ar.single and st.named_net >= ar.single:

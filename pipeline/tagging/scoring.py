@@ -4,6 +4,7 @@ the choice of themes from score / threshold ratios (multi-label)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.core.models import Tagging
 from pipeline.core.text import fold, tone_key
+from pipeline.tagging.dates import first_event_date
 from pipeline.tagging.matching import Words
 
 if TYPE_CHECKING:
@@ -116,10 +118,12 @@ class Stance:
     sentences: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
 
 
-def sentence_cues(words: Words, cues: ActivityReport, title: bool = False
-                  ) -> dict[int, list[tuple[str, float]]]:
+def sentence_cues(words: Words, cues: ActivityReport, title: bool = False,
+                  published: dt.date | None = None) -> dict[int, list[tuple[str, float]]]:
     """The report (+) and plan (−) cues of each sentence of ``words`` (the title is one
-    sentence, -1), each cue once a sentence, a word for the longest cue covering it."""
+    sentence, -1), each cue once a sentence, a word for the longest cue covering it; with the
+    article's date ``published``, the sentence's first event date is a plan cue when it is
+    later (``date_after``) and a report cue when it is not (``date_before``)."""
     kind = {**{p.words: 1.0 for p in cues.report}, **{p.words: -1.0 for p in cues.plan},
             **{p.words: 0.0 for p in cues.neutral}}
     out: dict[int, dict[str, float]] = {}
@@ -138,6 +142,20 @@ def sentence_cues(words: Words, cues: ActivityReport, title: bool = False
                             if " ".join(p.folded if folded else p.words) == found)
                 out.setdefault(-1 if title else s, {})[
                     f"«{m.group(1)} {noun}»"] = cues.counted_weight
+    if published is not None and (cues.date_after or cues.date_before):
+        for s, text in enumerate([" ".join(words.sentences)] if title else words.sentences):
+            found = first_event_date(text, published)
+            if found is None:
+                continue
+            when = found[0]
+            shown = f"{when.day}/{when.month}/{when.year}"
+            day = f"{published.day}/{published.month}/{published.year}"
+            if when > published and cues.date_after:
+                out.setdefault(-1 if title else s, {})[
+                    f"«{shown}» [sau ngày đăng {day}]"] = -cues.date_after
+            elif when <= published and cues.date_before:
+                out.setdefault(-1 if title else s, {})[
+                    f"«{shown}» [không sau ngày đăng {day}]"] = cues.date_before
     return {k: list(v.items()) for k, v in out.items()}
 
 
@@ -160,7 +178,12 @@ def activity_stance(cat: Category, title: Words, body: Words, cues: ActivityRepo
     named: set[int] = set()
     if any(n for n, _ in title.count_longest(cat.phrases).values()):
         named.add(-1)
-    named.update(body.sent[i] for _, i, _ in body.longest(cat.phrases))
+    found = body.longest(cat.phrases)
+    named.update(body.sent[i] for _, i, _ in found)
+    # a sentence opening "Sau tập huấn, …" tells what came after the activity: it happened,
+    # and the plans in that sentence are the next ones (only its report cues are read)
+    afterwards = {body.sent[i] for _, i, _ in found
+                  if _opens_with_after(body, i, cues.after)}
     last = len(body.sentences) - 1
     after = {k for s in named if s >= 0 for k in range(s + 1, min(s + cues.window, last) + 1)}
     # the title, the first body sentence naming the activity and the one after it say what
@@ -173,11 +196,12 @@ def activity_stance(cat: Category, title: Words, body: Words, cues: ActivityRepo
         # a sentence after the one naming the activity tells its figures, its results: only
         # its report cues are read ("… sẽ …" there is often another matter)
         k = cues.first_weight if s in first else 1.0
-        found = [(c, p * k) for c, p in (title_cues if s < 0 else body_cues).get(s, [])
-                 if s in named or p > 0]
-        if found:
-            st.sentences[s] = found
-        for _, points in found:
+        reads_plan = s in named and s not in afterwards
+        cues_here = [(c, p * k) for c, p in (title_cues if s < 0 else body_cues).get(s, [])
+                     if reads_plan or p > 0]
+        if cues_here:
+            st.sentences[s] = cues_here
+        for _, points in cues_here:
             if points > 0:
                 st.report += points
             else:
@@ -186,6 +210,16 @@ def activity_stance(cat: Category, title: Words, body: Words, cues: ActivityRepo
                 st.named_net += points / k
     st.net = st.report - st.plan
     return st
+
+
+def _opens_with_after(body: Words, i: int, after: tuple[Phrase, ...]) -> bool:
+    """Whether the activity named at word ``i`` is preceded, from the start of its sentence,
+    by one of ``after`` only ("Sau tập huấn", "Kết thúc lớp tập huấn")."""
+    start = i
+    while start > 0 and body.sent[start - 1] == body.sent[i]:
+        start -= 1
+    head = body.folded[start:i]
+    return any(list(p.folded) == head for p in after)
 
 
 @dataclass

@@ -16,8 +16,8 @@ The taxonomy is data (``taxonomy.yml``: the root's copy, else the one shipped in
 Public API::
 
     Taxonomy.load(root=None) -> Taxonomy       # <root>/taxonomy.yml, else the packaged default
-    tag(title, body, taxonomy) -> Tagging
-    explain(title, body, taxonomy) -> str      # why: every score and the phrases that earned it
+    tag(title, body, taxonomy, date=None) -> Tagging   # date: the article's (published)
+    explain(title, body, taxonomy, date=None) -> str   # why: every score and the phrases
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.models import PILLARS, THEMES, Tagging
 from pipeline.core.text import fold, nfc, tone_key
 from pipeline.core.yamlfile import FAST_LOADER
+from pipeline.tagging.dates import as_date
 from pipeline.tagging.explain import report
 from pipeline.tagging.matching import WORD as _WORD
 from pipeline.tagging.matching import Words
@@ -115,6 +116,12 @@ class ActivityReport:
     min_net: float = 1.0                 # report − plan cues needed beside the tag's threshold
     single: float = 0.0                  # a mention under the threshold is enough when the
                                          # net reaches this (0 = never)
+    single_net: float = 0.0              # … or when the naming sentences and their window
+                                         # report it this strongly with no plan cue (0 = never)
+    date_after: float = 0.0              # an event dated after the article: a plan cue
+    date_before: float = 0.0             # … on or before it: a report cue (0 = dates unread)
+    after: tuple[Phrase, ...] = ()       # "sau" + the activity opening a sentence: its plan
+                                         # cues are about what came next
 
     @property
     def enabled(self) -> bool:
@@ -412,9 +419,10 @@ class _Reader:
                      "min_net, single")
             return ActivityReport()
         self.keys(value, {"report", "plan", "neutral", "counted", "counted_weight", "window",
-                          "first_weight", "min_net", "single"}, where)
+                          "first_weight", "min_net", "single", "single_net", "date_after",
+                          "date_before", "after"}, where)
         out = {key: self.phrases(value.get(key), f"{where}.{key}")
-               for key in ("report", "plan", "neutral", "counted")}
+               for key in ("report", "plan", "neutral", "counted", "after")}
         seen: dict[tuple[str, ...], str] = {}
         for key in ("report", "plan", "neutral"):
             for p in out[key]:
@@ -427,7 +435,8 @@ class _Reader:
             window = 1.0
         numbers = {key: self.number(value.get(key), f"{where}.{key}", default)
                    for key, default in (("counted_weight", 1.0), ("first_weight", 1.0),
-                                        ("min_net", 1.0), ("single", 0.0))}
+                                        ("min_net", 1.0), ("single", 0.0), ("single_net", 0.0),
+                                        ("date_after", 0.0), ("date_before", 0.0))}
         for key, v in numbers.items():
             if v < 0:
                 self.bad(f"{where}.{key}", f"must be 0 or more, not {v:g}")
@@ -508,7 +517,7 @@ def _lead(body: str, taxonomy: Taxonomy) -> Words | None:
     return None
 
 
-def _run(title: str, body: str, taxonomy: Taxonomy, model=None) -> Result:
+def _run(title: str, body: str, taxonomy: Taxonomy, model=None, date=None) -> Result:
     t = Words(_plain(title or ""), taxonomy)
     b = Words(_plain(body or ""), taxonomy)
     lead = _lead(body, taxonomy)
@@ -566,7 +575,9 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None) -> Result:
             tag_scores[c.id] = score_activity(c, t, b, cap, lead, taxonomy.lead_bonus)
             if ar.enabled and c.needs_report:
                 if cues is None:
-                    cues = (sentence_cues(t, ar, title=True), sentence_cues(b, ar))
+                    published = as_date(date)
+                    cues = (sentence_cues(t, ar, title=True, published=published),
+                            sentence_cues(b, ar, published=published))
                 stances[c.id] = activity_stance(c, t, b, ar, *cues)
 
     tagging = Tagging(doc_refs=refs)
@@ -634,17 +645,25 @@ def _reported(c: Category, score: Score, stance: Stance | None, ar: ActivityRepo
     """An activity is tagged when its phrases reach its threshold and the sentences naming it
     report it (report cues − plan cues ≥ ``min_net``, or no cue either way: a news item's
     plain "X tổ chức Y"), or, with ``single`` set, when the sentences naming it report it
-    that strongly even under the threshold (one mention in a report)."""
+    that strongly even under the threshold (one mention in a report); or, with ``single_net``
+    set, when the sentences naming it carry no plan cue and they and the ``window`` after
+    them report it by at least that much (a report that names the activity once)."""
     if stance is None:                   # no cues configured, or needs_report: false
         return round(score.value, 6) >= c.threshold
     if round(score.value, 6) >= c.threshold and (
             stance.net >= ar.min_net or not (stance.report or stance.plan)):
         return True
+    if ar.single_net and not stance.plan and stance.net >= ar.single_net:
+        return True
     return bool(ar.single) and stance.named_net >= ar.single
 
 
-def tag(title: str, body: str, taxonomy: Taxonomy, *, model=None) -> Tagging:
+def tag(title: str, body: str, taxonomy: Taxonomy, *, model=None, date=None) -> Tagging:
     """Themes, pillars, activity tags and document references of an article. Pure.
+
+    ``date``: the article's date (its ``published``: a ``date``, a ``datetime`` or an ISO
+    string); an activity the text dates after it is announced, not reported
+    (``activity_report.date_after``). None: the text alone decides.
 
     ``model``: what gives the model's opinion (``proba(title, body)``,
     ``best_passages(title, body)``) when ``taxonomy.model`` is enabled; default the root's
@@ -654,10 +673,21 @@ def tag(title: str, body: str, taxonomy: Taxonomy, *, model=None) -> Tagging:
     ``scores`` holds the CĐS relevance (``"cds"``) and every theme's and pillar's score;
     ``evidence`` the phrases that earned them. An article that is not about CĐS (the relevance
     gate) gets no theme, pillar or activity tag, but its ``doc_refs`` are still listed."""
-    return _run(title, body, taxonomy, model).tagging
+    return _run(title, body, taxonomy, model, date).tagging
 
 
 
-def explain(title: str, body: str, taxonomy: Taxonomy) -> str:
+def old_rule_tags(title: str, body: str, taxonomy: Taxonomy) -> set[str]:
+    """The activity tags whose phrases reach their threshold, whether the text reports them or
+    not: what the tagger gave before round 9 (``cds tag`` presumes them its own on an article
+    written before ``tags_auto`` existed; :mod:`pipeline.core.tagsource`)."""
+    t, b = Words(_plain(title or ""), taxonomy), Words(_plain(body or ""), taxonomy)
+    lead = _lead(body, taxonomy)
+    return {c.id for c in taxonomy.tags
+            if round(score_activity(c, t, b, taxonomy.max_count, lead,
+                                    taxonomy.lead_bonus).value, 6) >= c.threshold}
+
+
+def explain(title: str, body: str, taxonomy: Taxonomy, *, date=None) -> str:
     """A report for editors (in Vietnamese): every score and the phrases that earned it."""
-    return report(_run(title, body, taxonomy), title, taxonomy)
+    return report(_run(title, body, taxonomy, date=date), title, taxonomy)

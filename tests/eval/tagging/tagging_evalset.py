@@ -53,7 +53,7 @@ TAG_SPLITS = {"dev": PLAN_TAGS[:4] + PLAN_TAGS[5:], "heldout": PLAN_TAGS[:4] + P
               "dev5": PLAN_TAGS, "dev6": PLAN_TAGS, "heldout9": PLAN_TAGS, "heldout10": PLAN_TAGS,
               "dev7": PLAN_TAGS, "heldout11": PLAN_TAGS, "heldout12": PLAN_TAGS,
               "heldout13": PLAN_TAGS, "heldout14": PLAN_TAGS,
-              "act_heldout": PLAN_TAGS}
+              "act_heldout": PLAN_TAGS, "act_heldout2": PLAN_TAGS}
 
 
 def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str, ...]) -> dict:
@@ -64,7 +64,8 @@ def score_tags(items: list[dict], predicted: list[list[str]], labels: tuple[str,
 
 def load(name: str) -> list[dict]:
     """Entries of ``<name>.yml`` (one of :data:`SPLITS`) with ``form`` applied to title and
-    body."""
+    body; ``date`` (the article's date, passed to the tagger: :func:`tag_item`) None when the
+    entry has none."""
     path = HERE / f"{name}.yml"
     if not path.is_file():
         path = SHIPPED / f"{name}.yml"
@@ -74,7 +75,14 @@ def load(name: str) -> list[dict]:
         item["body"] = _form(item["body"], item.get("form"))
         item.setdefault("pillars", None)
         item.setdefault("tags", None)
+        item.setdefault("date", None)
     return items
+
+
+def tag_item(item: dict, taxonomy, **kw):
+    """The tagger's result for one loaded entry: title, body and the article's ``date``."""
+    from pipeline.tagging.tag import tag
+    return tag(item["title"], item["body"], taxonomy, date=item["date"], **kw)
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -143,7 +151,7 @@ def main(argv: list[str]) -> None:
     import sys
     sys.path.insert(0, str(HERE.parents[2]))
     from pipeline.core.docrefs import find_refs
-    from pipeline.tagging.tag import Taxonomy, tag
+    from pipeline.tagging.tag import Taxonomy
 
     taxonomy = Taxonomy.default()
     tag_results = {}
@@ -154,7 +162,7 @@ def main(argv: list[str]) -> None:
         argv = argv[:at] + argv[at + 2:]   # --only never prints mistakes
     for name in splits:
         items = load(name)
-        taggings = [tag(i["title"], i["body"], taxonomy) for i in items]
+        taggings = [tag_item(i, taxonomy) for i in items]
         predicted = [t.themes for t in taggings]
         result = score(items, predicted)
         print(report(name, result))

@@ -143,11 +143,13 @@ TAG_GATES = {
     # lowered in round 9: g03 and g10 (a guidance, a contest plan) no longer carry the tag they
     # announce (README rule, relabelled), leaving 7 tags; g21 (a 10/10 ceremony named once),
     # g06 (a team named once in a story) and g09 ("sau tập huấn … sẽ …") are missed
-    "dev3": (0.66, 0.0),            # 0.667, lowest 0 ngay-cds-quoc-gia (0.75 / 0.60 before)
+    "dev3": (0.85, 0.0),            # round 10: 0.857 (g06, g09 found), lowest 0
+                                    # ngay-cds-quoc-gia (round 9: 0.667)
     # raised in round 9 (h20act: an activity is tagged when the text reports it, not when a
     # plan, guidance or notice announces it; figures of the rules alone when set, before in
     # brackets)
-    "heldout3": (0.94, 0.85),       # 0.945, lowest 0.857 to-cong-nghe-so (0.92 / 0.78)
+    "heldout3": (0.98, 0.93),       # round 10: 0.982, lowest 0.933 to-cong-nghe-so (round 9:
+                                    # 0.945 / 0.857; before round 9 0.92 / 0.78)
     "dev4": (0.85, 0.66),           # 0.857, lowest 0.667 to-cong-nghe-so (0.72 / 0)
     "heldout4": (0.86, 0.75),       # 0.8696, lowest 0.75 to-cong-nghe-so (0.74 / 0)
     "heldout5": (0.99, 0.99),       # 1.00 (0.85 / 0.60)
@@ -160,6 +162,10 @@ TAG_GATES = {
     # guidance, 8 passing mentions or negatives), written before the change, scored twice:
     # shipped tagger 0.685 (P 0.532) before, 0.943 (P 0.926 R 0.962) after
     "act_heldout": (0.90, 0.66),    # rules alone 0.902, lowest 0.667 ngay-chu-nhat-so
+    # round 10's activity held-out set (h20act2, 42 texts, 10 of them dated so that only the
+    # date tells a report from a notice), written and committed (54781b5) before the change,
+    # scored once before and once after; rules alone 0.792 (P 0.731 R 0.864) before
+    "act_heldout2": (0.88, 0.66),   # rules alone 0.884, lowest 0.667 ngay-chu-nhat-so, ngoai-khoa
     "heldout11": (0.82, 0.57),      # blind (round 8) 0.824, lowest 0.57 ngay-chu-nhat-so
     "heldout12": (0.80, 0.57),      # blind (round 8) 0.800, lowest 0.57 ngay-chu-nhat-so
     "heldout13": (0.83, 0.0),       # blind (round 9) 0.833, P 1.00 R 0.71; ngay-chu-nhat-so 0
@@ -170,10 +176,11 @@ TAG_GATES = {
 # from the figures measured (rounded down); the blind heldout11/12 are scored by the lead
 TAG_PR_GATES = {
     "dev": (0.99, 0.99), "heldout": (0.99, 0.85), "dev3": (0.80, 0.57),
-    "heldout3": (0.99, 0.89), "dev4": (0.75, 0.99), "heldout4": (0.90, 0.83),
+    "heldout3": (0.99, 0.96), "dev4": (0.75, 0.99), "heldout4": (0.90, 0.83),
     "heldout5": (0.99, 0.99), "dev5": (0.95, 0.84), "heldout9": (0.99, 0.99),
     "heldout10": (0.99, 0.99), "dev6": (0.87, 0.93), "dev7": (0.99, 0.85),
     "act_heldout": (0.92, 0.88),    # 0.920 / 0.885
+    "act_heldout2": (0.90, 0.86),   # round 10: 0.905 / 0.864
 }
 DEMO_MAIN_THEME_FIRST = 15          # of 18: the labeller's main theme is the tagger's first
 MIN_DOCREF_PRECISION = MIN_DOCREF_RECALL = 0.95
@@ -345,7 +352,7 @@ def test_activity_tag_gate(split, taxonomy):
     min_micro, min_tag = TAG_GATES[split]
     items = evalset.load(split)
     labels = evalset.TAG_SPLITS[split]
-    result = evalset.score_tags(items, [tag(i["title"], i["body"], taxonomy).tags
+    result = evalset.score_tags(items, [evalset.tag_item(i, taxonomy).tags
                                         for i in items], labels)
     summary = evalset.report(split, result) + f" | mistakes: {result['mistakes']}"
     assert result["micro"]["f1"] >= min_micro, summary
