@@ -55,8 +55,11 @@ GATES = {
     # round 9: two blind sets by two more authors who wrote freely (h20blind3, h20blind4),
     # scored once with the round's final tagger (themes: round 8's, unchanged)
     "heldout13": (0.91, 0.91, 0),   # blind 0.911 / 0.917, lowest theme nhan-thuc 0.88: goal met
-    "heldout14": (0.86, 0.85, 2),   # blind 0.861 / 0.850, nhan-thuc 0.82, dien-hinh 0.75,
-                                    # 2 negatives: the issue's goal NOT met on this set
+    "heldout14": (0.84, 0.82, 3),   # blind 0.861 / 0.850, nhan-thuc 0.82, dien-hinh 0.75,
+                                    # 2 negatives: the issue's goal NOT met on this set;
+                                    # lowered in round 10 from (0.86, 0.85, 2) on purpose:
+                                    # h14-06 / h14-08 relabelled without van-ban (README's
+                                    # rule), same tagger: 0.846 / 0.825, 3 negatives (h14-06)
 }
 
 
