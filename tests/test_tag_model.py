@@ -38,6 +38,12 @@ def combined() -> Taxonomy:
     return replace(Taxonomy.default(), model=ModelSettings(enabled=True))
 
 
+@pytest.fixture(scope="module")
+def stacked() -> Taxonomy:
+    """The combiner on (not the default: round 10 shipped nothing)."""
+    return replace(Taxonomy.default(), model=ModelSettings(enabled=True, min_combined=0.6))
+
+
 def test_shipped_training_data_is_the_development_sets_only():
     shipped = sorted(p.stem for p in SHIPPED.glob("*.yml"))
     assert shipped == sorted(["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout", "heldout2",
@@ -75,7 +81,8 @@ def _combined_p(title: str, body: str, model: tm.ThemeModel, taxonomy: Taxonomy)
             for th in evalset_themes()}
 
 
-def test_combined_gives_each_theme_on_either_sides_evidence(combined, model):
+def test_combined_gives_each_theme_on_either_sides_evidence(stacked, model):
+    combined = stacked
     rules_tax = replace(combined, model=ModelSettings(enabled=False))
     rules = tag(*STORY, rules_tax)
     both = tag(*STORY, combined)
@@ -132,15 +139,19 @@ def test_explain_shows_model_probability_and_side(combined):
     assert "Mô hình (TF-IDF + hồi quy logistic" in text
     assert "xác suất bài nói về chuyển đổi số ≥ 0.7 (bài này: " in text
     assert "kết hợp" not in text
-    assert "xác suất kết hợp" in explain(*STORY, Taxonomy.default())       # on by default
+    assert "mô hình: xác suất" in explain(*STORY, Taxonomy.default())       # on by default
+    assert "kết hợp" not in explain(*STORY, Taxonomy.default())     # the combiner is not
+    assert "xác suất kết hợp" in explain(*STORY, replace(
+        combined, model=replace(combined.model, min_combined=0.6)))
     rules_only = replace(combined, model=ModelSettings(enabled=False))
     assert "mô hình: xác suất" not in explain(*STORY, rules_only)
     assert "kết hợp" not in explain(*STORY, rules_only)
 
 
-def test_explain_shows_each_themes_combiner_inputs_and_probability(combined, model):
+def test_explain_shows_each_themes_combiner_inputs_and_probability(stacked, model):
     """--explain: for each theme the seven inputs (as probabilities where they are), the
     combined p against min_combined, which side gave the theme, the best passage and window."""
+    combined = stacked
     title, body = TWO_PARTS
     text = explain(title, body, combined)
     p = _combined_p(title, body, model, combined)
@@ -249,8 +260,9 @@ def test_bad_model_settings_name_the_key(value, problem):
 def test_default_settings():
     ms = Taxonomy.default().model
     assert (ms.enabled, ms.min_combined, ms.min_probability, ms.min_passage, ms.min_relevance) \
-        == (True, 0.6, 0.7, 0.8, 0.7)
-    assert ms.combined
+        == (True, 1.0, 0.7, 0.8, 0.7)
+    assert not ms.combined                  # round 10 shipped nothing: round 8's rule
+    assert ModelSettings(min_combined=0.6).combined
     assert ModelSettings() == ms
 
 
@@ -305,7 +317,7 @@ def test_analyzers_make_scikit_learns_ngrams(kind, lo, hi):
 def test_numpy_scores_equal_scikit_learns_fresh_and_from_the_file(model, tmp_path):
     texts = _every_labelled_text()
     assert len(texts) >= 700
-    assert [b.kind for b in model.linear.blocks] == ["word", "char"]    # round 10's features
+    assert [b.kind for b in model.linear.blocks] == ["word", "char_wb"]   # round 8's features
     ours, theirs = model.proba_texts(texts), model.proba_sklearn(texts)
     assert _max_gap(ours, theirs) <= 1e-9
     assert max(p["dien-hinh"] for p in theirs) > 0.9 > min(p["dien-hinh"] for p in theirs) + 0.8
@@ -318,6 +330,28 @@ def test_numpy_scores_equal_scikit_learns_fresh_and_from_the_file(model, tmp_pat
     path.write_bytes(path.read_bytes()[:1000])                  # a torn file is refitted
     assert tm.ThemeModel.load(path, "key-1") is None
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_character_ngrams_across_words_score_as_scikit_learns():
+    """Round 10's candidate features ("words+xchars": the `char` analyzer, 2–5-grams across
+    word boundaries): the numpy path equals scikit-learn's to 1e-9, fresh and from the file."""
+    examples = tm.shipped_examples()
+    model = tm.ThemeModel(features="words+xchars").fit(
+        [tm.text_of(t, b) for t, b, _ in examples], [th for _, _, th in examples])
+    assert [b.kind for b in model.linear.blocks] == ["word", "char"]
+    texts = _every_labelled_text()
+    theirs = model.proba_sklearn(texts)
+    assert _max_gap(model.proba_texts(texts), theirs) <= 1e-9
+    title, body = TWO_PARTS
+    parts = tm.windows(body) + tm.passages(body)
+    assert _max_gap(model.linear.proba_after(tm.text_of(title, ""),
+                                             [tm.text_of(title, x) for x in parts]),
+                    model.proba_sklearn([tm.text_of(title, x) for x in parts])) <= 1e-9
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.npz"
+        model.save(path, "k")
+        assert _max_gap(tm.ThemeModel.load(path, "k").proba_texts(texts), theirs) <= 1e-9
 
 
 def test_passages_and_windows_are_scored_as_scikit_learn_scores_them(model):

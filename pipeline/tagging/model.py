@@ -262,14 +262,16 @@ def _ngrams_after(blk: _Block, prefix: str, text: str) -> list[str] | None:
     return _char_wb_ngrams(text[len(prefix):], blk.lo, blk.hi)     # "char_wb": word by word
 
 
-FEATURES = "words+xchars"   # the default: syllable 1–3-grams + character 2–5-grams across words
+FEATURES = "words+chars"    # the default (round 8): syllable 1–3-grams + character 2–5-grams
+                            # within words; "words+xchars": across words (round 10's candidate,
+                            # not shipped: docs/tagging.md, "Round 10")
 
 
 class ThemeModel:
     """One-vs-rest logistic regressions over TF-IDF of syllable 1–3-grams and character
     2–5-grams, one per theme plus one for "about CĐS at all" (:data:`RELEVANT`). The character
-    n-grams run across word boundaries (``features`` "words+xchars", the default since round
-    10: they see syllable pairs and their junctions) or within words ("words+chars", round 8's).
+    n-grams run within words (``features`` "words+chars", the default) or across word boundaries
+    ("words+xchars": they see syllable pairs and their junctions; round 10's candidate).
     Fitted by scikit-learn, scored by :class:`_Linear` (numpy) — the same probabilities
     (``tests/test_tag_model.py``: to 1e-9)."""
 

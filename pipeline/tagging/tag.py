@@ -134,11 +134,12 @@ class Assign:
 class ModelSettings:
     """The model's second opinion (``model:`` in taxonomy.yml; :mod:`pipeline.tagging.model`)."""
     enabled: bool = True
-    min_combined: float = 0.6            # a theme whose combined probability (the combiner,
-                                         # pipeline/tagging/combiner.py: the model's p on the
-                                         # whole text, best passage and best sentence window,
-                                         # the rules' score, …) is ≥ this (round 10); 1: the
-                                         # combiner off, round 8's rule below decides instead
+    min_combined: float = 1.0            # < 1: a theme whose combined probability (the
+                                         # combiner, pipeline/tagging/combiner.py: the model's
+                                         # p on the whole text, best passage and best sentence
+                                         # window, the rules' score, …) is ≥ this; 1 (the
+                                         # default, round 10 shipped nothing): the combiner
+                                         # off, round 8's rule below decides
     min_probability: float = 0.7         # round 8's rule (min_combined 1): a theme the model
                                          # gives the whole text p ≥ this
     min_passage: float = 0.8             # … or one passage (paragraph) of the body p ≥ this
@@ -457,7 +458,7 @@ class _Reader:
             self.bad("model.enabled", f"must be true or false, not {enabled!r}")
             enabled = False
         out = {}
-        for key, default in (("min_combined", 0.6), ("min_probability", 0.7),
+        for key, default in (("min_combined", 1.0), ("min_probability", 0.7),
                              ("min_passage", 0.8), ("min_relevance", 0.7)):
             v = self.number(value.get(key), f"model.{key}", default, positive=True)
             if v > 1:
@@ -636,8 +637,8 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None) -> Result:
                                        combined[th]["p"] >= ms.min_combined),
                                       key=lambda th: -combined[th]["p"])
             else:
-                if ms.min_passage < 1.0:
-                    best_passages = model.best_passages(title, body)
+                if ms.min_passage < 1.0 and len(theme_model.passages(body)) > 1:
+                    best_passages = model.best_passages(title, body)   # (one: the whole)
                 by_passage = {th for th, (p, _, _) in best_passages.items()
                               if th in THEMES and p >= ms.min_passage}
                 model_themes = sorted((th for th in THEMES if th not in sure and (
