@@ -13,8 +13,9 @@ import yaml
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Article
 from pipeline.store.articles import Store
+from pipeline.tagging import combiner
 from pipeline.tagging import model as tm
-from pipeline.tagging.tag import ModelSettings, Taxonomy, explain, tag
+from pipeline.tagging.tag import ModelSettings, Taxonomy, explain, rules_ratios, tag
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval" / "tagging"
@@ -35,6 +36,12 @@ def model() -> tm.ThemeModel:
 @pytest.fixture(scope="module")
 def combined() -> Taxonomy:
     return replace(Taxonomy.default(), model=ModelSettings(enabled=True))
+
+
+@pytest.fixture(scope="module")
+def stacked() -> Taxonomy:
+    """The combiner on (not the default: round 10 shipped nothing)."""
+    return replace(Taxonomy.default(), model=ModelSettings(enabled=True, min_combined=0.6))
 
 
 def test_shipped_training_data_is_the_development_sets_only():
@@ -63,15 +70,39 @@ def test_model_reads_a_success_story(model):
     assert p["dien-hinh"] >= 0.5 > p["van-ban"]
 
 
-def test_combined_gives_each_theme_on_either_sides_evidence(combined, model):
+def _combined_p(title: str, body: str, model: tm.ThemeModel, taxonomy: Taxonomy) -> dict:
+    """Each theme's combined probability, computed here from the model's and the rules' parts."""
+    probs = model.proba(title, body)
+    passage = {k: p for k, (p, _, _) in model.best_passages(title, body).items()}
+    window = {k: p for k, (p, _, _) in model.best_windows(title, body).items()}
+    ratios = rules_ratios(title, body, taxonomy)
+    weights = combiner.load()
+    return {th: weights.probability(th, combiner.inputs(th, probs, passage, window, ratios))
+            for th in evalset_themes()}
+
+
+def test_combined_gives_each_theme_on_either_sides_evidence(stacked, model):
+    combined = stacked
     rules_tax = replace(combined, model=ModelSettings(enabled=False))
     rules = tag(*STORY, rules_tax)
     both = tag(*STORY, combined)
-    p = model.proba(*STORY)
     ms = combined.model
     sure = {c.id for c in combined.themes if rules.scores[c.id] >= c.threshold
             and c.id in rules.themes}
-    assert set(both.themes) == sure | {t for t in evalset_themes() if p[t] >= ms.min_probability}
+    p = _combined_p(*STORY, model, combined)
+    assert set(both.themes) == sure | {t for t in evalset_themes() if p[t] >= ms.min_combined}
+    # a theme just over / under the combined threshold is given / not given
+    for th in evalset_themes():
+        if th in sure:
+            continue
+        over = replace(combined, model=replace(ms, min_combined=p[th] - 1e-9))
+        under = replace(combined, model=replace(ms, min_combined=p[th] + 1e-9))
+        assert th in tag(*STORY, over).themes and th not in tag(*STORY, under).themes, th
+    # round 8's rule when the combiner is off (min_combined 1)
+    r8 = tag(*STORY, replace(combined, model=replace(ms, min_combined=1.0)))
+    whole = model.proba(*STORY)
+    assert set(r8.themes) >= sure | {t for t in evalset_themes()
+                                     if whole[t] >= ms.min_probability}
     assert both.doc_refs == rules.doc_refs
     off_topic = tag("Giá lúa tăng", "Giá lúa vụ mùa năm nay tăng mạnh so với năm trước, nông "
                     "dân phấn khởi.", combined)
@@ -87,8 +118,9 @@ def test_model_decides_relevance_when_the_rules_only_fall_back():
     rules = tag(title, body, replace(Taxonomy.default(), model=ModelSettings(enabled=False)))
     never = replace(Taxonomy.default(), model=ModelSettings(enabled=True, min_relevance=1.0,
                                                             min_probability=1.0))
-    always = replace(Taxonomy.default(), model=ModelSettings(enabled=True, min_relevance=1e-9,
-                                                             min_probability=1.0))
+    always = replace(Taxonomy.default(), model=ModelSettings(
+        enabled=True, min_relevance=1e-9, min_probability=1.0, min_passage=1.0,
+        min_combined=1.0))
     assert rules.themes and all(rules.scores[t] < Taxonomy.default().theme(t).threshold
                                 for t in rules.themes)
     assert tag(title, body, never).themes == []
@@ -101,13 +133,51 @@ def evalset_themes() -> tuple[str, ...]:
 
 
 def test_explain_shows_model_probability_and_side(combined):
-    text = explain(*STORY, combined)
+    r8 = replace(combined, model=replace(combined.model, min_combined=1.0))
+    text = explain(*STORY, r8)
     assert "mô hình: xác suất" in text and "chủ đề do:" in text
     assert "Mô hình (TF-IDF + hồi quy logistic" in text
     assert "xác suất bài nói về chuyển đổi số ≥ 0.7 (bài này: " in text
+    assert "kết hợp" not in text
     assert "mô hình: xác suất" in explain(*STORY, Taxonomy.default())       # on by default
+    assert "kết hợp" not in explain(*STORY, Taxonomy.default())     # the combiner is not
+    assert "xác suất kết hợp" in explain(*STORY, replace(
+        combined, model=replace(combined.model, min_combined=0.6)))
     rules_only = replace(combined, model=ModelSettings(enabled=False))
     assert "mô hình: xác suất" not in explain(*STORY, rules_only)
+    assert "kết hợp" not in explain(*STORY, rules_only)
+
+
+def test_explain_shows_each_themes_combiner_inputs_and_probability(stacked, model):
+    """--explain: for each theme the seven inputs (as probabilities where they are), the
+    combined p against min_combined, which side gave the theme, the best passage and window."""
+    combined = stacked
+    title, body = TWO_PARTS
+    text = explain(title, body, combined)
+    p = _combined_p(title, body, model, combined)
+    probs = model.proba(title, body)
+    passages, windows = model.best_passages(title, body), model.best_windows(title, body)
+    ratios = rules_ratios(title, body, combined)
+    given = tag(title, body, combined).themes
+    assert "hoặc khi xác suất kết hợp ≥ 0.6" in text and "bảy con số" in text
+    for th in evalset_themes():
+        line = next(x for x in text.splitlines()
+                    if x.startswith("      kết hợp:") and f"cả bài {probs[th]:.2f}" in x
+                    and f"đoạn cao nhất {passages[th][0]:.2f}" in x
+                    and f"cụm câu cao nhất {windows[th][0]:.2f}" in x
+                    and f"quy tắc {min(ratios[th], 3):.2f} × ngưỡng" in x)
+        verdict = "đạt" if p[th] >= 0.6 else "chưa đạt"
+        assert f"→ xác suất kết hợp {p[th]:.2f} — {verdict} ngưỡng 0.6 — chủ đề do: " in line
+        assert f"bài nói về chuyển đổi số {probs['cds']:.2f}" in line
+        other = max(probs[t] for t in evalset_themes() if t != th)
+        assert f"chủ đề khác cao nhất {other:.2f}" in line
+        assert ("chủ đề do: không bên nào" in line) == (th not in given)
+    k = windows["van-ban"][1]
+    assert f"mô hình, cụm câu {k} (cao nhất): xác suất {windows['van-ban'][0]:.2f}: “" in text
+    # the threshold shown is the taxonomy's
+    other = replace(combined, model=replace(combined.model, min_combined=0.35))
+    assert "— đạt ngưỡng 0.35 — " in explain(title, body, other) or \
+        "— chưa đạt ngưỡng 0.35 — " in explain(title, body, other)
 
 
 TWO_PARTS = ("Xã Tân Lập: tổ công nghệ số cộng đồng và kế hoạch mới",
@@ -127,10 +197,12 @@ def test_a_theme_one_passage_carries_is_given_and_explained(model):
     p, number, text = best["van-ban"]                 # the plan lives in the second paragraph
     assert number == 2 and text.startswith("Ngày 5/3") and p > whole["van-ban"]
     base = replace(Taxonomy.default(), model=ModelSettings(min_probability=1.0, min_passage=1.0,
-                                                           min_relevance=1e-9))
+                                                           min_relevance=1e-9,
+                                                           min_combined=1.0))
     off = tag(*TWO_PARTS, base)
-    # a theme neither the rules nor the whole text give, that one passage rates higher
-    theme = max((th for th in evalset_themes() if th not in off.themes and best[th][0] > whole[th]),
+    # a theme neither the rules nor the whole text give (min_probability 1), rated highest on
+    # one passage
+    theme = max((th for th in evalset_themes() if th not in off.themes),
                 key=lambda th: best[th][0])
     p, number, _ = best[theme]
     on_tax = replace(base, model=replace(base.model, min_passage=p))
@@ -143,7 +215,10 @@ def test_a_theme_one_passage_carries_is_given_and_explained(model):
                 if f"mô hình, đoạn 2 (cao nhất): xác suất {best['van-ban'][0]:.2f}" in x)
     assert "“Ngày 5/3, UBND huyện ban hành Kế hoạch số 12/KH-UBND" in line
     assert "(cao nhất)" not in explain(*TWO_PARTS, base)   # min_passage 1: passages not read
-    assert model.best_passages(*STORY) == {}            # one passage: the whole text
+    one = model.best_passages(*STORY)                   # one passage: the body, with the title
+    assert {k for _, k, _ in one.values()} == {1}
+    whole_body = model.linear.proba(tm.text_of(STORY[0], STORY[1]))["dien-hinh"]
+    assert one["dien-hinh"][0] == pytest.approx(whole_body, abs=1e-12)
 
 
 def test_model_learns_from_the_root_locked_articles(tmp_path, model):
@@ -169,6 +244,8 @@ def test_model_learns_from_the_root_locked_articles(tmp_path, model):
     ({"min_probability": 1.5}, "model.min_probability"),
     ({"min_relevance": 0}, "model.min_relevance"),
     ({"min_passage": 2}, "model.min_passage"),
+    ({"min_combined": 1.5}, "model.min_combined"),
+    ({"min_combined": 0}, "model.min_combined"),
     ({"threshold": 0.5}, "unknown key 'threshold'"),
     ("on", "model: must be a mapping"),
 ])
@@ -182,8 +259,10 @@ def test_bad_model_settings_name_the_key(value, problem):
 
 def test_default_settings():
     ms = Taxonomy.default().model
-    assert (ms.enabled, ms.min_probability, ms.min_passage, ms.min_relevance) == \
-        (True, 0.7, 0.8, 0.7)
+    assert (ms.enabled, ms.min_combined, ms.min_probability, ms.min_passage, ms.min_relevance) \
+        == (True, 1.0, 0.7, 0.8, 0.7)
+    assert not ms.combined                  # round 10 shipped nothing: round 8's rule
+    assert ModelSettings(min_combined=0.6).combined
     assert ModelSettings() == ms
 
 
@@ -219,9 +298,26 @@ def _max_gap(a: list[dict], b: list[dict]) -> float:
     return max(abs(x[k] - y[k]) for x, y in zip(a, b, strict=True) for k in x)
 
 
+EDGE_CHARS = [*EDGE_TEXTS, "a\nb\tc\r\n d", "  x  ", "\n\nmột\n", "ab", "İi Ⅻ ß ǅ"]
+
+
+@pytest.mark.parametrize("kind", ["char", "char_wb", "word"])
+@pytest.mark.parametrize("lo, hi", [(1, 3), (2, 5), (3, 3)])
+def test_analyzers_make_scikit_learns_ngrams(kind, lo, hi):
+    """The numpy path's n-grams are scikit-learn's, term for term and in order (a lone line
+    break or tab is a character of the `char` analyzer; runs of white space are one space)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    kw = {"token_pattern": tm._WORD_PATTERN} if kind == "word" else {}
+    theirs = TfidfVectorizer(analyzer=kind, ngram_range=(lo, hi), **kw).build_analyzer()
+    texts = EDGE_CHARS + [tm.text_of(t, b) for t, b, _ in tm.shipped_examples()[:40]]
+    for text in texts:
+        assert tm._ANALYZERS[kind](text, lo, hi) == theirs(text), (kind, text[:40])
+
+
 def test_numpy_scores_equal_scikit_learns_fresh_and_from_the_file(model, tmp_path):
     texts = _every_labelled_text()
     assert len(texts) >= 700
+    assert [b.kind for b in model.linear.blocks] == ["word", "char_wb"]   # round 8's features
     ours, theirs = model.proba_texts(texts), model.proba_sklearn(texts)
     assert _max_gap(ours, theirs) <= 1e-9
     assert max(p["dien-hinh"] for p in theirs) > 0.9 > min(p["dien-hinh"] for p in theirs) + 0.8
@@ -234,6 +330,55 @@ def test_numpy_scores_equal_scikit_learns_fresh_and_from_the_file(model, tmp_pat
     path.write_bytes(path.read_bytes()[:1000])                  # a torn file is refitted
     assert tm.ThemeModel.load(path, "key-1") is None
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_character_ngrams_across_words_score_as_scikit_learns():
+    """Round 10's candidate features ("words+xchars": the `char` analyzer, 2–5-grams across
+    word boundaries): the numpy path equals scikit-learn's to 1e-9, fresh and from the file."""
+    examples = tm.shipped_examples()
+    model = tm.ThemeModel(features="words+xchars").fit(
+        [tm.text_of(t, b) for t, b, _ in examples], [th for _, _, th in examples])
+    assert [b.kind for b in model.linear.blocks] == ["word", "char"]
+    texts = _every_labelled_text()
+    theirs = model.proba_sklearn(texts)
+    assert _max_gap(model.proba_texts(texts), theirs) <= 1e-9
+    title, body = TWO_PARTS
+    parts = tm.windows(body) + tm.passages(body)
+    assert _max_gap(model.linear.proba_after(tm.text_of(title, ""),
+                                             [tm.text_of(title, x) for x in parts]),
+                    model.proba_sklearn([tm.text_of(title, x) for x in parts])) <= 1e-9
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.npz"
+        model.save(path, "k")
+        assert _max_gap(tm.ThemeModel.load(path, "k").proba_texts(texts), theirs) <= 1e-9
+
+
+def test_passages_and_windows_are_scored_as_scikit_learn_scores_them(model):
+    """The passages and sentence windows of a body are scored with the title's n-grams counted
+    once (``_Linear.proba_after``): the same p as scikit-learn's on each title + part."""
+    items = []
+    for path in sorted(EVAL.glob("*.yml")):
+        items += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    items += [{"title": t, "body": b} for t, b in [TWO_PARTS, STORY, ("", "x\n\n y"),
+                                                  ("Tiêu đề  \n", "  Câu một. Câu hai!\n")]]
+    texts, ours = [], []
+    for item in items:
+        title, body = item["title"], item["body"]
+        for split in (tm.passages, tm.windows):
+            parts = split(body)
+            texts += [tm.text_of(title, x) for x in parts]
+            ours += model.linear.proba_after(tm.text_of(title, ""),
+                                             [tm.text_of(title, x) for x in parts])
+    assert len(texts) >= 3000
+    assert _max_gap(ours, model.proba_sklearn(texts)) <= 1e-9
+    best = model.best_windows(*TWO_PARTS)
+    windows = tm.windows(TWO_PARTS[1])
+    assert len(windows) >= 4 and set(best) == {*evalset_themes(), "cds"}
+    for name, (p, k, text) in best.items():
+        assert text == windows[k - 1]
+        assert p == pytest.approx(max(model.linear.proba(tm.text_of(TWO_PARTS[0], w))[name]
+                                      for w in windows), abs=1e-12)
 
 
 _NEW_PROCESS = """

@@ -154,3 +154,27 @@ def test_model_off_is_the_rules_alone_and_fits_nothing(root, tmp_path, monkeypat
     assert not (copy / ".cds" / oof.CACHE_FILE).exists()
     text = tag_learn.format_evaluation(ev, taxonomy)
     assert "mô hình đang tắt" in text and "không học từ chính bài đó" not in text
+
+
+def test_out_of_fold_with_the_combiner_on_reads_the_held_out_windows(root):
+    """With ``model.min_combined`` < 1 the tagger also reads the best sentence window; the
+    out-of-fold opinion keeps it (from the model that did not learn the article), so
+    `cds tag --evaluate` tags each article as that model would."""
+    articles, taxonomy = tag_learn.examples(root)
+    stacked = dataclasses.replace(taxonomy, model=dataclasses.replace(taxonomy.model,
+                                                                      min_combined=0.6))
+    out = oof.predictions(articles, root)
+    story = next(a for a in articles if a.id == "a0")
+    frozen = out.model_for("a0")
+    held_out = theme_model.train(theme_model.shipped_examples() + [       # oof's order: by id
+        (a.title, a.body, list(a.themes)) for a in sorted(articles, key=lambda a: a.id)
+        if a.id != "a0" and a.themes_locked])
+    got, want = frozen.best_windows(story.title, story.body), \
+        held_out.best_windows(story.title, story.body)
+    assert set(got) == set(want) and len(theme_model.windows(story.body)) > 1
+    for name, (p, k, text) in want.items():
+        assert got[name][1:] == (k, text) and got[name][0] == pytest.approx(p, abs=1e-12)
+    assert tag(story.title, story.body, stacked, model=frozen).themes == \
+        tag(story.title, story.body, stacked, model=held_out).themes
+    ev = tag_learn.evaluate(articles, stacked)
+    assert ev.folds == 3 and sum(s.tp for s in ev.per_theme.values()) >= 2

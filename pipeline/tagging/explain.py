@@ -3,6 +3,7 @@ text for editors)."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from pipeline.core.text import nfc
@@ -52,10 +53,18 @@ def report(r: Result, title: str, taxonomy: Taxonomy) -> str:
         about = r.model_probs.get("cds", 0.0)
         passage = (f", hoặc khi một đoạn của bài được mô hình cho xác suất ≥ {ms.min_passage:g}"
                    if ms.min_passage < 1.0 else "")
+        rule = (f"hoặc khi xác suất kết hợp ≥ {ms.min_combined:g}. Xác suất kết hợp do bộ "
+                "kết hợp (một hồi quy logistic nhỏ cho từng chủ đề, học từ các bộ bài mẫu chấm "
+                "bằng mô hình chưa học chúng) tính từ bảy con số: xác suất mô hình cho cả bài, "
+                "cho đoạn và cho cụm câu được chấm cao nhất, điểm quy tắc / ngưỡng (tối đa "
+                "3) và việc điểm đó có đạt ngưỡng không, xác suất bài nói về chuyển đổi số, "
+                "và xác suất cao nhất của các chủ đề khác (chủ đề khác càng rõ thì chủ đề này "
+                "càng cần bằng chứng riêng)"
+                if ms.combined else
+                f"hoặc khi mô hình cho cả bài xác suất ≥ {ms.min_probability:g}{passage}")
         lines.extend(["", "Mô hình (TF-IDF + hồi quy logistic, học từ các bài mẫu và các bài "
                       "biên tập viên đã khóa chủ đề) cùng quy tắc: mỗi chủ đề được gắn khi điểm "
-                      "cụm từ đạt ngưỡng của nó, hoặc khi mô hình cho cả bài xác suất ≥ "
-                      f"{ms.min_probability:g}{passage}. Bài được coi là về chuyển đổi số khi "
+                      f"cụm từ đạt ngưỡng của nó, {rule}. Bài được coi là về chuyển đổi số khi "
                       "có một chủ đề đạt ngưỡng theo quy tắc, hoặc khi mô hình cho xác suất bài "
                       f"nói về chuyển đổi số ≥ {ms.min_relevance:g} (bài này: {about:.2f}) và "
                       "bài có ít nhất một cụm từ chuyển đổi số; chủ đề quy tắc chỉ gắn theo "
@@ -127,11 +136,14 @@ def _stance_lines(c: Category, score: float, st: Stance, r: Result,
 
 def _model_lines(theme: str, r: Result, taxonomy: Taxonomy) -> list[str]:
     """The model's side of one theme: its p on the whole text, the passage it rates highest,
-    each with its threshold, and which side gave the theme."""
+    each with its threshold, and which side gave the theme; with the combiner, its inputs and
+    the combined p against its threshold."""
     ms = taxonomy.model
     p = r.model_probs.get(theme, 0.0)
     side = ("mô hình" if theme in r.model_themes else
             "quy tắc" if theme in r.tagging.themes else "không bên nào")
+    if ms.combined:
+        return _combined_lines(theme, r, taxonomy, side)
     out = [f"      mô hình: xác suất cả bài {p:.2f} (gắn chủ đề khi ≥ {ms.min_probability:g})"
            f" — chủ đề do: {side}"]
     best = r.model_passages.get(theme)
@@ -144,6 +156,40 @@ def _model_lines(theme: str, r: Result, taxonomy: Taxonomy) -> list[str]:
         out.append(f"      mô hình, đoạn {number} (cao nhất): xác suất {bp:.2f} — {verdict} "
                    f"ngưỡng đoạn {ms.min_passage:g}: “{text}”")
     return out
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _PASSAGE_CHARS else text[:_PASSAGE_CHARS - 3].rstrip() + "…"
+
+
+def _combined_lines(theme: str, r: Result, taxonomy: Taxonomy, side: str) -> list[str]:
+    """The combiner's inputs for one theme (probabilities shown as such), the combined p and
+    its threshold, the best passage and sentence window with their text."""
+    ms = taxonomy.model
+    p = r.model_probs.get(theme, 0.0)
+    x = r.combined.get(theme)
+    if x is None:                      # the text is not about CĐS: nothing was combined
+        return [f"      mô hình: xác suất cả bài {p:.2f} — chủ đề do: {side}"]
+    prob = _sigmoid
+    verdict = "đạt" if x["p"] >= ms.min_combined else "chưa đạt"
+    out = [f"      kết hợp: cả bài {prob(x['whole']):.2f}, đoạn cao nhất "
+           f"{prob(x['passage']):.2f}, cụm câu cao nhất {prob(x['window']):.2f}, quy tắc "
+           f"{x['ratio']:.2f} × ngưỡng ({'đạt' if x['over'] else 'chưa đạt'} ngưỡng), bài nói "
+           f"về chuyển đổi số {prob(x['cds']):.2f}, chủ đề khác cao nhất {prob(x['other']):.2f}"
+           f" → xác suất kết hợp {x['p']:.2f} — {verdict} ngưỡng {ms.min_combined:g} — chủ đề "
+           f"do: {side}"]
+    for label, best in (("đoạn", r.model_passages.get(theme)),
+                        ("cụm câu", r.model_windows.get(theme))):
+        if best is not None:
+            bp, number, text = best
+            out.append(f"      mô hình, {label} {number} (cao nhất): xác suất {bp:.2f}: "
+                       f"“{_short(text)}”")
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _sentence(index: int, r: Result) -> tuple[str, str]:
@@ -183,7 +229,10 @@ def _why_themes(r: Result, taxonomy: Taxonomy) -> list[str]:
     if not chosen:
         return ["  → không chủ đề nào đạt ngưỡng."]
     main = chosen[0]
-    if main in r.model_themes:
+    if main in r.model_themes and main in r.combined:
+        out.append(f"  → chủ đề chính: {main} (do mô hình đưa ra, xác suất kết hợp "
+                   f"{r.combined[main]['p']:.2f})")
+    elif main in r.model_themes:
         out.append(f"  → chủ đề chính: {main} (do mô hình đưa ra)")
     elif ratios[main] >= 1.0:
         out.append(f"  → chủ đề chính: {main} (điểm / ngưỡng = {ratios[main]:.2f}, cao nhất)")
@@ -199,8 +248,12 @@ def _why_themes(r: Result, taxonomy: Taxonomy) -> list[str]:
         if c.id in r.model_themes:
             p = r.model_probs.get(c.id, 0.0)
             best = r.model_passages.get(c.id)
-            why = (f"xác suất cả bài {p:.2f}" if p >= taxonomy.model.min_probability or
-                   best is None else f"đoạn {best[1]} có xác suất {best[0]:.2f}")
+            if c.id in r.combined:
+                why = (f"xác suất kết hợp {r.combined[c.id]['p']:.2f} ≥ "
+                       f"{taxonomy.model.min_combined:g}")
+            else:
+                why = (f"xác suất cả bài {p:.2f}" if p >= taxonomy.model.min_probability or
+                       best is None else f"đoạn {best[1]} có xác suất {best[0]:.2f}")
             out.append(f"  → chủ đề thêm: {c.id} (do mô hình đưa ra, {why})")
         elif c.id in chosen:
             out.append(f"  → chủ đề thêm: {c.id} (điểm / ngưỡng = {ratios[c.id]:.2f})")

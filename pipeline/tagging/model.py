@@ -25,6 +25,8 @@ Public API::
     THEMES
     text_of(title, body) -> str
     ThemeModel().fit(texts, labels) -> ThemeModel; .proba(title, body) -> {theme: p}
+    ThemeModel.best_passages(title, body), .best_windows(title, body) -> {output: (p, k, text)}
+    passages(body), windows(body) -> list[str]
     ThemeModel.save(path, key); ThemeModel.load(path, key) -> ThemeModel | None
     shipped_examples() -> list[(title, body, themes)]
     root_examples(root) -> list[(title, body, themes)]
@@ -57,7 +59,7 @@ from pipeline.core.text import fold, nfc
 
 TRAIN_DIR = ("data", "tagging_train")
 CACHE_FILE = "tagger-model.npz"          # in <root>/.cds/
-FORMAT = 1                               # the cache file's layout
+FORMAT = 2                               # the cache file's layout (2: terms by byte length)
 LOCKED_FILE = "tagger-locked.json"       # in <root>/.cds/: which article files are locked
 LOCKED_FORMAT = 1
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -65,7 +67,7 @@ _C = 10.0
 RELEVANT = "cds"          # the extra classifier: a text about CĐS at all (any theme)
 OUTPUTS = (*THEMES, RELEVANT)
 _WORD_PATTERN = r"(?u)\b\w+\b"
-_WHITE_SPACES = re.compile(r"\s\s+")     # scikit-learn's, for char_wb n-grams
+_WHITE_SPACES = re.compile(r"\s\s+")     # scikit-learn's, for character n-grams
 
 
 def text_of(title: str, body: str) -> str:
@@ -76,12 +78,20 @@ def text_of(title: str, body: str) -> str:
 
 PASSAGE_MIN_WORDS = 25     # a passage: a paragraph, shorter ones joined to the next
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
+WINDOW_MIN_WORDS = 12      # a sentence window: a sentence, shorter ones joined to the next
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
 def passages(body: str) -> list[str]:
     """The body's passages: its paragraphs, each of at least PASSAGE_MIN_WORDS words (a short
     one is joined to the next; a short last one to the one before)."""
     return joined(_PARAGRAPH.split(body or ""), PASSAGE_MIN_WORDS)
+
+
+def windows(body: str) -> list[str]:
+    """The body's sentence windows: its sentences (split after . ! ? ; : and at line breaks),
+    each of at least WINDOW_MIN_WORDS words (joined as :func:`passages` joins paragraphs)."""
+    return joined(_SENTENCE.split(body or ""), WINDOW_MIN_WORDS)
 
 
 def joined(parts: list[str], min_words: int) -> list[str]:
@@ -129,13 +139,25 @@ def _char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
-_ANALYZERS = {"word": _word_ngrams, "char_wb": _char_wb_ngrams}
+def _char_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """TfidfVectorizer(analyzer="char", ngram_range=(lo, hi)): every n-gram of the whole text,
+    across word boundaries, after runs of white space become one space (a lone line break or
+    tab stays as it is, as in scikit-learn)."""
+    text = _WHITE_SPACES.sub(" ", text.lower())
+    size = len(text)
+    out = list(text) if lo == 1 else []
+    for n in range(max(lo, 2), min(hi + 1, size + 1)):
+        out.extend(text[i:i + n] for i in range(size - n + 1))
+    return out
+
+
+_ANALYZERS = {"word": _word_ngrams, "char_wb": _char_wb_ngrams, "char": _char_ngrams}
 
 
 @dataclass
 class _Block:
     """One TF-IDF block (sublinear tf, idf, l2-normalised on its own) of the feature union."""
-    kind: str                              # "word" | "char_wb"
+    kind: str                              # "word" | "char_wb" | "char"
     lo: int
     hi: int
     vocab: dict[str, int]                  # term → column within the block
@@ -151,20 +173,51 @@ class _Linear:
     fitted: list[bool] = field(default_factory=list)    # False: that output had one class only
 
     def proba(self, text: str) -> dict[str, float]:
+        return self._score([self._columns(blk, _ANALYZERS[blk.kind](text, blk.lo, blk.hi))
+                            for blk in self.blocks])
+
+    def proba_after(self, prefix: str, texts: list[str]) -> list[dict[str, float]]:
+        """``proba(t)`` for each text ``t`` that begins with ``prefix`` (the folded title, read
+        before every passage and sentence window of a body): the prefix's n-grams are counted
+        once, and of each text only the n-grams that reach past the prefix (the same numbers:
+        :func:`_ngrams_after` checks that the prefix's n-grams are a text's first ones, else
+        the text is read whole)."""
+        pre = [self._columns(blk, _ANALYZERS[blk.kind](prefix, blk.lo, blk.hi))
+               for blk in self.blocks]
+        out = []
+        for text in texts:
+            cols = []
+            for blk, base in zip(self.blocks, pre, strict=True):
+                extra = _ngrams_after(blk, prefix, text) if text.startswith(prefix) else None
+                if extra is None:
+                    cols.append(self._columns(blk, _ANALYZERS[blk.kind](text, blk.lo, blk.hi)))
+                else:
+                    cols.append(self._columns(blk, extra, dict(base)))
+            out.append(self._score(cols))
+        return out
+
+    @staticmethod
+    def _columns(blk: _Block, terms: list[str], into: dict[int, int] | None = None
+                 ) -> dict[int, int]:
+        """Term counts by column of the block's vocabulary (terms it lacks are dropped)."""
+        cols = {} if into is None else into
+        vocab = blk.vocab
+        for term, n in Counter(terms).items():
+            j = vocab.get(term)
+            if j is not None:
+                cols[j] = cols.get(j, 0) + n
+        return cols
+
+    def _score(self, per_block: list[dict[int, int]]) -> dict[str, float]:
+        """Sublinear tf × idf, l2 per block, then sigmoid(W · x + b) per output."""
         import numpy as np
         cols, vals = [], []
         offset = 0
-        for blk in self.blocks:
-            counts = Counter(_ANALYZERS[blk.kind](text, blk.lo, blk.hi))
-            idx, tf = [], []
-            for term, n in counts.items():
-                j = blk.vocab.get(term)
-                if j is not None:
-                    idx.append(j)
-                    tf.append(n)
-            if idx:
-                at = np.asarray(idx, dtype=np.int64)
-                v = (np.log(np.asarray(tf, dtype=np.float64)) + 1.0) * blk.idf[at]
+        for blk, counts in zip(self.blocks, per_block, strict=True):
+            if counts:
+                at = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                v = (np.log(tf) + 1.0) * blk.idf[at]
                 norm = math.sqrt(float(v @ v))
                 if norm:
                     v /= norm
@@ -180,13 +233,49 @@ class _Linear:
         return {name: float(p[k]) if self.fitted[k] else 0.0 for k, name in enumerate(OUTPUTS)}
 
 
+def _ngrams_after(blk: _Block, prefix: str, text: str) -> list[str] | None:
+    """The n-grams of ``text`` (which begins with ``prefix``) that are not n-grams of the
+    prefix alone, as the block's analyzer makes them; None when the prefix's n-grams are not
+    exactly the text's first ones (the analyzer's text does not begin with the prefix's, or a
+    word runs across the join)."""
+    if blk.kind == "char":
+        whole = _WHITE_SPACES.sub(" ", text.lower())
+        head = _WHITE_SPACES.sub(" ", prefix.lower())
+        if not whole.startswith(head):
+            return None
+        size, cut = len(whole), len(head)
+        out = list(whole[cut:]) if blk.lo == 1 else []
+        for n in range(max(blk.lo, 2), min(blk.hi + 1, size + 1)):
+            out.extend(whole[i:i + n] for i in range(max(cut - n + 1, 0), size - n + 1))
+        return out
+    lower, head = text.lower(), prefix.lower()
+    if not lower.startswith(head) or (head and not head[-1].isspace()):
+        return None                           # the join must fall between words
+    if blk.kind == "word":
+        tokens = re.findall(_WORD_PATTERN, lower)
+        cut = len(re.findall(_WORD_PATTERN, head))
+        out = list(tokens[cut:]) if blk.lo == 1 else []
+        for n in range(max(blk.lo, 2), min(blk.hi + 1, len(tokens) + 1)):
+            out.extend(" ".join(tokens[i:i + n])
+                       for i in range(max(cut - n + 1, 0), len(tokens) - n + 1))
+        return out
+    return _char_wb_ngrams(text[len(prefix):], blk.lo, blk.hi)     # "char_wb": word by word
+
+
+FEATURES = "words+chars"    # the default (round 8): syllable 1–3-grams + character 2–5-grams
+                            # within words; "words+xchars": across words (round 10's candidate,
+                            # not shipped: docs/tagging.md, "Round 10")
+
+
 class ThemeModel:
     """One-vs-rest logistic regressions over TF-IDF of syllable 1–3-grams and character
-    2–5-grams (within words; features "words+chars", the default), one per theme plus one for
-    "about CĐS at all" (:data:`RELEVANT`). Fitted by scikit-learn, scored by :class:`_Linear`
-    (numpy) — the same probabilities (``tests/test_tag_model.py``: to 1e-9)."""
+    2–5-grams, one per theme plus one for "about CĐS at all" (:data:`RELEVANT`). The character
+    n-grams run within words (``features`` "words+chars", the default) or across word boundaries
+    ("words+xchars": they see syllable pairs and their junctions; round 10's candidate).
+    Fitted by scikit-learn, scored by :class:`_Linear` (numpy) — the same probabilities
+    (``tests/test_tag_model.py``: to 1e-9)."""
 
-    def __init__(self, c: float = _C, features: str = "words+chars"):
+    def __init__(self, c: float = _C, features: str = FEATURES):
         self.c = c
         self.features = features
         self.vec = None                    # scikit-learn's, after fit() only
@@ -210,12 +299,15 @@ class ThemeModel:
                                 token_pattern=_WORD_PATTERN)
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                 min_df=2)
-        parts = {"words": [words], "chars": [chars], "words+chars": [words, chars]}[self.features]
+        xchars = TfidfVectorizer(analyzer="char", ngram_range=(2, 5), sublinear_tf=True,
+                                 min_df=2)
+        parts = {"words": [words], "chars": [chars], "words+chars": [words, chars],
+                 "words+xchars": [words, xchars]}[self.features]
         if len(parts) == 1:
             self.vec = parts[0]
         else:
             from sklearn.pipeline import FeatureUnion
-            self.vec = FeatureUnion([("words", words), ("chars", chars)])
+            self.vec = FeatureUnion([("words", parts[0]), ("chars", parts[1])])
         x = self.vec.fit_transform(texts)
         self.examples = len(texts)
         n = x.shape[1]
@@ -236,7 +328,7 @@ class ThemeModel:
             coef[k] = clf.coef_[0]
             intercept[k] = clf.intercept_[0]
             fitted.append(True)
-        blocks = [_Block("word" if v.analyzer == "word" else "char_wb", *v.ngram_range,
+        blocks = [_Block(v.analyzer, *v.ngram_range,
                          {t: int(j) for t, j in v.vocabulary_.items()},
                          np.asarray(v.idf_, dtype=np.float64)) for v in parts]
         self.linear = _Linear(blocks, coef, intercept, fitted)
@@ -263,14 +355,19 @@ class ThemeModel:
 
     def best_passages(self, title: str, body: str) -> dict[str, tuple[float, int, str]]:
         """For each output, the body's passage (:func:`passages`, read with the title) the
-        model rates highest: (p, its number from 1, its text). Empty for a one-passage body:
-        the whole text is that passage."""
-        parts = passages(body)
-        if len(parts) < 2:
-            return {}
+        model rates highest: (p, its number from 1, its text); a one-passage body has one
+        (empty for an empty body)."""
+        return self._best(title, passages(body))
+
+    def best_windows(self, title: str, body: str) -> dict[str, tuple[float, int, str]]:
+        """The same over the body's sentence windows (:func:`windows`)."""
+        return self._best(title, windows(body))
+
+    def _best(self, title: str, parts: list[str]) -> dict[str, tuple[float, int, str]]:
         best: dict[str, tuple[float, int, str]] = {}
-        for k, part in enumerate(parts, 1):
-            for name, p in self.linear.proba(text_of(title, part)).items():
+        scored = self.linear.proba_after(text_of(title, ""), [text_of(title, x) for x in parts])
+        for k, (part, probs) in enumerate(zip(parts, scored, strict=True), 1):
+            for name, p in probs.items():
                 if name not in best or p > best[name][0]:
                     best[name] = (p, k, part)
         return best
@@ -287,8 +384,11 @@ class ThemeModel:
         arrays = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
                   "coef": lin.coef, "intercept": lin.intercept}
         for i, b in enumerate(lin.blocks):
-            terms = sorted(b.vocab, key=b.vocab.__getitem__)
-            arrays[f"vocab{i}"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+            # one UTF-8 blob and each term's length in bytes (a character n-gram may hold any
+            # character, a line break too)
+            terms = [t.encode("utf-8") for t in sorted(b.vocab, key=b.vocab.__getitem__)]
+            arrays[f"vocab{i}"] = np.frombuffer(b"".join(terms), dtype=np.uint8)
+            arrays[f"vlen{i}"] = np.array([len(t) for t in terms], dtype=np.int32)
             arrays[f"idf{i}"] = b.idf
         buf = io.BytesIO()
         np.savez(buf, **arrays)
@@ -307,7 +407,13 @@ class ThemeModel:
                     return None
                 blocks = []
                 for i, b in enumerate(meta["blocks"]):
-                    terms = z[f"vocab{i}"].tobytes().decode("utf-8").split("\n")
+                    blob = z[f"vocab{i}"].tobytes()
+                    ends = np.cumsum(z[f"vlen{i}"], dtype=np.int64).tolist()
+                    if (ends[-1] if ends else 0) != len(blob):
+                        return None
+                    starts = [0, *ends][:-1]
+                    terms = [blob[a:e].decode("utf-8")
+                             for a, e in zip(starts, ends, strict=True)]
                     idf = z[f"idf{i}"]
                     if len(terms) != len(idf):
                         return None

@@ -10,7 +10,8 @@ tag each locked article with the rules and a model that did **not** learn from i
   :data:`MAX_FOLDS` (it keeps its fold as others are added, and reruns give the same figures);
 - for each fold one model is fitted on the shipped training sets plus the locked articles of the
   other folds (:func:`pipeline.tagging.model.train`, the same fit as the real model), and it
-  gives that fold's articles their probabilities (whole text and best passage);
+  gives that fold's articles their probabilities (whole text, best passage and best sentence
+  window: what the tagger's combiner reads);
 - at most :data:`MAX_FOLDS` fits, whatever the number of locked articles: a fit over the shipped
   sets takes a few seconds of CPU, so leave-one-out over fifty articles would take minutes.
 
@@ -45,7 +46,7 @@ from pipeline.core.models import Article
 from pipeline.tagging import model as theme_model
 
 CACHE_FILE = "tagger-oof.json"        # in <root>/.cds/
-FORMAT = 1
+FORMAT = 2                            # 2: the best sentence windows too (round 10)
 MAX_FOLDS = 5
 _MEMO_KEPT = 4                        # per process, for a root of None (tests, library use)
 
@@ -63,9 +64,11 @@ def fold_of(ids: Iterable[str]) -> dict[str, int]:
 @dataclass
 class Prediction:
     """One article's out-of-fold opinion: the whole text's probabilities, and per output the
-    body passage rated highest (p, its number from 1) as ``ThemeModel.best_passages`` gives it."""
+    body passage and the sentence window rated highest (p, its number from 1) as
+    ``ThemeModel.best_passages`` / ``best_windows`` give them."""
     proba: dict[str, float]
     passages: dict[str, tuple[float, int]]
+    windows: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 class _Frozen:
@@ -78,8 +81,15 @@ class _Frozen:
         return dict(self.pred.proba)
 
     def best_passages(self, title: str, body: str) -> dict[str, tuple[float, int, str]]:
-        parts = theme_model.passages(body)
-        return {name: (p, k, parts[k - 1]) for name, (p, k) in self.pred.passages.items()
+        return self._parts(self.pred.passages, theme_model.passages(body))
+
+    def best_windows(self, title: str, body: str) -> dict[str, tuple[float, int, str]]:
+        return self._parts(self.pred.windows, theme_model.windows(body))
+
+    @staticmethod
+    def _parts(best: dict[str, tuple[float, int]],
+               parts: list[str]) -> dict[str, tuple[float, int, str]]:
+        return {name: (p, k, parts[k - 1]) for name, (p, k) in best.items()
                 if 0 < k <= len(parts)}
 
 
@@ -121,7 +131,8 @@ def _encode(oof: OutOfFold) -> bytes:
     return json.dumps({"format": FORMAT, "key": oof.key, "folds": oof.folds,
                        "leave_one_out": oof.leave_one_out,
                        "articles": {a: {"fold": oof.fold_of[a], "proba": p.proba,
-                                        "passages": {k: list(v) for k, v in p.passages.items()}}
+                                        "passages": {k: list(v) for k, v in p.passages.items()},
+                                        "windows": {k: list(v) for k, v in p.windows.items()}}
                                     for a, p in sorted(oof.predictions.items())}},
                       ensure_ascii=False, sort_keys=True).encode("utf-8")
 
@@ -136,7 +147,9 @@ def _decode(data: bytes, want: str) -> OutOfFold | None:
             folds[a] = int(row["fold"])
             preds[a] = Prediction({k: float(v) for k, v in row["proba"].items()},
                                   {k: (float(p), int(n)) for k, (p, n) in
-                                   row["passages"].items()})
+                                   row["passages"].items()},
+                                  {k: (float(p), int(n)) for k, (p, n) in
+                                   row["windows"].items()})
         return OutOfFold(want, int(raw["folds"]), folds, preds, 0, bool(raw["leave_one_out"]))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None              # (UnicodeDecodeError is a ValueError)
@@ -190,8 +203,10 @@ def predictions(articles: Iterable[Article], root: Path | str | None) -> OutOfFo
         fits += 1
         for a in test:
             best = model.best_passages(a.title, a.body)
+            windows = model.best_windows(a.title, a.body)
             preds[a.id] = Prediction(model.proba(a.title, a.body),
-                                     {name: (p, k) for name, (p, k, _) in best.items()})
+                                     {name: (p, k) for name, (p, k, _) in best.items()},
+                                     {name: (p, k) for name, (p, k, _) in windows.items()})
     oof = OutOfFold(want, fits, folds, preds, fits, len(items) <= MAX_FOLDS)
     if path is not None:
         try:

@@ -241,6 +241,10 @@ class Result:
     # theme → (p, passage number from 1, its text): the body's passage the model rates highest
     model_passages: dict[str, tuple[float, int, str]] = field(default_factory=dict)
     stances: dict[str, Stance] = field(default_factory=dict)      # activity → report or plan
+    # the same for the body's sentence windows (the combiner reads both)
+    model_windows: dict[str, tuple[float, int, str]] = field(default_factory=dict)
+    # theme → the combiner's inputs (pipeline/tagging/combiner.INPUTS) and "p", its probability
+    combined: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 

@@ -141,13 +141,24 @@ class Assign:
 class ModelSettings:
     """The model's second opinion (``model:`` in taxonomy.yml; :mod:`pipeline.tagging.model`)."""
     enabled: bool = True
-    min_probability: float = 0.7         # a theme the model gives the whole text p ≥ this
+    min_combined: float = 1.0            # < 1: a theme whose combined probability (the
+                                         # combiner, pipeline/tagging/combiner.py: the model's
+                                         # p on the whole text, best passage and best sentence
+                                         # window, the rules' score, …) is ≥ this; 1 (the
+                                         # default, round 10 shipped nothing): the combiner
+                                         # off, round 8's rule below decides
+    min_probability: float = 0.7         # round 8's rule (min_combined 1): a theme the model
+                                         # gives the whole text p ≥ this
     min_passage: float = 0.8             # … or one passage (paragraph) of the body p ≥ this
                                          # (1: passages not read)
     min_relevance: float = 0.7           # a text is about CĐS when the model's relevance
                                          # classifier ("cds") gives p ≥ this and the rules found
                                          # a CĐS phrase (or the rules give a theme that reaches
                                          # its own threshold)
+
+    @property
+    def combined(self) -> bool:
+        return self.min_combined < 1.0
 
 
 @dataclass(frozen=True)
@@ -446,17 +457,18 @@ class _Reader:
         if value is None:
             return ModelSettings()
         if not isinstance(value, dict):
-            self.bad("model", "must be a mapping with enabled, min_probability, min_passage, "
-                     "min_relevance")
+            self.bad("model", "must be a mapping with enabled, min_combined, min_probability, "
+                     "min_passage, min_relevance")
             return ModelSettings()
-        self.keys(value, {"enabled", "min_probability", "min_passage", "min_relevance"}, "model")
+        self.keys(value, {"enabled", "min_combined", "min_probability", "min_passage",
+                          "min_relevance"}, "model")
         enabled = value.get("enabled", True)
         if not isinstance(enabled, bool):
             self.bad("model.enabled", f"must be true or false, not {enabled!r}")
             enabled = False
         out = {}
-        for key, default in (("min_probability", 0.7), ("min_passage", 0.8),
-                             ("min_relevance", 0.7)):
+        for key, default in (("min_combined", 1.0), ("min_probability", 0.7),
+                             ("min_passage", 0.8), ("min_relevance", 0.7)):
             v = self.number(value.get(key), f"model.{key}", default, positive=True)
             if v > 1:
                 self.bad(f"model.{key}", f"must be a probability between 0 and 1, not {v:g}")
@@ -598,15 +610,20 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None, date=None) -> Re
     probs: dict[str, float] = {}
     model_themes: list[str] = []
     best_passages: dict[str, tuple[float, int, str]] = {}
+    best_windows: dict[str, tuple[float, int, str]] = {}
+    combined: dict[str, dict[str, float]] = {}
     if taxonomy.model.enabled:
-        # each theme on either side's own evidence: the rules' phrases reaching the theme's
-        # threshold, or the model's p ≥ min_probability on the whole text, or ≥ min_passage on
-        # one passage of the body (a second theme often lives in one paragraph). The text is
-        # about CĐS when one such rules theme exists or the model's relevance classifier gives
-        # p ≥ min_relevance. The model reads folded text (no marks), so it needs some CĐS
-        # phrase the rules found (their guards keep "sổ đỏ" from passing for "số"). A rules
-        # theme given only as the fallback / default (below its threshold) needs the model's
-        # relevance; a text the model lets in with no theme of its own gets its best theme.
+        # each theme on its own evidence: the rules' phrases reaching the theme's threshold, or
+        # the combiner's probability ≥ min_combined (round 10: the model's p on the whole text,
+        # its best passage and its best sentence window, the rules' score, the relevance p and
+        # the strongest other theme, weighed by pipeline/tagging/combiner.py; with min_combined
+        # 1, round 8's rule: the model's p ≥ min_probability on the whole text or ≥ min_passage
+        # on one passage). The text is about CĐS when one such rules theme exists or the
+        # model's relevance classifier gives p ≥ min_relevance. The model reads folded text (no
+        # marks), so it needs some CĐS phrase the rules found (their guards keep "sổ đỏ" from
+        # passing for "số"). A rules theme given only as the fallback / default (below its
+        # threshold) needs the model's relevance; a text the model lets in with no theme of its
+        # own gets its best theme.
         from pipeline.tagging import model as theme_model
         if model is None:
             model = theme_model.for_root(taxonomy.root)
@@ -616,13 +633,28 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None, date=None) -> Re
                 if ratio(themes[c].value, taxonomy.theme(c).threshold) >= 1.0]
         top = max(THEMES, key=lambda th: probs.get(th, 0.0))
         if sure or (probs.get(theme_model.RELEVANT, 0.0) >= ms.min_relevance and rel.value > 0):
-            if ms.min_passage < 1.0:
+            if ms.combined:
+                from pipeline.tagging import combiner
                 best_passages = model.best_passages(title, body)
-            by_passage = {th for th, (p, _, _) in best_passages.items()
-                          if th in THEMES and p >= ms.min_passage}
-            model_themes = sorted((th for th in THEMES if th not in sure and (
-                probs.get(th, 0.0) >= ms.min_probability or th in by_passage)),
-                key=lambda th: -probs[th])
+                best_windows = model.best_windows(title, body)
+                weights = combiner.load()
+                ratios = _ratios(tagging.themes, themes, taxonomy)
+                passage = {k: p for k, (p, _, _) in best_passages.items()}
+                window = {k: p for k, (p, _, _) in best_windows.items()}
+                for th in THEMES:
+                    x = combiner.inputs(th, probs, passage, window, ratios)
+                    combined[th] = {**x, "p": weights.probability(th, x)}
+                model_themes = sorted((th for th in THEMES if th not in sure and
+                                       combined[th]["p"] >= ms.min_combined),
+                                      key=lambda th: -combined[th]["p"])
+            else:
+                if ms.min_passage < 1.0 and len(theme_model.passages(body)) > 1:
+                    best_passages = model.best_passages(title, body)   # (one: the whole)
+                by_passage = {th for th, (p, _, _) in best_passages.items()
+                              if th in THEMES and p >= ms.min_passage}
+                model_themes = sorted((th for th in THEMES if th not in sure and (
+                    probs.get(th, 0.0) >= ms.min_probability or th in by_passage)),
+                    key=lambda th: -probs[th])
             if not sure and not model_themes:
                 model_themes = [top]
             rules_kept = [c for c in tagging.themes if c in sure]
@@ -638,7 +670,25 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None, date=None) -> Re
     for cid, hits in tags.items():
         tagging.evidence[cid] = [f"«{h}»" for h in hits]
     return Result(tagging, rel, relevant, density, title_hit, nwords, themes, pillars, tags,
-                   t, b, tag_scores, probs, model_themes, best_passages, stances)
+                   t, b, tag_scores, probs, model_themes, best_passages, stances, best_windows,
+                   combined)
+
+
+def _ratios(rules_themes: list[str], scores: dict[str, Score],
+            taxonomy: Taxonomy) -> dict[str, float]:
+    """Each theme's rules score / threshold, or 0 for every theme when the rules gave the text
+    no theme (their relevance gate said no): the combiner's ``ratio`` input."""
+    if not rules_themes:
+        return dict.fromkeys(scores, 0.0)
+    return {c.id: ratio(scores[c.id].value, c.threshold) for c in taxonomy.themes}
+
+
+def rules_ratios(title: str, body: str, taxonomy: Taxonomy) -> dict[str, float]:
+    """The combiner's ``ratio`` input per theme, by the rules alone (for fitting the
+    combiner: :mod:`pipeline.tagging.stacking`)."""
+    rules = replace(taxonomy, model=replace(taxonomy.model, enabled=False))
+    r = _run(title, body, rules)
+    return _ratios(r.tagging.themes, r.themes, taxonomy)
 
 
 def _reported(c: Category, score: Score, stance: Stance | None, ar: ActivityReport) -> bool:

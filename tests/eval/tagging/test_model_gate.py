@@ -53,11 +53,37 @@ GATES = {
     "heldout11": (0.92, 0.92, 0),   # blind 0.920 / 0.920, lowest theme nhan-thuc 0.86
     "heldout12": (0.94, 0.92, 0),   # blind 0.943 / 0.926, lowest theme van-ban 0.87
     # round 9: two blind sets by two more authors who wrote freely (h20blind3, h20blind4),
-    # scored once with the round's final tagger (themes: round 8's, unchanged)
+    # scored once with the round's final tagger (themes: round 8's, unchanged); development
+    # data from round 10 (read, not trained on: bench/tagging_round10.py)
     "heldout13": (0.91, 0.91, 0),   # blind 0.911 / 0.917, lowest theme nhan-thuc 0.88: goal met
-    "heldout14": (0.86, 0.85, 2),   # blind 0.861 / 0.850, nhan-thuc 0.82, dien-hinh 0.75,
-                                    # 2 negatives: the issue's goal NOT met on this set
+    "heldout14": (0.84, 0.82, 3),   # blind 0.861 / 0.850, nhan-thuc 0.82, dien-hinh 0.75,
+                                    # 2 negatives: the issue's goal NOT met on this set;
+                                    # lowered in round 10 from (0.86, 0.85, 2) on purpose:
+                                    # h14-06 / h14-08 relabelled without van-ban (README's
+                                    # rule), same tagger: 0.846 / 0.825, 3 negatives (h14-06)
 }
+
+
+# the combiner on (``model.min_combined: 0.6``; not the default: round 10 shipped nothing) over
+# the shipped model, on the sets never trained on: split: (F1, P, negatives), measured when set
+# in round 10 (pipeline/data/tagging_combiner.json), rounded down; they keep the code path honest
+COMBINED_GATES = {
+    "dev7": (0.89, 0.91, 1),        # 0.896 / 0.915, 1 negative (d7-109; round 8: 0.883)
+    "heldout11": (0.93, 0.92, 0),   # 0.933 / 0.922 (round 8: 0.920 / 0.920)
+    "heldout12": (0.96, 0.93, 0),   # 0.963 / 0.939 (round 8: 0.943 / 0.926)
+}
+
+
+@pytest.mark.parametrize("split", list(COMBINED_GATES))
+def test_combiner_gate(split, combined):
+    stacked = replace(combined, model=replace(combined.model, min_combined=0.6))
+    items = evalset.load(split)
+    result = evalset.score(items, [tag(i["title"], i["body"], stacked).themes for i in items])
+    f1, precision, negatives = COMBINED_GATES[split]
+    m = result["micro"]
+    assert m["f1"] >= f1, evalset.report(split, result)
+    assert m["p"] >= precision, evalset.report(split, result)
+    assert len(result["negatives_tagged"]) <= negatives, result["negatives_tagged"]
 
 
 # activity tags of the plan's tasks, the tagger as shipped: split: (min micro-P, min micro-R),
