@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +51,8 @@ class Context:
         for art in self.articles:
             self.sources.setdefault(art.source, art.source)
         self.docs = list(docs)
+        self.keys: dict[str, str] = {}      # write_portal: each article's key (_article_keys)
+        self.memo = Memo()                  # write_portal: what the last build made
         self._guid = feeds_out.guid
         self._fallback = feeds_out.fallback_url
 
@@ -89,11 +91,15 @@ class Context:
 
 
 class Writer:
-    """Collects files; writes each only when its bytes changed."""
+    """Collects files; writes each only when its bytes changed. With ``memo`` (the last build's
+    :class:`Memo`), a file whose key (:meth:`made`) is the one it was written from last time
+    and that is still there is neither made nor read again."""
 
-    def __init__(self, site_dir: Path):
+    def __init__(self, site_dir: Path, memo: Memo | None = None):
         self.site_dir = Path(site_dir)
         self.result = PortalResult()
+        self.memo = memo if memo is not None else Memo()
+        self.keys: dict[str, str] = {}          # file → the key it was made from (this build)
 
     def put(self, rel: str, data: bytes) -> None:
         self.result.files.append(rel)
@@ -101,6 +107,26 @@ class Writer:
             self.result.written += 1
         else:
             self.result.unchanged += 1
+
+    def made(self, rel: str, key: str, make: Callable[[], bytes]) -> None:
+        """The file ``rel`` from ``make()``, unless its ``key`` (a digest of everything ``make``
+        reads) is the one it was made from last time and the file is there: then it is kept."""
+        self.keys[rel] = key
+        if self.memo.files.get(rel) == key and (self.site_dir / rel).is_file():
+            self.result.files.append(rel)
+            self.result.unchanged += 1
+            return
+        self.put(rel, make())
+
+
+@dataclass
+class Memo:
+    """What the last build made, kept in the state file beside the digest: each article's API
+    record as encoded JSON under its key (:func:`_article_key`), each file's key. Valid only
+    under the same ``base`` (the code, templates, configuration: :func:`_base_digest`)."""
+    base: str = ""
+    records: dict[str, list] = field(default_factory=dict)     # id → [key, encoded record]
+    files: dict[str, str] = field(default_factory=dict)        # file → key
 
 
 def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
@@ -117,20 +143,31 @@ def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
     from pipeline.store import register
 
     docs = register.load_docs(config.content_dir)      # never raises: `cds check` reports
-    digest = _digest(config, articles, site_dir, urls, theme_names, docs) if state_file else ""
-    if state_file and reuse:
-        last = _read_state(state_file)
+    base = _base_digest(config, site_dir, theme_names, docs)
+    keys = _article_keys(articles, urls, base)
+    digest = _digest(base, urls, [keys[a.id] for a in articles]) if state_file else ""
+    last = _read_state(state_file) if state_file and reuse else None
+    if last:
         site = Path(site_dir)
-        if last and last["digest"] == digest and all((site / rel).is_file() for rel in last["files"]):
+        if last["digest"] == digest and all((site / rel).is_file() for rel in last["files"]):
             return PortalResult(files=list(last["files"]), unchanged=len(last["files"]), skipped=True)
+    memo = _memo(last, base)
+    if state_file:      # a build that stops half-way: its files are not those the state names
+        Path(state_file).unlink(missing_ok=True)
     ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs)
-    out = Writer(site_dir)
+    ctx.keys = keys
+    ctx.memo = memo
+    out = Writer(site_dir, memo)
     api.write(ctx, out)
     embed.write(ctx, out)
     opml.write(ctx, out)
     if state_file:
-        write_atomic(Path(state_file), json.dumps({"digest": digest, "files": out.result.files},
-                                                  ensure_ascii=False).encode("utf-8"))
+        encoded = ctx.__dict__.get("_api_json", {})
+        records = {aid: [keys[aid], text] for aid, text in encoded.items() if aid in keys}
+        write_atomic(Path(state_file), json.dumps(
+            {"digest": digest, "files": out.result.files, "base": base, "records": records,
+             "keys": out.keys}, ensure_ascii=False, separators=(",", ":")).encode(
+                 "utf-8", "surrogatepass"))
     return out.result
 
 
@@ -147,9 +184,11 @@ def _code_digest() -> bytes:
     return h.digest()
 
 
-def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
-    """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
-    difference that is not one, such as a set's order, only makes the files again)."""
+def _base_digest(config, site_dir, theme_names, docs) -> str:
+    """Everything the portal files are made from but the articles and their page addresses:
+    the code, the templates (the root's overrides too), the configuration, the theme names and
+    the register. Pickled: equal bytes mean equal inputs (a difference that is not one, such
+    as a set's order, only makes the files again)."""
     from pipeline.site.templating import root_folder
     from pipeline.site.portal import embed
 
@@ -158,12 +197,43 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     for path in sorted(p for p in (own / embed.ROOT_FOLDER).rglob("*") if p.is_file()) \
             if own is not None else ():
         h.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes())
-    h.update(pickle.dumps((config, str(site_dir), dict(urls or {}),
-                           dict(theme_names) if theme_names is not None else None, list(docs),
-                           len(articles)), protocol=5))
-    for art in articles:                               # one at a time: no copy of the store held
-        h.update(pickle.dumps(_plain(art), protocol=5))
+    h.update(pickle.dumps((config, str(site_dir),
+                           dict(theme_names) if theme_names is not None else None, list(docs)),
+                          protocol=5))
     return h.hexdigest()
+
+
+def _article_keys(articles: Sequence[Article], urls: Mapping[str, str] | None,
+                  base: str) -> dict[str, str]:
+    """Each article's key: a digest of what the portal reads of it (:data:`USED_FIELDS`), its
+    page address and ``base``. Its API record and its line in a file's key come from it."""
+    urls = urls or {}
+    salt = base.encode("ascii")
+    keys = {}
+    for art in articles:                               # one at a time: no copy of the store held
+        keys[art.id] = hashlib.blake2b(
+            pickle.dumps((_plain(art), urls.get(art.id)), protocol=5), digest_size=16,
+            key=salt[:64]).hexdigest()
+    return keys
+
+
+def _digest(base: str, urls: Mapping[str, str] | None, keys: Sequence[str]) -> str:
+    """Everything the portal files are made from: ``base``, every page address (a link
+    between files may name any), the articles' keys in their order (and their number)."""
+    h = hashlib.sha256(base.encode("ascii"))
+    h.update(pickle.dumps((dict(urls or {}), len(keys)), protocol=5))
+    h.update("\n".join(keys).encode("ascii"))
+    return h.hexdigest()
+
+
+def _memo(last: Mapping | None, base: str) -> Memo:
+    """The last build's :class:`Memo` when it was made under the same ``base``, else empty."""
+    if not last or last.get("base") != base:
+        return Memo(base=base)
+    records, files = last.get("records"), last.get("keys")
+    if not isinstance(records, dict) or not isinstance(files, dict):
+        return Memo(base=base)
+    return Memo(base=base, records=records, files=files)
 
 
 #: The fields of an article the portal's files are made from (api records, embed items, the
