@@ -4,7 +4,6 @@ nothing new), and are made again, with the bytes a first build gives, when one d
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,10 +86,11 @@ def test_a_build_after_a_new_a_changed_and_a_deleted_article_equals_one_from_not
     portal.write_portal(other, now, cold, theme_names=NAMES)
     assert tree(site) == tree(cold)
 
-    data = json.loads(state.read_bytes())                          # a record tampered with
-    data["records"][now[0].id][1] = '{"id":"sai"}'
-    data["digest"] = "khac"
-    state.write_bytes(json.dumps(data).encode("utf-8"))
+    records = portal.records_file(state)                           # a record tampered with
+    lines = records.read_text(encoding="utf-8").splitlines()
+    key, aid, _ = lines[-1].split("\t", 2)                         # the oldest: not changed below
+    records.write_text("\n".join([*lines[:-1], f"{key}\t{aid}\t{{\"id\":\"sai\"}}"]) + "\n",
+                       encoding="utf-8")
     moved = [*now[:-1], dataclasses.replace(now[-1], title="Lại sửa")]
     portal.write_portal(other, moved, site, theme_names=NAMES, state_file=state)
     portal.write_portal(other, moved, cold, theme_names=NAMES)

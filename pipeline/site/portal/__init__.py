@@ -151,7 +151,7 @@ def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
         site = Path(site_dir)
         if last["digest"] == digest and all((site / rel).is_file() for rel in last["files"]):
             return PortalResult(files=list(last["files"]), unchanged=len(last["files"]), skipped=True)
-    memo = _memo(last, base)
+    memo = _memo(last, base, records_file(state_file) if state_file else None)
     if state_file:      # a build that stops half-way: its files are not those the state names
         Path(state_file).unlink(missing_ok=True)
     ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs)
@@ -163,12 +163,21 @@ def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
     opml.write(ctx, out)
     if state_file:
         encoded = ctx.__dict__.get("_api_json", {})
-        records = {aid: [keys[aid], text] for aid, text in encoded.items() if aid in keys}
+        write_atomic(records_file(state_file), "".join(
+            f"{keys[aid]}\t{aid}\t{text}\n" for aid, text in encoded.items()
+            if aid in keys and "\t" not in aid and "\n" not in aid).encode("utf-8", "surrogatepass"))
         write_atomic(Path(state_file), json.dumps(
-            {"digest": digest, "files": out.result.files, "base": base, "records": records,
-             "keys": out.keys}, ensure_ascii=False, separators=(",", ":")).encode(
-                 "utf-8", "surrogatepass"))
+            {"digest": digest, "files": out.result.files, "base": base, "keys": out.keys},
+            ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
     return out.result
+
+
+def records_file(state_file: Path | str) -> Path:
+    """Beside the state file: each article's encoded API record, a line ``key TAB id TAB
+    JSON`` (the JSON has no raw line break or tab). A record is used only under its key, so a
+    file from another build is harmless."""
+    state_file = Path(state_file)
+    return state_file.with_name(state_file.stem + "-records.txt")
 
 
 def _code_digest() -> bytes:
@@ -226,14 +235,22 @@ def _digest(base: str, urls: Mapping[str, str] | None, keys: Sequence[str]) -> s
     return h.hexdigest()
 
 
-def _memo(last: Mapping | None, base: str) -> Memo:
+def _memo(last: Mapping | None, base: str, records: Path | None) -> Memo:
     """The last build's :class:`Memo` when it was made under the same ``base``, else empty."""
-    if not last or last.get("base") != base:
+    files = last.get("keys") if last else None
+    if not last or last.get("base") != base or not isinstance(files, dict):
         return Memo(base=base)
-    records, files = last.get("records"), last.get("keys")
-    if not isinstance(records, dict) or not isinstance(files, dict):
-        return Memo(base=base)
-    return Memo(base=base, records=records, files=files)
+    memo = Memo(base=base, files=files)
+    try:
+        text = records.read_text(encoding="utf-8", errors="surrogatepass") if records else ""
+    except (OSError, UnicodeError):
+        return memo
+    for line in text.split("\n"):
+        key, _, rest = line.partition("\t")
+        aid, tab, encoded = rest.partition("\t")
+        if tab:
+            memo.records[aid] = [key, encoded]
+    return memo
 
 
 #: The fields of an article the portal's files are made from (api records, embed items, the
