@@ -4,13 +4,12 @@ with its RSS/Atom feed, and ``api/ket-qua.json``: site_src-relative path → byt
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
+import pickle
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from types import FunctionType
 
 from jinja2 import select_autoescape
 from markupsafe import Markup
@@ -56,38 +55,14 @@ def _page(title: str, body: str, *, description: str = "", feeds: Sequence[Mappi
     return (front_matter(meta) + "\n" + body.strip() + "\n").encode("utf-8")
 
 
-def _plain(value: object) -> object:
-    """``value`` (a template's context) as JSON-able data that tells apart every two values a
-    template could render differently: markup from text, dates from their text, each
-    dataclass by its type and fields, a function by its name (its code is in the memo's
-    base). Anything else raises TypeError (that page is then rendered without the memo)."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return [type(value).__name__, value]
-    if isinstance(value, Markup):
-        return ["M", str(value)]
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        return ["T", value.isoformat(), str(value.tzinfo)]
-    if isinstance(value, date):
-        return ["D", value.isoformat()]
-    if isinstance(value, Mapping):
-        return ["{", [[_plain(k), _plain(v)] for k, v in value.items()]]
-    if isinstance(value, (list, tuple)):
-        return ["[", [_plain(v) for v in value]]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__module__ + "." + type(value).__qualname__,
-                [_plain(getattr(value, f.name)) for f in dataclasses.fields(value)]]
-    if isinstance(value, FunctionType):
-        return ["F", value.__module__ + "." + value.__qualname__]
-    raise TypeError(type(value).__name__)
-
-
 class RenderMemo:
     """The section's rendered templates kept between builds (``.cds/results-pages.json``):
-    a template rendered with a context whose :func:`_plain` digest is one the last build
-    rendered gives the same text, under the same ``base`` (this package's code and templates,
-    the root's ``templates/results/``, the Jinja and MarkupSafe versions). Only what this
+    a template rendered with a context whose pickle's digest is one the last build rendered
+    gives the same text, under the same ``base`` (this package's code and templates, the
+    root's ``templates/results/``, the Jinja and MarkupSafe versions). A pickle holds every
+    value of the context (the plain values, markup apart from text, dates, the dataclasses'
+    fields; functions and classes by name, their code being in ``base``), so equal pickles are
+    equal contexts; one that cannot be pickled is rendered without the memo. Only what this
     build rendered is kept; a missing, broken or foreign file means every page is rendered."""
 
     def __init__(self, path: Path | None, root: Path | str | None, templates: Renderer):
@@ -109,9 +84,8 @@ class RenderMemo:
         if self.path is None:
             return self.templates.render(name, **context)
         try:
-            key = hashlib.sha256(json.dumps([name, _plain(context)], ensure_ascii=False).encode(
-                "utf-8", "surrogatepass")).hexdigest()
-        except TypeError:
+            key = hashlib.sha256(pickle.dumps((name, context), protocol=5)).hexdigest()
+        except (pickle.PicklingError, TypeError, AttributeError):
             return self.templates.render(name, **context)
         text = self.last.get(key)
         if not isinstance(text, str):
