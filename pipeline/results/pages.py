@@ -36,7 +36,7 @@ ROOT_FOLDER = "results"                 # <root>/templates/results/ overrides TE
 
 def renderer(root: Path | str | None = None) -> Renderer:
     """The section's templates: the root's ``templates/results/`` first, then the package's."""
-    return overridable(root, ROOT_FOLDER, TEMPLATES,
+    return overridable(root, ROOT_FOLDER, TEMPLATES, code=Path(__file__),
                        autoescape=select_autoescape(["html", "xml", "j2"], default=True),
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 

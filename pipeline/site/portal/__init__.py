@@ -36,7 +36,8 @@ class Context:
     def __init__(self, config: Config, articles: Sequence[Article], *,
                  urls: Mapping[str, str] | None = None,
                  theme_names: Mapping[str, str] | None = None,
-                 docs: Sequence[object] = ()):
+                 docs: Sequence[object] = (), keys: Mapping[str, str] | None = None,
+                 memo: Memo | None = None):
         from pipeline.site import feeds_out
 
         self.config = config
@@ -51,8 +52,8 @@ class Context:
         for art in self.articles:
             self.sources.setdefault(art.source, art.source)
         self.docs = list(docs)
-        self.keys: dict[str, str] = {}      # write_portal: each article's key (_article_keys)
-        self.memo = Memo()                  # write_portal: what the last build made
+        self.keys = dict(keys or {})        # write_portal: each article's key (_article_keys)
+        self.memo = memo if memo is not None else Memo()     # what the last build made
         self._guid = feeds_out.guid
         self._fallback = feeds_out.fallback_url
 
@@ -154,9 +155,8 @@ def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
     memo = _memo(last, base, records_file(state_file) if state_file else None)
     if state_file:      # a build that stops half-way: its files are not those the state names
         Path(state_file).unlink(missing_ok=True)
-    ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs)
-    ctx.keys = keys
-    ctx.memo = memo
+    ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs, keys=keys,
+                  memo=memo)
     out = Writer(site_dir, memo)
     api.write(ctx, out)
     embed.write(ctx, out)

@@ -32,7 +32,8 @@ ROOT_FOLDER = "portal"                  # <root>/templates/portal/ overrides TEM
 
 def renderer(root: Path | str | None) -> Renderer:
     """The columns' templates: the root's ``templates/portal/`` first, then the package's."""
-    return overridable(root, ROOT_FOLDER, TEMPLATES, autoescape=True, keep_trailing_newline=True,
+    return overridable(root, ROOT_FOLDER, TEMPLATES, code=Path(__file__), autoescape=True,
+                       keep_trailing_newline=True,
                        undefined=jinja2.StrictUndefined)
 
 
