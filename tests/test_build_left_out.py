@@ -235,3 +235,46 @@ def test_jobs_build_after_a_new_and_a_changed_article_equals_a_cold_build(tmp_pa
     assert reference.full
     assert differences(root / "site", cold / "site") == []
     assert differences(root / "site_src", cold / "site_src") == []
+
+
+def test_jobs_build_with_the_memos_after_new_changed_and_deleted_articles_equals_a_cold_build(
+        tmp_path: Path):
+    """The memos a build keeps in ``.cds/`` (the results pages' rendered templates, the portal's
+    encoded records and file keys) after a new, a changed and a deleted article, then one more
+    new article: ``site/`` and ``site_src/`` byte for byte those of a build from nothing."""
+    import dataclasses
+
+    from pipeline.results import pages as results_pages
+    from pipeline.site import portal
+    from pipeline.store import articles as store_mod
+
+    root = make_root(tmp_path / "root")
+    config = make_config(root)
+    config = dataclasses.replace(config, site=dataclasses.replace(config.site, search=False))
+    arts = make_articles(15)
+    store = store_mod.Store(root / "content")
+    paths = {art.id: store.write(art) for art in arts[:12]}
+    jobs.build(config, progress=False)
+    state = root / ".cds"
+    assert (state / results_pages.MEMO).is_file()
+    assert portal.records_file(state / sitebuild.PORTAL_STATE).is_file()
+
+    store = store_mod.Store(root / "content")
+    store.write(arts[12])                                # the newest
+    changed = arts[4]
+    store.write(dataclasses.replace(changed, title=changed.title + " (sửa)",
+                                    summary="Tóm tắt đã sửa"))
+    (root / "content" / paths[arts[7].id]).unlink()       # deleted
+    for more in (None, arts[13]):
+        if more is not None:
+            store_mod.Store(root / "content").write(more)
+        _, result = jobs.build(config, progress=False)
+        assert not result.full
+        cold = tmp_path / f"cold-{more is None}"
+        shutil.copytree(root, cold, ignore=lambda folder, names: [
+            n for n in names if (Path(folder) == root and n in ("site", "site_src"))
+            or (Path(folder) == root / ".cds" and n not in ("content-history.json", "last-good"))])
+        _, reference = jobs.build(dataclasses.replace(config, root=cold), progress=False)
+        assert reference.full
+        assert differences(root / "site", cold / "site") == []
+        assert differences(root / "site_src", cold / "site_src") == []

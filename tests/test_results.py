@@ -422,3 +422,60 @@ def test_a_root_overrides_a_results_template_and_a_broken_one_is_one_line(comput
     with pytest.raises(ConfigError) as exc:
         pages.site_files(res, plan, **args, root=tmp_path)
     assert str(exc.value).startswith("templates/results/index.html.j2 (the root's template): line 1:")
+
+
+def test_the_render_memo_gives_the_pages_of_a_build_from_nothing(computed, tmp_path):
+    """``RenderMemo`` (``.cds/results-pages.json``): after a new, a changed and a deleted
+    article every file equals the one made without the memo, only the templates whose context
+    changed are rendered again, and a root's template override (or a broken memo file) is
+    not answered from the memo."""
+    import dataclasses
+
+    from pipeline.results import pages
+
+    config, articles, _ = computed
+    memo = tmp_path / "results-pages.json"
+
+    def files(arts, root=None, use=True):
+        plan, res, themes, pillars = service.compute(config, arts, today=TODAY)
+        args = dict(site_url=config.site.url, site_title=config.site.title, urls={},
+                    source_names={}, theme_names=themes, pillar_names=pillars, root=root)
+        return pages.site_files(res, plan, **args, memo=memo if use else None)
+
+    first = files(articles)
+    assert first == files(articles, use=False)
+    rendered = []
+    real = pages.RenderMemo.render
+
+    def counting(self, name, **context):
+        before = self.rendered
+        out = real(self, name, **context)
+        if self.rendered > before:
+            rendered.append(name)
+        return out
+
+    pages.RenderMemo.render = counting
+    try:
+        assert files(articles) == first and rendered == []          # nothing rendered again
+        new = _art("a9", date(2025, 11, 12), "nguon-a", tags=["ngay-chu-nhat-so"])
+        changed = dataclasses.replace(next(a for a in articles if a.id == "a2"),
+                                      title="Tin thử a2 (đã sửa)")
+        now = [new, changed] + [a for a in articles if a.id not in ("a2", "a5")]   # a5 deleted
+        after = files(now)
+        assert after == files(now, use=False)
+        some = list(rendered)
+        memo.unlink()
+        rendered.clear()
+        assert files(now) == after and 0 < len(some) < len(rendered)   # a build from nothing
+        assert "digest.html.j2" in some                             # November's and others
+
+        own = tmp_path / "templates" / "results"                     # an override: not the memo's
+        own.mkdir(parents=True)
+        package = (pages.TEMPLATES / "index.html.j2").read_text(encoding="utf-8")
+        (own / "index.html.j2").write_text("<p>Sở riêng</p>\n" + package, encoding="utf-8")
+        assert files(now, root=tmp_path) == files(now, root=tmp_path, use=False)
+        memo.write_text("{hỏng", encoding="utf-8")                  # broken: all rendered
+        rendered.clear()
+        assert files(now) == after and "year.html.j2" in rendered
+    finally:
+        pages.RenderMemo.render = real

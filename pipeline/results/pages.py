@@ -4,7 +4,9 @@ with its RSS/Atom feed, and ``api/ket-qua.json``: site_src-relative path → byt
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 from jinja2 import select_autoescape
 from markupsafe import Markup
 
+from pipeline.core.fileio import write_atomic
 from pipeline.results import docstats
 from pipeline.results import periods as P
 from pipeline.results.count import Results
@@ -23,6 +26,7 @@ from pipeline.site.templating import Renderer, overridable
 BASE = "ket-qua/"
 DIGEST = BASE + "ban-tin/"
 API = "api/ket-qua.json"
+MEMO = "results-pages.json"          # in <root>/.cds/: RenderMemo
 FEED_LIMIT = 24
 RSS_TYPE, ATOM_TYPE = "application/rss+xml", "application/atom+xml"
 
@@ -32,7 +36,7 @@ ROOT_FOLDER = "results"                 # <root>/templates/results/ overrides TE
 
 def renderer(root: Path | str | None = None) -> Renderer:
     """The section's templates: the root's ``templates/results/`` first, then the package's."""
-    return overridable(root, ROOT_FOLDER, TEMPLATES,
+    return overridable(root, ROOT_FOLDER, TEMPLATES, code=Path(__file__),
                        autoescape=select_autoescape(["html", "xml", "j2"], default=True),
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
@@ -51,10 +55,78 @@ def _page(title: str, body: str, *, description: str = "", feeds: Sequence[Mappi
     return (front_matter(meta) + "\n" + body.strip() + "\n").encode("utf-8")
 
 
+class RenderMemo:
+    """The section's rendered templates kept between builds (``.cds/results-pages.json``):
+    a template rendered with a context whose pickle's digest is one the last build rendered
+    gives the same text, under the same ``base`` (this package's code and templates, the
+    root's ``templates/results/``, the Jinja and MarkupSafe versions). A pickle holds every
+    value of the context (the plain values, markup apart from text, dates, the dataclasses'
+    fields; functions and classes by name, their code being in ``base``), so equal pickles are
+    equal contexts; one that cannot be pickled is rendered without the memo. Only what this
+    build rendered is kept; a missing, broken or foreign file means every page is rendered."""
+
+    def __init__(self, path: Path | None, root: Path | str | None, templates: Renderer):
+        self.path, self.templates = path, templates
+        self.base = _memo_base(root) if path is not None else ""
+        self.last: dict[str, str] = {}
+        self.now: dict[str, str] = {}
+        self.rendered = 0
+        if path is not None:
+            try:
+                data = json.loads(Path(path).read_bytes())
+            except (OSError, ValueError):
+                data = None
+            if isinstance(data, dict) and data.get("base") == self.base and \
+                    isinstance(data.get("pages"), dict):
+                self.last = data["pages"]
+
+    def render(self, name: str, **context: object) -> str:
+        if self.path is None:
+            return self.templates.render(name, **context)
+        try:
+            key = hashlib.sha256(pickle.dumps((name, context), protocol=5)).hexdigest()
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return self.templates.render(name, **context)
+        text = self.last.get(key)
+        if not isinstance(text, str):
+            text = self.templates.render(name, **context)
+            self.rendered += 1
+        self.now[key] = text
+        return text
+
+    def save(self) -> None:
+        if self.path is None or (not self.rendered and self.now.keys() == self.last.keys()):
+            return
+        try:
+            write_atomic(Path(self.path), json.dumps(
+                {"base": self.base, "pages": self.now}, ensure_ascii=False,
+                separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        except OSError:
+            pass                                # only a memo: the next build renders all
+
+
+def _memo_base(root: Path | str | None) -> str:
+    from importlib.metadata import version
+
+    from pipeline.site import templating
+    from pipeline.site.templating import root_folder
+
+    files = [*sorted(Path(__file__).parent.rglob("*")), Path(templating.__file__)]
+    own = root_folder(root)
+    if own is not None and (own / ROOT_FOLDER).is_dir():
+        files += sorted((own / ROOT_FOLDER).rglob("*"))
+    h = hashlib.sha256(f"{version('jinja2')} {version('markupsafe')} {own}".encode(
+        "utf-8", "surrogateescape"))
+    for path in files:
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 class _Ctx:
     def __init__(self, res: Results, plan: Plan | None, *, urls: Mapping[str, str],
                  source_names: Mapping[str, str], theme_names: Mapping[str, str],
-                 pillar_names: Mapping[str, str], templates: Renderer):
+                 pillar_names: Mapping[str, str], templates: Renderer | RenderMemo):
         self.res, self.plan, self.urls = res, plan, urls
         self.render = templates.render
         self.source_names, self.theme_names, self.pillar_names = (
@@ -92,12 +164,14 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
                theme_names: Mapping[str, str], pillar_names: Mapping[str, str],
                docs: Sequence = (), doc_rows: Mapping[int, list[dict]] | None = None,
                doc_json: Mapping | None = None,
-               root: Path | str | None = None) -> dict[str, bytes]:
+               root: Path | str | None = None,
+               memo: Path | None = None) -> dict[str, bytes]:
     """Every file of the section (``root``: whose ``templates/results/`` override the package's). ``urls``: article id → page URL (publish's ``article_urls``);
     ``docs``: the register's entries (for the digest's new documents); ``doc_rows``: year →
     the register's figures per quarter (``docstats.year_rows``); ``doc_json``: their JSON."""
+    templates = RenderMemo(memo, root, renderer(root))
     ctx = _Ctx(res, plan, urls=urls, source_names=source_names, theme_names=theme_names,
-               pillar_names=pillar_names, templates=renderer(root))
+               pillar_names=pillar_names, templates=templates)
     render = ctx.render
     files: dict[str, bytes] = {}
     plan_name = f"Kế hoạch số {plan.number}" if plan and plan.number else ""
@@ -165,6 +239,7 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
         data["documents"] = dict(doc_json)
     files[API] = (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
                   + "\n").encode("utf-8")
+    templates.save()
     return files
 
 

@@ -48,9 +48,12 @@ def compute(config: Config, articles: list[Article], *, today: date | None = Non
 
 def site_files(config: Config, articles: list[Article], docs=(), *,
                today: date | None = None,
-               urls: dict[str, str] | None = None) -> tuple[dict[str, bytes], list[str]]:
+               urls: dict[str, str] | None = None,
+               memo: bool = True) -> tuple[dict[str, bytes], list[str]]:
     """The "Kết quả thực hiện" section for ``site_src/`` and the plan's warnings. ``urls``: the
-    published articles' page addresses (``publish.article_urls``), made here when not given."""
+    published articles' page addresses (``publish.article_urls``), made here when not given.
+    ``memo``: templates rendered by the last build with the same context are not rendered
+    again (``.cds/results-pages.json``, :class:`pipeline.results.pages.RenderMemo`)."""
     plan, res, themes, pillars = compute(config, articles, today=today)
     tz = config_mod.timezone(config)
     if urls is None:
@@ -60,7 +63,8 @@ def site_files(config: Config, articles: list[Article], docs=(), *,
                              urls=urls, source_names={s.id: s.name for s in config.sources},
                              theme_names=themes, pillar_names=pillars, docs=docs,
                              doc_rows={y: docstats.year_rows(docs, tz, y) for y in res.years},
-                             doc_json=docstats.as_json(docs, tz, res.years), root=config.root)
+                             doc_json=docstats.as_json(docs, tz, res.years), root=config.root,
+                             memo=Path(config.state_dir) / pages.MEMO if memo else None)
     return files, list(plan.warnings) if plan else []
 
 

@@ -7,11 +7,14 @@ section, so it sits below both ``pages`` and ``portal``."""
 
 from __future__ import annotations
 
+import hashlib
+from importlib.metadata import version
 from pathlib import Path
 
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     TemplateError,
     TemplateNotFound,
@@ -29,17 +32,39 @@ def root_folder(root: Path | str | None) -> Path | None:
 
 
 
-def overridable(root: Path | str | None, sub: str, package: Path, **options: object) -> "Renderer":
+def overridable(root: Path | str | None, sub: str, package: Path, *, code: Path | None = None,
+                **options: object) -> "Renderer":
     """A :class:`Renderer` for a template folder outside ``site/`` (the results pages, the
     portal's columns): ``<root>/templates/<sub>/`` first, then the package's ``package`` folder;
-    ``options`` are the folder's own Jinja settings (they shape its bytes)."""
+    ``options`` are the folder's own Jinja settings (they shape its bytes). ``code``: the
+    module that chose ``options``; with it and a root, compiled templates are kept between
+    builds (:func:`compiled_cache`)."""
     folder = root_folder(root)
     loaders = [FileSystemLoader(str(folder / sub))] if folder is not None and \
         (folder / sub).is_dir() else []
+    cache = compiled_cache(root, sub, code) if code is not None else None
     env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(str(package))]),
-                      **options)  # type: ignore[arg-type]
+                      bytecode_cache=cache, **options)  # type: ignore[arg-type]
     env.globals["root_templates"] = folder
     return Renderer(env)
+
+
+def compiled_cache(root: Path | str | None, sub: str, code: Path) -> FileSystemBytecodeCache | None:
+    """Jinja's public bytecode cache in ``<root>/.cds/jinja-<sub>/<digest>/``, the digest of
+    Jinja's version, this module and ``code`` (what chose the environment's options: they
+    shape the compiled code); Jinja checks each template's source against what was compiled.
+    None without a root or when the folder cannot be made (templates are then compiled)."""
+    if root is None:
+        return None
+    h = hashlib.sha256(version("jinja2").encode())
+    for path in (Path(__file__), Path(code)):
+        h.update(path.read_bytes())
+    cache = Path(root) / ".cds" / f"jinja-{sub}" / h.hexdigest()[:16]
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(cache))
 
 
 class Renderer:

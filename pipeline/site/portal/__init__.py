@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,8 @@ class Context:
     def __init__(self, config: Config, articles: Sequence[Article], *,
                  urls: Mapping[str, str] | None = None,
                  theme_names: Mapping[str, str] | None = None,
-                 docs: Sequence[object] = ()):
+                 docs: Sequence[object] = (), keys: Mapping[str, str] | None = None,
+                 memo: Memo | None = None):
         from pipeline.site import feeds_out
 
         self.config = config
@@ -51,6 +53,8 @@ class Context:
         for art in self.articles:
             self.sources.setdefault(art.source, art.source)
         self.docs = list(docs)
+        self.keys = dict(keys or {})        # write_portal: each article's key (_article_keys)
+        self.memo = memo if memo is not None else Memo()     # what the last build made
         self._guid = feeds_out.guid
         self._fallback = feeds_out.fallback_url
 
@@ -89,11 +93,15 @@ class Context:
 
 
 class Writer:
-    """Collects files; writes each only when its bytes changed."""
+    """Collects files; writes each only when its bytes changed. With ``memo`` (the last build's
+    :class:`Memo`), a file whose key (:meth:`made`) is the one it was written from last time
+    and that is still there is neither made nor read again."""
 
-    def __init__(self, site_dir: Path):
+    def __init__(self, site_dir: Path, memo: Memo | None = None):
         self.site_dir = Path(site_dir)
         self.result = PortalResult()
+        self.memo = memo if memo is not None else Memo()
+        self.keys: dict[str, str] = {}          # file → the key it was made from (this build)
 
     def put(self, rel: str, data: bytes) -> None:
         self.result.files.append(rel)
@@ -101,6 +109,26 @@ class Writer:
             self.result.written += 1
         else:
             self.result.unchanged += 1
+
+    def made(self, rel: str, key: str, make: Callable[[], bytes]) -> None:
+        """The file ``rel`` from ``make()``, unless its ``key`` (a digest of everything ``make``
+        reads) is the one it was made from last time and the file is there: then it is kept."""
+        self.keys[rel] = key
+        if self.memo.files.get(rel) == key and (self.site_dir / rel).is_file():
+            self.result.files.append(rel)
+            self.result.unchanged += 1
+            return
+        self.put(rel, make())
+
+
+@dataclass
+class Memo:
+    """What the last build made, kept in the state file beside the digest: each article's API
+    record as encoded JSON under its key (:func:`_article_key`), each file's key. Valid only
+    under the same ``base`` (the code, templates, configuration: :func:`_base_digest`)."""
+    base: str = ""
+    records: dict[str, list] = field(default_factory=dict)     # id → [key, encoded record]
+    files: dict[str, str] = field(default_factory=dict)        # file → key
 
 
 def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
@@ -117,21 +145,40 @@ def write_portal(config: Config, articles: Sequence[Article], site_dir: Path, *,
     from pipeline.store import register
 
     docs = register.load_docs(config.content_dir)      # never raises: `cds check` reports
-    digest = _digest(config, articles, site_dir, urls, theme_names, docs) if state_file else ""
-    if state_file and reuse:
-        last = _read_state(state_file)
+    base = _base_digest(config, site_dir, theme_names, docs)
+    keys = _article_keys(articles, urls, base)
+    digest = _digest(base, urls, [keys[a.id] for a in articles]) if state_file else ""
+    last = _read_state(state_file) if state_file and reuse else None
+    if last:
         site = Path(site_dir)
-        if last and last["digest"] == digest and all((site / rel).is_file() for rel in last["files"]):
+        if last["digest"] == digest and all((site / rel).is_file() for rel in last["files"]):
             return PortalResult(files=list(last["files"]), unchanged=len(last["files"]), skipped=True)
-    ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs)
-    out = Writer(site_dir)
+    memo = _memo(last, base, records_file(state_file) if state_file else None)
+    if state_file:      # a build that stops half-way: its files are not those the state names
+        Path(state_file).unlink(missing_ok=True)
+    ctx = Context(config, articles, urls=urls, theme_names=theme_names, docs=docs, keys=keys,
+                  memo=memo)
+    out = Writer(site_dir, memo)
     api.write(ctx, out)
     embed.write(ctx, out)
     opml.write(ctx, out)
     if state_file:
-        write_atomic(Path(state_file), json.dumps({"digest": digest, "files": out.result.files},
-                                                  ensure_ascii=False).encode("utf-8"))
+        encoded = ctx.__dict__.get("_api_json", {})
+        write_atomic(records_file(state_file), "".join(
+            f"{keys[aid]}\t{aid}\t{text}\n" for aid, text in encoded.items()
+            if aid in keys and "\t" not in aid and "\n" not in aid).encode("utf-8", "surrogatepass"))
+        write_atomic(Path(state_file), json.dumps(
+            {"digest": digest, "files": out.result.files, "base": base, "keys": out.keys},
+            ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
     return out.result
+
+
+def records_file(state_file: Path | str) -> Path:
+    """Beside the state file: each article's encoded API record, a line ``key TAB id TAB
+    JSON`` (the JSON has no raw line break or tab). A record is used only under its key, so a
+    file from another build is harmless."""
+    state_file = Path(state_file)
+    return state_file.with_name(state_file.stem + "-records.txt")
 
 
 def _code_digest() -> bytes:
@@ -147,9 +194,11 @@ def _code_digest() -> bytes:
     return h.digest()
 
 
-def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
-    """Everything the portal files are made from. Pickled: equal bytes mean equal inputs (a
-    difference that is not one, such as a set's order, only makes the files again)."""
+def _base_digest(config, site_dir, theme_names, docs) -> str:
+    """Everything the portal files are made from but the articles and their page addresses:
+    the code, the templates (the root's overrides too), the configuration, the theme names and
+    the register. Pickled: equal bytes mean equal inputs (a difference that is not one, such
+    as a set's order, only makes the files again)."""
     from pipeline.site.templating import root_folder
     from pipeline.site.portal import embed
 
@@ -158,12 +207,51 @@ def _digest(config, articles, site_dir, urls, theme_names, docs) -> str:
     for path in sorted(p for p in (own / embed.ROOT_FOLDER).rglob("*") if p.is_file()) \
             if own is not None else ():
         h.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes())
-    h.update(pickle.dumps((config, str(site_dir), dict(urls or {}),
-                           dict(theme_names) if theme_names is not None else None, list(docs),
-                           len(articles)), protocol=5))
-    for art in articles:                               # one at a time: no copy of the store held
-        h.update(pickle.dumps(_plain(art), protocol=5))
+    h.update(pickle.dumps((config, str(site_dir),
+                           dict(theme_names) if theme_names is not None else None, list(docs)),
+                          protocol=5))
     return h.hexdigest()
+
+
+def _article_keys(articles: Sequence[Article], urls: Mapping[str, str] | None,
+                  base: str) -> dict[str, str]:
+    """Each article's key: a digest of what the portal reads of it (:data:`USED_FIELDS`), its
+    page address and ``base``. Its API record and its line in a file's key come from it."""
+    urls = urls or {}
+    salt = base.encode("ascii")
+    keys = {}
+    for art in articles:                               # one at a time: no copy of the store held
+        keys[art.id] = hashlib.blake2b(
+            pickle.dumps((_plain(art), urls.get(art.id)), protocol=5), digest_size=16,
+            key=salt[:64]).hexdigest()
+    return keys
+
+
+def _digest(base: str, urls: Mapping[str, str] | None, keys: Sequence[str]) -> str:
+    """Everything the portal files are made from: ``base``, every page address (a link
+    between files may name any), the articles' keys in their order (and their number)."""
+    h = hashlib.sha256(base.encode("ascii"))
+    h.update(pickle.dumps((dict(urls or {}), len(keys)), protocol=5))
+    h.update("\n".join(keys).encode("ascii"))
+    return h.hexdigest()
+
+
+def _memo(last: Mapping | None, base: str, records: Path | None) -> Memo:
+    """The last build's :class:`Memo` when it was made under the same ``base``, else empty."""
+    files = last.get("keys") if last else None
+    if not last or last.get("base") != base or not isinstance(files, dict):
+        return Memo(base=base)
+    memo = Memo(base=base, files=files)
+    try:
+        text = records.read_text(encoding="utf-8", errors="surrogatepass") if records else ""
+    except (OSError, UnicodeError):
+        return memo
+    for line in text.split("\n"):
+        key, _, rest = line.partition("\t")
+        aid, tab, encoded = rest.partition("\t")
+        if tab:
+            memo.records[aid] = [key, encoded]
+    return memo
 
 
 #: The fields of an article the portal's files are made from (api records, embed items, the
@@ -174,12 +262,13 @@ USED_FIELDS = ("id", "title", "url", "source", "published", "updated", "summary"
                "themes", "doc_refs", "status", "path")       # path: a link without ``urls``
 _DATES = (USED_FIELDS.index("published"), USED_FIELDS.index("updated"))
 _PATH = USED_FIELDS.index("path")
+_FIELDS = operator.attrgetter(*USED_FIELDS)             # one C call for the tuple
 
 
 def _plain(art: Article) -> list:
     """The :data:`USED_FIELDS` of ``art``; dates as their ISO text and zone name, the path as
     text (pickling time zones and paths is most of the digest's cost otherwise)."""
-    values = [getattr(art, name) for name in USED_FIELDS]
+    values = list(_FIELDS(art))
     for i in _DATES:
         v = values[i]
         if isinstance(v, datetime):

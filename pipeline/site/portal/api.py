@@ -7,6 +7,7 @@ articles only. Lists are newest first and cut into pages of :data:`PER_PAGE`; an
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 
@@ -33,16 +34,45 @@ def record(ctx, art: Article) -> dict:
 
 def _items(ctx, arts: Sequence[Article]) -> str:
     """``arts`` as :func:`dump` writes a list of their records, each record encoded once per
-    build (an article is in several lists)."""
+    build (an article is in several lists), or taken from the last build's when the article's
+    key is the one it was encoded under (``ctx.memo``: the key covers all the record reads)."""
     memo = ctx.__dict__.setdefault("_api_json", {})
+    last, keys = ctx.memo.records, ctx.keys
     out = []
     for art in arts:
         text = memo.get(art.id)
         if text is None:
-            text = memo[art.id] = json.dumps(record(ctx, art), ensure_ascii=False,
-                                             separators=(",", ":"))
+            kept = last.get(art.id)
+            if isinstance(kept, list) and len(kept) == 2 and kept[0] == keys.get(art.id) and \
+                    isinstance(kept[1], str):
+                text = memo[art.id] = kept[1]
+            else:
+                text = memo[art.id] = json.dumps(record(ctx, art), ensure_ascii=False,
+                                                 separators=(",", ":"))
         out.append(text)
     return "[" + ",".join(out) + "]"
+
+
+def file_key(ctx, head: object, arts: Sequence[Article]) -> str | None:
+    """The key of a file made from ``head`` (JSON) and the records of ``arts``; None when the
+    articles' keys are not known (the file is then always made)."""
+    keys = ctx.keys
+    try:
+        lines = [keys[a.id] for a in arts]
+    except KeyError:
+        return None
+    text = json.dumps(head, ensure_ascii=False, sort_keys=True) + "\n" + "\n".join(lines)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _put(ctx, out, rel: str, head: dict, arts: Sequence[Article]) -> None:
+    """``rel``: :func:`dump` of ``{**head, "items": [records of arts]}``, made only when its
+    key changed (:meth:`pipeline.site.portal.Writer.made`)."""
+    key = file_key(ctx, [rel, head], arts)
+    if key is None:
+        out.put(rel, _dump_with_items(head, _items(ctx, arts)))
+    else:
+        out.made(rel, key, lambda: _dump_with_items(head, _items(ctx, arts)))
 
 
 def _dump_with_items(head: dict, items: str) -> bytes:
@@ -81,7 +111,7 @@ def _pages(ctx, out, folder: str, arts: Sequence[Article], extra: dict | None = 
                 "total": len(arts),
                 "next": ctx.abs(f"{folder}trang-{n + 1}.json") if n < pages else None,
                 "prev": ctx.abs(f"{folder}trang-{n - 1}.json") if n > 1 else None}
-        out.put(f"{folder}trang-{n}.json", _dump_with_items(head, _items(ctx, chunk)))
+        _put(ctx, out, f"{folder}trang-{n}.json", head, chunk)
     return pages
 
 
@@ -113,8 +143,7 @@ def write(ctx, out) -> None:
     out.put(f"{p}thang/index.json", dump({"months": [
         {"month": m, "count": len(a), "url": ctx.abs(f"{p}thang/{m}.json")} for m, a in months.items()]}))
     for m, arts in months.items():
-        out.put(f"{p}thang/{m}.json", _dump_with_items({"month": m, "total": len(arts)},
-                                                        _items(ctx, arts)))
+        _put(ctx, out, f"{p}thang/{m}.json", {"month": m, "total": len(arts)}, arts)
 
     citing: dict[str, list[str]] = {}
     for art in ctx.articles:

@@ -32,7 +32,8 @@ ROOT_FOLDER = "portal"                  # <root>/templates/portal/ overrides TEM
 
 def renderer(root: Path | str | None) -> Renderer:
     """The columns' templates: the root's ``templates/portal/`` first, then the package's."""
-    return overridable(root, ROOT_FOLDER, TEMPLATES, autoescape=True, keep_trailing_newline=True,
+    return overridable(root, ROOT_FOLDER, TEMPLATES, code=Path(__file__), autoescape=True,
+                       keep_trailing_newline=True,
                        undefined=jinja2.StrictUndefined)
 
 
@@ -55,16 +56,33 @@ def _item(ctx, art: Article) -> dict:
 
 
 def write(ctx, out) -> None:
+    """Every column; one whose key (its channel, variant, count and the keys of the articles
+    it shows: ``api.file_key``) is the last build's and whose file is there is not made again."""
     render = renderer(ctx.config.root).render
-    site_title = ctx.config.site.title
     for folder, title, page, arts in channels(ctx):
-        items = [_item(ctx, a) for a in arts[:max(COUNTS)]]
-        for variant in VARIANTS:
-            for count in COUNTS:
-                html = render("embed.html", title=title, page_url=ctx.abs(page),
-                              site_title=site_title, site_url=ctx.abs(""), items=items[:count],
-                              variant=variant, lang=ctx.config.site.language or "vi")
-                out.put(f"{PREFIX}{folder}{file_name(variant, count)}", html.encode("utf-8"))
+        _channel(ctx, out, render, folder, title, page, arts[:max(COUNTS)])
+
+
+def _channel(ctx, out, render, folder: str, title: str, page: str, shown: list[Article]) -> None:
+    from pipeline.site.portal.api import file_key
+
+    items: list[dict] = []
+
+    def html(variant: str, count: int) -> bytes:
+        if not items:
+            items.extend(_item(ctx, a) for a in shown)
+        return render("embed.html", title=title, page_url=ctx.abs(page),
+                      site_title=ctx.config.site.title, site_url=ctx.abs(""), items=items[:count],
+                      variant=variant, lang=ctx.config.site.language or "vi").encode("utf-8")
+
+    for variant in VARIANTS:
+        for count in COUNTS:
+            rel = f"{PREFIX}{folder}{file_name(variant, count)}"
+            key = file_key(ctx, [rel, title, page, variant, count], shown[:count])
+            if key is None:
+                out.put(rel, html(variant, count))
+            else:
+                out.made(rel, key, lambda v=variant, c=count: html(v, c))
 
 
 def site_files(config, theme_names: dict[str, str], sources: dict[str, str]) -> dict[str, bytes]:
