@@ -266,7 +266,7 @@ def build(config: Config, *, progress: bool = True):
     inputs = site_inputs(config)                 # before: a change made meanwhile is built next
     content = site_content(config)
     shown, keys = site_copies(config, content.articles)     # media.for_site once an article
-    content.articles = []        # only the copies are used from here: the store's not kept alive
+    content.articles = []        # only the copies are used from here (a warm process keeps both)
     pub = publish_site(config, shown, media_keys=keys)
     pub.problems = content.problems
     record = config.state_dir / sitebuild.STATE_FILE      # the site build's: a new one each build
