@@ -19,6 +19,11 @@ Steps:
    with a second item; then a third item, timed after removing .cds/search/ and the base
    bundle's manifest (every page parsed and through Pagefind, as every build indexed before
    issue 18: the figure "before", in the same conditions);
+   and the same freshness in a warm process, ``cds schedule``'s: a child process holds a
+   :class:`pipeline.ops.scheduler.Scheduler` of the root (configuration read, the tagger's model
+   loaded, one tick already run); one item appears and the tick that harvests and builds it is
+   timed inside that process (its CPU, the children's it started — Pagefind —, and wall time),
+   then checked like the others (model on, before the model-off line);
 4. Hugo (if installed) on N articles with bench/build.py's minimal layout: median of 3 cold builds.
 
 Goal (printed, met or not): the timed `cds run` ≤ 0.3 × Hugo's cold build, with the model
@@ -33,6 +38,7 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -40,7 +46,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.build import hugo_cold, make_root, run_child  # noqa: E402
+from bench.build import Run, hugo_cold, make_root, run_child  # noqa: E402
 from pipeline.site import search, searchtext  # noqa: E402
 from tests.fixtures.sched.helpers import FeedSite, article_text  # noqa: E402
 
@@ -61,6 +67,63 @@ def loopback_source(root: Path, url: str) -> None:
     text += (f"  - id: {FEED}\n    name: Nguồn thử độ tươi\n    kind: feed\n"
              f"    url: \"{url}\"\n")
     yml.write_text(text, encoding="utf-8")
+
+
+class Warm:
+    """``cds schedule``'s process, held by the bench: a child running :func:`warm_child` on
+    ``root``; :meth:`tick` makes it run one tick (the due sources harvested, the site built)
+    and returns that tick's :class:`Run` (CPU: the child's own during the tick, plus that of the
+    processes it started; wall; peak: the child's largest resident size so far)."""
+
+    def __init__(self, root: Path):
+        self.proc = subprocess.Popen([sys.executable, __file__, "--warm-child", str(root)],
+                                     cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def tick(self) -> Run:
+        self.proc.stdin.write("tick\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            sys.exit(f"the warm scheduler ended:\n{self.proc.stderr.read()[-3000:]}")
+        data = json.loads(line)
+        if data.get("error"):
+            sys.exit(f"the warm scheduler's tick failed: {data['error']}")
+        return Run(data["wall"], data["cpu"], data["peak"], "")
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def warm_child(root: Path) -> None:
+    """The child of :class:`Warm`: a ``Scheduler`` as ``cds schedule`` makes it (the tagger's
+    model loaded first); for each ``tick`` line on stdin, one tick with every source due (its
+    ``now`` an hour past the last one's), and a JSON line of its costs on stdout."""
+    import resource
+    import time
+    from datetime import datetime, timedelta
+
+    from pipeline import config as config_mod
+    from pipeline.ops import scheduler
+
+    config = config_mod.load(root)
+    sched = scheduler.Scheduler(config, log=lambda line: print(line, file=sys.stderr))
+    scheduler.warm_process(config)                  # as `cds schedule` does
+    now = datetime.now(sched.tz)
+    for line in sys.stdin:
+        if line.strip() != "tick":
+            continue
+        now = max(now, datetime.now(sched.tz)) + timedelta(hours=1)    # every source is due
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu, wall = time.process_time(), time.perf_counter()
+        res = sched.tick(now)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu += (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        error = res.error or res.build_error or ("" if res.built else "no build")
+        print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "error": error}), flush=True)
 
 
 def model_off(root: Path) -> None:
@@ -110,7 +173,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n", type=int, nargs="?", default=5000)
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    ap.add_argument("--warm-child", type=Path, help=argparse.SUPPRESS)     # Warm's child
     args = ap.parse_args()
+    if args.warm_child:
+        warm_child(args.warm_child)
+        return
     base = args.keep or Path(tempfile.mkdtemp(prefix="cds-bench-fresh-"))
     if args.keep and base.exists():
         shutil.rmtree(base)
@@ -144,6 +211,19 @@ def main() -> None:
                 return run, seen
 
             fresh, seen = one_new(2, "cds run, one new article")
+            # the same in cds schedule's warm process: items 5 (its first tick, not timed) and 6
+            warm = Warm(root)
+            try:
+                feed.add_items(FEED, 5)
+                warm.tick()
+                feed.add_items(FEED, 6)
+                title, _ = article_text(FEED, 6)
+                ticked = warm.tick()
+            finally:
+                warm.close()
+            seen_warm = shows(root, title)
+            print(f"{'warm: one schedule tick':30s}{ticked}  (load {os.getloadavg()[0]:.1f}; "
+                  f"{seen_line(seen_warm)})", flush=True)
             model_off(root)
             rules, seen2 = one_new(3, "same, model off (rules only)")
             # "before": the same with the whole site through Pagefind and every page parsed
@@ -158,14 +238,15 @@ def main() -> None:
         if shutil.which("hugo"):
             hugo, pages = hugo_cold(base / "hugo", args.n)
             print(f"hugo cold build               {hugo}  (median of 3; {pages} HTML files)")
-            for label, run in (("run", fresh), ("run, model off", rules)):
+            for label, run in (("run", fresh), ("run, model off", rules),
+                               ("warm tick", ticked)):
                 ratio_wall, ratio_cpu = run.wall / hugo.wall, run.cpu / hugo.cpu
                 print(f"ratio {label + ' / hugo cold':24s}{ratio_wall:6.2f} wall "
                       f"{ratio_cpu:6.2f} CPU   (goal ≤ {GOAL}: "
                       f"{'met' if min(ratio_wall, ratio_cpu) <= GOAL else 'NOT met'})")
         else:
             print("hugo: not installed (apt-get install hugo); no ratio")
-        if not all(seen.values()) or not all(seen2.values()):
+        if not all(seen.values()) or not all(seen2.values()) or not all(seen_warm.values()):
             sys.exit(1)
     finally:
         if not args.keep:

@@ -56,12 +56,52 @@ def harvest(config: Config, *, source_ids: Iterable[str] = (), due_only: bool = 
 
 # --- build -----------------------------------------------------------------------------------
 
+class _Kept:
+    """What a process that builds again and again keeps between builds (:func:`keep_warm`):
+    the site's copy of each article (``media.for_site``), by the identity of the article it
+    was made from (the store index keeps unchanged articles as the same objects), while the
+    media files available are the same."""
+
+    def __init__(self):
+        self.available: set[str] | None = None
+        self.copies: dict[int, tuple[Article, Article]] = {}   # id(article) → (it, its copy)
+
+
+_KEPT: _Kept | None = None
+
+
+def keep_warm(enabled: bool = True) -> None:
+    """Keep, in this process, what the next build can use again: the store index's articles
+    (``store.index.keep_articles``) and their site copies (:func:`site_copies`). For a process
+    that builds again and again (``cds schedule``); every build still gives the bytes a build
+    from nothing gives (``tests/test_build_left_out.py``)."""
+    global _KEPT
+    from pipeline.store import index as store_index
+    store_index.keep_articles(enabled)
+    _KEPT = _Kept() if enabled else None
+
+
 def site_copies(config: Config, articles: Sequence[Article]) -> tuple[list[Article], set[str]]:
     """The articles as the site shows them (``media.for_site``: no picture loaded from another
     host) and the media keys they were checked against: made once a build, for publish and
-    the feeds (``sitebuild.build_site(media_keys=…)``)."""
+    the feeds (``sitebuild.build_site(media_keys=…)``). In a warm process (:func:`keep_warm`)
+    an article the last build had, the same object, with the same media available, gets the
+    copy made then."""
     available = media.available(config.content_dir)
-    return [media.for_site(a, available) for a in articles], available
+    kept = _KEPT
+    if kept is None:
+        return [media.for_site(a, available) for a in articles], available
+    if kept.available != available:
+        kept.copies.clear()
+    copies: dict[int, tuple[Article, Article]] = {}
+    out = []
+    for art in articles:
+        have = kept.copies.get(id(art))
+        copy = have[1] if have is not None and have[0] is art else media.for_site(art, available)
+        copies[id(art)] = (art, copy)
+        out.append(copy)
+    kept.available, kept.copies = available, copies
+    return out, available
 
 
 def publish_site(config: Config, articles: list[Article], *,
@@ -226,7 +266,7 @@ def build(config: Config, *, progress: bool = True):
     inputs = site_inputs(config)                 # before: a change made meanwhile is built next
     content = site_content(config)
     shown, keys = site_copies(config, content.articles)     # media.for_site once an article
-    content.articles = []        # only the copies are used from here: the store's not kept alive
+    content.articles = []        # only the copies are used from here (a warm process keeps both)
     pub = publish_site(config, shown, media_keys=keys)
     pub.problems = content.problems
     record = config.state_dir / sitebuild.STATE_FILE      # the site build's: a new one each build

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -199,14 +200,28 @@ def test_link_targets_fast_path_finds_what_the_whole_pattern_finds(text: str):
         _targets_with_every_alternative("tin-tuc/2024/01/bai/index.md", text)
 
 
-def test_jobs_build_after_a_new_and_a_changed_article_equals_a_cold_build(tmp_path: Path):
+@pytest.mark.parametrize("warm", [False, True], ids=["process", "warm-process"])
+def test_jobs_build_after_a_new_and_a_changed_article_equals_a_cold_build(tmp_path: Path,
+                                                                          warm: bool):
     """The whole build (``jobs.build``: the store through its index, the content history, publish
     with its page cache, MkDocs, feeds, the portal with its digest) after one new article and
     one changed by a harvest leaves ``site/`` and ``site_src/`` as a build of the same root
-    from nothing does (only the content history and last-good copies kept: they are data)."""
+    from nothing does (only the content history and last-good copies kept: they are data).
+    ``warm``: the builds run in one process that keeps the store index's articles and their site
+    copies between builds (``jobs.keep_warm``, as ``cds schedule``): the unchanged articles are
+    shown to come from what the build before kept, the new and changed ones not."""
+    jobs.keep_warm(warm)
+    try:
+        _new_and_changed(tmp_path, warm)
+    finally:
+        jobs.keep_warm(False)
+
+
+def _new_and_changed(tmp_path: Path, warm: bool) -> None:
     import dataclasses
 
     from pipeline.store import articles as store_mod
+    from pipeline.store import index as store_index
 
     root = make_root(tmp_path / "root")
     config = make_config(root)
@@ -217,6 +232,9 @@ def test_jobs_build_after_a_new_and_a_changed_article_equals_a_cold_build(tmp_pa
         store.write(art)
     jobs.build(config, progress=False)
     jobs.build(config, progress=False)                  # nothing new: everything reused
+    index = str(config.state_dir / store_index.INDEX_FILE)
+    kept = dict(store_index._KEPT[index]) if warm else {}
+    copies = dict(jobs._KEPT.copies) if warm else {}
     store = store_mod.Store(root / "content")
     store.write(arts[12])                                # the newest
     changed = arts[5]
@@ -225,6 +243,18 @@ def test_jobs_build_after_a_new_and_a_changed_article_equals_a_cold_build(tmp_pa
                                     updated=changed.published + timedelta(days=1)))
     pub, result = jobs.build(config, progress=False)
     assert not result.full and result.left_out > 0
+    if warm:
+        now = store_index._KEPT[index]
+        paths = {a.id: a.path.as_posix() for a in store.articles()}
+        same = [rel for rel in now if rel in kept and now[rel][4] is kept[rel][4]]
+        assert sorted(same) == sorted(p for i, p in paths.items()
+                                      if i not in (arts[12].id, changed.id))
+        assert paths[changed.id] in now and paths[changed.id] not in same
+        assert paths[arts[12].id] in now
+        reused = [key for key, (art, copy) in jobs._KEPT.copies.items()
+                  if key in copies and copies[key][1] is copy]
+        assert len(reused) == 11
+        jobs.keep_warm(False)                            # the reference: nothing kept
 
     cold = tmp_path / "cold"
     shutil.copytree(root, cold, ignore=lambda folder, names: [

@@ -707,6 +707,28 @@ def test_never_fetched_agrees_with_the_fetcher_and_asks_nobody():
     assert not media.never_fetched(src, hosts=["*"])("https://x.vn/a.png")
 
 
+def test_the_remembered_never_answers_as_never_fetched_per_source_as_configured():
+    """The harvest remembers ``never_fetched``'s answers between runs of one process
+    (``run._never_memo``): the same answer for every address, asked once, and a source whose
+    configuration changed (another alias) is answered for anew."""
+    from dataclasses import replace
+
+    from pipeline.harvest import run
+
+    src = Source(id="bao", name="Báo", kind="feed", url="https://www.baothu.vn/rss.xml")
+    urls = ["https://www.baothu.vn/a.png", "https://m.baothu.vn/a.png", "https://x.vn/a.png",
+            "ftp://baothu.vn/a.png", "data:image/png;base64,AAAA"]
+    run._NEVER.clear()
+    remembered = run._never_memo(src)
+    assert [remembered(u) for u in urls] == [media.never_fetched(src)(u) for u in urls]
+    assert run._NEVER[src] == {u: media.never_fetched(src)(u) for u in urls}
+    assert [run._never_memo(src)(u) for u in urls] == [remembered(u) for u in urls]
+    wider = replace(src, aliases=("baothu.com.vn",))
+    assert run._never_memo(wider)("https://baothu.com.vn/a.png") is False
+    assert remembered("https://baothu.com.vn/a.png") is True
+    run._NEVER.clear()
+
+
 def test_stored_articles_whose_pictures_no_request_can_change_are_skipped_others_caught_up(
         harvested_root):
     from dataclasses import replace

@@ -69,6 +69,57 @@ def test_tick_is_the_shortest_interval_capped_at_a_minute(tmp_path):
     assert tick_seconds(cfg(feeds_yml([{**srcs[0], "enabled": "false"}], interval="5s"))) == 5
 
 
+def _signature_by_rglob(root: Path) -> str:
+    """``content_signature`` as it was written first (``Path.rglob`` and a ``Path`` a file):
+    the digest the scandir walk must keep giving (``.cds/schedule.json`` holds one)."""
+    import hashlib
+
+    from pipeline import __version__
+    from pipeline.ops.scheduler import SITE_FILES
+    h = hashlib.sha256(f"cds {__version__}\n".encode())
+    paths = [root / name for name in SITE_FILES]
+    content = root / "content"
+    if content.is_dir():
+        paths += sorted(p for p in content.rglob("*")
+                        if not any(part.startswith(".") for part in p.relative_to(content).parts))
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        if p.is_file():
+            rel = p.relative_to(root).as_posix()
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def test_content_signature_is_the_rglob_digest(tmp_path):
+    """The same digest as the first (rglob) version on a tree with nested and hidden folders,
+    dot files, names that sort differently as paths and as strings, a linked file (its
+    target counts), a linked folder (not entered), a dangling link and a missing YAML file."""
+    root = tmp_path / "root"
+    content = root / "content"
+    for rel in ("articles/2025/01/a.md", "articles/2025/01/b-c.md", "articles/2025-x.md",
+                "articles/2025/10/z.md", "media/ab/pic.jpg", "van-ban/1.md", "pages/gioi-thieu.md",
+                ".git/HEAD", "articles/.hidden/x.md", "articles/2025/.tmp-a.md", "a b/ç.md"):
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(rel * 3, encoding="utf-8")
+    (root / "feeds.yml").write_text("sources: []\n", encoding="utf-8")
+    (root / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "f.md").write_text("x", encoding="utf-8")
+    (outside / "g.md").write_text("longer text", encoding="utf-8")
+    os.symlink(outside / "g.md", content / "articles" / "linked.md")
+    os.symlink(outside / "sub", content / "articles" / "linked-folder")
+    os.symlink(tmp_path / "nowhere", content / "articles" / "dangling.md")
+    assert content_signature(root) == _signature_by_rglob(root)
+    (content / "articles" / "2025" / "01" / "a.md").write_text("changed", encoding="utf-8")
+    assert content_signature(root) == _signature_by_rglob(root)
+    shutil.rmtree(content)
+    assert content_signature(root) == _signature_by_rglob(root)
+
+
 def test_content_signature_follows_content_but_not_temp_files(tmp_path):
     root = new_root(tmp_path / "root", [{"id": "a", "url": "https://a.example.vn/rss"}])
     folder = root / "content" / "articles" / "2025" / "04"

@@ -266,6 +266,33 @@ def _body(store: store_mod.Store, article_id: str) -> str:
     return art.body if art is not None else ""
 
 
+#: ``media.never_fetched``'s answers, by source (as configured) and address: decided from
+#: the address and the configuration alone, so a process that harvests again and again
+#: (``cds schedule``) asks each once; emptied past :data:`_NEVER_MAX` addresses.
+_NEVER: dict[Source, dict[str, bool]] = {}
+_NEVER_MAX = 200_000
+
+
+def _never_memo(src: Source) -> Callable[[str], bool]:
+    """``media.never_fetched(src)`` remembered in :data:`_NEVER`."""
+    never = media.never_fetched(src)
+    try:
+        hash(src)
+    except TypeError:                        # not hashable: asked every time
+        return never
+    if sum(len(m) for m in _NEVER.values()) > _NEVER_MAX:
+        _NEVER.clear()
+    memo = _NEVER.setdefault(src, {})
+
+    def remembered(url: str) -> bool:
+        known = memo.get(url)
+        if known is None:
+            known = memo[url] = never(url)
+        return known
+
+    return remembered
+
+
 def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaStore,
                   fetcher: Fetcher, *, limit: int = 200) -> int:
     """Pictures of stored articles that still point at another site (harvested before
@@ -286,7 +313,7 @@ def mirror_stored(config: Config, store: store_mod.Store, mirror: media.MediaSto
         if src is None:                      # a source no longer in feeds.yml: not asked
             continue
         if src.id not in never:
-            never[src.id] = media.never_fetched(src)
+            never[src.id] = _never_memo(src)
         if all(never[src.id](url) and not mirror.knows(url) for url in brief.outside):
             continue                         # mirroring would change nothing and ask nobody
         art = store.get(brief.id)            # the article itself: checked again as it is now

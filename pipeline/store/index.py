@@ -13,6 +13,11 @@ index is dropped when its schema, the code it was made by (``core/models.py``,
 ``store/articles.py``, this module) or the time zone differ, and when SQLite cannot read it
 (corrupt, truncated, not a database). Rows of files that are gone are deleted. Writes are one
 SQLite transaction: a crash leaves the old index or the new one.
+
+A process that builds again and again (``cds schedule``) can keep the articles a full scan
+unpickled (:func:`keep_articles`): a later full scan then takes an article from memory instead
+of its row when the row is still the one it was unpickled from (path, size, time and digest of
+the bytes) — the same article, without reading and unpickling every blob each build.
 """
 
 from __future__ import annotations
@@ -59,6 +64,20 @@ class Scan:
     loaded: dict[str, Article] = field(default_factory=dict)
     loader: object = None
     taken: set[str] | None = None            # every *.md name under articles/ (lower case)
+
+
+#: Kept articles (:func:`keep_articles`): index file → rel → (size, time, digest, fingerprint,
+#: article), as its row was when the article was unpickled or parsed. None: not kept.
+_KEPT: dict[str, dict[str, tuple]] | None = None
+
+
+def keep_articles(enabled: bool = True) -> None:
+    """Keep, in this process, the articles full scans give (for a process that builds again
+    and again: ``cds schedule``); ``False`` forgets them and stops keeping. The articles handed
+    out are then shared between builds: nothing may change them in place (a build makes
+    copies: ``dataclasses.replace``)."""
+    global _KEPT
+    _KEPT = {} if enabled else None
 
 
 def fingerprint(tz) -> str:
@@ -167,23 +186,37 @@ def scan(store: store_mod.Store, state_dir: Path, *, light: bool = False) -> Sca
     articles_dir = content_dir / "articles"
     out = Scan(light=light)
     path = Path(state_dir) / INDEX_FILE
+    fp = fingerprint(store.tz)
     try:
-        con, out.rebuilt = _open(path, fingerprint(store.tz))
+        con, out.rebuilt = _open(path, fp)
     except (sqlite3.Error, OSError):
         con = None                                     # no index at all: read every file
         out.rebuilt = True
     rows: dict[str, tuple] = {}
+    # kept articles (keep_articles): when some are, the rows are read without their blobs
+    kept = _KEPT.setdefault(str(path), {}) if _KEPT is not None and not light else None
+    if kept is not None and (out.rebuilt or con is None):
+        kept.clear()
+    slim = bool(kept)
     if con is not None:
         try:
             rows = {r[0]: r[1:] for r in con.execute(
-                "SELECT rel, size, mtime, digest, error, brief FROM files" if light else
+                "SELECT rel, size, mtime, digest, error, brief FROM files" if light or slim else
                 "SELECT rel, size, mtime, digest, error, brief, article FROM files")}
         except sqlite3.Error:
-            rows, out.rebuilt = {}, True
+            rows, out.rebuilt, slim = {}, True, False
+    if slim:
+        for key, row in rows.items():                  # the blob: the kept article, or read now
+            have = kept.get(key)
+            if have is not None and have[:4] == (row[0], row[1], row[2], fp):
+                rows[key] = (*row, have[4])
+            else:
+                rows[key] = (*row, _blob(con, key) if row[4] is not None else None)
     taken: set[str] | None = set() if light else None
     files = article_files(articles_dir, content_dir, names=taken)
     out.taken = taken
     fresh: list[tuple] = []
+    kept_now: dict[str, tuple] = {}                     # what ``kept`` holds after this scan
     by_id: dict[str, str] = {}                          # id → rel of the file that has it
     by_url: dict[str, str] = {}
     stamps: dict[str, tuple[int, int, str]] = {}        # rel → size, time, digest (light)
@@ -200,7 +233,7 @@ def scan(store: store_mod.Store, state_dir: Path, *, light: bool = False) -> Sca
                 brief = store_mod.Brief.from_json(row[4]) if isinstance(row[4], str) else None
                 hit = brief is not None and brief.path == key
             elif not light and row[5] is not None:     # an article's row: the article
-                article = _load(row[5])
+                article = row[5] if isinstance(row[5], Article) else _load(row[5])
                 hit = article is not None            # an unreadable row: read the file
             elif not isinstance(error, str):
                 hit = False
@@ -256,6 +289,9 @@ def scan(store: store_mod.Store, state_dir: Path, *, light: bool = False) -> Sca
             stamps[key] = (st.st_size, st.st_mtime_ns, digest)
         else:
             out.articles.append(article)
+            if kept is not None:
+                kept_now[key] = (st.st_size, trusted_mtime(st.st_mtime_ns, now_ns), digest, fp,
+                                 article)
         for url in urls:
             owner = by_url.setdefault(url, aid)
             if owner != aid:
@@ -273,11 +309,23 @@ def scan(store: store_mod.Store, state_dir: Path, *, light: bool = False) -> Sca
             pass                                       # the next build reads those files again
         finally:
             con.close()
+    if kept is not None:
+        kept.clear()
+        kept.update(kept_now)
     if light:
         out.loader = lambda brief: _load_later(store, path, brief, stamps[brief.path])
     else:
         out.articles.sort(key=lambda a: (a.published, a.id), reverse=True)
     return out
+
+
+def _blob(con: sqlite3.Connection, rel: str) -> bytes | None:
+    """The pickled article of ``rel``'s row (None: none, or SQLite cannot read it)."""
+    try:
+        row = con.execute("SELECT article FROM files WHERE rel = ?", (rel,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def _load_later(store: store_mod.Store, path: Path, brief: store_mod.Brief,
