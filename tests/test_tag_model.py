@@ -52,10 +52,17 @@ def test_shipped_training_data_is_the_development_sets_only():
     for name in shipped:     # one copy of each text: the eval reads the shipped sets
         assert not (EVAL / f"{name}.yml").exists(), name
     # a labelled set kept in tests/eval/tagging only is blind: none of its texts is trained on
-    trained = {t.strip() for t, _, _ in tm.shipped_examples()}
+    # (title and body: two authors may give different texts the same plain title, as heldout4's
+    # and heldout15's "UBND tỉnh ban hành Kế hoạch chuyển đổi số năm 2026")
+    trained = {(t.strip(), b.strip()) for t, b, _ in tm.shipped_examples()}
+    titles = {t for t, _ in trained}
+    seen = 0
     for path in EVAL.glob("*.yml"):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            assert item["title"].strip() not in trained, (path.name, item["id"])
+            key = (item["title"].strip(), item["body"].strip())
+            assert key not in trained, (path.name, item["id"])
+            seen += key[0] in titles
+    assert seen <= 3, seen     # the same title with another body stays rare
 
 
 def test_model_is_cached_and_deterministic(model):
