@@ -20,18 +20,10 @@ from pipeline.store.articles import make_id, parse
 from pipeline.tagging.dates import event_dates
 from pipeline.tagging.tag import Taxonomy, explain, tag
 from tests.desk_helpers import Desk, git, login, make_desk_root, token_of
+from tests.test_tag import PLAN_BODY, PLAN_TITLE, REPORT_BODY, REPORT_TITLE
 
-NOTICE_TITLE = "Xã Yên Thịnh ban hành kế hoạch tổ chức Ngày Chủ nhật số năm 2027"
-NOTICE_BODY = (
-    "UBND xã Yên Thịnh vừa ban hành kế hoạch tổ chức Ngày Chủ nhật số năm 2027 để đẩy mạnh "
-    "chuyển đổi số. Theo kế hoạch, Ngày Chủ nhật số sẽ được tổ chức vào Chủ nhật tuần đầu hằng "
-    "tháng tại nhà văn hóa các thôn; đoàn viên hướng dẫn người dân dùng dịch vụ công trực tuyến, "
-    "thanh toán không dùng tiền mặt. Đề nghị các thôn thông báo đến từng hộ.")
-REPORT_TITLE = "Xã Yên Thịnh tổ chức Ngày Chủ nhật số tháng 3"
-REPORT_BODY = (
-    "Sáng 2/3, xã Yên Thịnh tổ chức Ngày Chủ nhật số tại nhà văn hóa các thôn để đẩy mạnh "
-    "chuyển đổi số. Các đoàn viên đã hướng dẫn 180 người dân nộp hồ sơ trên dịch vụ công trực "
-    "tuyến, cài đặt ứng dụng thanh toán không dùng tiền mặt.")
+# the plan and the report of test_tag.py: one text each, whose activity a retag must drop / keep
+NOTICE_TITLE, NOTICE_BODY = PLAN_TITLE, PLAN_BODY
 # no cue either way: only the date says whether it is announced or reported
 DATED_TITLE = "Ngày Chủ nhật số tại thôn Đông, xã Phú Cường"
 DATED_BODY = (
