@@ -496,16 +496,18 @@ class Store:
         if stored.themes_locked:
             m.themes, m.pillars = list(stored.themes), list(stored.pillars)
         kept = tagsource.record(stored.extra)     # the tags the tagger added; the editor's stay
-        m.tags = _union(stored.tags, incoming.tags) if kept is None else \
-            tagsource.retagged(stored.tags, kept, incoming.tags, remove=False)[0]
+        mine: list[str] = []
+        if kept is None:
+            m.tags = _union(stored.tags, incoming.tags)
+        else:
+            m.tags, mine = tagsource.retagged(stored.tags, kept, incoming.tags, remove=False)
         old_url = [stored.url] if stored.url != m.url else []
         m.also_at = _union(stored.also_at, old_url, incoming.also_at, exclude=m.url)
         extra = _clone(stored).extra
         for key, value in incoming.extra.items():
             extra.setdefault(key, value)
         if kept is not None:
-            extra[tagsource.AUTO_KEY] = tagsource.retagged(
-                stored.tags, kept, incoming.tags, remove=False)[1]
+            extra[tagsource.AUTO_KEY] = mine
         else:       # written before the record existed: its tags stay unattributed
             extra.pop(tagsource.AUTO_KEY, None)
         m.extra = extra
