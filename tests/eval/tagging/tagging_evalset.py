@@ -54,6 +54,7 @@ TAG_SPLITS = {"dev": PLAN_TAGS[:4] + PLAN_TAGS[5:], "heldout": PLAN_TAGS[:4] + P
               "dev7": PLAN_TAGS, "heldout11": PLAN_TAGS, "heldout12": PLAN_TAGS,
               "heldout13": PLAN_TAGS, "heldout14": PLAN_TAGS,
               "heldout15": PLAN_TAGS, "heldout16": PLAN_TAGS,
+              "heldout17": PLAN_TAGS, "heldout18": PLAN_TAGS,
               "act_heldout": PLAN_TAGS, "act_heldout2": PLAN_TAGS}
 
 
