@@ -304,6 +304,9 @@ def _digests(ctx: _Ctx, pages: Sequence[Mapping], *, site_url: str, site_title: 
                  {"title": "Bản tin chuyển đổi số hằng tháng (Atom)",
                   "href": DIGEST + "atom.xml", "type": ATOM_TYPE}]
     entries = []
+    issued: dict[str, list] = {}                    # month key → the documents issued in it
+    for d in sorted((d for d in docs if d.issued), key=lambda d: (d.issued, d.number)):
+        issued.setdefault(f"{d.issued.year}-{d.issued.month:02d}", []).append(d)
     for mp in reversed(res.months):
         if mp.start > res.today:
             continue
@@ -317,8 +320,7 @@ def _digests(ctx: _Ctx, pages: Sequence[Mapping], *, site_url: str, site_title: 
                 themes.append({"name": name, "arts": items})
         featured = [ctx.item(i, frm) for i in ids if res.articles[i].featured]
         new_docs = [{"label": d.label, "title": d.title, "href": rel_url(frm, d.url_path)}
-                    for d in sorted((d for d in docs if d.issued and mp.contains(d.issued)),
-                                    key=lambda d: (d.issued, d.number))]
+                    for d in issued.get(mp.key, ())]
         met, missed = [], []
         for tr in res.tasks:
             c = tr.cells[mp.key]
