@@ -217,6 +217,9 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
         months = P.year_periods(y)[:12]
         longer = P.year_periods(y)[12:]
         frm = f"{BASE}{y}/"
+        # The year's own cells only: a page's context (pickled whole by the memo) holds one
+        # year, not every period of the store (that made each year page cost years × articles).
+        keys = {p.key for p in P.year_periods(y)}
         rows = []
         for tr in res.tasks:
             yc = tr.cells[str(y)]
@@ -224,7 +227,8 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
             href = slug if yc.count else ""
             anchor = {f"{y}-Q{q}": f"#quy-{q}" for q in range(1, 5)}
             anchor.update({f"{y}-H1": "#quy-1", f"{y}-H2": "#quy-3", str(y): ""})
-            rows.append({"task": tr.task, "cells": tr.cells, "href": href, "anchor": anchor,
+            rows.append({"task": tr.task, "href": href, "anchor": anchor,
+                         "cells": {k: c for k, c in tr.cells.items() if k in keys},
                          "target": _task_target(tr.task), "year_cell": yc})
             if yc.count:
                 quarters = []
@@ -256,7 +260,10 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
             pillar_chart=ctx.figure(f"bieu-do-tru-cot-{y}",
                                     f"Tin bài theo trụ cột, từng tháng năm {y}", "Trụ cột",
                                     months, res.pillars, pillar_names),
-            sources=res.sources, doc_rows=(doc_rows or {}).get(y), days=docstats.days,
+            sources=[{"name": src.name, "cadence": src.cadence,
+                      "months": {k: c for k, c in src.months.items() if k in keys}}
+                     for src in res.sources],
+            doc_rows=(doc_rows or {}).get(y), days=docstats.days,
             years_href=rel_url(frm, result_at.get(y, BASE)),
             digests_href=rel_url(frm, digest_at.get(y, DIGEST)))
         files[f"{frm}index.md"] = _page(f"Kết quả thực hiện năm {y}", body)
