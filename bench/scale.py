@@ -18,7 +18,11 @@ an empty cache in headless Chromium (bench/search.py's queries; the worst of the
 
 Goals (printed, met or not): time per article does not grow with N (linear or better); peak
 memory ≤ 1 GB at 5,000 and ≤ 2 GB at 50,000; ≤ 300 KB per query; the largest page the same at
-every N. A shared machine slows every figure: the load average is printed with each row.
+every N; no file of the site grows from the smallest N to the largest (every kind of file, as
+tests/test_bounded_pages.py sorts them: HTML pages, api/*.json, feeds, OPML, sitemap and parts,
+the search page's first JSON files; more than SLACK bytes larger at the largest N is printed,
+with the kinds that test lists as bounded by design or known to grow marked so).
+A shared machine slows every figure: the load average is printed with each row.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.build import ADDED, add_articles, cds_build, make_root, run_child  # noqa: E402
+from tests.test_bounded_pages import BY_DESIGN, KNOWN, SLACK  # noqa: E402
+from tests.test_bounded_pages import largest as largest_by_kind  # noqa: E402
 
 SIZES = [1000, 5000, 20000, 50000]
 INDEX = ("import sys, time; from pipeline.site import search; t = time.perf_counter(); "
@@ -119,7 +125,7 @@ def one(n: int, base: Path, browser: bool) -> dict:
            "again": again, "told": told, "peak": max(cold.peak, incr.peak, full.peak, cached.peak),
            "site": du(root / "site"), "bundle": du(root / "site" / "pagefind"),
            "pages": pages, "biggest": biggest, "biggest_name": name,
-           "sitemap": sitemap(root / "site"),
+           "sitemap": sitemap(root / "site"), "kinds": largest_by_kind(root / "site"),
            "query": query_bytes(root / "site") if browser else None,
            "load": os.getloadavg()[0]}
     print(f"  {n}: largest page {biggest / 1000:.0f} KB ({name}), {pages} pages; "
@@ -150,6 +156,15 @@ def table(rows: list[dict]) -> None:
         limit = 1024 if r["n"] <= 5000 else 2048
         print(f"peak memory at {r['n']}: {r['peak']} MB (goal ≤ {limit}: "
               f"{'met' if r['peak'] <= limit else 'NOT met'})")
+    if len(rows) > 1:
+        first, last = rows[0]["kinds"], rows[-1]["kinds"]
+        grown = sorted((n - first.get(k, (0, ""))[0], k, rel) for k, (n, rel) in last.items()
+                       if n > first.get(k, (0, ""))[0] + SLACK)
+        print(f"files that grow from {rows[0]['n']} to {rows[-1]['n']} (> {SLACK} bytes): " + (
+            "none" if not grown else ", ".join(
+                f"{rel} +{d / 1000:.0f} KB" + (" (bounded by design)" if k in BY_DESIGN else
+                                               " (known)" if k in KNOWN else "")
+                for d, k, rel in reversed(grown))))
     sizes = {r["biggest"] for r in rows}
     print("largest page: " + ("the same at every N" if max(sizes) - min(sizes) < 2000 else
                               "GROWS with N: " + ", ".join(f"{r['n']}: {r['biggest_name']} "

@@ -106,6 +106,8 @@ def site(tmp_path_factory) -> Site:
         "results-year": "/ket-qua/2023/",
         "results-task": _first(folder, "ket-qua/*/nhiem-vu-*/index.html"),
         "digest": "/ket-qua/ban-tin/2023-09/",
+        "digests": "/ket-qua/ban-tin/",
+        "digests-older": "/ket-qua/ban-tin/trang-1/",
     }
     if (folder / "tim-kiem" / "index.html").is_file():
         pages["search"] = "/tim-kiem/"

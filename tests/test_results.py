@@ -217,8 +217,13 @@ def test_site_files_are_deterministic_accessible_and_linked(root, computed):
     rss = files["ket-qua/ban-tin/rss.xml"].decode()
     assert rss.count("<item>") == 12 and "ket-qua/ban-tin/2025-12/" in rss
     import json
-    data = json.loads(files["api/ket-qua.json"])
+    data = json.loads(files["api/ket-qua/2025.json"])
     assert data["tasks"][0]["periods"]["2025-01"]["articles"] == ["a1"]
+    assert data["year"] == 2025 and data["months"][0] == "2025-01"
+    assert all(k.startswith("2025") for t in data["tasks"] for k in t["periods"])
+    index = json.loads(files["api/ket-qua.json"])
+    assert index["years"] == [{"year": 2025, "articles": 5, "url": "ket-qua/2025.json"}]
+    assert index["tasks"][0]["number"] == 1 and "periods" not in index["tasks"][0]
 
 
 def test_build_has_the_section(root):
@@ -365,7 +370,9 @@ def test_documents_per_quarter_on_pages_json_and_report(computed):
     assert cells == [("Quý I", "3", "1", "5", "5"), ("Quý II", "1", "2", "20,5", "41"),
                      ("Quý III", "0", "0", "–", "–"), ("Quý IV", "0", "0", "–", "–"),
                      ("Cả năm", "4", "3", "5", "41")]
-    data = json.loads(files["api/ket-qua.json"])["documents"]
+    index = json.loads(files["api/ket-qua.json"])["documents"]
+    assert (index["lag_median"], index["lag_max"]) == (5, 41)
+    data = json.loads(files["api/ket-qua/2025.json"])["documents"]
     assert data["issued_per_quarter"] == {"2025-Q1": 3, "2025-Q2": 1}
     assert data["appeared_per_quarter"] == {"2025-Q1": 1, "2025-Q2": 2}
     assert (data["lag_median"], data["lag_max"]) == (5, 41)

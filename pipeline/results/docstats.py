@@ -65,11 +65,26 @@ def table_row(r: dict) -> list[str]:
 
 
 def as_json(docs: Iterable[register.Doc], tz: tzinfo, years: Sequence[int]) -> dict:
-    """``documents`` of ``api/ket-qua.json``: ``docharvest.figures`` and the rows per year."""
+    """``documents`` of ``api/ket-qua.json`` (``lag_median``, ``lag_max`` of the whole register)
+    and, under ``years``, of each year's ``api/ket-qua/YYYY.json``: that year's quarters
+    (``issued_per_quarter``, ``appeared_per_quarter``), the entries first seen in it
+    (``lag_days``, ``lag_median``, ``lag_max``) and its ``periods`` (quarters and the year).
+    No file holds every entry or every year: each is bounded by one year of the register."""
     shown = register.visible(docs)
     fig = docharvest.figures(shown, tz)
-    fig["lag_days"] = [[n, d] for n, d in fig["lag_days"]]
-    fig["periods"] = {r["key"]: {k: r[k] for k in ("issued", "appeared", "lag_count",
-                                                    "lag_median", "lag_max")}
-                      for y in years for r in year_rows(shown, tz, y)}
-    return fig
+    out: dict = {"lag_median": fig["lag_median"], "lag_max": fig["lag_max"], "years": {}}
+    for y in years:
+        pre = f"{y}-"
+        seen = docharvest.figures([d for d in shown if d.first_seen
+                                   and d.first_seen.astimezone(tz).year == y], tz)
+        out["years"][y] = {
+            "issued_per_quarter": {k: v for k, v in fig["issued_per_quarter"].items()
+                                   if k.startswith(pre)},
+            "appeared_per_quarter": {k: v for k, v in fig["appeared_per_quarter"].items()
+                                     if k.startswith(pre)},
+            "lag_days": [[n, d] for n, d in seen["lag_days"]],
+            "lag_median": seen["lag_median"], "lag_max": seen["lag_max"],
+            "periods": {r["key"]: {k: r[k] for k in ("issued", "appeared", "lag_count",
+                                                     "lag_median", "lag_max")}
+                        for r in year_rows(shown, tz, y)}}
+    return out

@@ -1,6 +1,8 @@
 """The site's "Kết quả thực hiện" section (``ket-qua/``), the monthly digest (``ket-qua/ban-tin/``)
-with its RSS/Atom feed, and ``api/ket-qua.json``: site_src-relative path → bytes, for publish's
-``extra``. Markup comes from the Jinja2 templates beside this module (autoescape on)."""
+with its RSS/Atom feed, and ``api/ket-qua.json`` with one ``api/ket-qua/YYYY.json`` a year:
+site_src-relative path → bytes, for publish's ``extra``. No page or file grows with the store's
+size or age: index pages hold whole years in fixed chunks (:func:`year_chunks`), the JSON one
+year a file. Markup comes from the Jinja2 templates beside this module (autoescape on)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ DIGEST = BASE + "ban-tin/"
 API = "api/ket-qua.json"
 MEMO = "results-pages.json"          # in <root>/.cds/: RenderMemo
 FEED_LIMIT = 24
+# Index pages in fixed chunks of whole years counted from the oldest year (``trang-N/``, as the
+# site's listings and ``luu-tru/``): the newest page holds PER to 2×PER−1 years, so no index
+# page grows with the years the store covers, and a new year changes only the newest pages.
+DIGEST_YEARS = 2                    # ket-qua/ban-tin/: 12 lines a year, 24–35 months a page
+RESULT_YEARS = 10                   # ket-qua/: one table row a year
 RSS_TYPE, ATOM_TYPE = "application/rss+xml", "application/atom+xml"
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -123,6 +130,30 @@ def _memo_base(root: Path | str | None) -> str:
     return h.hexdigest()
 
 
+def year_chunks(years: Sequence[int], per: int, base: str) -> list[dict]:
+    """``years`` (newest first) in pages of ``per`` whole years counted from the oldest: each
+    page's ``url`` (``base`` for the newest, ``base + "trang-N/"`` for the others, 1 the
+    oldest), its ``years``, ``number`` (None for the newest), and its ``newer``/``older``
+    neighbours' URLs (None at the ends)."""
+    archived = max(0, len(years) // per - 1)
+    front = len(years) - archived * per
+
+    def url(j: int) -> str:
+        return base if j > archived else f"{base}trang-{j}/"
+
+    pages = [{"url": base, "years": list(years[:front]), "number": None, "newer": None,
+              "older": url(archived) if archived else None}]
+    for j in range(archived, 0, -1):
+        start = len(years) - j * per
+        pages.append({"url": url(j), "years": list(years[start:start + per]), "number": j,
+                      "newer": url(j + 1), "older": url(j - 1) if j > 1 else None})
+    return pages
+
+
+def _span(years: Sequence[int]) -> str:
+    return f"{years[-1]}–{years[0]}" if len(years) > 1 else str(years[0]) if years else ""
+
+
 class _Ctx:
     def __init__(self, res: Results, plan: Plan | None, *, urls: Mapping[str, str],
                  source_names: Mapping[str, str], theme_names: Mapping[str, str],
@@ -176,12 +207,19 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
     files: dict[str, bytes] = {}
     plan_name = f"Kế hoạch số {plan.number}" if plan and plan.number else ""
     today = _vn(res.today)
-    year_rows = []
+    result_pages = year_chunks(list(reversed(res.years)), RESULT_YEARS, BASE)
+    digest_pages = year_chunks(_digest_years(res), DIGEST_YEARS, DIGEST)
+    result_at = {y: pg["url"] for pg in result_pages for y in pg["years"]}
+    digest_at = {y: pg["url"] for pg in digest_pages for y in pg["years"]}
+    year_rows = {}
     for y in res.years:
         yp = P.year(y)
         months = P.year_periods(y)[:12]
         longer = P.year_periods(y)[12:]
         frm = f"{BASE}{y}/"
+        # The year's own cells only: a page's context (pickled whole by the memo) holds one
+        # year, not every period of the store (that made each year page cost years × articles).
+        keys = {p.key for p in P.year_periods(y)}
         rows = []
         for tr in res.tasks:
             yc = tr.cells[str(y)]
@@ -189,7 +227,8 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
             href = slug if yc.count else ""
             anchor = {f"{y}-Q{q}": f"#quy-{q}" for q in range(1, 5)}
             anchor.update({f"{y}-H1": "#quy-1", f"{y}-H2": "#quy-3", str(y): ""})
-            rows.append({"task": tr.task, "cells": tr.cells, "href": href, "anchor": anchor,
+            rows.append({"task": tr.task, "href": href, "anchor": anchor,
+                         "cells": {k: c for k, c in tr.cells.items() if k in keys},
                          "target": _task_target(tr.task), "year_cell": yc})
             if yc.count:
                 quarters = []
@@ -221,36 +260,60 @@ def site_files(res: Results, plan: Plan | None, *, site_url: str, site_title: st
             pillar_chart=ctx.figure(f"bieu-do-tru-cot-{y}",
                                     f"Tin bài theo trụ cột, từng tháng năm {y}", "Trụ cột",
                                     months, res.pillars, pillar_names),
-            sources=res.sources, doc_rows=(doc_rows or {}).get(y), days=docstats.days)
+            sources=[{"name": src.name, "cadence": src.cadence,
+                      "months": {k: c for k, c in src.months.items() if k in keys}}
+                     for src in res.sources],
+            doc_rows=(doc_rows or {}).get(y), days=docstats.days,
+            years_href=rel_url(frm, result_at.get(y, BASE)),
+            digests_href=rel_url(frm, digest_at.get(y, DIGEST)))
         files[f"{frm}index.md"] = _page(f"Kết quả thực hiện năm {y}", body)
         cells = [tr.cells[str(y)] for tr in res.tasks]
-        year_rows.append({"year": y, "articles": len(res.in_period(yp)),
-                          "met": sum(c.met is True for c in cells),
-                          "missed": sum(c.met is False for c in cells),
-                          "open": sum(c.met is None for c in cells)})
-    files[BASE + "index.md"] = _page(
-        "Kết quả thực hiện",
-        render("index.html.j2", years=list(reversed(year_rows)), today=today,
-               plan_name=plan_name, plan_title=plan.title if plan else ""),
-        description="Kết quả thực hiện kế hoạch truyền thông chuyển đổi số, theo tháng")
-    files.update(_digests(ctx, site_url=site_url, site_title=site_title, docs=docs))
-    data = as_json(res, plan)
-    if doc_json is not None:
-        data["documents"] = dict(doc_json)
-    files[API] = (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-                  + "\n").encode("utf-8")
+        year_rows[y] = {"year": y, "href": "", "articles": len(res.in_period(yp)),
+                        "met": sum(c.met is True for c in cells),
+                        "missed": sum(c.met is False for c in cells),
+                        "open": sum(c.met is None for c in cells)}
+    for pg in result_pages:
+        frm = pg["url"]
+        span = _span(pg["years"])
+        rows = [dict(year_rows[y], href=rel_url(frm, f"{BASE}{y}/")) for y in pg["years"]]
+        files[frm + "index.md"] = _page(
+            "Kết quả thực hiện" if pg["number"] is None else f"Kết quả thực hiện: năm {span}",
+            render("index.html.j2", years=rows, today=today, span=span, number=pg["number"],
+                   plan_name=plan_name, plan_title=plan.title if plan else "",
+                   newer=pg["newer"] and rel_url(frm, pg["newer"]),
+                   older=pg["older"] and rel_url(frm, pg["older"]),
+                   digests_href=rel_url(frm, DIGEST), json_href=rel_url(frm, API),
+                   home_href=rel_url(frm, BASE)),
+            description="Kết quả thực hiện kế hoạch truyền thông chuyển đổi số, theo tháng")
+    files.update(_digests(ctx, digest_pages, site_url=site_url, site_title=site_title,
+                          docs=docs))
+    for path, data in as_json(res, plan, doc_json).items():
+        files[path] = (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+                       + "\n").encode("utf-8")
     templates.save()
     return files
 
 
-def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> dict[str, bytes]:
+def _digest_years(res: Results) -> list[int]:
+    """The years that have a monthly digest (a month begun by today), newest first."""
+    return sorted({mp.start.year for mp in res.months if mp.start <= res.today}, reverse=True)
+
+
+def _digests(ctx: _Ctx, pages: Sequence[Mapping], *, site_url: str, site_title: str,
+             docs: Sequence) -> dict[str, bytes]:
+    """The month pages, the index pages (``pages``: :func:`year_chunks` of the digests' years)
+    and the feed (the newest :data:`FEED_LIMIT` months)."""
     res, render = ctx.res, ctx.render
+    index_at = {y: pg["url"] for pg in pages for y in pg["years"]}
     files: dict[str, bytes] = {}
     feed_meta = [{"title": "Bản tin chuyển đổi số hằng tháng (RSS)", "href": DIGEST + "rss.xml",
                   "type": RSS_TYPE},
                  {"title": "Bản tin chuyển đổi số hằng tháng (Atom)",
                   "href": DIGEST + "atom.xml", "type": ATOM_TYPE}]
     entries = []
+    issued: dict[str, list] = {}                    # month key → the documents issued in it
+    for d in sorted((d for d in docs if d.issued), key=lambda d: (d.issued, d.number)):
+        issued.setdefault(f"{d.issued.year}-{d.issued.month:02d}", []).append(d)
     for mp in reversed(res.months):
         if mp.start > res.today:
             continue
@@ -264,8 +327,7 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
                 themes.append({"name": name, "arts": items})
         featured = [ctx.item(i, frm) for i in ids if res.articles[i].featured]
         new_docs = [{"label": d.label, "title": d.title, "href": rel_url(frm, d.url_path)}
-                    for d in sorted((d for d in docs if d.issued and mp.contains(d.issued)),
-                                    key=lambda d: (d.issued, d.number))]
+                    for d in issued.get(mp.key, ())]
         met, missed = [], []
         for tr in res.tasks:
             c = tr.cells[mp.key]
@@ -275,7 +337,8 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
                    "target": _task_target(tr.task), "met": c.met}
             (met if c.met else missed).append(row)
         body = render("digest.html.j2", label=mp.label, year=mp.start.year, total=len(ids),
-                      themes=themes, featured=featured, docs=new_docs, met=met, missed=missed)
+                      themes=themes, featured=featured, docs=new_docs, met=met, missed=missed,
+                      index_href=rel_url(frm, index_at.get(mp.start.year, DIGEST)))
         files[f"{frm}index.md"] = _page(f"Bản tin chuyển đổi số {mp.label.lower()}", body,
                                         feeds=feed_meta)
         newest = max((res.articles[i].published for i in ids), default=None)
@@ -284,13 +347,27 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
         summary = (f"{len(ids)} tin bài; {len(featured)} câu chuyện nổi bật; "
                    f"{len(new_docs)} văn bản mới; {len(met)} nhiệm vụ đạt, "
                    f"{len(missed)} chưa đạt chỉ tiêu.")
-        entries.append({"key": mp.key, "label": mp.label, "total": len(ids),
-                        "title": f"Bản tin chuyển đổi số {mp.label.lower()}",
+        entries.append({"key": mp.key, "year": mp.start.year, "label": mp.label,
+                        "total": len(ids), "title": f"Bản tin chuyển đổi số {mp.label.lower()}",
                         "url": site_url.rstrip("/") + "/" + frm, "summary": summary,
                         "updated": updated})
-    files[DIGEST + "index.md"] = _page("Bản tin chuyển đổi số hằng tháng",
-                                       render("digests.html.j2", digests=entries),
-                                       feeds=feed_meta)
+    for pg in pages:
+        frm = pg["url"]
+        span = _span(pg["years"])
+        years = [{"year": y, "months": [dict(label=e["label"], total=e["total"],
+                                             href=rel_url(frm, f"{DIGEST}{e['key']}/"))
+                                        for e in entries if e["year"] == y]}
+                 for y in pg["years"]]
+        title = "Bản tin chuyển đổi số hằng tháng"
+        files[frm + "index.md"] = _page(
+            title if pg["number"] is None else f"{title}: năm {span}",
+            render("digests.html.j2", years=years, span=span, number=pg["number"],
+                   newer=pg["newer"] and rel_url(frm, pg["newer"]),
+                   older=pg["older"] and rel_url(frm, pg["older"]),
+                   rss_href=rel_url(frm, DIGEST + "rss.xml"),
+                   atom_href=rel_url(frm, DIGEST + "atom.xml"),
+                   results_href=rel_url(frm, BASE), home_href=rel_url(frm, DIGEST)),
+            feeds=feed_meta)
     feed = entries[:FEED_LIMIT]
     last = max((e["updated"] for e in feed), default=datetime(2000, 1, 1, tzinfo=UTC))
     base = site_url.rstrip("/") + "/" + DIGEST
@@ -301,21 +378,52 @@ def _digests(ctx: _Ctx, *, site_url: str, site_title: str, docs: Sequence) -> di
     return files
 
 
-def as_json(res: Results, plan: Plan | None) -> dict:
-    """The numbers of the section, for ``api/ket-qua.json`` (documented in docs/plan-yml.md)."""
+def as_json(res: Results, plan: Plan | None, doc_json: Mapping | None = None) -> dict[str, dict]:
+    """The numbers of the section (documented in docs/plan-yml.md): ``api/ket-qua.json``, the
+    plan, its tasks and the sources with one line a year, and ``api/ket-qua/YYYY.json``, that
+    year's months, periods, evidence and figures, so no file grows with the store's size or
+    age beyond one year's (``doc_json``: :func:`docstats.as_json`)."""
     def cell(c) -> dict:
         return {"count": c.count, "met": c.met, "detail": c.detail, "articles": c.ids}
-    return {
-        "version": 1,
+
+    def of(y: int, key: str) -> bool:
+        return key == str(y) or key.startswith(f"{y}-")
+
+    docs = doc_json or {}
+    index: dict = {
+        "version": 2,
         "today": res.today.isoformat(),
         "plan": {"number": plan.number, "title": plan.title} if plan else None,
-        "months": [m.key for m in res.months],
         "tasks": [{"number": tr.task.number, "name": tr.task.name, "units": list(tr.task.units),
-                   "target": tr.task.target.text if tr.task.target else None,
-                   "periods": {k: cell(c) for k, c in tr.cells.items()}} for tr in res.tasks],
-        "sources": [{"id": s.id, "name": s.name, "cadence": s.cadence or None,
-                     "months": {k: {"count": c.count, "met": c.met} for k, c in s.months.items()}}
+                   "target": tr.task.target.text if tr.task.target else None}
+                  for tr in res.tasks],
+        "sources": [{"id": s.id, "name": s.name, "cadence": s.cadence or None}
                     for s in res.sources],
-        "themes": res.themes,
-        "pillars": res.pillars,
+        "years": [{"year": y, "articles": len(res.in_period(P.year(y))),
+                   "url": f"ket-qua/{y}.json"} for y in res.years],
     }
+    if doc_json is not None:
+        index["documents"] = {"lag_median": docs.get("lag_median"),
+                              "lag_max": docs.get("lag_max")}
+    out = {API: index}
+    for y in res.years:
+        data: dict = {
+            "version": 2,
+            "year": y,
+            "today": res.today.isoformat(),
+            "months": [m.key for m in res.months if of(y, m.key)],
+            "tasks": [{"number": tr.task.number,
+                       "periods": {k: cell(c) for k, c in tr.cells.items() if of(y, k)}}
+                      for tr in res.tasks],
+            "sources": [{"id": s.id, "months": {k: {"count": c.count, "met": c.met}
+                                                for k, c in s.months.items() if of(y, k)}}
+                        for s in res.sources],
+            "themes": {t: {k: n for k, n in per.items() if of(y, k)}
+                       for t, per in res.themes.items()},
+            "pillars": {t: {k: n for k, n in per.items() if of(y, k)}
+                        for t, per in res.pillars.items()},
+        }
+        if doc_json is not None:
+            data["documents"] = (docs.get("years") or {}).get(y, {})
+        out[f"api/ket-qua/{y}.json"] = data
+    return out
