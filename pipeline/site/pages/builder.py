@@ -22,7 +22,7 @@ from pipeline.core.markup import esc, front_matter, read_front_matter, rel_url, 
 from pipeline.core.models import Article, Config
 from pipeline.core.urls import article_urls
 from pipeline.core.urls import path_segment as _segment
-from pipeline.site.pages.bodies import Bodies, toc_meta
+from pipeline.site.pages.bodies import Bodies, link_targets, toc_meta
 from pipeline.site.pages.layout import (
     ARTICLE_START,
     ARTICLE_START_HTML,
@@ -136,6 +136,13 @@ class Pages:
         self.digests: dict[str, str] = {}
         self._keys: dict[str, str] = {}
         self._lines: dict[str, str] = {}        # article id → its line in a page's digest
+        # What the last publish worked out of each article (its key, its page's link targets),
+        # by the token of what the article is made from (``publish(stamps=)``, from gather):
+        # an article whose token is the one recorded is not read again. ``memo``: the last
+        # publish's (set by publish when its context is this one's); ``memo_now``: this one's.
+        self.stamps: Mapping[str, str] = {}
+        self.memo: dict[str, list] = {}
+        self.memo_now: dict[str, list] = {}
         self._global = hashlib.sha256(repr((
             self.code, str(self.tz),
             sorted((t.id, t.name, t.description) for t in self.themes.values()),
@@ -178,6 +185,15 @@ class Pages:
         """The digest of everything of an article that pages show."""
         key = self._keys.get(art.id)
         if key is None:
+            token = self.stamps.get(art.id)
+            if token is not None:
+                entry = self.memo.get(art.id)
+                if isinstance(entry, list) and len(entry) == 4 and entry[0] == token and \
+                        isinstance(entry[1], str):
+                    key = self._keys[art.id] = entry[1]
+                    self.memo_now[art.id] = entry
+                    return key
+        if key is None:
             fields = json.dumps([
                 art.id, art.title, art.url, art.source, art.published.isoformat(),
                 art.updated.isoformat() if art.updated else None, art.date_estimated, art.author,
@@ -186,7 +202,22 @@ class Pages:
             key = self._keys[art.id] = hashlib.sha256(
                 fields.encode("utf-8", "surrogatepass") + b"\0"
                 + art.body.encode("utf-8", "surrogatepass")).hexdigest()
+            token = self.stamps.get(art.id)
+            if token is not None:
+                self.memo_now[art.id] = [token, key, None, None]
         return key
+
+    def link_targets_of(self, art: Article, path: str) -> list[str]:
+        """:func:`~pipeline.site.pages.bodies.link_targets` of the article's body on its page
+        ``path``, remembered with its key (:attr:`memo_now`)."""
+        self.article_key(art)
+        entry = self.memo_now.get(art.id)
+        if entry is not None and entry[2] == path and isinstance(entry[3], list):
+            return entry[3]
+        targets = link_targets(path, art.body)
+        if entry is not None:
+            self.memo_now[art.id] = [entry[0], entry[1], path, targets]
+        return targets
 
     def digest(self, kind: str, params: object, arts: Sequence[Article]) -> str:
         """The digest of everything a page is made of: its kind and parameters (JSON), the
@@ -339,7 +370,7 @@ class Pages:
         url = self.urls[art.id]
         path = url + "index.md"
         # the files its links name, found or not (headings re-levelled or not, the same links)
-        resolution = self.bodies.resolution(path, art.body) if self.bodies else []
+        resolution = self.bodies.resolve(self.link_targets_of(art, path)) if self.bodies else []
         if self.reuse(path, self.digest("article", [url, resolution] if resolution else url,
                                         [art, *rel]), art.updated or art.published):
             if not all(found for _, found in resolution):     # its warnings, every publish
