@@ -127,6 +127,8 @@ class Pages:
         self._views: dict[str, SimpleNamespace] = {}
         self._summaries: dict[str, str] = {}
         self._items: dict[str, str] = {}
+        self._counts: dict[tuple[str, str], list[Article]] = {}
+        self._by_source: dict[str, list[Article]] | None = None
         self.macros = self.renderer.module("site/macros.html")
         # Pages whose inputs are those of the page already in site_src/ are not made again
         # (``cache``: the last publish's digests; ``kept``: such pages; ``digests``: now).
@@ -298,15 +300,27 @@ class Pages:
                 for a in arts]
 
     def count(self, attr: str, tid: str) -> list[Article]:
-        return [a for a in self.articles if tid in getattr(a, attr)]
+        """The articles (newest first) whose ``attr`` (themes, pillars) holds ``tid``: once a
+        publish (the home page, the overviews and the listings ask)."""
+        out = self._counts.get((attr, tid))
+        if out is None:
+            out = self._counts[(attr, tid)] = [a for a in self.articles if tid in getattr(a, attr)]
+        return out
 
     def topic_views(self, table: Mapping[str, Topic], attr: str) -> list[dict]:
         return [{"id": t.id, "name": t.name, "description": t.description,
                  "count": len(self.count(attr, t.id))} for t in table.values()]
 
+    def of_source(self, sid: str) -> list[Article]:
+        """The source's articles, newest first (every source's grouped once a publish)."""
+        if self._by_source is None:
+            self._by_source = defaultdict(list)
+            for a in self.articles:
+                self._by_source[a.source].append(a)
+        return self._by_source.get(sid, [])
+
     def source_views(self) -> list[dict]:
-        return [{"url": self.source_urls[sid], "name": name,
-                 "count": sum(1 for a in self.articles if a.source == sid)}
+        return [{"url": self.source_urls[sid], "name": name, "count": len(self.of_source(sid))}
                 for sid, name in self.sources.items()]
 
     def span(self, arts: Sequence[Article]) -> str:
@@ -453,7 +467,7 @@ class Pages:
             base = self.source_urls[sid]
             src = self.config.source(sid)
             self.channels.append({"path": base, "title": name, "description": "", "source": sid})
-            self.listing(base, name, [a for a in self.articles if a.source == sid],
+            self.listing(base, name, self.of_source(sid),
                          trail=[("nguon/", "Nguồn tin")],
                          home=safe_href(src.url) if src else None, feed_base=base,
                          feeds=feed_meta(base, name))
