@@ -24,7 +24,7 @@ from pipeline.site import feeds_out, publish, search, sitebuild
 from pipeline.site.pages.builder import search_page
 from pipeline.site.pages.register import home_block as register_home
 from pipeline.site.pages.register import register_pages
-from pipeline.site.sitecontent import SiteContent, gather, write_build_report
+from pipeline.site.sitecontent import SiteContent, gather, stamps_context, write_build_report
 from pipeline.store import articles as store_mod
 from pipeline.store import media, register
 from pipeline.store.articles import open_store
@@ -106,14 +106,21 @@ def site_copies(config: Config, articles: Sequence[Article]) -> tuple[list[Artic
 
 def publish_site(config: Config, articles: list[Article], *,
                  media_keys: set[str] | None = None,
-                 markdown_bodies: bool = False) -> publish.PublishResult:
+                 markdown_bodies: bool = False,
+                 stamps: dict[str, str] | None = None) -> publish.PublishResult:
     """``site_src/`` from the store: articles and listings, the legal register, search, and
     the pictures the published articles show (no picture is loaded from another host: those
     not mirrored become links, see ``media.for_site``). With ``media_keys``, ``articles`` are
     the site's copies already (:func:`site_copies`). ``markdown_bodies``: the reference form
-    (``publish.publish``), for tests."""
+    (``publish.publish``), for tests. ``stamps``: ``SiteContent.stamps`` of the articles
+    ``articles`` were copied from with ``media_keys`` (publish then knows an article it made
+    pages of before without reading it again: ``publish.publish(stamps=)``)."""
+    stamp_context = None
     if media_keys is None:
         articles = site_copies(config, articles)[0]
+        stamps = None
+    elif stamps is not None:
+        stamp_context = stamps_context(config_mod.timezone(config), media_keys)
     docs = [safe_notes(d, config.site.url)
             for d in register.visible(register.load_docs(config.content_dir))]  # not pending
     tz = config_mod.timezone(config)
@@ -134,7 +141,8 @@ def publish_site(config: Config, articles: list[Article], *,
                              home_blocks=register_home(docharvest.newest(docs, tz), tz=tz,
                                                        root=config.root),
                              doc_titles={d.number: d.title for d in docs if d.title},
-                             markdown_bodies=markdown_bodies)
+                             markdown_bodies=markdown_bodies, stamps=stamps,
+                             stamp_context=stamp_context)
     try:
         media.sync_media(config.content_dir, config.root / "site_src",
                          keys=media.referenced(a for a in articles if a.status == "published"))
@@ -267,7 +275,7 @@ def build(config: Config, *, progress: bool = True):
     content = site_content(config)
     shown, keys = site_copies(config, content.articles)     # media.for_site once an article
     content.articles = []        # only the copies are used from here (a warm process keeps both)
-    pub = publish_site(config, shown, media_keys=keys)
+    pub = publish_site(config, shown, media_keys=keys, stamps=content.stamps)
     pub.problems = content.problems
     record = config.state_dir / sitebuild.STATE_FILE      # the site build's: a new one each build
     before = search.file_stamp(record)

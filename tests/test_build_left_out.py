@@ -269,13 +269,14 @@ def _new_and_changed(tmp_path: Path, warm: bool) -> None:
 
 def test_jobs_build_with_the_memos_after_new_changed_and_deleted_articles_equals_a_cold_build(
         tmp_path: Path):
-    """The memos a build keeps in ``.cds/`` (the results pages' rendered templates, the portal's
+    """The memos a build keeps in ``.cds/`` (publish's memo of each article by gather's token, the
+    feeds' encoded items, the results pages' rendered templates, the portal's
     encoded records and file keys) after a new, a changed and a deleted article, then one more
     new article: ``site/`` and ``site_src/`` byte for byte those of a build from nothing."""
     import dataclasses
 
     from pipeline.results import pages as results_pages
-    from pipeline.site import portal
+    from pipeline.site import feeds_out, portal, publish
     from pipeline.store import articles as store_mod
 
     root = make_root(tmp_path / "root")
@@ -288,6 +289,10 @@ def test_jobs_build_with_the_memos_after_new_changed_and_deleted_articles_equals
     state = root / ".cds"
     assert (state / results_pages.MEMO).is_file()
     assert portal.records_file(state / sitebuild.PORTAL_STATE).is_file()
+    # publish's memo of each article (by gather's token) and the feeds' encoded items
+    memo = json.loads((state / publish.CACHE).read_text(encoding="utf-8"))["articles"]
+    assert sorted(memo) == sorted(a.id for a in arts[:12])
+    assert (state / feeds_out.ITEMS_FILE).is_file()
 
     store = store_mod.Store(root / "content")
     store.write(arts[12])                                # the newest

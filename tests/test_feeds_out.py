@@ -183,3 +183,71 @@ def test_feeds_whose_inputs_are_unchanged_are_not_made_again(tmp_path: Path):
     for rel in fresh.files:
         assert (tmp_path / "site" / rel).read_bytes() == (tmp_path / "fresh/site" / rel).read_bytes()
     assert fourth.digests == fresh.digests
+
+
+class _Fingerprinted:
+    """Python-Markdown as the feeds' renderer, with the ``fingerprint`` the site build's body
+    cache has (``render.BodyCache``): what lets the feeds keep their items (``ItemMemo``)."""
+
+    fingerprint = "markdown-test"
+
+    def __init__(self):
+        self.render = feeds_out.render.markdown_renderer()
+
+    def __call__(self, text: str) -> str:
+        return self.render(text)
+
+
+def test_items_kept_in_the_memo_give_the_bytes_of_feeds_made_without_it(tmp_path: Path):
+    """The item memo (``.cds/feed-items.sqlite``): feeds made with it, cold then after a new, a
+    changed and a deleted article, are byte for byte those made without it; the second time only
+    the new and the changed article's items are encoded; a memo SQLite cannot read, or of
+    another site, costs encoding again, never a different byte. The articles cover what an item
+    may hold or lack (picture with and without a size, author, a summary with a dateline, a
+    source address that is not http, a character XML cannot hold, a hub, an empty channel)."""
+    import dataclasses
+
+    config = make_config(tmp_path)
+    config = dataclasses.replace(config, site=dataclasses.replace(config.site,
+                                                                  hub="https://hub.example.vn/"))
+    arts = [make_article(i, author="Phóng viên A" if i % 4 == 0 else "",
+                         summary="21/04/2024 07:30 CH | (TBTV) - Tóm tắt" if i % 5 == 0 else
+                         ("" if i % 7 == 0 else f"Tóm tắt {i}\x01"),
+                         url="mailto:x@example.vn" if i == 6 else f"https://a.example.vn/tin-{i}.html")
+            for i in range(60)]
+    sizes = {"https://a.example.vn/anh-3.png": 1234}
+    memo = tmp_path / ".cds" / feeds_out.ITEMS_FILE
+    names = {**NAMES, "trong": "Không có tin"}
+
+    def feeds(out: Path, items, **kw) -> feeds_out.FeedsResult:
+        return feeds_out.write_feeds(config, items, out, theme_names=names, sizes=sizes,
+                                     render_html=_Fingerprinted(), **kw)
+
+    def same(a: Path, b: Path, res: feeds_out.FeedsResult) -> None:
+        for rel in res.files:
+            assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+    first = feeds(tmp_path / "memo", arts, memo=memo)
+    assert memo.is_file() and first.encoded == 60
+    plain = feeds(tmp_path / "plain", arts)
+    assert plain.encoded == 0
+    same(tmp_path / "memo", tmp_path / "plain", first)
+    assert "chu-de/trong/feed.json" in first.files
+
+    changed = dataclasses.replace(arts[57], title="Tin đã sửa", body=arts[57].body + "\n\nThêm.")
+    now = [*arts[:40], *arts[41:57], changed, *arts[58:], make_article(60)]      # 40 deleted
+    second = feeds(tmp_path / "memo", now, memo=memo, previous=first.digests)
+    assert second.encoded == 2                           # the new and the changed article
+    fresh = feeds(tmp_path / "fresh", now)
+    same(tmp_path / "memo", tmp_path / "fresh", fresh)
+
+    memo.write_bytes(b"not a database")
+    third = feeds(tmp_path / "broken", now, memo=memo)
+    assert third.encoded == len(now)                     # every item of every feed, again
+    same(tmp_path / "broken", tmp_path / "fresh", fresh)
+    other = dataclasses.replace(config, site=dataclasses.replace(config.site, url="https://b.vn/"))
+    feeds_out.write_feeds(other, now, tmp_path / "other", theme_names=names, sizes=sizes,
+                          render_html=_Fingerprinted(), memo=memo)
+    again = feeds(tmp_path / "again", now, memo=memo)
+    assert again.encoded == len(now)                     # the other site's items are not used
+    same(tmp_path / "again", tmp_path / "fresh", fresh)

@@ -441,3 +441,35 @@ def test_archive_pages_stay_bounded_however_many_years_the_store_spans(tmp_path:
     assert year.index("Tháng 07/2026") < year.index("Tháng 01/2026")     # newest first
     month = many["luu-tru/2026/07/index.md"]
     assert '<li><a href="../../">Lưu trữ</a></li>' in month and '<a href="../">Năm 2026</a>' in month
+
+
+def test_the_article_memo_is_used_by_token_and_context_only(root: Path, tmp_path: Path):
+    """``publish(stamps=, stamp_context=)``: what publish worked out of an article (its key, its
+    links) is remembered in the page cache by the article's token; an article whose token is
+    new is read again (a new and a changed article, an article deleted: the pages equal a
+    publish without any memo), and no token is trusted under another context (an article
+    changed under its old token, with the context changed: the pages are still right)."""
+    config = make_config(root)
+    arts = [make_article(i) for i in range(30)]
+    stamps = {a.id: f"{a.id}:1" for a in arts}
+    publish.publish(config, arts, stamps=stamps, stamp_context="A")
+    cache = json.loads((root / ".cds" / publish.CACHE).read_text(encoding="utf-8"))
+    assert cache["stamps"] == "A" and set(cache["articles"]) == set(stamps)
+    assert all(entry[0] == stamps[i] and len(entry[1]) == 64 for i, entry in cache["articles"].items())
+
+    changed = make_article(7, title="Bài đã sửa", body="Thân bài [khác](../../../../chu-de/).")
+    now = [a for a in arts if a.id not in ("id0007", "id0012")] + [changed, make_article(30)]
+    stamps_now = {**{a.id: stamps[a.id] for a in now if a.id in stamps},
+                  "id0007": "id0007:2", "id0030": "id0030:1"}
+    publish.publish(config, now, stamps=stamps_now, stamp_context="A")
+    publish.publish(make_config(tmp_path / "plain"), now)          # no memo, its own .cds/
+    assert snapshot(root / "site_src") == snapshot(tmp_path / "plain" / "site_src")
+    cache = json.loads((root / ".cds" / publish.CACHE).read_text(encoding="utf-8"))
+    assert cache["articles"]["id0007"][0] == "id0007:2" and "id0012" not in cache["articles"]
+    assert cache["articles"]["id0007"][3] == ["chu-de"]         # its link targets
+
+    # the same tokens under another context: not trusted (id0003 changed under its old token)
+    lied = [make_article(3, title="Đổi mà không đổi thẻ") if a.id == "id0003" else a for a in now]
+    publish.publish(config, lied, stamps=stamps_now, stamp_context="B")
+    publish.publish(make_config(tmp_path / "plain2"), lied)
+    assert snapshot(root / "site_src") == snapshot(tmp_path / "plain2" / "site_src")

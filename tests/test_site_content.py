@@ -217,3 +217,34 @@ def test_a_hand_edit_is_hashed_and_dated(tmp_path: Path):
                                                                path))
     assert rec["changed"] == "2025-01-01T00:00:00+07:00"       # a hand edit: the build's time
     assert arts[rel].updated == datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))
+
+
+def test_gather_names_what_changed_since_the_last_gather(tmp_path: Path):
+    """``SiteContent.stamps``/``changed``/``deleted`` (what publish goes by to leave unchanged
+    articles unread): every article read from its file has a token; after a new file, a hand
+    edit and a deletion, exactly the new and the edited article are ``changed``, the deleted
+    file is named, and every other token is the one before; a gather with nothing new names
+    nothing. A file that no longer reads (shown from its last good copy) has no token."""
+    _three(tmp_path)
+    first = _gather(tmp_path)
+    assert set(first.stamps) == {a.id for a in first.articles} == first.changed
+    assert _gather(tmp_path).changed == set() and _gather(tmp_path).stamps == first.stamps
+    rels = sorted(_history(tmp_path))
+    edited = tmp_path / "content" / rels[0]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Thân bài", "Thân bài sửa"),
+                      encoding="utf-8")
+    (tmp_path / "content" / rels[1]).unlink()
+    when = datetime(2024, 6, 1, 8, tzinfo=timezone(timedelta(hours=7)))
+    store.Store(tmp_path / "content").write(Article(
+        id="f" * 16, title="Tin mới", url="https://a.example.vn/moi", source="a",
+        published=when, harvested=when, body="Thân bài mới."))
+    ids = {a.path.as_posix(): a.id for a in first.articles}
+    second = _gather(tmp_path)
+    assert second.changed == {ids[rels[0]], "f" * 16}
+    assert second.deleted == [rels[1]]
+    assert second.stamps[ids[rels[2]]] == first.stamps[ids[rels[2]]]
+    assert second.stamps[ids[rels[0]]] != first.stamps[ids[rels[0]]]
+    edited.write_text("---\nid: [broken\n", encoding="utf-8")          # kept from its last good copy
+    third = _gather(tmp_path)
+    assert third.kept and ids[rels[0]] not in third.stamps
+    assert ids[rels[0]] in {a.id for a in third.articles}

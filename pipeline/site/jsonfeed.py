@@ -26,6 +26,13 @@ MIME = "application/feed+json"
 
 def feed(writer: _Writer, chan: Channel, items: Sequence[Article]) -> bytes:
     """The channel's JSON Feed as UTF-8 bytes."""
+    data = head(writer, chan)
+    data["items"] = [item(writer, art) for art in items]
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8", "surrogatepass")
+
+
+def head(writer: _Writer, chan: Channel) -> dict[str, object]:
+    """The channel's feed but its ``items`` (the last key)."""
     config = writer.config
     data: dict[str, object] = {
         "version": VERSION,
@@ -40,31 +47,49 @@ def feed(writer: _Writer, chan: Channel, items: Sequence[Article]) -> bytes:
     hub = getattr(config.site, "hub", "")
     if hub:
         data["hubs"] = [{"type": "WebSub", "url": hub}]
-    entries = []
-    for art in items:
-        item: dict[str, object] = {
-            "id": writer.guid(art),
-            "url": writer.link(art),
-            "title": writer.clean(art.title),
-            "content_html": writer.content(art),
-        }
-        if art.url.lower().startswith(("http://", "https://")):
-            item["external_url"] = art.url
-        summary = strip_dateline(art.summary)          # as in RSS/Atom: no dateline boilerplate
-        if summary:
-            item["summary"] = writer.clean(summary)
-        img = writer.image(art)
-        if img:
-            item["image"] = img[0]
-        item["date_published"] = writer.local(art.published).isoformat()
-        item["date_modified"] = writer.local(writer._updated(art)).isoformat()
-        item["authors"] = [{"name": art.author or writer.source_name(art)}]
-        tags = [writer.theme_names[t] for t in art.themes if t in writer.theme_names]
-        if tags:
-            item["tags"] = tags
-        entries.append(item)
-    data["items"] = entries
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8", "surrogatepass")
+    return data
+
+
+def item(writer: _Writer, art: Article) -> dict[str, object]:
+    """One article as an item of any channel's feed."""
+    out: dict[str, object] = {
+        "id": writer.guid(art),
+        "url": writer.link(art),
+        "title": writer.clean(art.title),
+        "content_html": writer.content(art),
+    }
+    if art.url.lower().startswith(("http://", "https://")):
+        out["external_url"] = art.url
+    summary = strip_dateline(art.summary)          # as in RSS/Atom: no dateline boilerplate
+    if summary:
+        out["summary"] = writer.clean(summary)
+    img = writer.image(art)
+    if img:
+        out["image"] = img[0]
+    out["date_published"] = writer.local(art.published).isoformat()
+    out["date_modified"] = writer.local(writer._updated(art)).isoformat()
+    out["authors"] = [{"name": art.author or writer.source_name(art)}]
+    tags = [writer.theme_names[t] for t in art.themes if t in writer.theme_names]
+    if tags:
+        out["tags"] = tags
+    return out
+
+
+def encoded_item(writer: _Writer, art: Article) -> str:
+    """:func:`item` as :func:`feed` writes it in the ``items`` list (two levels deep, indented
+    by one: JSON text has no raw line break, so every line break is the layout's)."""
+    return json.dumps(item(writer, art), ensure_ascii=False, indent=1).replace("\n", "\n  ")
+
+
+def joined(writer: _Writer, chan: Channel, encoded: Sequence[str]) -> bytes | None:
+    """:func:`feed`'s bytes from the channel's items as :func:`encoded_item` gives them (None
+    if the head is not laid out as expected: then :func:`feed`)."""
+    text = json.dumps(head(writer, chan), ensure_ascii=False, indent=1)
+    if not text.endswith("\n}"):
+        return None
+    text = text[:-2] + ',\n "items": ' + ("[\n  " + ",\n  ".join(encoded) + "\n ]" if encoded
+                                         else "[]") + "\n}\n"
+    return text.encode("utf-8", "surrogatepass")
 
 
 def problems(data: object) -> list[str]:

@@ -174,11 +174,18 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             home_blocks: Sequence[str] = (),
             doc_titles: Mapping[str, str] | None = None,
             markdown_bodies: bool = False,
-            urls: Mapping[str, str] | None = None) -> PublishResult:
+            urls: Mapping[str, str] | None = None,
+            stamps: Mapping[str, str] | None = None,
+            stamp_context: str | None = None) -> PublishResult:
     """Regenerate ``site_src/`` (or ``out``) from the published articles.
 
     ``docs`` maps a normalised document number (``749/QĐ-TTg``) to the site URL of its register
     page (``van-ban/749-qd-ttg/``); cited documents without one are shown unlinked.
+    ``stamps`` maps an article id to a token of everything the article is made from
+    (``SiteContent.stamps``), valid with ``stamp_context`` (``sitecontent.stamps_context``):
+    what this publish works out of an article (its key, its links) is remembered with its token
+    in the page cache, and an article whose token and context are the recorded ones is not
+    read again (a new article costs its own pages, not a pass over every article's text).
     ``urls``: ``article_urls`` of the published articles when the caller has made it already.
     ``doc_titles`` maps a number to its title (trích yếu), shown next to the number. ``extra``
     holds files other stages add to ``site_src/`` (relative POSIX path → bytes, e.g. the search
@@ -218,8 +225,13 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
             raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
     cache_path = Path(config.state_dir) / CACHE
     cached = read_cache(cache_path)
+    if stamps is not None and stamp_context:
+        site.stamps = stamps
     if cached.get("code") == site.code and cached.get("out") == str(out.resolve()):
         site.cache = cached["pages"]
+        if site.stamps and cached.get("stamps") == stamp_context and \
+                isinstance(cached.get("articles"), dict):
+            site.memo = cached["articles"]
         cache_path.unlink(missing_ok=True)      # a publish that dies half-way: no cache next time
     try:
         files = site.render(related(site.oldest_first))
@@ -244,7 +256,8 @@ def publish(config: Config, articles: Sequence[Article], *, out: Path | None = N
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: cannot be written ({exc.strerror})") from None
     try:
-        write_cache(cache_path, out, site.code, site.digests, site.kept, site.cache)
+        write_cache(cache_path, out, site.code, site.digests, site.kept, site.cache,
+                    articles=site.memo_now if site.stamps else None, stamps=stamp_context)
     except OSError:
         pass                                    # only a cache: the next publish does it all
     pages = sum(1 for rel in files if rel.endswith(".md")) + len(site.kept) + len(site.streamed)

@@ -398,7 +398,7 @@ def _write_feeds(root: Path, cfg, config: Config, articles: Sequence[Article],
         Path(cfg.site_dir), render_html=render, sizes=sizes,
         channels=feeds_out.channels_from(chans) if chans is not None else None,
         urls=published.get("urls"), theme_names=published.get("themes"),
-        previous=previous if isinstance(previous, Mapping) else None)
+        previous=previous if isinstance(previous, Mapping) else None, memo=root / ".cds" / feeds_out.ITEMS_FILE)
     extra = portal.write_portal(config, feeds_for, Path(cfg.site_dir), urls=published.get("urls"),
                                 theme_names=published.get("themes"),
                                 state_file=root / ".cds" / PORTAL_STATE,

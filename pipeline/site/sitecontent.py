@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,15 @@ class SiteContent:
     articles: list[Article]                                 # newest first, like Store.articles()
     problems: list[str] = field(default_factory=list)       # one line per file that cannot be used
     kept: list[str] = field(default_factory=list)           # files shown from their last good copy
+    # What changed since the last gather, without comparing articles: ``stamps`` maps the id of
+    # every article read from its own file to a token of everything that article is made from
+    # (path, digest of the file's bytes, the time its content last changed; the code that
+    # parses it is in :func:`stamp_context`): the same token, the same article. Articles shown
+    # from their last good copy have none. ``changed``: the ids whose token is not the last
+    # gather's (new or changed files); ``deleted``: the files (``articles/…``) gone since.
+    stamps: dict[str, str] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    deleted: list[str] = field(default_factory=list)
 
 
 def content_hash(article: Article) -> str:
@@ -134,6 +144,8 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
     stamp = now.isoformat()
     content_str, good_str = f"{content_dir}{os.sep}", f"{good_dir}{os.sep}"     # no Path a file
     result: list[Article] = []
+    stamps: dict[str, str] = {}                 # SiteContent.stamps, .changed
+    new_ids: set[str] = set()
     for rel, art in by_rel.items():
         rec = history.get(rel)
         known = found.digests.get(rel)
@@ -157,18 +169,38 @@ def gather(content_dir: Path, state_dir: Path, store: store_mod.Store, *,
             # so the next build hashes (and copies) again
             rec = {k: v for k, v in rec.items() if k != "file"}
         new_history[rel] = rec
+        if known is not None:
+            stamps[art.id] = f"{rel}\0{known}\0{rec.get('changed')}"
+        old = history.get(rel)
+        if known is None or not isinstance(old, dict) or old.get("file") != known or \
+                old.get("changed") != rec.get("changed"):
+            new_ids.add(art.id)
         result.append(_effective(art, rec))
     for art in fallbacks:
         rec = new_history.get(art.path.as_posix())
         result.append(_effective(art, rec) if rec else art)
-    for rel in set(history) - set(new_history):                 # deleted for real
+    deleted = sorted(set(history) - set(new_history))
+    for rel in deleted:                                         # deleted for real
         (good_dir / rel).unlink(missing_ok=True)
     if new_history != history:
         # compact: the C encoder (an indented dump is pure Python, ~0.1 s at 5,000 articles)
         write_atomic(history_path, json.dumps(new_history, ensure_ascii=False, sort_keys=True,
                                               separators=(",", ":")) + "\n")
     result.sort(key=lambda a: (a.published, a.id), reverse=True)
-    return SiteContent(result, problems, kept)
+    return SiteContent(result, problems, kept, stamps=stamps, changed=new_ids, deleted=deleted)
+
+
+def stamps_context(tz, media_keys: Iterable[str]) -> str:
+    """What every token of :attr:`SiteContent.stamps` also depends on once the articles are the
+    site's copies (``media.for_site`` with ``media_keys``): the code that reads an article file
+    into an article (the store index's fingerprint: parser, models, media, time zone), this
+    module's and ``jobs.site_copies``', and the media files available."""
+    h = hashlib.sha256((store_index.fingerprint(tz) + "\0").encode())
+    for path in (Path(__file__), Path(__file__).parent.parent / "jobs.py"):   # jobs: site_copies
+        h.update(path.read_bytes() + b"\0")
+    for key in sorted(media_keys):
+        h.update(key.encode("utf-8", "surrogateescape") + b"\0")
+    return h.hexdigest()
 
 
 def _effective(art: Article, rec: dict) -> Article:

@@ -367,7 +367,11 @@ class Bodies:
     def resolution(self, src_uri: str, text: str) -> list[list]:
         """The files the page's links could name and whether ``site_src/`` holds them (part of
         the page's digest: a page is made again when one appears or vanishes)."""
-        return [[t, t in self.uris] for t in link_targets(src_uri, text)]
+        return self.resolve(link_targets(src_uri, text))
+
+    def resolve(self, targets: Iterable[str]) -> list[list]:
+        """:meth:`resolution` of the targets :func:`link_targets` gave."""
+        return [[t, t in self.uris] for t in targets]
 
     def page(self, text: str, src_uri: str, source: str, *, sanitize: bool,
              whole: bool = False) -> Rendered:

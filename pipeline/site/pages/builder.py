@@ -22,7 +22,7 @@ from pipeline.core.markup import esc, front_matter, read_front_matter, rel_url, 
 from pipeline.core.models import Article, Config
 from pipeline.core.urls import article_urls
 from pipeline.core.urls import path_segment as _segment
-from pipeline.site.pages.bodies import Bodies, toc_meta
+from pipeline.site.pages.bodies import Bodies, link_targets, toc_meta
 from pipeline.site.pages.layout import (
     ARTICLE_START,
     ARTICLE_START_HTML,
@@ -127,6 +127,8 @@ class Pages:
         self._views: dict[str, SimpleNamespace] = {}
         self._summaries: dict[str, str] = {}
         self._items: dict[str, str] = {}
+        self._counts: dict[tuple[str, str], list[Article]] = {}
+        self._by_source: dict[str, list[Article]] | None = None
         self.macros = self.renderer.module("site/macros.html")
         # Pages whose inputs are those of the page already in site_src/ are not made again
         # (``cache``: the last publish's digests; ``kept``: such pages; ``digests``: now).
@@ -136,6 +138,13 @@ class Pages:
         self.digests: dict[str, str] = {}
         self._keys: dict[str, str] = {}
         self._lines: dict[str, str] = {}        # article id → its line in a page's digest
+        # What the last publish worked out of each article (its key, its page's link targets),
+        # by the token of what the article is made from (``publish(stamps=)``, from gather):
+        # an article whose token is the one recorded is not read again. ``memo``: the last
+        # publish's (set by publish when its context is this one's); ``memo_now``: this one's.
+        self.stamps: Mapping[str, str] = {}
+        self.memo: dict[str, list] = {}
+        self.memo_now: dict[str, list] = {}
         self._global = hashlib.sha256(repr((
             self.code, str(self.tz),
             sorted((t.id, t.name, t.description) for t in self.themes.values()),
@@ -178,6 +187,15 @@ class Pages:
         """The digest of everything of an article that pages show."""
         key = self._keys.get(art.id)
         if key is None:
+            token = self.stamps.get(art.id)
+            if token is not None:
+                entry = self.memo.get(art.id)
+                if isinstance(entry, list) and len(entry) == 4 and entry[0] == token and \
+                        isinstance(entry[1], str):
+                    key = self._keys[art.id] = entry[1]
+                    self.memo_now[art.id] = entry
+                    return key
+        if key is None:
             fields = json.dumps([
                 art.id, art.title, art.url, art.source, art.published.isoformat(),
                 art.updated.isoformat() if art.updated else None, art.date_estimated, art.author,
@@ -186,7 +204,22 @@ class Pages:
             key = self._keys[art.id] = hashlib.sha256(
                 fields.encode("utf-8", "surrogatepass") + b"\0"
                 + art.body.encode("utf-8", "surrogatepass")).hexdigest()
+            token = self.stamps.get(art.id)
+            if token is not None:
+                self.memo_now[art.id] = [token, key, None, None]
         return key
+
+    def link_targets_of(self, art: Article, path: str) -> list[str]:
+        """:func:`~pipeline.site.pages.bodies.link_targets` of the article's body on its page
+        ``path``, remembered with its key (:attr:`memo_now`)."""
+        self.article_key(art)
+        entry = self.memo_now.get(art.id)
+        if entry is not None and entry[2] == path and isinstance(entry[3], list):
+            return entry[3]
+        targets = link_targets(path, art.body)
+        if entry is not None:
+            self.memo_now[art.id] = [entry[0], entry[1], path, targets]
+        return targets
 
     def digest(self, kind: str, params: object, arts: Sequence[Article]) -> str:
         """The digest of everything a page is made of: its kind and parameters (JSON), the
@@ -267,15 +300,27 @@ class Pages:
                 for a in arts]
 
     def count(self, attr: str, tid: str) -> list[Article]:
-        return [a for a in self.articles if tid in getattr(a, attr)]
+        """The articles (newest first) whose ``attr`` (themes, pillars) holds ``tid``: once a
+        publish (the home page, the overviews and the listings ask)."""
+        out = self._counts.get((attr, tid))
+        if out is None:
+            out = self._counts[(attr, tid)] = [a for a in self.articles if tid in getattr(a, attr)]
+        return out
 
     def topic_views(self, table: Mapping[str, Topic], attr: str) -> list[dict]:
         return [{"id": t.id, "name": t.name, "description": t.description,
                  "count": len(self.count(attr, t.id))} for t in table.values()]
 
+    def of_source(self, sid: str) -> list[Article]:
+        """The source's articles, newest first (every source's grouped once a publish)."""
+        if self._by_source is None:
+            self._by_source = defaultdict(list)
+            for a in self.articles:
+                self._by_source[a.source].append(a)
+        return self._by_source.get(sid, [])
+
     def source_views(self) -> list[dict]:
-        return [{"url": self.source_urls[sid], "name": name,
-                 "count": sum(1 for a in self.articles if a.source == sid)}
+        return [{"url": self.source_urls[sid], "name": name, "count": len(self.of_source(sid))}
                 for sid, name in self.sources.items()]
 
     def span(self, arts: Sequence[Article]) -> str:
@@ -339,7 +384,7 @@ class Pages:
         url = self.urls[art.id]
         path = url + "index.md"
         # the files its links name, found or not (headings re-levelled or not, the same links)
-        resolution = self.bodies.resolution(path, art.body) if self.bodies else []
+        resolution = self.bodies.resolve(self.link_targets_of(art, path)) if self.bodies else []
         if self.reuse(path, self.digest("article", [url, resolution] if resolution else url,
                                         [art, *rel]), art.updated or art.published):
             if not all(found for _, found in resolution):     # its warnings, every publish
@@ -422,7 +467,7 @@ class Pages:
             base = self.source_urls[sid]
             src = self.config.source(sid)
             self.channels.append({"path": base, "title": name, "description": "", "source": sid})
-            self.listing(base, name, [a for a in self.articles if a.source == sid],
+            self.listing(base, name, self.of_source(sid),
                          trail=[("nguon/", "Nguồn tin")],
                          home=safe_href(src.url) if src else None, feed_base=base,
                          feeds=feed_meta(base, name))

@@ -140,10 +140,13 @@ def read_cache(path: Path) -> dict:
 
 
 def write_cache(cache: Path, out: Path, code: str, digests: Mapping[str, str],
-                kept: Collection[str], previous: Mapping[str, list]) -> None:
+                kept: Collection[str], previous: Mapping[str, list], *,
+                articles: Mapping[str, list] | None = None, stamps: str | None = None) -> None:
     """Remember what each page in ``out`` was made from (``digests``), with its size and
     modification time (a time too close to now to tell a later change apart is not trusted
-    next time); pages ``kept`` as they were keep their ``previous`` entry."""
+    next time); pages ``kept`` as they were keep their ``previous`` entry. ``articles``: what
+    was worked out of each article, by its token (``Pages.memo_now``), valid for ``stamps``
+    (the tokens' context)."""
     now = time.time_ns()
     pages = {}
     for path, digest in digests.items():
@@ -155,5 +158,7 @@ def write_cache(cache: Path, out: Path, code: str, digests: Mapping[str, str],
         except OSError:
             continue
         pages[path] = [digest, st.st_size, trusted_mtime(st.st_mtime_ns, now)]
-    write_atomic(cache, json.dumps({"code": code, "out": str(out.resolve()), "pages": pages},
-                                   separators=(",", ":")))
+    data: dict[str, object] = {"code": code, "out": str(out.resolve()), "pages": pages}
+    if articles is not None and stamps:
+        data["stamps"], data["articles"] = stamps, articles
+    write_atomic(cache, json.dumps(data, separators=(",", ":")))
