@@ -94,7 +94,8 @@ class CdsPlugin(BasePlugin):
                 untouched: set[str] | frozenset[str] = frozenset(),
                 progress: Callable[[int], object] | None = None,
                 lean_markdown: bool = False, stash_content: bool = True,
-                droppable: Mapping[str, tuple[str, int, str]] | None = None) -> None:
+                left_out: Mapping[str, tuple[str, int, str]] | None = None,
+                order: Iterable[str] = (), source_dir: str | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -121,8 +122,10 @@ class CdsPlugin(BasePlugin):
         self.stash: dict[str, bytes] = {}          # src_uri → page.content, zlib-compressed
         self._pending = None                       # the page whose content is not stashed yet
         # src_uri → (kind "p"/"s"/"x", source mtime_ns, url) as the last build recorded them:
-        # files a dirty build may leave out of MkDocs' list when their output is still fresh
-        self.droppable = droppable or {}
+        # files this dirty build left out of the folder MkDocs walks (their outputs are fresh)
+        self.left_out = left_out or {}
+        self.order = list(order)                   # every file of site_src/, in MkDocs' order
+        self.source_dir = source_dir               # site_src/ (MkDocs' docs_dir may be a view)
         self.dropped: list[str] = []               # src_uris left out of `files` this build
         self._listed: list = []                    # every page the sitemap lists, in order
         self.sitemaps: list[str] = []              # the sitemap's parts written (and .gz)
@@ -144,22 +147,16 @@ class CdsPlugin(BasePlugin):
         self._listed = []
         if not self.dirty:
             return files
-        docs = os.path.realpath(config["docs_dir"])
+        docs = os.path.realpath(self.source_dir or config["docs_dir"])
         real = _RealPaths()
         untouched = self.untouched
-        droppable = self.droppable
-        drop = []
         for file in files:
             src = file.abs_src_path
             if not src:
                 continue
             uri = file.src_uri
             if uri in untouched and uri not in self.changed:
-                # the last build left its output no older than it: not again
-                known = droppable.get(uri)
-                if known is not None and self._fresh(file, known):
-                    drop.append(file)
-                continue
+                continue           # the last build left its output no older than it: not again
             real_src = real(src)
             if os.path.dirname(real_src) != docs and not real_src.startswith(docs + os.sep):
                 continue                                   # the theme's: fingerprinted
@@ -177,42 +174,30 @@ class CdsPlugin(BasePlugin):
                 continue                                   # missing output: made again
             if st_dest.st_mtime_ns < st_src.st_mtime_ns:   # same bytes, newer time: not again
                 os.utime(dest, ns=(st_dest.st_atime_ns, st_src.st_mtime_ns))
-        if drop:
-            self._leave_out(files, config, drop)
+        if self.left_out:
+            self._list_pages(files, config)
         return files
 
-    @staticmethod
-    def _fresh(file, known: tuple[str, int, str]) -> bool:
-        """Whether MkDocs' dirty build would neither render nor copy ``file`` (its output is
-        there and no older than its source; an excluded file has none)."""
-        kind, mtime, _ = known
-        if kind == "x":
-            return True
-        if kind not in ("p", "s") or not file.inclusion.is_included():
-            return False
-        if kind == "p" and file.inclusion.is_in_nav():
-            return False           # MkDocs lists pages missing from the nav (a warning level)
-        try:
-            return os.stat(file.abs_dest_path).st_mtime_ns >= mtime
-        except OSError:
-            return False
-
-    def _leave_out(self, files, config, drop: list) -> None:
-        """Take ``drop`` out of ``files``; remember, in MkDocs' order, every page its sitemap
-        lists: the File of a page kept, what the sitemap template reads of one left out."""
-        left = {file.src_uri for file in drop}
+    def _list_pages(self, files, config) -> None:
+        """Remember, in MkDocs' order (``order``: the order of its walk), every page its sitemap
+        lists: the File of a page MkDocs has, what the sitemap template reads of one left out."""
+        left = self.left_out
         base = config.site_url or ""
         if base and not base.endswith("/"):
             base += "/"
         parts = urlsplit(base)
         plain = bool(base) and not parts.query and not parts.fragment
-        for file in files:
-            if not (file.is_documentation_page() and file.inclusion.is_included()):
+        for uri in self.order:
+            known = left.get(uri)
+            if known is None:
+                file = files.get_file_from_path(uri)
+                if file is not None and file.is_documentation_page() and \
+                        file.inclusion.is_included():
+                    self._listed.append(file)
                 continue
-            if file.src_uri not in left:
-                self._listed.append(file)
+            if known[0] != "p":
                 continue
-            url = self.droppable[file.src_uri][2]
+            url = known[2]
             if not base:
                 canonical = absolute = None
             elif plain and _PLAIN_URL.fullmatch(url):
@@ -220,12 +205,10 @@ class CdsPlugin(BasePlugin):
             else:
                 canonical = urljoin(base, url)
                 absolute = urlsplit(canonical).path
-            date = self.lastmod.get(file.src_uri) or self.default_lastmod
+            date = self.lastmod.get(uri) or self.default_lastmod
             self._listed.append(SimpleNamespace(page=SimpleNamespace(
                 is_link=False, url=url, canonical_url=canonical, abs_url=absolute,
                 update_date=date or None)))
-        for file in drop:
-            files.remove(file)
         self.dropped = sorted(left)
 
     def on_nav(self, nav, *, config, files):
