@@ -56,6 +56,7 @@ JINJA_CACHE = "jinja"                     # in <root>/.cds/: compiled theme temp
 PORTAL_STATE = "portal.json"              # in <root>/.cds/: the portal files' inputs digest
 PLUGIN = "cds"                            # the plugin's entry point name
 DOCS_VIEW = "docs-view"                   # in <root>/.cds/: what a dirty build hands MkDocs
+THEME_VIEW = "theme-view"                 # in <root>/.cds/: theme folders without hidden ones
 _IGNORED_WARNINGS = ("A 'dirty' build is being performed",)
 
 
@@ -237,7 +238,8 @@ def build_site(root: Path, *, config: Config | None = None,
                        untouched=frozenset(untouched),
                        progress=bar.update if bar is not None else None,
                        lean_markdown=driver == "cds", left_out=left_out,
-                       order=list(entries) if left_out else (), source_dir=str(docs_dir))
+                       order=list(entries) if left_out else (), source_dir=str(docs_dir),
+                       theme_view=root / ".cds" / THEME_VIEW if driver == "cds" else None)
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,

@@ -95,7 +95,8 @@ class CdsPlugin(BasePlugin):
                 progress: Callable[[int], object] | None = None,
                 lean_markdown: bool = False, stash_content: bool = True,
                 left_out: Mapping[str, tuple[str, int, str]] | None = None,
-                order: Iterable[str] = (), source_dir: str | None = None) -> None:
+                order: Iterable[str] = (), source_dir: str | None = None,
+                theme_view: Path | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -127,6 +128,7 @@ class CdsPlugin(BasePlugin):
         self.order = list(order)                   # every file of site_src/, in MkDocs' order
         self.source_dir = source_dir               # site_src/ (MkDocs' docs_dir may be a view)
         self.dropped: list[str] = []               # src_uris left out of `files` this build
+        self.theme_view = theme_view               # where theme_views() puts its folders
         self._listed: list = []                    # every page the sitemap lists, in order
         self.sitemaps: list[str] = []              # the sitemap's parts written (and .gz)
         self._sitemap: tuple | None = None         # the sitemap template and its context
@@ -137,6 +139,8 @@ class CdsPlugin(BasePlugin):
             from pipeline.site.build import navmemo
 
             navmemo.add_theme_folder(config)
+        if self.theme_view is not None:
+            theme_views(config.theme.dirs, self.theme_view)
         return config
 
     # -- files -------------------------------------------------------------------------------
@@ -495,6 +499,44 @@ def _anchors(toc):
     for item in toc:
         yield item
         yield from _anchors(item.children)
+
+
+def theme_views(dirs: list[str], folder: Path) -> None:
+    """Each theme folder of ``dirs`` (MkDocs' ``theme.dirs``) that holds hidden folders
+    (Material's ``.icons``: ~14,000 files) replaced in place by a view of it in ``folder``: the
+    same tree of real folders and links to its files, its hidden folders a link each. Jinja
+    loads every template through the view as from the folder, and its ``list_templates`` (which
+    MkDocs asks on every build for the theme's static files, and whose hidden names it drops)
+    does not walk into the linked folders. The view is made again on every build (a theme
+    updated in place is seen); a folder it cannot make stays as it was."""
+    import hashlib
+    import shutil
+
+    for i, theme_dir in enumerate(dirs):
+        try:
+            if not any(e.name.startswith(".") and e.is_dir(follow_symlinks=False)
+                       for e in os.scandir(theme_dir)):
+                continue
+        except OSError:
+            continue
+        view = os.path.join(str(folder), hashlib.sha256(theme_dir.encode("utf-8", "surrogateescape"))
+                            .hexdigest()[:16])
+        try:
+            shutil.rmtree(view, ignore_errors=True)
+            for here, subdirs, files in os.walk(theme_dir):    # as Jinja walks (no link followed)
+                rel = os.path.relpath(here, theme_dir)
+                out = view if rel == "." else os.path.join(view, rel)
+                os.makedirs(out, exist_ok=True)
+                for name in files:
+                    os.symlink(os.path.join(here, name), os.path.join(out, name))
+                for name in [d for d in subdirs
+                             if d.startswith(".") or os.path.islink(os.path.join(here, d))]:
+                    os.symlink(os.path.join(here, name), os.path.join(out, name))
+                    subdirs.remove(name)
+        except OSError:
+            shutil.rmtree(view, ignore_errors=True)
+            continue
+        dirs[i] = view
 
 
 class _RealPaths:
