@@ -12,8 +12,8 @@ from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
 from pipeline.site.build.plugin import theme_views
-from tests.test_site import make_articles, make_root
 from tests.test_build_left_out import build
+from tests.test_site import make_articles, make_root
 
 
 def _theme_files(cfg) -> list[tuple[str, bytes]]:

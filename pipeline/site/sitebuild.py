@@ -35,7 +35,6 @@ from pathlib import Path
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.fileio import trusted_mtime
 from pipeline.core.models import Article, Config
-from pipeline.store import media
 from pipeline.site import render as render_mod
 from pipeline.site.build import state as state_mod
 from pipeline.site.build.pages import (
@@ -47,6 +46,7 @@ from pipeline.site.build.pages import (
 )
 from pipeline.site.build.state import SCHEMA, STATE_FILE
 from pipeline.site.publish import MANIFEST
+from pipeline.store import media
 
 __all__ = ["ARTICLE_START_HTML", "BuildResult", "SiteBuildError", "STATE_FILE", "SCHEMA",
            "build_site", "join_page", "read_meta", "sanitize_page", "split_page"]

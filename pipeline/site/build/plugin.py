@@ -9,11 +9,12 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   and an output older than its unchanged source is given the source's time, so MkDocs' own
   dirty test (output missing or older than its source) picks exactly the changed files. The
   files it will not render or copy, that no navigation entry and no page it renders names
-  (``prepare(droppable=…)``, from the build's record), are taken out of ``files``: MkDocs makes
-  no ``Page`` for them and tests no dates. ``sitemap.xml`` still lists them
-  (``on_template_context`` hands MkDocs' own template every page, those left out as what the
-  template reads of them) and ``sitemap.xml.gz`` gets the time a full build gives it
-  (``on_post_build``);
+  (``prepare(left_out=…)``, from the build's record), are not in the folder MkDocs walks
+  (``sitebuild`` hands it a view of ``site_src/`` without them, ``.cds/docs-view/``): MkDocs
+  makes no ``File`` or ``Page`` for them and tests no dates. ``sitemap.xml`` still lists them
+  (``on_template_context`` hands MkDocs' own template every page in the order of MkDocs' walk,
+  ``prepare(order=…)``, those left out as what the template reads of them) and
+  ``sitemap.xml.gz`` gets the time a full build gives it (``on_post_build``);
 - ``on_pre_template`` / ``on_template_context`` / ``on_post_template`` (``sitemap.xml``): the
   sitemap is split (see :func:`sitemap_parts`): each part is rendered with the theme's own
   ``sitemap.xml`` template and written as ``sitemap-<part>.xml`` with a ``.gz`` copy (only
@@ -29,6 +30,9 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   a parser for every page, even for no text): the configured ones are handed back for any page
   that has Markdown, and before the templates (``on_env``). Of a page in the reference form
   (``cds_kind: article``) only the body is Markdown, sanitised after rendering;
+- ``on_config``: the theme folders that hold hidden folders (Material's ``.icons``) are seen
+  through a view (:func:`theme_views`), so listing the theme's static files, which MkDocs does
+  on every build, does not walk 14,000 icons;
 - ``on_nav``, ``on_env``: the navigation pages a dirty build did not read are read
   (``Page.read_source``) so their titles show; every page gets publish's sitemap date; the
   theme's compiled templates are cached in ``.cds/jinja`` (``Environment.overlay``);
