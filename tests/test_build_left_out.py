@@ -46,6 +46,13 @@ def test_a_new_article_renders_few_pages_and_the_site_is_a_clean_builds(tmp_path
     more = make_articles(13)                                 # one new article
     again = build(root, more)
     assert not again.full and 0 < again.rendered < again.pages and again.left_out > 0
+    # MkDocs walked a view of site_src/ holding only what it renders, copies or they name
+    view = root / ".cds" / sitebuild.DOCS_VIEW
+    linked = [p for p in view.rglob("*") if p.is_symlink()]
+    src = root / "site_src"
+    in_src = [p for p in src.rglob("*") if p.is_file() and
+              not any(part.startswith(".") for part in p.relative_to(src).parts)]
+    assert 0 < len(linked) == len(in_src) - again.left_out
     clean = make_root(tmp_path / "clean")
     reference = build(clean, more)
     assert reference.full and reference.left_out == 0
@@ -313,3 +320,26 @@ def test_jobs_build_with_the_memos_after_new_changed_and_deleted_articles_equals
         assert reference.full
         assert differences(root / "site", cold / "site") == []
         assert differences(root / "site_src", cold / "site_src") == []
+
+
+def test_a_file_hiding_a_theme_file_stays_in_mkdocs_view(tmp_path: Path):
+    """A file of site_src/ named as a theme file hides it; left out of the folder MkDocs walks,
+    MkDocs would add the theme's in its place (and copy it, being newer)."""
+    import os
+
+    root = make_root(tmp_path / "root")
+    arts = make_articles(12)
+    build(root, arts)
+    (root / "site_src" / "assets").mkdir(exist_ok=True)
+    (root / "site_src" / "assets" / "an.css").write_text("a{color:red}", encoding="utf-8")
+    os.utime(root / "site_src" / "assets" / "an.css", (1_700_000_000, 1_700_000_000))  # trusted
+    theme = root / "site_src" / ".overrides" / "assets"
+    theme.mkdir(parents=True, exist_ok=True)
+    (theme / "an.css").write_text("a{color:blue}", encoding="utf-8")
+    config = make_config(root)
+    assert sitebuild.build_site(root, config=config, articles=arts).full     # the theme changed
+    later = (root / "site" / "assets" / "an.css").stat().st_mtime_ns + 10**9
+    os.utime(theme / "an.css", ns=(later, later))
+    again = sitebuild.build_site(root, config=config, articles=arts)
+    assert not again.full and again.left_out > 0
+    assert (root / "site" / "assets" / "an.css").read_text(encoding="utf-8") == "a{color:red}"

@@ -785,3 +785,23 @@ def test_mirroring_stored_articles_reads_only_those_it_may_change(harvested_root
     assert read == {first.id}
     assert media_store.store_ref(key_of(PNG_BLUE, "png")) in \
         store.Store(config.content_dir).get(first.id).body
+
+
+_URL_PIECES = st.sampled_from(["http", "https", "HTTPS", "ftp", "data:", "://", ":", "//", "/",
+                               "?", "#", "@", " ", "\t", "\n", ".", "-", "[::1]", "www", "baothu",
+                               ".vn", "m.baothu.vn", "x.vn", ":443", ":80", ":8443", ":0",
+                               ":99999", "a.png", "ảnh", "%2F", "\\"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_URL_PIECES, max_size=10).map("".join), min_size=1, max_size=12))
+def test_never_fetched_answers_each_address_as_if_asked_alone(urls: list[str]):
+    """``never_fetched`` answers once for each plain "scheme://host:port" it sees: every address,
+    asked in any order after others of the same origin, gets the answer a new check gives it
+    alone (the scheme, host and port are all it reads)."""
+    src = Source(id="bao", name="Báo", kind="feed", url="https://www.baothu.vn/rss.xml",
+                 aliases=("m.baothu.vn",))
+    for hosts in ((), ("x.vn",)):
+        never = media.never_fetched(src, hosts=hosts)
+        assert [never(u) for u in urls + urls[::-1]] == \
+            [media.never_fetched(src, hosts=hosts)(u) for u in urls + urls[::-1]]

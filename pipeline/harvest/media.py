@@ -166,15 +166,31 @@ def never_fetched(source: Source, *, hosts: Iterable[str] = ()) -> Callable[[str
     picture): decided from the address and the configuration alone."""
     own = confine.guard(source)
     elsewhere = _elsewhere(source, hosts)
+    by_origin: dict[str, bool] = {}        # the answer for a plain "scheme://host[:port]"
 
-    def never(url: str) -> bool:
+    def decide(url: str) -> bool:
         if not is_http(url):
             return True
         if own(url) is None:
             return False
         return confine.origin(url) is None or elsewhere(url)
 
+    def never(url: str) -> bool:
+        plain = _PLAIN_ORIGIN.match(url)
+        if plain is None:
+            return decide(url)
+        known = by_origin.get(plain.group())
+        if known is None:
+            known = by_origin[plain.group()] = decide(url)
+        return known
+
     return never
+
+
+#: An address whose scheme, host and port are plain text ended by "/", "?", "#" or the end:
+#: everything :func:`never_fetched` reads of it (``urlsplit``'s scheme, hostname and port)
+#: is in this prefix, so addresses with the same prefix get the same answer.
+_PLAIN_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.-]+(?::[0-9]*)?(?=[/?#]|\Z)")
 
 
 def image_fetcher(fetcher: _Getter, source: Source, *, hosts: Iterable[str] = (),

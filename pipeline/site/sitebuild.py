@@ -35,7 +35,6 @@ from pathlib import Path
 from pipeline.core.errors import CdsError, ConfigError
 from pipeline.core.fileio import trusted_mtime
 from pipeline.core.models import Article, Config
-from pipeline.store import media
 from pipeline.site import render as render_mod
 from pipeline.site.build import state as state_mod
 from pipeline.site.build.pages import (
@@ -47,6 +46,7 @@ from pipeline.site.build.pages import (
 )
 from pipeline.site.build.state import SCHEMA, STATE_FILE
 from pipeline.site.publish import MANIFEST
+from pipeline.store import media
 
 __all__ = ["ARTICLE_START_HTML", "BuildResult", "SiteBuildError", "STATE_FILE", "SCHEMA",
            "build_site", "join_page", "read_meta", "sanitize_page", "split_page"]
@@ -55,6 +55,8 @@ RENDER_CACHE = render_mod.BODY_CACHE      # in <root>/.cds/: body → HTML (feed
 JINJA_CACHE = "jinja"                     # in <root>/.cds/: compiled theme templates
 PORTAL_STATE = "portal.json"              # in <root>/.cds/: the portal files' inputs digest
 PLUGIN = "cds"                            # the plugin's entry point name
+DOCS_VIEW = "docs-view"                   # in <root>/.cds/: what a dirty build hands MkDocs
+THEME_VIEW = "theme-view"                 # in <root>/.cds/: theme folders without hidden ones
 _IGNORED_WARNINGS = ("A 'dirty' build is being performed",)
 
 
@@ -213,6 +215,12 @@ def build_site(root: Path, *, config: Config | None = None,
         droppable = {} if full or driver != "cds" else _droppable(
             cfg, str(docs_dir), entries, untouched, changed, last.get("links") or {},
             Path(custom) if custom else None)
+        left_out = _left_out(cfg, site_dir, droppable) if droppable else {}
+        if left_out and _docs_view(root / ".cds" / DOCS_VIEW, str(docs_dir),
+                                   [uri for uri in entries if uri not in left_out]):
+            cfg["docs_dir"] = str(root / ".cds" / DOCS_VIEW)    # MkDocs walks only what it needs
+        else:
+            left_out = {}
 
         extensions, ext_configs = cfg.markdown_extensions, cfg.mdx_configs
         bodies = render_mod.BodyCache(root / ".cds" / RENDER_CACHE,
@@ -229,7 +237,9 @@ def build_site(root: Path, *, config: Config | None = None,
                        bodies=bodies if driver == "cds" else None,
                        untouched=frozenset(untouched),
                        progress=bar.update if bar is not None else None,
-                       lean_markdown=driver == "cds", droppable=droppable)
+                       lean_markdown=driver == "cds", left_out=left_out,
+                       order=list(entries) if left_out else (), source_dir=str(docs_dir),
+                       theme_view=root / ".cds" / THEME_VIEW if driver == "cds" else None)
         try:
             mkdocs_build(cfg, dirty=not full)
             feeds = _write_feeds(root, cfg, config, articles, published,
@@ -298,14 +308,16 @@ def build_site(root: Path, *, config: Config | None = None,
 
 def _droppable(cfg, docs_dir: str, entries: Mapping[str, list], untouched: set[str],
                changed: set[str], last_links: Mapping[str, list],
-               custom: Path | None) -> dict[str, tuple[str, int, str]]:
+               custom: Path | None) -> dict[str, tuple[str, int, str, str]]:
     """The files a dirty build may leave out of MkDocs' list (``src_uri`` → kind, source time,
-    URL, as the last build recorded them): untouched and not changed (the plugin still checks
-    that each output is there and fresh), named by no navigation entry and by no link of a page
-    this build may render (every link the record holds, and those of the changed pages, read
-    now). None when MkDocs' file list may matter to more than the sitemap: another plugin, or
-    a theme override that reads the ``pages`` variable."""
-    if any(name != PLUGIN for name in cfg.plugins) or _reads_pages(cfg, custom):
+    URL, output, as the last build recorded them): untouched and not changed
+    (:func:`_left_out` still checks that each output is there and fresh), named by no
+    navigation entry and by no link of a page this build may render (every link the record
+    holds, and those of the changed pages, read now). None when MkDocs' file list may matter to
+    more than the sitemap: another plugin, or a theme override that reads the ``pages``
+    variable, or a ``README`` file (MkDocs chooses between it and ``index`` from its list)."""
+    if any(name != PLUGIN for name in cfg.plugins) or _reads_pages(cfg, custom) or \
+            any(os.path.splitext(uri.rsplit("/", 1)[-1])[0].lower() == "readme" for uri in entries):
         return {}
     named = set(state_mod.nav_strings(cfg["nav"]))
     for targets in last_links.values():
@@ -326,8 +338,56 @@ def _droppable(cfg, docs_dir: str, entries: Mapping[str, list], untouched: set[s
             if folder in named:
                 break
         else:
-            out[uri] = (entry[3], entry[2], entry[4])
+            out[uri] = (entry[3], entry[2], entry[4], entry[5])
     return out
+
+
+def _left_out(cfg, site_dir: Path, droppable: Mapping[str, tuple[str, int, str, str]]
+              ) -> dict[str, tuple[str, int, str]]:
+    """Of ``droppable``, the files MkDocs' dirty build would neither render nor copy (``src_uri``
+    → kind, source time, URL): excluded ones, and included ones whose output is there and no
+    older than their source; not a page MkDocs would count as missing from the navigation
+    (included, not matched by ``not_in_nav``: it says so at a warning level), nor a file that
+    hides a theme file of the same name (MkDocs would add the theme's in its place)."""
+    not_in_nav = cfg["not_in_nav"]
+    theme_dirs = list(cfg.theme.dirs)
+    site = str(site_dir)
+    out: dict[str, tuple[str, int, str]] = {}
+    for uri, (kind, mtime, url, dest) in droppable.items():
+        if kind == "p":
+            if not_in_nav is None or not not_in_nav.match_file(uri):
+                continue
+        elif any(os.path.isfile(os.path.join(folder, uri)) for folder in theme_dirs):
+            continue
+        if kind != "x":
+            try:
+                if os.stat(os.path.join(site, dest)).st_mtime_ns < mtime:
+                    continue
+            except OSError:
+                continue                                   # no output: made again
+        out[uri] = (kind, mtime, url)
+    return out
+
+
+def _docs_view(folder: Path, docs_dir: str, uris: Sequence[str]) -> bool:
+    """``folder`` made a view of ``docs_dir`` holding only ``uris`` (symbolic links to the
+    files, in real folders), for MkDocs to walk instead of every file of ``site_src/``. False
+    when it cannot be made (the build then hands MkDocs every file)."""
+    import shutil
+
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+        made: set[str] = set()
+        for uri in uris:
+            parent = os.path.join(str(folder), os.path.dirname(uri))
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            os.symlink(os.path.join(docs_dir, uri), os.path.join(str(folder), uri))
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    return True
 
 
 def _page_targets(docs_dir: str, uri: str) -> list[str]:

@@ -9,11 +9,12 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   and an output older than its unchanged source is given the source's time, so MkDocs' own
   dirty test (output missing or older than its source) picks exactly the changed files. The
   files it will not render or copy, that no navigation entry and no page it renders names
-  (``prepare(droppable=…)``, from the build's record), are taken out of ``files``: MkDocs makes
-  no ``Page`` for them and tests no dates. ``sitemap.xml`` still lists them
-  (``on_template_context`` hands MkDocs' own template every page, those left out as what the
-  template reads of them) and ``sitemap.xml.gz`` gets the time a full build gives it
-  (``on_post_build``);
+  (``prepare(left_out=…)``, from the build's record), are not in the folder MkDocs walks
+  (``sitebuild`` hands it a view of ``site_src/`` without them, ``.cds/docs-view/``): MkDocs
+  makes no ``File`` or ``Page`` for them and tests no dates. ``sitemap.xml`` still lists them
+  (``on_template_context`` hands MkDocs' own template every page in the order of MkDocs' walk,
+  ``prepare(order=…)``, those left out as what the template reads of them) and
+  ``sitemap.xml.gz`` gets the time a full build gives it (``on_post_build``);
 - ``on_pre_template`` / ``on_template_context`` / ``on_post_template`` (``sitemap.xml``): the
   sitemap is split (see :func:`sitemap_parts`): each part is rendered with the theme's own
   ``sitemap.xml`` template and written as ``sitemap-<part>.xml`` with a ``.gz`` copy (only
@@ -29,6 +30,9 @@ the file does not name it (``mkdocs.yml`` stays free of Python callables). Event
   a parser for every page, even for no text): the configured ones are handed back for any page
   that has Markdown, and before the templates (``on_env``). Of a page in the reference form
   (``cds_kind: article``) only the body is Markdown, sanitised after rendering;
+- ``on_config``: the theme folders that hold hidden folders (Material's ``.icons``) are seen
+  through a view (:func:`theme_views`), so listing the theme's static files, which MkDocs does
+  on every build, does not walk 14,000 icons;
 - ``on_nav``, ``on_env``: the navigation pages a dirty build did not read are read
   (``Page.read_source``) so their titles show; every page gets publish's sitemap date; the
   theme's compiled templates are cached in ``.cds/jinja`` (``Environment.overlay``);
@@ -94,7 +98,9 @@ class CdsPlugin(BasePlugin):
                 untouched: set[str] | frozenset[str] = frozenset(),
                 progress: Callable[[int], object] | None = None,
                 lean_markdown: bool = False, stash_content: bool = True,
-                droppable: Mapping[str, tuple[str, int, str]] | None = None) -> None:
+                left_out: Mapping[str, tuple[str, int, str]] | None = None,
+                order: Iterable[str] = (), source_dir: str | None = None,
+                theme_view: Path | None = None) -> None:
         self.lastmod = lastmod or {}
         self.default_lastmod = default_lastmod
         self.dirty = dirty                 # an incremental build: only `changed` is rendered
@@ -121,9 +127,12 @@ class CdsPlugin(BasePlugin):
         self.stash: dict[str, bytes] = {}          # src_uri → page.content, zlib-compressed
         self._pending = None                       # the page whose content is not stashed yet
         # src_uri → (kind "p"/"s"/"x", source mtime_ns, url) as the last build recorded them:
-        # files a dirty build may leave out of MkDocs' list when their output is still fresh
-        self.droppable = droppable or {}
+        # files this dirty build left out of the folder MkDocs walks (their outputs are fresh)
+        self.left_out = left_out or {}
+        self.order = list(order)                   # every file of site_src/, in MkDocs' order
+        self.source_dir = source_dir               # site_src/ (MkDocs' docs_dir may be a view)
         self.dropped: list[str] = []               # src_uris left out of `files` this build
+        self.theme_view = theme_view               # where theme_views() puts its folders
         self._listed: list = []                    # every page the sitemap lists, in order
         self.sitemaps: list[str] = []              # the sitemap's parts written (and .gz)
         self._sitemap: tuple | None = None         # the sitemap template and its context
@@ -134,6 +143,8 @@ class CdsPlugin(BasePlugin):
             from pipeline.site.build import navmemo
 
             navmemo.add_theme_folder(config)
+        if self.theme_view is not None:
+            theme_views(config.theme.dirs, self.theme_view)
         return config
 
     # -- files -------------------------------------------------------------------------------
@@ -144,22 +155,16 @@ class CdsPlugin(BasePlugin):
         self._listed = []
         if not self.dirty:
             return files
-        docs = os.path.realpath(config["docs_dir"])
+        docs = os.path.realpath(self.source_dir or config["docs_dir"])
         real = _RealPaths()
         untouched = self.untouched
-        droppable = self.droppable
-        drop = []
         for file in files:
             src = file.abs_src_path
             if not src:
                 continue
             uri = file.src_uri
             if uri in untouched and uri not in self.changed:
-                # the last build left its output no older than it: not again
-                known = droppable.get(uri)
-                if known is not None and self._fresh(file, known):
-                    drop.append(file)
-                continue
+                continue           # the last build left its output no older than it: not again
             real_src = real(src)
             if os.path.dirname(real_src) != docs and not real_src.startswith(docs + os.sep):
                 continue                                   # the theme's: fingerprinted
@@ -177,42 +182,30 @@ class CdsPlugin(BasePlugin):
                 continue                                   # missing output: made again
             if st_dest.st_mtime_ns < st_src.st_mtime_ns:   # same bytes, newer time: not again
                 os.utime(dest, ns=(st_dest.st_atime_ns, st_src.st_mtime_ns))
-        if drop:
-            self._leave_out(files, config, drop)
+        if self.left_out:
+            self._list_pages(files, config)
         return files
 
-    @staticmethod
-    def _fresh(file, known: tuple[str, int, str]) -> bool:
-        """Whether MkDocs' dirty build would neither render nor copy ``file`` (its output is
-        there and no older than its source; an excluded file has none)."""
-        kind, mtime, _ = known
-        if kind == "x":
-            return True
-        if kind not in ("p", "s") or not file.inclusion.is_included():
-            return False
-        if kind == "p" and file.inclusion.is_in_nav():
-            return False           # MkDocs lists pages missing from the nav (a warning level)
-        try:
-            return os.stat(file.abs_dest_path).st_mtime_ns >= mtime
-        except OSError:
-            return False
-
-    def _leave_out(self, files, config, drop: list) -> None:
-        """Take ``drop`` out of ``files``; remember, in MkDocs' order, every page its sitemap
-        lists: the File of a page kept, what the sitemap template reads of one left out."""
-        left = {file.src_uri for file in drop}
+    def _list_pages(self, files, config) -> None:
+        """Remember, in MkDocs' order (``order``: the order of its walk), every page its sitemap
+        lists: the File of a page MkDocs has, what the sitemap template reads of one left out."""
+        left = self.left_out
         base = config.site_url or ""
         if base and not base.endswith("/"):
             base += "/"
         parts = urlsplit(base)
         plain = bool(base) and not parts.query and not parts.fragment
-        for file in files:
-            if not (file.is_documentation_page() and file.inclusion.is_included()):
+        for uri in self.order:
+            known = left.get(uri)
+            if known is None:
+                file = files.get_file_from_path(uri)
+                if file is not None and file.is_documentation_page() and \
+                        file.inclusion.is_included():
+                    self._listed.append(file)
                 continue
-            if file.src_uri not in left:
-                self._listed.append(file)
+            if known[0] != "p":
                 continue
-            url = self.droppable[file.src_uri][2]
+            url = known[2]
             if not base:
                 canonical = absolute = None
             elif plain and _PLAIN_URL.fullmatch(url):
@@ -220,12 +213,10 @@ class CdsPlugin(BasePlugin):
             else:
                 canonical = urljoin(base, url)
                 absolute = urlsplit(canonical).path
-            date = self.lastmod.get(file.src_uri) or self.default_lastmod
+            date = self.lastmod.get(uri) or self.default_lastmod
             self._listed.append(SimpleNamespace(page=SimpleNamespace(
                 is_link=False, url=url, canonical_url=canonical, abs_url=absolute,
                 update_date=date or None)))
-        for file in drop:
-            files.remove(file)
         self.dropped = sorted(left)
 
     def on_nav(self, nav, *, config, files):
@@ -512,6 +503,44 @@ def _anchors(toc):
     for item in toc:
         yield item
         yield from _anchors(item.children)
+
+
+def theme_views(dirs: list[str], folder: Path) -> None:
+    """Each theme folder of ``dirs`` (MkDocs' ``theme.dirs``) that holds hidden folders
+    (Material's ``.icons``: ~14,000 files) replaced in place by a view of it in ``folder``: the
+    same tree of real folders and links to its files, its hidden folders a link each. Jinja
+    loads every template through the view as from the folder, and its ``list_templates`` (which
+    MkDocs asks on every build for the theme's static files, and whose hidden names it drops)
+    does not walk into the linked folders. The view is made again on every build (a theme
+    updated in place is seen); a folder it cannot make stays as it was."""
+    import hashlib
+    import shutil
+
+    for i, theme_dir in enumerate(dirs):
+        try:
+            if not any(e.name.startswith(".") and e.is_dir(follow_symlinks=False)
+                       for e in os.scandir(theme_dir)):
+                continue
+        except OSError:
+            continue
+        view = os.path.join(str(folder), hashlib.sha256(theme_dir.encode("utf-8", "surrogateescape"))
+                            .hexdigest()[:16])
+        try:
+            shutil.rmtree(view, ignore_errors=True)
+            for here, subdirs, files in os.walk(theme_dir):    # as Jinja walks (no link followed)
+                rel = os.path.relpath(here, theme_dir)
+                out = view if rel == "." else os.path.join(view, rel)
+                os.makedirs(out, exist_ok=True)
+                for name in files:
+                    os.symlink(os.path.join(here, name), os.path.join(out, name))
+                for name in [d for d in subdirs
+                             if d.startswith(".") or os.path.islink(os.path.join(here, d))]:
+                    os.symlink(os.path.join(here, name), os.path.join(out, name))
+                    subdirs.remove(name)
+        except OSError:
+            shutil.rmtree(view, ignore_errors=True)
+            continue
+        dirs[i] = view
 
 
 class _RealPaths:
