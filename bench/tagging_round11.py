@@ -133,7 +133,7 @@ def summary(name: str, res: dict[str, dict], preds: dict[str, list], sets: dict)
           f"{pm['p']:.3f} R {pm['r']:.3f} F1 {pm['f1']:.3f} | {per} | neg folds {negs} dev7 "
           f"{len(d['negatives_tagged'])} | dev7 P {d['micro']['p']:.3f} R {d['micro']['r']:.3f} "
           f"F1 {d['micro']['f1']:.3f} {dper}", flush=True)
-    print(f"            per fold {' '.join(f'{n[7:]}:{x:.3f}' for n, x in zip(TARGETS, f1s))} | "
+    print(f"            per fold {' '.join(f'{n[7:]}:{x:.3f}' for n, x in zip(TARGETS, f1s, strict=True))} | "
           f"h11 {res['heldout11']['micro']['f1']:.3f} h12 {res['heldout12']['micro']['f1']:.3f}",
           flush=True)
 
