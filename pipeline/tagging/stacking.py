@@ -6,16 +6,16 @@ and writes ``pipeline/data/tagging_combiner.json``::
 
 How: each of the *free* sets (:data:`FREE_SETS`: the training sets the rules were never tuned
 on) is scored by a model trained on every other shipped set — the probabilities a new text
-gets —, and by the rules (taxonomy.yml as shipped, the model off); so is each development set
-of :data:`DEV_SETS` (``tests/eval/tagging/``, never trained on: scored by the model trained on
-every shipped set; round 11), read from the source checkout; every on-topic text of those sets
-gives each theme one row of :func:`pipeline.tagging.combiner.inputs` and whether the theme is
-labelled; one logistic regression per theme (scikit-learn, C :data:`C`, its default solver) is
-fitted on those rows. About 9 model fits: a few minutes of CPU. The file records a digest
+gets —, and by the rules (taxonomy.yml as shipped, the model off); every on-topic text of those
+sets gives each theme one row of :func:`pipeline.tagging.combiner.inputs` and whether the theme
+is labelled; one logistic regression per theme (scikit-learn, C :data:`C`, its default solver)
+is fitted on those rows. About 12 model fits: a few minutes of CPU. The file records a digest
 of what it was made from (:func:`source_digest`: the shipped sets' bytes and these settings;
 ``tests/eval/tagging/test_combiner.py`` checks it is current and that a refit reproduces the
 weights). C and the threshold (``model.min_combined``) were chosen by leave-one-set-out in
-``bench/tagging_round11.py`` (docs/tagging.md, round 11).
+``bench/tagging_round10.py`` and, with heldout13–16 among the free sets,
+``bench/tagging_round11.py``
+(docs/tagging.md, rounds 10 and 11).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import time
 import unicodedata
 from dataclasses import replace
 from importlib import resources
-from pathlib import Path
 
 import yaml
 
@@ -38,11 +37,9 @@ from pipeline.tagging import combiner
 from pipeline.tagging import model as theme_model
 from pipeline.tagging.tag import ModelSettings, Taxonomy, rules_ratios
 
-FREE_SETS = ("dev5", "dev6", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")
-# development sets kept in tests/eval/tagging/ (read, never trained on; round 11)
-DEV_SETS = ("heldout13", "heldout14", "heldout15", "heldout16")
-DEV_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval" / "tagging"
-C = 0.1
+FREE_SETS = ("dev5", "dev6", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
+             "heldout13", "heldout14", "heldout15", "heldout16")     # 13-16: round 11
+C = 0.1                                                              # round 11 (1 before)
 
 
 def _form(text: str, form: str | None) -> str:
@@ -58,37 +55,21 @@ def _form(text: str, form: str | None) -> str:
 
 def shipped_sets() -> dict[str, list[tuple[str, str, list[str]]]]:
     """The shipped training sets by name: (title, body, themes), ``form`` applied."""
-    return {ref.name.removesuffix(".yml"): _read(ref.read_text(encoding="utf-8"))
-            for ref in theme_model._shipped_files()}
-
-
-def _dev_files() -> list[Path]:
-    paths = [DEV_DIR / f"{name}.yml" for name in DEV_SETS]
-    missing = [p.name for p in paths if not p.is_file()]
-    if missing:
-        raise SystemExit(f"stacking: development sets not found in {DEV_DIR} (a source "
-                         f"checkout is needed): {', '.join(missing)}")
-    return paths
-
-
-def _read(text: str) -> list[tuple[str, str, list[str]]]:
-    return [(_form(i["title"], i.get("form")), _form(i["body"], i.get("form")),
-             list(i.get("themes") or [])) for i in yaml.safe_load(text) or []]
-
-
-def dev_sets() -> dict[str, list[tuple[str, str, list[str]]]]:
-    """The development sets of :data:`DEV_SETS` by name: (title, body, themes)."""
-    return {p.stem: _read(p.read_text(encoding="utf-8")) for p in _dev_files()}
+    out = {}
+    for ref in theme_model._shipped_files():
+        items = yaml.safe_load(ref.read_text(encoding="utf-8")) or []
+        out[ref.name.removesuffix(".yml")] = [
+            (_form(i["title"], i.get("form")), _form(i["body"], i.get("form")),
+             list(i.get("themes") or [])) for i in items]
+    return out
 
 
 def source_digest() -> str:
-    """What the weights are made from: the shipped and development sets' bytes, the free sets,
-    C, the inputs."""
-    h = hashlib.sha256(json.dumps({"free": FREE_SETS, "dev": DEV_SETS, "c": C,
-                                   "inputs": combiner.INPUTS,
+    """What the weights are made from: the shipped sets' bytes, the free sets, C, the inputs."""
+    h = hashlib.sha256(json.dumps({"free": FREE_SETS, "c": C, "inputs": combiner.INPUTS,
                                    "model": theme_model.ThemeModel().settings()},
                                   sort_keys=True).encode("utf-8"))
-    for ref in [*theme_model._shipped_files(), *_dev_files()]:
+    for ref in theme_model._shipped_files():
         data = ref.read_bytes()
         h.update(f"\n{ref.name} {len(data)}\n".encode())
         h.update(data)
@@ -101,19 +82,12 @@ def rows(log=None) -> dict[str, tuple[list[list[float]], list[int]]]:
     missing = [n for n in FREE_SETS if n not in sets]
     if missing:
         raise SystemExit(f"stacking: free sets not shipped: {', '.join(missing)}")
-    dev = dev_sets()
     rules = replace(Taxonomy.default(), model=ModelSettings(enabled=False))
     out: dict[str, tuple[list[list[float]], list[int]]] = {th: ([], []) for th in THEMES}
-    everything = None
-    for name in (*FREE_SETS, *DEV_SETS):
+    for name in FREE_SETS:
         t0 = time.process_time()
-        if name in dev:      # never trained on: the model of every shipped set, fitted once
-            everything = everything or theme_model.train([ex for n in sets for ex in sets[n]])
-            model, items = everything, dev[name]
-        else:
-            model = theme_model.train([ex for n in sets if n != name for ex in sets[n]])
-            items = sets[name]
-        for title, body, themes in items:
+        model = theme_model.train([ex for n in sets if n != name for ex in sets[n]])
+        for title, body, themes in sets[name]:
             if not themes:
                 continue
             probs = model.proba(title, body)
@@ -125,7 +99,7 @@ def rows(log=None) -> dict[str, tuple[list[list[float]], list[int]]]:
                 out[th][0].append([x[k] for k in combiner.INPUTS])
                 out[th][1].append(int(th in themes))
         if log:
-            log(f"{name}: {len(items)} texts, {time.process_time() - t0:.1f} s CPU")
+            log(f"{name}: {len(sets[name])} texts, {time.process_time() - t0:.1f} s CPU")
     return out
 
 
@@ -139,7 +113,7 @@ def fit(log=None) -> combiner.Combiner:
         weights[th] = tuple(float(w) for w in clf.coef_[0])
         intercepts[th] = float(clf.intercept_[0])
     return combiner.Combiner(weights, intercepts, {
-        "c": C, "free_sets": [*FREE_SETS, *DEV_SETS], "rows": len(data[THEMES[0]][1]),
+        "c": C, "free_sets": list(FREE_SETS), "rows": len(data[THEMES[0]][1]),
         "source": source_digest()})
 
 
