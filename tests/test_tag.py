@@ -570,8 +570,8 @@ def test_strong_theme_evidence_lowers_the_cds_score_needed():
 
 # --- van-ban: whose document (round 11) --------------------------------------------------------
 
-PLAN_TITLE = "{who} ban hành kế hoạch chuyển đổi số năm 2025"
-PLAN_BODY = (
+VB_TITLE = "{who} ban hành kế hoạch chuyển đổi số năm 2025"
+VB_BODY = (
     "{who} vừa ban hành Kế hoạch số 45/KH-UBND về chuyển đổi số năm 2025. Theo đó, kế hoạch đặt "
     "mục tiêu cụ thể: 80% hồ sơ thủ tục hành chính được giải quyết trực tuyến, phát triển chính "
     "quyền số, kinh tế số và xã hội số. Kế hoạch nêu rõ nhóm nhiệm vụ, giải pháp và giao nhiệm vụ "
@@ -587,7 +587,7 @@ def test_a_communes_own_plan_is_not_van_ban_a_provinces_is(form):
              "plain": _strip_marks}[form]
 
     def run(who: str) -> Tagging:
-        return tag(write(PLAN_TITLE.format(who=who)), write(PLAN_BODY.format(who=who)), t)
+        return tag(write(VB_TITLE.format(who=who)), write(VB_BODY.format(who=who)), t)
 
     commune, province = run("UBND xã Tân Lập"), run("UBND tỉnh Tuyên Quang")
     assert commune.doc_refs == province.doc_refs == ["45/KH-UBND"]   # still listed
