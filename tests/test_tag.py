@@ -566,3 +566,44 @@ def test_strong_theme_evidence_lowers_the_cds_score_needed():
     assert "dien-hinh" in tag("Thôn Phú Lạc có camera", body, on).themes
     plain = "Thôn Phú Lạc lắp camera an ninh. Người dân xem camera qua điện thoại thông minh."
     assert tag("Thôn Phú Lạc có camera", plain, on).themes == []
+
+
+# --- van-ban: whose document (round 11) --------------------------------------------------------
+
+VB_TITLE = "{who} ban hành kế hoạch chuyển đổi số năm 2025"
+VB_BODY = (
+    "{who} vừa ban hành Kế hoạch số 45/KH-UBND về chuyển đổi số năm 2025. Theo đó, kế hoạch đặt "
+    "mục tiêu cụ thể: 80% hồ sơ thủ tục hành chính được giải quyết trực tuyến, phát triển chính "
+    "quyền số, kinh tế số và xã hội số. Kế hoạch nêu rõ nhóm nhiệm vụ, giải pháp và giao nhiệm vụ "
+    "cho các cơ quan, đơn vị tổ chức phổ biến, quán triệt nội dung kế hoạch.")
+
+
+@pytest.mark.parametrize("form", ["nfc", "nfd", "plain"])
+def test_a_communes_own_plan_is_not_van_ban_a_provinces_is(form):
+    data = _data()
+    data["model"] = {"enabled": False}      # the rules alone
+    t = Taxonomy.from_dict(data)
+    write = {"nfc": lambda s: s, "nfd": lambda s: unicodedata.normalize("NFD", s),
+             "plain": _strip_marks}[form]
+
+    def run(who: str) -> Tagging:
+        return tag(write(VB_TITLE.format(who=who)), write(VB_BODY.format(who=who)), t)
+
+    commune, province = run("UBND xã Tân Lập"), run("UBND tỉnh Tuyên Quang")
+    assert commune.doc_refs == province.doc_refs == ["45/KH-UBND"]   # still listed
+    assert "van-ban" in province.themes
+    assert province.scores["van-ban"] >= 20
+    assert "van-ban" not in commune.themes
+    assert commune.scores["van-ban"] == 0       # neither the number nor "ban hành" counts
+    assert not any("văn bản được trích dẫn" in line for line in commune.evidence["van-ban"])
+
+
+@pytest.mark.parametrize("number", ["09-NQ/HU", "12-KH/ĐU"])
+def test_a_local_party_committees_number_is_not_counted(number):
+    data = _data()
+    data["model"] = {"enabled": False}
+    t = Taxonomy.from_dict(data)
+    body = f"Chuyển đổi số: triển khai văn bản số {number} về chuyển đổi số. " + CDS_BODY
+    assert not any("văn bản được trích dẫn" in line for line in tag("", body, t).evidence["van-ban"])
+    body = body.replace(number, "57-NQ/TW")
+    assert any("1 văn bản được trích dẫn" in line for line in tag("", body, t).evidence["van-ban"])

@@ -43,11 +43,15 @@ def label(p: Phrase, n: int, folded: int, where: str = "") -> str:
 def score_theme(cat: Category, title: Words, body: Words, cap: int, refs: int,
            scale: float, lead: Words | None = None, lead_bonus: float = 0.0,
            cds_sentences: set[int] | frozenset[int] = frozenset(),
-           context_bonus: float = 0.0) -> Score:
+           context_bonus: float = 0.0,
+           skip: tuple[set[int], set[int], set[int]] | None = None) -> Score:
     """A category's score on its own evidence: its phrases (each counted at most ``cap``
     times, attributed to the sentences they occur in), the title, the lead, the CĐS context
-    of each sentence, the phrases against it and the documents cited."""
+    of each sentence, the phrases against it and the documents cited. ``skip``: the title's,
+    body's and lead's sentences whose phrases do not count (a local unit's own document, for
+    ``van-ban``: :mod:`pipeline.tagging.issuers`)."""
     s = Score()
+    st, sb, sl = skip or (set(), set(), set())
     # a phrase inside one of the theme's "against" phrases does not count for it
     # ("văn bản" in "văn bản điện tử")
     t_in, b_in = title.positions(cat.against), body.positions(cat.against)
@@ -55,6 +59,9 @@ def score_theme(cat: Category, title: Words, body: Words, cap: int, refs: int,
     in_context = 0
     for p in cat.phrases:
         ot, ob = title.found(p, t_in), body.found(p, b_in)
+        if skip:
+            ot = [o for o in ot if title.sent[o[0]] not in st]
+            ob = [o for o in ob if body.sent[o[0]] not in sb]
         n = len(ot) + len(ob)
         if not n:
             continue
@@ -69,10 +76,13 @@ def score_theme(cat: Category, title: Words, body: Words, cap: int, refs: int,
                 in_context += 1
                 s.add(label(p, k, 0, " [câu nói về chuyển đổi số]"),
                       p.weight * context_bonus * k * scale)
-        if lead_bonus and lead is not None and lead.count(p, l_in)[0]:
+        if lead_bonus and lead is not None and any(
+                lead.sent[i] not in sl for i, _ in lead.found(p, l_in)):
             s.add(label(p, 1, 0, " [mở đầu]"), p.weight * lead_bonus)
     for p in cat.title:
         n, f = title.count(p, t_in)
+        if n and skip and all(title.sent[i] in st for i, _ in title.found(p, t_in)):
+            continue
         if n:
             s.add(label(p, 1, f, " [tiêu đề]"), 2 * p.weight)
             s.at(-1, f"{p.text} [tiêu đề]", 2 * p.weight)

@@ -36,6 +36,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.models import PILLARS, THEMES, Tagging
 from pipeline.core.text import fold, nfc, tone_key
 from pipeline.core.yamlfile import FAST_LOADER
+from pipeline.tagging import issuers
 from pipeline.tagging.dates import as_date
 from pipeline.tagging.explain import report
 from pipeline.tagging.matching import WORD as _WORD
@@ -562,9 +563,15 @@ def _run(title: str, body: str, taxonomy: Taxonomy, model=None, date=None) -> Re
             rel.add("phần mở đầu nói về chuyển đổi số", taxonomy.relevance.title_bonus / 2)
     cds_sentences = {b.sent[i] for p in taxonomy.relevance.phrases if p.weight >= 1
                      for i, _ in b.found(p)}
-    themes = {c.id: score_theme(c, t, b, cap, len(refs), scale, lead, taxonomy.lead_bonus,
-                                cds_sentences, taxonomy.context_bonus if c.context_bonus is None
-                                else c.context_bonus)
+    # the theme that counts documents cited (van-ban) counts central and provincial ones only:
+    # neither a local unit's own numbered plan nor the phrases of a sentence about one
+    skip = (issuers.local_sentences(t), issuers.local_sentences(b),
+            issuers.local_sentences(lead) if lead is not None else set())
+    higher = issuers.counted_refs(refs, t, b)
+    themes = {c.id: score_theme(c, t, b, cap, len(higher if c.doc_ref_weight else refs), scale,
+                                lead, taxonomy.lead_bonus, cds_sentences,
+                                taxonomy.context_bonus if c.context_bonus is None
+                                else c.context_bonus, skip if c.doc_ref_weight else None)
               for c in taxonomy.themes}
     # a theme's own evidence well over its threshold lowers the CĐS score needed (a success
     # story told in its own words, dense in CĐS vocabulary but naming CĐS once)
