@@ -116,6 +116,12 @@ GATES = {
                                     # 11 (in-sample): 0.955 / 0.932, 2 negatives (h15-47, -64)
     "heldout16": (0.98, 0.97, 0),   # blind 0.837 / 0.846, nhan-thuc 0.80, dien-hinh 0.80;
                                     # training data from round 11 (in-sample): 0.984 / 0.979
+    # round 11's blind sets (h20blind7, h20blind8), scored once by the lead with the round's
+    # final tagger (round 8's, trained on heldout13-16 too, van-ban from central and
+    # provincial documents only): /work/notes/blind17_18_score.txt
+    "heldout17": (0.93, 0.93, 1),   # blind 0.939 / 0.934, nhan-thuc 0.89, dien-hinh 0.92,
+                                    # 1 negative (h17-64, an op-ed on children and social media)
+    "heldout18": (0.93, 0.93, 0),   # blind 0.934 / 0.934, nhan-thuc 0.92, dien-hinh 0.90
 }
 
 
@@ -162,6 +168,8 @@ TAG_GATES = {
     "heldout14": (0.89, 0.80),      # blind (round 9) 0.895 / 0.810
     "heldout15": (0.99, 0.94),      # blind (round 10, h20act2's rule) 1.000 / 0.947
     "heldout16": (0.94, 0.90),      # blind (round 10) 0.947 / 0.900
+    "heldout17": (0.87, 0.93),      # blind (round 11) 0.875 / 0.933
+    "heldout18": (0.88, 0.99),      # blind (round 11) 0.882 / 1.000
 }
 TAG_POOLED = (0.94, 0.93)            # round 10: 0.942 / 0.936 (round 9: 0.940 / 0.908)
 TAG_POOLED_SPLITS = ("dev", "heldout", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout3",
