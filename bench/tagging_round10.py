@@ -143,14 +143,19 @@ def main(argv: list[str]) -> int:
                     print("        ", mk)
     for rule in results:
         summary(rule, [results[rule][n] for n in TARGETS])
-    c, t = fixed or st.choose(list(d.free), a.min_p)
-    m = st.fit(list(d.free), c)
-    print(f"  combiner on every free set ({', '.join(d.free)}): C {c:g} t {t:g}")
-    for th in THEMES:
-        print(f"    {th}: coef {[round(float(w), 3) for w in m[th][0]]} b {m[th][1]:.3f}")
+    print_combiner(st, d.free, fixed, a.min_p)
     print(f"CPU {time.process_time() - cpu:.1f} s")
     return 0
 
+
+
+def print_combiner(st, free: list[str], fixed, min_p: float) -> None:
+    """The combiner fitted on every free set (C and t chosen there, or ``fixed``): its weights."""
+    c, t = fixed or st.choose(list(free), min_p)
+    m = st.fit(list(free), c)
+    print(f"  combiner on every free set ({', '.join(free)}): C {c:g} t {t:g}")
+    for th in THEMES:
+        print(f"    {th}: coef {[round(float(w), 3) for w in m[th][0]]} b {m[th][1]:.3f}")
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

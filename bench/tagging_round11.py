@@ -79,22 +79,8 @@ class Data:
 
 
 class Stack(r9.Stack):
-    """r9's combiner with a threshold per theme (``t`` a float or a dict theme → t)."""
-
-    def predict(self, m: dict, n: str, t) -> list[list[str]]:
-        import numpy as np
-        ts = t if isinstance(t, dict) else dict.fromkeys(THEMES, t)
-        s = {th: 1 / (1 + np.exp(-(self.x[n][th] @ m[th][0] + m[th][1]))) for th in THEMES}
-        out = []
-        for k, (r, p) in enumerate(zip(self.d.rules[n], self.d.probs[n], strict=True)):
-            strong = [th for th in r.themes if r.ratios[th] >= 1.0]
-            if not strong and not (p["cds"] >= 0.7 and r.cds > 0):
-                out.append([])
-                continue
-            themes = [th for th in THEMES if s[th][k] >= ts[th]]
-            out.append(themes + [th for th in strong if th not in themes]
-                       or [max(THEMES, key=p.get)])
-        return out
+    """r9's combiner (its ``predict`` takes a threshold per theme too) and per-theme thresholds
+    chosen by coordinate search."""
 
     def choose_pt(self, pool: list[str], c: float, t: float, min_p: float) -> dict:
         """Per-theme thresholds by coordinate search (two passes), each left-out pool set
@@ -190,11 +176,7 @@ def main(argv: list[str]) -> int:
     for rule in rules:
         summary(rule, results[rule], preds[rule], d.sets)
     if a.final:
-        c, t = fixed or st.choose(list(d.free), a.min_p)
-        m = st.fit(list(d.free), c)
-        print(f"  combiner on every free set ({', '.join(d.free)}): C {c:g} t {t:g}")
-        for th in THEMES:
-            print(f"    {th}: coef {[round(float(w), 3) for w in m[th][0]]} b {m[th][1]:.3f}")
+        r10.print_combiner(st, d.free, fixed, a.min_p)
     print(f"CPU {time.process_time() - cpu:.1f} s")
     return 0
 

@@ -262,8 +262,11 @@ class Stack:
             out[th] = (clf.coef_[0], float(clf.intercept_[0]))
         return out
 
-    def predict(self, m: dict, n: str, t: float) -> list[list[str]]:
+    def predict(self, m: dict, n: str, t) -> list[list[str]]:
+        """Themes of set ``n`` by the combiner ``m`` at threshold ``t`` (a float, or a dict
+        theme → threshold)."""
         import numpy as np
+        ts = t if isinstance(t, dict) else dict.fromkeys(THEMES, t)
         s = {th: 1 / (1 + np.exp(-(self.x[n][th] @ m[th][0] + m[th][1]))) for th in THEMES}
         out = []
         for k, (r, p) in enumerate(zip(self.d.rules[n], self.d.probs[n], strict=True)):
@@ -271,7 +274,7 @@ class Stack:
             if not strong and not (p["cds"] >= 0.7 and r.cds > 0):
                 out.append([])
                 continue
-            themes = [th for th in THEMES if s[th][k] >= t]
+            themes = [th for th in THEMES if s[th][k] >= ts[th]]
             out.append(themes + [th for th in strong if th not in themes]
                        or [max(THEMES, key=p.get)])
         return out

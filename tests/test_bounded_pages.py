@@ -211,11 +211,10 @@ def test_paginated_indexes_after_new_changed_and_deleted_articles_equal_a_cold_b
     only article of its year: a year goes): ``site/`` and ``site_src/`` byte for byte those of
     a build from nothing; ``warm``: in one process keeping its articles (``cds schedule``)."""
     import dataclasses
-    import shutil
 
     from pipeline import jobs
     from pipeline.store import articles as store_mod
-    from tests.test_site import differences, make_articles, make_config
+    from tests.test_site import assert_equals_cold_build, make_articles, make_config
     from tests.test_site import make_root as site_root
 
     jobs.keep_warm(warm)
@@ -246,13 +245,6 @@ def test_paginated_indexes_after_new_changed_and_deleted_articles_equal_a_cold_b
         assert (root / "site" / "ket-qua" / "ban-tin" / f"trang-{(now - 2012 + 1) // 2 - 1}" /
                 "index.html").is_file()
         jobs.keep_warm(False)
-        cold = tmp_path / "cold"
-        shutil.copytree(root, cold, ignore=lambda folder, names: [
-            n for n in names if (Path(folder) == root and n in ("site", "site_src"))
-            or (Path(folder) == root / ".cds" and n not in ("content-history.json", "last-good"))])
-        _, reference = jobs.build(dataclasses.replace(config, root=cold), progress=False)
-        assert reference.full
-        assert differences(root / "site", cold / "site") == []
-        assert differences(root / "site_src", cold / "site_src") == []
+        assert_equals_cold_build(root, config, tmp_path / "cold")
     finally:
         jobs.keep_warm(False)

@@ -20,7 +20,13 @@ from pipeline import jobs
 from pipeline.site import sitebuild
 from pipeline.site.build import plugin as plugin_mod
 from tests import sitemaps
-from tests.test_site import differences, make_articles, make_config, make_root
+from tests.test_site import (
+    assert_equals_cold_build,
+    differences,
+    make_articles,
+    make_config,
+    make_root,
+)
 
 
 def build(root: Path, arts) -> sitebuild.BuildResult:
@@ -312,14 +318,7 @@ def test_jobs_build_with_the_memos_after_new_changed_and_deleted_articles_equals
             store_mod.Store(root / "content").write(more)
         _, result = jobs.build(config, progress=False)
         assert not result.full
-        cold = tmp_path / f"cold-{more is None}"
-        shutil.copytree(root, cold, ignore=lambda folder, names: [
-            n for n in names if (Path(folder) == root and n in ("site", "site_src"))
-            or (Path(folder) == root / ".cds" and n not in ("content-history.json", "last-good"))])
-        _, reference = jobs.build(dataclasses.replace(config, root=cold), progress=False)
-        assert reference.full
-        assert differences(root / "site", cold / "site") == []
-        assert differences(root / "site_src", cold / "site_src") == []
+        assert_equals_cold_build(root, config, tmp_path / f"cold-{more is None}")
 
 
 def test_a_file_hiding_a_theme_file_stays_in_mkdocs_view(tmp_path: Path):

@@ -7,6 +7,7 @@ the nav, and an incremental build that leaves exactly what a clean build leaves.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -325,6 +326,18 @@ def tree(folder: Path) -> dict[str, bytes]:
 def differences(a: Path, b: Path) -> list[str]:
     ta, tb = tree(a), tree(b)
     return sorted(set(ta) ^ set(tb)) + sorted(k for k in set(ta) & set(tb) if ta[k] != tb[k])
+
+
+def assert_equals_cold_build(root: Path, config, cold: Path) -> None:
+    """``root``'s ``site/`` and ``site_src/`` are what a cold build of a copy of it gives (the
+    copy keeps of ``.cds/`` only what decides the content: its history and last-good copies)."""
+    shutil.copytree(root, cold, ignore=lambda folder, names: [
+        n for n in names if (Path(folder) == root and n in ("site", "site_src"))
+        or (Path(folder) == root / ".cds" and n not in ("content-history.json", "last-good"))])
+    _, reference = jobs.build(dataclasses.replace(config, root=cold), progress=False)
+    assert reference.full
+    assert differences(root / "site", cold / "site") == []
+    assert differences(root / "site_src", cold / "site_src") == []
 
 
 TRICKY = [
