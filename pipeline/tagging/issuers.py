@@ -58,7 +58,7 @@ def local_sentences(words: Words) -> set[int]:
     for k, sentence in enumerate(words.sentences):
         f = fold(sentence)
         low, high = bool(_LOCAL.search(f)), bool(_HIGHER.search(f))
-        if not high:
+        if not high and (low or local):      # otherwise a central number changes nothing
             high = any(docrefs.scope_of(r.number) == "central"
                        for r in docrefs.scan(docrefs.prepare(sentence)))
         if low or high:
@@ -96,8 +96,11 @@ def counted_refs(refs: list[str], *texts: Words) -> list[str]:
     """``refs`` (every number cited) without those that are a local unit's own document, judged
     at the number's first full mention in ``texts`` (the title's and the body's sentences)."""
     local: dict[str, bool] = {}
+    wanted = set(refs)
     for words in texts:
         for sentence in words.sentences:
+            if wanted <= local.keys():
+                break                        # each number judged: later mentions change nothing
             text = docrefs.prepare(sentence)
             for r in docrefs.scan(text):
                 if r.full and r.number not in local:
