@@ -7,7 +7,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -68,6 +68,29 @@ def write_sqlite(path: Path | str, fill: Callable[[sqlite3.Connection], object])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def open_sqlite(path: Path | str | None, meta: Mapping[str, str],
+                probe: str) -> sqlite3.Connection | None:
+    """The SQLite cache at ``path``, open, when its ``meta`` table holds ``meta`` and the query
+    ``probe`` runs (its tables are the expected ones); None when it is missing, unreadable, or
+    another code's or schema's (:func:`write_sqlite` replaces it then)."""
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        con = sqlite3.connect(path)
+    except sqlite3.Error:
+        return None
+    try:
+        have = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        con.execute(probe).fetchall()
+    except sqlite3.Error:
+        con.close()
+        return None
+    if any(have.get(k) != v for k, v in meta.items()):
+        con.close()
+        return None
+    return con
 
 
 def write_if_changed(path: Path | str, data: bytes) -> bool:

@@ -31,7 +31,7 @@ from lxml import etree
 
 from pipeline import config as config_mod
 from pipeline.core.dateline import strip_dateline
-from pipeline.core.fileio import write_if_changed, write_sqlite
+from pipeline.core.fileio import open_sqlite, write_if_changed, write_sqlite
 from pipeline.core.models import THEMES, Article, Config
 from pipeline.site import jsonfeed, render
 
@@ -410,25 +410,11 @@ class ItemMemo:
         self.path, self.salt = path, salt
         self.new: dict[str, tuple[bytes, bytes, str]] = {}
         self.wanted: set[str] = set()           # the keys of every feed's items now
-        self.hits = 0
         self._keys: dict[str, str] = {}
-        self._con: sqlite3.Connection | None = None
-        self.valid = False
-        if path is not None and path.is_file():
-            try:
-                con = sqlite3.connect(path)
-                try:
-                    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-                    con.execute("SELECT key, rss, atom, json FROM items LIMIT 1").fetchall()
-                except sqlite3.Error:
-                    con.close()
-                    raise
-                if meta.get("schema") == self.SCHEMA and meta.get("salt") == salt:
-                    self._con, self.valid = con, True
-                else:
-                    con.close()
-            except sqlite3.Error:
-                self._con, self.valid = None, False
+        self._con: sqlite3.Connection | None = open_sqlite(
+            path, {"schema": self.SCHEMA, "salt": salt},
+            "SELECT key, rss, atom, json FROM items LIMIT 1")
+        self.valid = self._con is not None
 
     @staticmethod
     def salt_of(writer: _Writer, render_key: str) -> str:
@@ -458,7 +444,6 @@ class ItemMemo:
         if row is None or not isinstance(row[0], bytes) or not isinstance(row[1], bytes) or \
                 not isinstance(row[2], str):
             return None
-        self.hits += 1
         return row[0], row[1], row[2]
 
     def feeds(self, writer: _Writer, chan: Channel,

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nh3
 
-from pipeline.core.fileio import write_sqlite
+from pipeline.core.fileio import open_sqlite, write_sqlite
 from pipeline.store import media
 
 BODY_CACHE = "bodies.sqlite"          # in <root>/.cds/
@@ -301,23 +301,10 @@ class BodyCache:
 
     def _open(self) -> bool:
         """Whether the file holds entries of this fingerprint (then kept open to read them)."""
-        if self.path is None or not self.path.is_file():
-            return False
-        try:
-            con = sqlite3.connect(self.path)
-            try:
-                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-                con.execute("SELECT key, html, toc FROM bodies LIMIT 1").fetchall()
-            except sqlite3.Error:
-                con.close()
-                raise
-            if meta.get("schema") != str(_SCHEMA) or meta.get("fingerprint") != self.fingerprint:
-                con.close()
-                return False
-            self._con = con
-            return True
-        except sqlite3.Error:
-            return False                           # corrupt or foreign: replaced by save()
+        self._con = open_sqlite(self.path, {"schema": str(_SCHEMA),
+                                            "fingerprint": self.fingerprint},
+                                "SELECT key, html, toc FROM bodies LIMIT 1")
+        return self._con is not None             # corrupt or foreign: replaced by save()
 
     def entries(self) -> int | None:
         """How many entries the file holds (None: no file of this fingerprint, or unreadable)."""
