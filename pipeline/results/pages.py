@@ -22,6 +22,7 @@ from pipeline.results import periods as P
 from pipeline.results.count import Results
 from pipeline.results.plan import Plan
 from pipeline.results.svg import bar_chart
+from pipeline.site.pages.layout import fixed_pages, page_url
 from pipeline.site.publish import front_matter, rel_url
 from pipeline.site.templating import Renderer, overridable
 
@@ -131,23 +132,20 @@ def _memo_base(root: Path | str | None) -> str:
 
 
 def year_chunks(years: Sequence[int], per: int, base: str) -> list[dict]:
-    """``years`` (newest first) in pages of ``per`` whole years counted from the oldest: each
+    """``years`` (newest first) in pages of ``per`` whole years counted from the oldest
+    (:func:`~pipeline.site.pages.layout.fixed_pages`, as the listings and ``luu-tru/``): each
     page's ``url`` (``base`` for the newest, ``base + "trang-N/"`` for the others, 1 the
     oldest), its ``years``, ``number`` (None for the newest), and its ``newer``/``older``
     neighbours' URLs (None at the ends)."""
-    archived = max(0, len(years) // per - 1)
-    front = len(years) - archived * per
-
-    def url(j: int) -> str:
-        return base if j > archived else f"{base}trang-{j}/"
-
-    pages = [{"url": base, "years": list(years[:front]), "number": None, "newer": None,
-              "older": url(archived) if archived else None}]
-    for j in range(archived, 0, -1):
-        start = len(years) - j * per
-        pages.append({"url": url(j), "years": list(years[start:start + per]), "number": j,
-                      "newer": url(j + 1), "older": url(j - 1) if j > 1 else None})
-    return pages
+    pages = fixed_pages(years, per, base)
+    archived = len(pages) - 1
+    out = []
+    for url, chunk, j in pages:
+        older = archived if j is None else j - 1
+        out.append({"url": url, "years": list(chunk), "number": j,
+                    "newer": None if j is None else page_url(base, j + 1, archived),
+                    "older": page_url(base, older, archived) if older >= 1 else None})
+    return out
 
 
 def _span(years: Sequence[int]) -> str:

@@ -36,6 +36,8 @@ from pipeline.site.pages.layout import (
     SUCCESS_THEME,
     YEARS_PER_PAGE,
     feed_meta,
+    fixed_pages,
+    page_url,
     safe_href,
     title_of,
 )
@@ -344,16 +346,8 @@ class Pages:
         holds the oldest), so a new article changes the first page, not every page after it
         (incremental builds stay small, archive addresses stay put). The first page holds what
         is not archived yet: PER_PAGE to 2×PER_PAGE−1 items."""
-        archived = max(0, len(arts) // PER_PAGE - 1)
-        front = len(arts) - archived * PER_PAGE
-        pages: list[tuple[str, Sequence[Article], int | None]] = [(base, arts[:front], None)]
-        for j in range(archived, 0, -1):
-            start = len(arts) - j * PER_PAGE
-            pages.append((f"{base}trang-{j}/", arts[start:start + PER_PAGE], j))
-
-        def page_url(k: int) -> str:
-            return base if k > archived else f"{base}trang-{k}/"
-
+        pages = fixed_pages(arts, PER_PAGE, base)
+        archived = len(pages) - 1
         for url, chunk, j in pages:
             digest = self.digest("listing", [base, url, title, intro, home, feed_base,
                                              [list(t) for t in trail], feeds, description,
@@ -373,8 +367,8 @@ class Pages:
                      heading=heading, first=j is None, intro=intro, home=home,
                      feed_base=feed_base, as_cards=as_cards,
                      arts=self.card_views(chunk, url) if as_cards else self.items(chunk, url),
-                     prev=page_url(j + 1) if j is not None else None,
-                     next=page_url(older) if older >= 1 else None,
+                     prev=page_url(base, j + 1, archived) if j is not None else None,
+                     next=page_url(base, older, archived) if older >= 1 else None,
                      latest=base if j is not None and j < archived else None)
 
     # -- pages -------------------------------------------------------------------------------
@@ -495,12 +489,8 @@ class Pages:
         order = sorted(years, reverse=True)
         rows = [{"year": y, "count": sum(len(a) for _, a in years[y]),
                  "first": years[y][-1][0], "last": years[y][0][0]} for y in order]
-        archived = max(0, len(rows) // YEARS_PER_PAGE - 1)
-        front = len(rows) - archived * YEARS_PER_PAGE
-        chunks: list[tuple[str, list[dict], int | None]] = [("luu-tru/", rows[:front], None)]
-        for j in range(archived, 0, -1):
-            start = len(rows) - j * YEARS_PER_PAGE
-            chunks.append((f"luu-tru/trang-{j}/", rows[start:start + YEARS_PER_PAGE], j))
+        chunks = fixed_pages(rows, YEARS_PER_PAGE, "luu-tru/")
+        archived = len(chunks) - 1
         for url, chunk, j in chunks:
             span = f"{chunk[-1]['year']}–{chunk[0]['year']}" if chunk else ""
             here = "Lưu trữ" if j is None else f"Năm {span}"
@@ -508,9 +498,8 @@ class Pages:
             self.add(url, {"title": "Lưu trữ" if j is None else f"Lưu trữ: năm {span}"},
                      "archive.html", self.newest([years[r["year"]][0][1][0] for r in chunk]),
                      years=chunk, here=here, trail=[] if j is None else [("luu-tru/", "Lưu trữ")],
-                     newer=(None if j is None else
-                            "luu-tru/" if j + 1 > archived else f"luu-tru/trang-{j + 1}/"),
-                     older=f"luu-tru/trang-{older}/" if older >= 1 else None)
+                     newer=None if j is None else page_url("luu-tru/", j + 1, archived),
+                     older=page_url("luu-tru/", older, archived) if older >= 1 else None)
         for year in order:
             self.add(f"luu-tru/{year}/", {"title": f"Lưu trữ năm {year}"}, "archive-year.html",
                      self.newest([arts[0] for _, arts in years[year]]), year=year,

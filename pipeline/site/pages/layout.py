@@ -3,7 +3,12 @@ small pure helpers every page uses. See ``docs/architecture.md`` for the whole l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from pipeline.core.models import Article
+
+T = TypeVar("T")
 
 MANIFEST = ".publish.json"
 MEDIA_DIR = "tin-tuc/media/"    # pictures in site_src/: another stage's (jobs: media.sync_media)
@@ -35,6 +40,28 @@ def safe_href(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(SAFE_SCHEMES):
         return url.strip()
     return None
+
+
+def fixed_pages(items: Sequence[T], per: int,
+                base: str) -> list[tuple[str, Sequence[T], int | None]]:
+    """``items`` (newest first) on pages of a fixed ``per`` counted from the *oldest*: ``(url,
+    chunk, number)``, the first at ``base`` (number None) holding what is not archived yet (``per``
+    to ``2 × per − 1`` items), then ``base + "trang-N/"`` from the newest archived chunk down to
+    ``trang-1/``, the oldest. A new item changes the first page only, and archive addresses stay
+    put (listings, ``luu-tru/``, the results' indexes)."""
+    archived = max(0, len(items) // per - 1)
+    front = len(items) - archived * per
+    pages: list[tuple[str, Sequence[T], int | None]] = [(base, items[:front], None)]
+    for j in range(archived, 0, -1):
+        start = len(items) - j * per
+        pages.append((f"{base}trang-{j}/", items[start:start + per], j))
+    return pages
+
+
+def page_url(base: str, number: int, archived: int) -> str:
+    """The address of page ``number`` of :func:`fixed_pages` with ``archived`` archive pages
+    (one past the newest archived is the first page, ``base``)."""
+    return base if number > archived else f"{base}trang-{number}/"
 
 
 def title_of(article: Article) -> str:
